@@ -1,0 +1,77 @@
+#pragma once
+// The rule engine: binds parameters, materializes views, runs each rule's SQL, builds findings.
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "chataudit/inventory.h"
+#include "chataudit/policy.h"
+
+namespace chataudit {
+
+/// One violation.
+struct Finding {
+  std::string rule;
+  Severity severity = Severity::error;
+  std::string subject_kind, subject_id, subject_name;
+  /// Ids the finding concerns, in SPEC order: org_id, dept_id, account_id, group_id, person_id,
+  /// handle; plus responsible_id. Only non-empty ones are present.
+  std::vector<std::pair<std::string, std::string>> ids;
+  std::string due_on;                       ///< `YYYY-MM-DD` or empty
+  std::optional<std::int64_t> days_overdue;
+  Localized message;
+  /// Every other non-NULL column the rule returned, in column order.
+  std::vector<std::pair<std::string, std::string>> details;
+  std::string fingerprint;
+
+  /// The value of an id or detail column, or empty.
+  std::string field(std::string_view name) const;
+};
+
+/// The fixed result columns a rule's SELECT may return to fill a finding.
+inline constexpr std::string_view kIdColumns[] = {"org_id", "dept_id", "account_id", "group_id",
+                                                  "person_id", "handle", "responsible_id"};
+
+struct RunOptions {
+  std::string tool;
+  Date as_of;
+  std::vector<std::string> only_rules;  ///< --rule; empty: all of the tool's rules
+  std::vector<std::string> skip_rules;  ///< --skip-rule
+  std::vector<std::pair<std::string, std::string>> overrides;  ///< --set NAME=VALUE, as typed
+  std::map<std::string, std::string> filters;  ///< org, person, group → id
+};
+
+struct SkippedRule {
+  std::string rule, reason;
+};
+
+struct RunResult {
+  std::vector<Finding> findings;  ///< sorted: severity, rule, subject id bytes, message bytes
+  std::vector<std::string> rules_run;
+  std::vector<SkippedRule> rules_skipped;
+  std::vector<Param> params;  ///< the parameters as bound (overrides applied)
+};
+
+/// The rules of `options.tool` after --rule/--skip-rule; throws Error for an unknown id.
+std::vector<const Rule*> select_rules(const Policy& policy, const RunOptions& options);
+
+/// The policy's parameters with --set overrides applied; throws Error for an unknown name or a
+/// value of the wrong type.
+std::vector<Param> apply_overrides(const Policy& policy,
+                                   const std::vector<std::pair<std::string, std::string>>& overrides);
+
+/// The tables the selected rules (and the views they may read) need.
+std::set<std::string> tables_needed(const Policy& policy, const std::vector<const Rule*>& rules);
+
+/// Compiles every view and selected rule against the inventory (reporting policy errors with their
+/// position), then runs them. Throws Error.
+RunResult run_rules(Inventory& inventory, const Policy& policy, const RunOptions& options);
+
+/// Stable fingerprint of a finding: first 16 hex digits of SHA-256("rule\x1fkind\x1fid").
+std::string fingerprint(std::string_view rule, std::string_view kind, std::string_view id);
+
+/// Sorts findings into report order.
+void sort_findings(std::vector<Finding>& findings);
+
+}  // namespace chataudit

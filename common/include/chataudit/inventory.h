@@ -1,0 +1,54 @@
+#pragma once
+// Loading: CSV directories, single files, standard input and SQLite databases, all normalized
+// into one in-memory SQLite database the rules query.
+#include <SQLiteCpp/Database.h>
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "chataudit/dates.h"
+
+namespace chataudit {
+
+/// Where the tables come from, as given on the command line.
+struct InventorySources {
+  std::vector<std::string> inventories;                       ///< --inventory PATH (dir or SQLite file)
+  std::vector<std::pair<std::string, std::string>> tables;    ///< --table NAME=PATH
+};
+
+/// What was loaded for one table.
+struct LoadedTable {
+  std::string source;       ///< the file the rows came from (`-` for standard input)
+  std::size_t rows_read = 0;    ///< data rows read (blank rows not counted)
+  std::size_t rows_loaded = 0;  ///< rows inserted; equal to rows_read or the load failed
+};
+
+/// The loaded inventory: an in-memory SQLite database holding every schema table (empty when not
+/// supplied, every canonical column present) and the tables that were actually supplied.
+class Inventory {
+ public:
+  Inventory();
+  SQLite::Database& db() { return *db_; }
+  const std::map<std::string, LoadedTable>& loaded() const { return loaded_; }
+  bool has(const std::string& table) const { return loaded_.count(table) != 0; }
+  /// The load record of `table`, created on first use (by the loader).
+  LoadedTable& record(const std::string& table) { return loaded_[table]; }
+  /// Human-readable description of the sources (e.g. `samples/jiusan-branch`).
+  std::string source;
+
+ private:
+  friend Inventory load_inventory(const InventorySources&, const std::set<std::string>&, const TimeZone&);
+  std::unique_ptr<SQLite::Database> db_;
+  std::map<std::string, LoadedTable> loaded_;
+};
+
+/// Loads the `wanted` tables that the sources provide (a table not provided is simply absent),
+/// normalizes and validates every cell, checks keys and parent references.
+/// Throws chataudit::Error listing every bad cell (up to kMaxDiagnostics).
+Inventory load_inventory(const InventorySources& sources, const std::set<std::string>& wanted,
+                         const TimeZone& zone);
+
+}  // namespace chataudit

@@ -1,0 +1,84 @@
+#pragma once
+// A policy: metadata, parameters, shared views and rules, loaded from TOML with source positions.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "chataudit/dates.h"
+
+namespace chataudit {
+
+enum class Lang { zh, en };
+enum class Severity { error = 0, warning = 1, notice = 2 };
+
+std::string_view to_string(Severity severity);
+std::optional<Severity> parse_severity(std::string_view text);
+
+/// A text in both report languages.
+struct Localized {
+  std::string zh, en;
+  const std::string& in(Lang lang) const { return lang == Lang::zh ? zh : en; }
+};
+
+/// A position in the policy file.
+struct SourceRef {
+  std::string file;
+  int line = 0, column = 0;
+};
+
+/// A parameter value: integer, real, boolean, string, or list of strings.
+using ParamValue = std::variant<std::int64_t, double, bool, std::string, std::vector<std::string>>;
+
+struct Param {
+  std::string name;
+  ParamValue value;
+  SourceRef where;
+};
+
+/// A table computed once per run from the inventory (parameters bound), which rules may read.
+struct View {
+  std::string name;
+  std::vector<std::string> requires_tables;
+  std::string sql;
+  SourceRef where, sql_where;
+};
+
+struct Rule {
+  std::string id;
+  std::string tool;
+  Severity severity = Severity::error;
+  Localized article, title, message, remedy;
+  std::vector<std::string> requires_tables;
+  std::string only_with;  ///< a filter that must be given for the rule to run (e.g. `person`)
+  std::string sql;
+  bool enabled = true;
+  SourceRef where, sql_where, message_where;
+};
+
+struct Policy {
+  std::string path;    ///< as given
+  std::string digest;  ///< SHA-256 of the file's bytes (and of the bases it extends), hex
+  std::string id;
+  Localized title;
+  Date effective;
+  std::string timezone;
+  TimeZone zone = TimeZone::utc();
+  std::vector<Param> params;
+  std::vector<View> views;
+  std::vector<Rule> rules;
+
+  const Param* find_param(std::string_view name) const;
+  const Rule* find_rule(std::string_view id) const;
+};
+
+/// Loads and validates the structure of a policy (unknown keys, types, duplicate ids, the time
+/// zone, `extends`). SQL is compiled later, against the loaded inventory (see engine.h).
+/// Throws chataudit::Error with FILE:LINE:COLUMN.
+Policy load_policy(const std::string& path);
+
+/// Renders a parameter value as it appears in TOML.
+std::string to_toml(const ParamValue& value);
+
+}  // namespace chataudit

@@ -1,0 +1,19 @@
+#pragma once
+// Small UTF-8 text utilities shared by the loader and the renderers.
+#include <string>
+#include <string_view>
+
+namespace chataudit {
+
+/// Width in terminal columns (CJK wide characters count 2).
+int display_width(std::string_view utf8);
+/// `text` padded with spaces to `width` display columns.
+std::string pad_right(std::string_view text, int width);
+/// Removes ASCII white space and U+3000 (ideographic space) at both ends.
+std::string_view trim(std::string_view text);
+/// ASCII lower case.
+std::string ascii_lower(std::string_view text);
+/// SHA-256 of `bytes` in lower-case hex.
+std::string sha256_hex(std::string_view bytes);
+
+}  // namespace chataudit

@@ -1,0 +1,340 @@
+// The shared command line: options into a struct, then run() walks load → validate → evaluate →
+// render, and main gets an exit status. Errors are printed once, here.
+#include "chataudit/cli.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <SQLiteCpp/Exception.h>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <regex>
+
+#include "chataudit/engine.h"
+#include "chataudit/error.h"
+#include "chataudit/inventory.h"
+#include "chataudit/policy.h"
+#include "chataudit/report.h"
+#include "chataudit/text.h"
+
+namespace chataudit {
+namespace {
+
+constexpr std::string_view kDefaultPolicy = "jiusan-2020.toml";
+
+struct Options {
+  std::vector<std::string> inventories, tables, outputs, rules, skip_rules, sets;
+  std::string policy, as_of, format, lang, fail_on = "error", explain;
+  std::string org, person, group;
+  int due_within = 0;
+  bool due_within_given = false;
+  bool list_rules = false, quiet = false, verbose = false, version = false;
+};
+
+void setup_options(CLI::App& app, const ToolSpec& tool, Options& o) {
+  app.get_formatter()->column_width(30);
+  app.add_option("--inventory", o.inventories, "CSV directory or SQLite file (repeatable)")->type_name("PATH");
+  app.add_option("--table", o.tables, "one table from a CSV/SQLite file or - (stdin)")->type_name("NAME=PATH");
+  app.add_option("--policy", o.policy, "policy file (default: the installed jiusan-2020.toml)")->type_name("FILE");
+  app.add_option("--as-of", o.as_of, "audit date (default: today in the policy's time zone)")->type_name("DATE");
+  app.add_option("--format", o.format, "text (default), json, jsonl, csv")->type_name("FMT");
+  app.add_option("--output", o.outputs, "write the report to FILE, atomically (repeatable)")->type_name("[FMT:]FILE");
+  app.add_option("--lang", o.lang, "report language: zh or en (default from LANG)")->type_name("zh|en");
+  app.add_option("--fail-on", o.fail_on, "least severity that exits 1 (default error)")->type_name("error|warning|notice|never");
+  app.add_option("--rule", o.rules, "run only this rule (repeatable)")->type_name("ID");
+  app.add_option("--skip-rule", o.skip_rules, "do not run this rule (repeatable)")->type_name("ID");
+  app.add_option("--set", o.sets, "override a policy parameter (repeatable)")->type_name("PARAM=VALUE");
+  if (tool.org_filter) app.add_option("--org", o.org, "only this organization and its subtree")->type_name("ID");
+  if (tool.person_filter) app.add_option("--person", o.person, "the leaver's checklist: what this person holds")->type_name("ID");
+  if (tool.group_filter) app.add_option("--group", o.group, "only this group")->type_name("ID");
+  if (tool.due_within)
+    app.add_option("--due-within", o.due_within, "warn of groups due within DAYS (= --set due_soon_days=DAYS)")
+        ->type_name("DAYS");
+  app.add_flag("--list-rules", o.list_rules, "list the rules this tool runs, then exit");
+  app.add_option("--explain", o.explain, "show a rule's article, text, parameters and SQL")->type_name("RULE");
+  app.add_flag("--quiet,-q", o.quiet, "print no report on standard output; the exit status tells");
+  app.add_flag("--verbose,-v", o.verbose, "report even when clean; print notes on standard error");
+  app.add_flag("--version", o.version, "print the version and exit");
+  app.footer(fmt::format("Exit status: 0 no finding at or above --fail-on, 1 findings, 2 error.\nSee {}(1).", tool.name));
+}
+
+std::string executable_dir() {
+  std::error_code error;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", error);
+  return error ? std::string(".") : self.parent_path().string();
+}
+
+std::string default_policy_path() {
+  const std::filesystem::path dir = executable_dir();
+  return (dir.parent_path() / CHATAUDIT_POLICY_SUBDIR / kDefaultPolicy).string();
+}
+
+Lang choose_lang(const std::string& flag) {
+  if (flag == "zh") return Lang::zh;
+  if (flag == "en") return Lang::en;
+  if (!flag.empty()) throw Error(fmt::format("--lang {}: expected zh or en", flag));
+  for (const char* name : {"LC_ALL", "LC_MESSAGES", "LANG"}) {
+    const char* value = std::getenv(name);
+    if (value && *value) return std::string_view(value).starts_with("zh") ? Lang::zh : Lang::en;
+  }
+  return Lang::en;
+}
+
+std::pair<std::string, std::string> split_assignment(const std::string& text, std::string_view flag) {
+  const std::size_t equals = text.find('=');
+  if (equals == std::string::npos || equals == 0)
+    throw Error(fmt::format("{} {}: expected {}", flag, text, flag == "--set" ? "PARAM=VALUE" : "NAME=PATH"));
+  return {text.substr(0, equals), text.substr(equals + 1)};
+}
+
+struct OutputTarget {
+  Format format;
+  std::string path;
+};
+
+// Writes `content` to `path`: standard output, a FIFO or a device directly; a file atomically.
+void write_output(const std::string& path, const std::string& content) {
+  if (path == "-") {
+    std::cout << content << std::flush;
+    return;
+  }
+  struct stat info {};
+  if (::lstat(path.c_str(), &info) == 0) {
+    if (S_ISLNK(info.st_mode))
+      throw Error(Diagnostic{.file = path, .message = "is a symbolic link; refusing to write through it"});
+    if (S_ISDIR(info.st_mode)) throw Error(Diagnostic{.file = path, .message = "is a directory"});
+    if (S_ISFIFO(info.st_mode) || S_ISCHR(info.st_mode)) {
+      const int fd = ::open(path.c_str(), O_WRONLY);
+      if (fd < 0) throw Error(Diagnostic{.file = path, .message = std::strerror(errno)});
+      const bool ok = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
+      ::close(fd);
+      if (!ok) throw Error(Diagnostic{.file = path, .message = "write failed"});
+      return;
+    }
+  }
+  std::string temp = path + ".tmp.XXXXXX";
+  const int fd = ::mkstemp(temp.data());
+  if (fd < 0) throw Error(Diagnostic{.file = path, .message = fmt::format("cannot create a temporary file: {}", std::strerror(errno))});
+  const mode_t mask = ::umask(0);
+  ::umask(mask);
+  ::fchmod(fd, 0666 & ~mask);
+  std::size_t written = 0;
+  while (written < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
+    if (n <= 0) break;
+    written += static_cast<std::size_t>(n);
+  }
+  const bool ok = written == content.size() && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || ::rename(temp.c_str(), path.c_str()) != 0) {
+    const std::string reason = std::strerror(errno);
+    ::unlink(temp.c_str());
+    throw Error(Diagnostic{.file = path, .message = "write failed: " + reason});
+  }
+}
+
+// Parameters a rule reads: those in its SQL and in the views it reads, transitively.
+std::vector<std::string> params_used(const Policy& policy, const Rule& rule) {
+  static const std::regex parameter(R"((^|[^:A-Za-z0-9_]):([A-Za-z_][A-Za-z0-9_]*))");
+  std::vector<std::string> names;
+  std::vector<std::string> texts{rule.sql};
+  std::set<std::string> seen_views;
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    const std::string text = texts[i];
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), parameter); it != std::sregex_iterator(); ++it)
+      if (std::find(names.begin(), names.end(), (*it)[2].str()) == names.end()) names.push_back((*it)[2]);
+    for (const View& view : policy.views) {
+      const std::regex word("\\b" + view.name + "\\b");
+      if (!seen_views.count(view.name) && std::regex_search(text, word)) {
+        seen_views.insert(view.name);
+        texts.push_back(view.sql);
+      }
+    }
+  }
+  return names;
+}
+
+void explain(const Policy& policy, const Rule& rule, const std::vector<Param>& params, const Date& as_of) {
+  std::string out = fmt::format("{}  ({}, {})\n", rule.id, rule.tool, to_string(rule.severity));
+  out += fmt::format("  {}  {}\n  {}  {}\n", rule.article.zh, rule.title.zh, rule.article.en, rule.title.en);
+  out += fmt::format("\nMessage:\n  zh: {}\n  en: {}\n", rule.message.zh, rule.message.en);
+  out += fmt::format("\nRemedy:\n  zh: {}\n  en: {}\n", rule.remedy.zh, rule.remedy.en);
+  std::string requires_list;
+  for (const std::string& table : rule.requires_tables) requires_list += (requires_list.empty() ? "" : ", ") + table;
+  out += fmt::format("\nRequires tables: {}\n", requires_list.empty() ? "(none)" : requires_list);
+  if (!rule.only_with.empty()) out += fmt::format("Runs only with: --{} ID\n", rule.only_with);
+  out += "\nParameters:\n";
+  for (const std::string& name : params_used(policy, rule)) {
+    std::string value;
+    if (name == "as_of") value = format_date(as_of) + "  (the audit date, --as-of)";
+    else if (name == "effective") value = format_date(policy.effective) + "  (the policy's effective date)";
+    else if (name == "person" || name == "org" || name == "group") value = fmt::format("the --{} filter, or NULL", name);
+    else
+      for (const Param& param : params)
+        if (param.name == name) value = to_toml(param.value);
+    out += fmt::format("  :{} = {}\n", name, value);
+  }
+  out += fmt::format("\nSQL ({}:{}):\n", rule.sql_where.file, rule.sql_where.line);
+  std::string sql = rule.sql;
+  while (!sql.empty() && (sql.back() == '\n' || sql.back() == ' ')) sql.pop_back();
+  for (std::size_t start = 0; start <= sql.size();) {
+    std::size_t end = sql.find('\n', start);
+    if (end == std::string::npos) end = sql.size();
+    out += "  " + sql.substr(start, end - start) + "\n";
+    start = end + 1;
+  }
+  std::cout << out;
+}
+
+void print_error(const std::string& tool, const Error& error) {
+  for (const Diagnostic& diagnostic : error.diagnostics()) {
+    if (diagnostic.file.empty() && diagnostic.locator.empty())
+      std::cerr << tool << ": " << diagnostic.message << '\n';
+    else
+      std::cerr << diagnostic.to_string() << '\n';
+  }
+  if (error.omitted() > 0) std::cerr << tool << ": … and " << error.omitted() << " more problems not listed\n";
+}
+
+int run(const ToolSpec& tool, const Options& o) {
+  if (o.version) {
+    std::cout << tool.name << " (chataudit) " << CHATAUDIT_VERSION << '\n';
+    return static_cast<int>(ExitStatus::clean);
+  }
+  const Lang lang = choose_lang(o.lang);
+  const std::string policy_path = o.policy.empty() ? default_policy_path() : o.policy;
+  const Policy policy = load_policy(policy_path);
+
+  RunOptions run_options;
+  run_options.tool = tool.name;
+  run_options.only_rules = o.rules;
+  run_options.skip_rules = o.skip_rules;
+  for (const std::string& set : o.sets) run_options.overrides.push_back(split_assignment(set, "--set"));
+  if (o.due_within_given && o.due_within < 0)
+    throw Error(fmt::format("--due-within {}: expected a number of days, 0 or more", o.due_within));
+  if (o.due_within_given) run_options.overrides.emplace_back("due_soon_days", std::to_string(o.due_within));
+  if (!o.org.empty()) run_options.filters["org"] = o.org;
+  if (!o.person.empty()) run_options.filters["person"] = o.person;
+  if (!o.group.empty()) run_options.filters["group"] = o.group;
+  if (o.as_of.empty()) {
+    run_options.as_of = policy.zone.today();
+  } else if (auto date = parse_date(o.as_of, policy.zone)) {
+    run_options.as_of = *date;
+  } else {
+    throw Error(fmt::format("--as-of {}: not a date; expected {}", o.as_of, accepted_date_spellings()));
+  }
+  const std::vector<Param> params = apply_overrides(policy, run_options.overrides);
+
+  if (o.list_rules) {
+    for (const Rule& rule : policy.rules) {
+      if (rule.tool != tool.name || !rule.enabled) continue;
+      std::cout << fmt::format("{:<30} {:<8} {}  {}\n", rule.id, to_string(rule.severity), rule.article.in(lang),
+                               rule.title.in(lang));
+    }
+    return static_cast<int>(ExitStatus::clean);
+  }
+  if (!o.explain.empty()) {
+    const Rule* rule = policy.find_rule(o.explain);
+    if (!rule) throw Error(fmt::format("--explain {}: no such rule in {} (see --list-rules)", o.explain, policy.path));
+    explain(policy, *rule, params, run_options.as_of);
+    return static_cast<int>(ExitStatus::clean);
+  }
+
+  // Outputs are decided before any work, so a typo costs nothing.
+  Format format = Format::text;
+  if (!o.format.empty()) {
+    auto parsed = parse_format(o.format);
+    if (!parsed) throw Error(fmt::format("--format {}: expected text, json, jsonl or csv", o.format));
+    format = *parsed;
+  }
+  std::vector<OutputTarget> targets;
+  for (const std::string& output : o.outputs) {
+    const std::size_t colon = output.find(':');
+    auto prefixed = colon == std::string::npos ? std::nullopt : parse_format(output.substr(0, colon));
+    if (prefixed) targets.push_back({*prefixed, output.substr(colon + 1)});
+    else targets.push_back({format, output});
+  }
+  Severity fail_on = Severity::error;
+  bool never_fail = false;
+  if (o.fail_on == "never") never_fail = true;
+  else if (auto severity = parse_severity(o.fail_on)) fail_on = *severity;
+  else throw Error(fmt::format("--fail-on {}: expected error, warning, notice or never", o.fail_on));
+
+  if (o.inventories.empty() && o.tables.empty())
+    throw Error("no inventory given; use --inventory PATH (a CSV directory or SQLite file) or --table NAME=PATH");
+  InventorySources sources;
+  sources.inventories = o.inventories;
+  for (const std::string& table : o.tables) sources.tables.push_back(split_assignment(table, "--table"));
+
+  const std::vector<const Rule*> selected = select_rules(policy, run_options);
+  if (selected.empty()) throw Error("no rule left to run (check --rule and --skip-rule)");
+  std::set<std::string> wanted = tables_needed(policy, selected);
+  if (!o.org.empty()) wanted.insert("orgs");
+  if (!o.person.empty()) wanted.insert("people");
+  if (!o.group.empty()) wanted.insert("groups");
+  for (const auto& [table, path] : sources.tables) wanted.insert(table);
+  Inventory inventory = load_inventory(sources, wanted, policy.zone);
+
+  const RunResult result = run_rules(inventory, policy, run_options);
+  if (result.rules_run.empty()) {
+    std::vector<Diagnostic> reasons;
+    for (const SkippedRule& skipped : result.rules_skipped)
+      reasons.push_back(Diagnostic{.message = fmt::format("rule {} skipped: {}", skipped.rule, skipped.reason)});
+    reasons.push_back(Diagnostic{.message = "every selected rule was skipped; nothing was checked"});
+    throw Error(reasons);
+  }
+
+  Report report{tool.name, CHATAUDIT_VERSION, run_options.as_of, &policy, &inventory, &result, lang, fail_on};
+  const bool clean = result.findings.empty();
+  // Render everything first: either every output is written or, on error, none is half-written.
+  std::vector<std::pair<std::string, std::string>> writes;
+  for (const OutputTarget& target : targets) writes.emplace_back(target.path, render(report, target.format));
+  std::string to_stdout;
+  if (targets.empty() && !o.quiet && !(clean && format == Format::text && !o.verbose)) to_stdout = render(report, format);
+  for (const auto& [path, content] : writes) write_output(path, content);
+  std::cout << to_stdout << std::flush;
+  if (o.verbose)
+    for (const SkippedRule& skipped : result.rules_skipped)
+      std::cerr << tool.name << ": " << fmt::format("rule {} skipped: {}", skipped.rule, skipped.reason) << '\n';
+
+  if (never_fail) return static_cast<int>(ExitStatus::clean);
+  const bool failing = std::any_of(result.findings.begin(), result.findings.end(),
+                                   [&](const Finding& f) { return f.severity <= fail_on; });
+  return static_cast<int>(failing ? ExitStatus::findings : ExitStatus::clean);
+}
+
+}  // namespace
+
+int run_tool(const ToolSpec& tool, int argc, char** argv) {
+  CLI::App app{tool.summary, tool.name};
+  Options options;
+  setup_options(app, tool, options);
+  try {
+    app.parse(argc, argv);
+    options.due_within_given = tool.due_within && app.count("--due-within") > 0;
+  } catch (const CLI::CallForHelp&) {
+    std::cout << app.help();
+    return static_cast<int>(ExitStatus::clean);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << tool.name << ": " << e.what() << "\n" << "Try '" << tool.name << " --help' for more information.\n";
+    return static_cast<int>(ExitStatus::error);
+  }
+  try {
+    return run(tool, options);
+  } catch (const Error& e) {
+    print_error(tool.name, e);
+  } catch (const SQLite::Exception& e) {
+    std::cerr << tool.name << ": SQLite: " << e.what() << '\n';
+  } catch (const std::exception& e) {
+    std::cerr << tool.name << ": " << e.what() << '\n';
+  }
+  return static_cast<int>(ExitStatus::error);
+}
+
+}  // namespace chataudit

@@ -1,0 +1,496 @@
+// The engine: the only place SQL from the policy meets the inventory. Parameters are bound by
+// name, rules run read-only under an authorizer, and rows become findings.
+#include "chataudit/engine.h"
+
+#include <SQLiteCpp/Statement.h>
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <charconv>
+#include <set>
+
+#include "chataudit/error.h"
+#include "chataudit/text.h"
+
+namespace chataudit {
+
+std::string Finding::field(std::string_view name) const {
+  for (const auto& [key, value] : ids)
+    if (key == name) return value;
+  for (const auto& [key, value] : details)
+    if (key == name) return value;
+  return {};
+}
+
+std::string fingerprint(std::string_view rule, std::string_view kind, std::string_view id) {
+  std::string key;
+  key.append(rule).append(1, '\x1f').append(kind).append(1, '\x1f').append(id);
+  return sha256_hex(key).substr(0, 16);
+}
+
+void sort_findings(std::vector<Finding>& findings) {
+  std::stable_sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
+    if (a.severity != b.severity) return a.severity < b.severity;
+    if (a.rule != b.rule) return a.rule < b.rule;
+    if (a.subject_id != b.subject_id) return a.subject_id < b.subject_id;
+    return a.message.en < b.message.en;
+  });
+}
+
+std::vector<const Rule*> select_rules(const Policy& policy, const RunOptions& options) {
+  auto check_known = [&](const std::string& id, std::string_view flag) {
+    const Rule* rule = policy.find_rule(id);
+    if (!rule) throw Error(fmt::format("{} {}: no such rule in {} (see --list-rules)", flag, id, policy.path));
+    if (rule->tool != options.tool)
+      throw Error(fmt::format("{} {}: the rule belongs to {}, not {}", flag, id, rule->tool, options.tool));
+    if (!rule->enabled) throw Error(fmt::format("{} {}: the rule is disabled in {}", flag, id, policy.path));
+  };
+  for (const std::string& id : options.only_rules) check_known(id, "--rule");
+  for (const std::string& id : options.skip_rules) check_known(id, "--skip-rule");
+  std::vector<const Rule*> selected;
+  for (const Rule& rule : policy.rules) {
+    if (rule.tool != options.tool || !rule.enabled) continue;
+    const bool named = std::find(options.only_rules.begin(), options.only_rules.end(), rule.id) != options.only_rules.end();
+    if (!options.only_rules.empty() && !named) continue;
+    if (std::find(options.skip_rules.begin(), options.skip_rules.end(), rule.id) != options.skip_rules.end()) continue;
+    if (!rule.only_with.empty() && !options.filters.count(rule.only_with)) {
+      if (named) throw Error(fmt::format("--rule {}: the rule runs only with --{} ID", rule.id, rule.only_with));
+      continue;
+    }
+    selected.push_back(&rule);
+  }
+  return selected;
+}
+
+namespace {
+
+std::optional<std::int64_t> parse_integer(std::string_view text) {
+  std::int64_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+std::string param_type_name(const ParamValue& value) {
+  switch (value.index()) {
+    case 0: return "an integer";
+    case 1: return "a number";
+    case 2: return "true or false";
+    case 3: return "a string";
+    default: return "a comma-separated list";
+  }
+}
+
+}  // namespace
+
+std::vector<Param> apply_overrides(const Policy& policy,
+                                   const std::vector<std::pair<std::string, std::string>>& overrides) {
+  std::vector<Param> params = policy.params;
+  for (const auto& [name, text] : overrides) {
+    auto it = std::find_if(params.begin(), params.end(), [&](const Param& p) { return p.name == name; });
+    if (it == params.end()) {
+      std::string names;
+      for (const Param& param : params) names += (names.empty() ? "" : ", ") + param.name;
+      throw Error(fmt::format("--set {}: no such parameter; the policy's parameters are {}", name, names));
+    }
+    ParamValue value;
+    bool ok = true;
+    switch (it->value.index()) {
+      case 0:
+        if (auto number = parse_integer(text)) value = *number; else ok = false;
+        break;
+      case 1: {
+        double number = 0;
+        auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
+        ok = error == std::errc() && end == text.data() + text.size();
+        value = number;
+        break;
+      }
+      case 2:
+        if (text == "true" || text == "false") value = text == "true"; else ok = false;
+        break;
+      case 3: value = text; break;
+      default: {
+        std::vector<std::string> items;
+        std::size_t start = 0;
+        while (start <= text.size()) {
+          std::size_t comma = text.find(',', start);
+          if (comma == std::string::npos) comma = text.size();
+          items.emplace_back(trim(std::string_view(text).substr(start, comma - start)));
+          start = comma + 1;
+        }
+        value = items;
+      }
+    }
+    if (!ok) throw Error(fmt::format("--set {}={}: expected {}", name, text, param_type_name(it->value)));
+    it->value = std::move(value);
+  }
+  return params;
+}
+
+std::set<std::string> tables_needed(const Policy& /*policy*/, const std::vector<const Rule*>& rules) {
+  std::set<std::string> tables;
+  for (const Rule* rule : rules) tables.insert(rule->requires_tables.begin(), rule->requires_tables.end());
+  return tables;
+}
+
+namespace {
+
+// Rules may read; nothing else. Views are prepared under the same authorizer before being
+// materialized by the engine's own CREATE TEMP TABLE.
+int read_only_authorizer(void*, int action, const char*, const char*, const char*, const char*) {
+  switch (action) {
+    case SQLITE_SELECT:
+    case SQLITE_READ:
+    case SQLITE_FUNCTION:
+    case SQLITE_RECURSIVE:
+      return SQLITE_OK;
+    default:
+      return SQLITE_DENY;
+  }
+}
+
+// Where byte `offset` of a SQL text lies in the policy file.
+SourceRef position_in(const SourceRef& start, std::string_view sql, int offset) {
+  SourceRef ref = start;
+  if (offset < 0 || static_cast<std::size_t>(offset) > sql.size()) return ref;
+  for (int i = 0; i < offset; ++i) {
+    const unsigned char c = sql[i];
+    if (c == '\n') {
+      ++ref.line;
+      ref.column = 1;
+    } else if ((c & 0xC0) != 0x80) {
+      ++ref.column;
+    }
+  }
+  return ref;
+}
+
+[[noreturn]] void policy_error(const SourceRef& ref, const std::string& message) {
+  throw Error(Diagnostic{.file = ref.file, .line = ref.line, .column = ref.column, .message = message});
+}
+
+class Runner {
+ public:
+  Runner(Inventory& inventory, const Policy& policy, const RunOptions& options, std::vector<Param> params)
+      : db_(inventory.db().getHandle()), policy_(policy), options_(options), params_(std::move(params)) {}
+
+  // Prepares `sql` read-only; policy errors point at the SQL in the policy file.
+  sqlite3_stmt* prepare(const std::string& sql, const SourceRef& where, std::string_view what) {
+    sqlite3_set_authorizer(db_, read_only_authorizer, nullptr);
+    sqlite3_stmt* statement = nullptr;
+    const char* tail = nullptr;
+    const int rc = sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &statement, &tail);
+    sqlite3_set_authorizer(db_, nullptr, nullptr);
+    if (rc != SQLITE_OK) {
+      const std::string message = sqlite3_errmsg(db_);
+      const int offset = sqlite3_error_offset(db_);
+      sqlite3_finalize(statement);
+      const bool denied = rc == SQLITE_AUTH;
+      policy_error(position_in(where, sql, offset),
+                   fmt::format("{}: {}{}", what, denied ? "only SELECT is allowed; " : "SQL does not compile: ", message));
+    }
+    if (!statement) policy_error(where, fmt::format("{}: the SQL is empty; expected one SELECT", what));
+    if (tail && std::string_view(tail).find_first_not_of(" \t\r\n;") != std::string_view::npos) {
+      sqlite3_finalize(statement);
+      policy_error(position_in(where, sql, static_cast<int>(tail - sql.c_str())),
+                   fmt::format("{}: more than one SQL statement; expected one SELECT", what));
+    }
+    if (!sqlite3_stmt_readonly(statement)) {
+      sqlite3_finalize(statement);
+      policy_error(where, fmt::format("{}: only SELECT is allowed", what));
+    }
+    bind(statement, sql, where, what);
+    return statement;
+  }
+
+  void materialize_views() {
+    for (const View& view : policy_.views) {
+      sqlite3_finalize(prepare(view.sql, view.sql_where, "view " + view.name));
+      const std::string create = fmt::format("CREATE TEMP TABLE \"{}\" AS ", view.name);
+      sqlite3_stmt* statement = nullptr;
+      if (sqlite3_prepare_v2(db_, (create + view.sql).c_str(), -1, &statement, nullptr) != SQLITE_OK) {
+        const std::string message = sqlite3_errmsg(db_);
+        sqlite3_finalize(statement);
+        policy_error(view.sql_where, fmt::format("view {}: {}", view.name, message));
+      }
+      bind(statement, create + view.sql, view.sql_where, "view " + view.name);
+      const int rc = sqlite3_step(statement);
+      sqlite3_finalize(statement);
+      if (rc != SQLITE_DONE) policy_error(view.sql_where, fmt::format("view {}: {}", view.name, sqlite3_errmsg(db_)));
+    }
+  }
+
+  struct Compiled {
+    const Rule* rule;
+    sqlite3_stmt* statement;
+    std::vector<std::string> columns;
+  };
+
+  Compiled compile(const Rule& rule) {
+    sqlite3_stmt* statement = prepare(rule.sql, rule.sql_where, "rule " + rule.id);
+    Compiled compiled{&rule, statement, {}};
+    for (int i = 0; i < sqlite3_column_count(statement); ++i) compiled.columns.emplace_back(sqlite3_column_name(statement, i));
+    auto has = [&](std::string_view name) {
+      return std::find(compiled.columns.begin(), compiled.columns.end(), name) != compiled.columns.end();
+    };
+    for (std::string_view required : {"subject_kind", "subject_id"})
+      if (!has(required)) {
+        sqlite3_finalize(statement);
+        policy_error(rule.sql_where, fmt::format("rule {}: the SELECT must return a column named {}", rule.id, required));
+      }
+    for (const std::string* text : {&rule.message.zh, &rule.message.en}) {
+      for (const std::string& name : placeholders(*text)) {
+        if (has(name) || name == "as_of" || std::any_of(params_.begin(), params_.end(), [&](const Param& p) { return p.name == name; }))
+          continue;
+        sqlite3_finalize(statement);
+        policy_error(rule.message_where, fmt::format("rule {}: the message names {{{}}}, which the SQL does not return; "
+                                                     "it returns {}", rule.id, name, join(compiled.columns)));
+      }
+    }
+    return compiled;
+  }
+
+  void run(const Compiled& compiled, std::vector<Finding>& findings) {
+    sqlite3_stmt* statement = compiled.statement;
+    int rc;
+    while ((rc = sqlite3_step(statement)) == SQLITE_ROW) findings.push_back(to_finding(compiled));
+    if (rc != SQLITE_DONE)
+      policy_error(compiled.rule->sql_where, fmt::format("rule {}: {}", compiled.rule->id, sqlite3_errmsg(db_)));
+  }
+
+ private:
+  static std::string join(const std::vector<std::string>& names) {
+    std::string out;
+    for (const std::string& name : names) out += (out.empty() ? "" : ", ") + name;
+    return out;
+  }
+
+  static std::vector<std::string> placeholders(std::string_view text) {
+    std::vector<std::string> names;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '{' && i + 1 < text.size() && text[i + 1] == '{') { ++i; continue; }
+      if (text[i] != '{') continue;
+      const std::size_t close = text.find('}', i);
+      if (close == std::string_view::npos) break;
+      names.emplace_back(text.substr(i + 1, close - i - 1));
+      i = close;
+    }
+    return names;
+  }
+
+  void bind(sqlite3_stmt* statement, const std::string& sql, const SourceRef& where, std::string_view what) {
+    for (int i = 1; i <= sqlite3_bind_parameter_count(statement); ++i) {
+      const char* raw = sqlite3_bind_parameter_name(statement, i);
+      const std::string name = raw ? raw + 1 : "";
+      if (!raw || raw[0] != ':') {
+        sqlite3_finalize(statement);
+        policy_error(where, fmt::format("{}: parameters must be named, as :name", what));
+      }
+      if (name == "as_of") {
+        bind_text(statement, i, format_date(options_.as_of));
+      } else if (name == "effective") {
+        bind_text(statement, i, format_date(policy_.effective));
+      } else if (name == "person" || name == "org" || name == "group") {
+        auto it = options_.filters.find(name);
+        if (it == options_.filters.end()) sqlite3_bind_null(statement, i);
+        else bind_text(statement, i, it->second);
+      } else if (auto param = std::find_if(params_.begin(), params_.end(), [&](const Param& p) { return p.name == name; });
+                 param != params_.end()) {
+        bind_value(statement, i, param->value);
+      } else {
+        const std::size_t offset = sql.find(raw);
+        sqlite3_finalize(statement);
+        policy_error(position_in(where, sql, offset == std::string::npos ? -1 : static_cast<int>(offset)),
+                     fmt::format("{}: unknown parameter :{}; define it under [params]", what, name));
+      }
+    }
+  }
+
+  static void bind_text(sqlite3_stmt* statement, int index, const std::string& text) {
+    sqlite3_bind_text(statement, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  }
+
+  static void bind_value(sqlite3_stmt* statement, int index, const ParamValue& value) {
+    switch (value.index()) {
+      case 0: sqlite3_bind_int64(statement, index, std::get<std::int64_t>(value)); break;
+      case 1: sqlite3_bind_double(statement, index, std::get<double>(value)); break;
+      case 2: sqlite3_bind_int(statement, index, std::get<bool>(value) ? 1 : 0); break;
+      case 3: bind_text(statement, index, std::get<std::string>(value)); break;
+      default: {
+        // A list is bound as a JSON array, for json_each().
+        std::string json = "[";
+        for (const std::string& item : std::get<std::vector<std::string>>(value)) {
+          json += json.size() > 1 ? ",\"" : "\"";
+          for (char c : item) {
+            if (c == '"' || c == '\\') json += '\\';
+            if (static_cast<unsigned char>(c) < 0x20) json += fmt::format("\\u{:04x}", c);
+            else json += c;
+          }
+          json += '"';
+        }
+        bind_text(statement, index, json + "]");
+      }
+    }
+  }
+
+  std::string param_text(const std::string& name) const {
+    if (name == "as_of") return format_date(options_.as_of);
+    for (const Param& param : params_) {
+      if (param.name != name) continue;
+      if (auto text = std::get_if<std::string>(&param.value)) return *text;
+      return to_toml(param.value);
+    }
+    return {};
+  }
+
+  std::string fill(std::string_view text, const std::vector<std::string>& columns, const std::vector<std::string>& values,
+                   const std::vector<bool>& nulls) const {
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '{' && i + 1 < text.size() && text[i + 1] == '{') { out += '{'; ++i; continue; }
+      if (text[i] == '}' && i + 1 < text.size() && text[i + 1] == '}') { out += '}'; ++i; continue; }
+      const std::size_t close = text[i] == '{' ? text.find('}', i) : std::string_view::npos;
+      if (close == std::string_view::npos) { out += text[i]; continue; }
+      const std::string name(text.substr(i + 1, close - i - 1));
+      auto it = std::find(columns.begin(), columns.end(), name);
+      if (it != columns.end()) {
+        const std::size_t c = it - columns.begin();
+        if (!nulls[c]) out += values[c];
+      } else {
+        out += param_text(name);
+      }
+      i = close;
+    }
+    return out;
+  }
+
+  Finding to_finding(const Compiled& compiled) {
+    sqlite3_stmt* statement = compiled.statement;
+    const Rule& rule = *compiled.rule;
+    const std::size_t count = compiled.columns.size();
+    std::vector<std::string> values(count);
+    std::vector<bool> nulls(count);
+    for (std::size_t c = 0; c < count; ++c) {
+      nulls[c] = sqlite3_column_type(statement, static_cast<int>(c)) == SQLITE_NULL;
+      if (!nulls[c]) {
+        const unsigned char* text = sqlite3_column_text(statement, static_cast<int>(c));
+        values[c].assign(reinterpret_cast<const char*>(text), sqlite3_column_bytes(statement, static_cast<int>(c)));
+      }
+    }
+    Finding finding;
+    finding.rule = rule.id;
+    finding.severity = rule.severity;
+    for (std::size_t c = 0; c < count; ++c) {
+      const std::string& name = compiled.columns[c];
+      if (nulls[c] || values[c].empty()) continue;
+      if (name == "subject_kind") finding.subject_kind = values[c];
+      else if (name == "subject_id") finding.subject_id = values[c];
+      else if (name == "subject_name") finding.subject_name = values[c];
+      else if (name == "due_on") finding.due_on = values[c];
+      else if (name == "days_overdue") finding.days_overdue = parse_integer(values[c]);
+      else if (std::find(std::begin(kIdColumns), std::end(kIdColumns), name) == std::end(kIdColumns))
+        finding.details.emplace_back(name, values[c]);
+    }
+    for (std::string_view id : kIdColumns) {
+      auto it = std::find(compiled.columns.begin(), compiled.columns.end(), id);
+      if (it == compiled.columns.end()) continue;
+      const std::size_t c = it - compiled.columns.begin();
+      if (!nulls[c] && !values[c].empty()) finding.ids.emplace_back(std::string(id), values[c]);
+    }
+    if (finding.subject_kind.empty() || finding.subject_id.empty())
+      policy_error(rule.sql_where, fmt::format("rule {}: a row has an empty subject_kind or subject_id", rule.id));
+    finding.message = Localized{fill(rule.message.zh, compiled.columns, values, nulls),
+                                fill(rule.message.en, compiled.columns, values, nulls)};
+    finding.fingerprint = fingerprint(rule.id, finding.subject_kind, finding.subject_id);
+    return finding;
+  }
+
+  sqlite3* db_;
+  const Policy& policy_;
+  const RunOptions& options_;
+  std::vector<Param> params_;
+};
+
+// The org and every org below it.
+std::set<std::string> org_subtree(SQLite::Database& db, const std::string& org) {
+  SQLite::Statement query(db,
+                          "WITH RECURSIVE subtree(id) AS (SELECT ? UNION SELECT o.org_id FROM orgs o JOIN subtree s "
+                          "ON o.parent_id = s.id) SELECT id FROM subtree");
+  query.bind(1, org);
+  std::set<std::string> ids;
+  while (query.executeStep()) ids.insert(query.getColumn(0).getString());
+  return ids;
+}
+
+bool row_exists(SQLite::Database& db, const std::string& table, const std::string& key, const std::string& id) {
+  SQLite::Statement query(db, fmt::format("SELECT 1 FROM \"{}\" WHERE \"{}\" = ?", table, key));
+  query.bind(1, id);
+  return query.executeStep();
+}
+
+}  // namespace
+
+RunResult run_rules(Inventory& inventory, const Policy& policy, const RunOptions& options) {
+  RunResult result;
+  result.params = apply_overrides(policy, options.overrides);
+  const std::vector<const Rule*> selected = select_rules(policy, options);
+
+  // Filters name ids that must exist.
+  struct FilterTable { std::string_view filter, table, key; };
+  for (const FilterTable& f : {FilterTable{"org", "orgs", "org_id"}, FilterTable{"person", "people", "person_id"},
+                               FilterTable{"group", "groups", "group_id"}}) {
+    auto it = options.filters.find(std::string(f.filter));
+    if (it == options.filters.end()) continue;
+    if (!inventory.has(std::string(f.table)))
+      throw Error(fmt::format("--{} needs the {} table; give it with --inventory or --table {}=PATH", f.filter, f.table, f.table));
+    if (!row_exists(inventory.db(), std::string(f.table), std::string(f.key), it->second))
+      throw Error(fmt::format("--{} {}: no such id in the {} table", f.filter, it->second, f.table));
+  }
+
+  Runner runner(inventory, policy, options, result.params);
+  runner.materialize_views();
+  // Every enabled rule must compile, not only this tool's: a broken policy is broken for all.
+  std::vector<Runner::Compiled> compiled;
+  for (const Rule& rule : policy.rules)
+    if (rule.enabled) compiled.push_back(runner.compile(rule));
+  struct Finalizer {
+    std::vector<Runner::Compiled>& all;
+    ~Finalizer() { for (auto& c : all) sqlite3_finalize(c.statement); }
+  } finalizer{compiled};
+
+  for (const Rule* rule : selected) {
+    std::vector<std::string> missing;
+    for (const std::string& table : rule->requires_tables)
+      if (!inventory.has(table)) missing.push_back(table);
+    if (!missing.empty()) {
+      std::string list;
+      for (const std::string& table : missing) list += (list.empty() ? "" : ", ") + table;
+      result.rules_skipped.push_back({rule->id, "missing table: " + list});
+      continue;
+    }
+    auto it = std::find_if(compiled.begin(), compiled.end(), [&](const Runner::Compiled& c) { return c.rule == rule; });
+    runner.run(*it, result.findings);
+    result.rules_run.push_back(rule->id);
+  }
+
+  // Filters: the org subtree, a person, a group.
+  if (auto org = options.filters.find("org"); org != options.filters.end()) {
+    const std::set<std::string> subtree = org_subtree(inventory.db(), org->second);
+    std::erase_if(result.findings, [&](const Finding& f) { return !subtree.count(f.field("org_id")); });
+  }
+  if (auto person = options.filters.find("person"); person != options.filters.end()) {
+    std::erase_if(result.findings, [&](const Finding& f) {
+      return f.field("person_id") != person->second && f.field("from_person_id") != person->second &&
+             f.field("to_person_id") != person->second;
+    });
+  }
+  if (auto group = options.filters.find("group"); group != options.filters.end())
+    std::erase_if(result.findings, [&](const Finding& f) { return f.field("group_id") != group->second; });
+
+  sort_findings(result.findings);
+  return result;
+}
+
+}  // namespace chataudit

@@ -1,0 +1,555 @@
+// Inventory loading: every source is read as text cells with positions, then normalized by the
+// schema's column types into the in-memory database.
+#include "chataudit/inventory.h"
+
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+#include <fmt/format.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <optional>
+#include <sstream>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "chataudit/csv.h"
+#include "chataudit/error.h"
+#include "chataudit/schema.h"
+#include "chataudit/text.h"
+
+namespace chataudit {
+namespace {
+
+constexpr std::string_view kSqliteMagic{"SQLite format 3\0", 16};
+
+std::string quote_identifier(std::string_view name) {
+  std::string quoted = "\"";
+  for (char c : name) {
+    if (c == '"') quoted += '"';
+    quoted += c;
+  }
+  return quoted + '"';
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(Diagnostic{.file = path, .message = fmt::format("cannot open: {}", std::strerror(errno))});
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  if (in.bad()) throw Error(Diagnostic{.file = path, .message = "read error"});
+  return std::move(bytes).str();
+}
+
+std::string read_stdin() {
+  std::string bytes{std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
+  if (std::cin.bad()) throw Error(Diagnostic{.file = "-", .message = "read error on standard input"});
+  return bytes;
+}
+
+bool is_directory(const std::string& path) {
+  struct stat info {};
+  return ::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode);
+}
+
+bool exists(const std::string& path) {
+  struct stat info {};
+  return ::stat(path.c_str(), &info) == 0;
+}
+
+bool is_sqlite_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char header[16] = {};
+  in.read(header, sizeof header);
+  return in.gcount() == sizeof header && std::string_view(header, sizeof header) == kSqliteMagic;
+}
+
+// file: URI for sqlite3_open_v2, escaping what a URI would otherwise interpret.
+std::string sqlite_read_only_uri(const std::string& path) {
+  std::string uri = "file:";
+  for (unsigned char c : path) {
+    if (c == '%' || c == '?' || c == '#' || c < 0x20)
+      uri += fmt::format("%{:02X}", c);
+    else
+      uri += static_cast<char>(c);
+  }
+  return uri + "?mode=ro";
+}
+
+enum class SourceKind { csv_file, csv_stdin, sqlite };
+
+struct TableSource {
+  SourceKind kind;
+  std::string path;  // as the user named it
+};
+
+// One cell as read, with where it came from.
+struct Cell {
+  std::string_view text;
+  int line = 0, column = 0;
+};
+
+// Reads one table's rows from any source as text cells, and reports positions in the source's
+// own terms (FILE:LINE:COLUMN for CSV, table.column row N for SQLite).
+class RowSource {
+ public:
+  virtual ~RowSource() = default;
+  virtual const std::vector<std::string>& header() const = 0;
+  /// Next non-blank row; false at end. `row_number` counts data rows from 1.
+  virtual bool next(std::vector<Cell>& cells) = 0;
+  virtual Diagnostic at(const Cell& cell, std::string_view column, std::string message) const = 0;
+  virtual Diagnostic at_header(std::string message) const = 0;
+};
+
+class CsvRowSource : public RowSource {
+ public:
+  CsvRowSource(std::string bytes, std::string file) : bytes_(std::move(bytes)), reader_(bytes_, file), file_(std::move(file)) {
+    CsvRecord record;
+    if (!reader_.next(record))
+      throw Error(Diagnostic{.file = file_, .line = 1, .column = 1,
+                             .message = "empty file; expected a header row naming the columns"});
+    header_line_ = record.line;
+    header_columns_ = record.columns;
+    header_ = std::move(record.fields);
+  }
+  const std::vector<std::string>& header() const override { return header_; }
+  const std::vector<int>& header_columns() const { return header_columns_; }
+  int header_line() const { return header_line_; }
+
+  bool next(std::vector<Cell>& cells) override {
+    while (reader_.next(record_)) {
+      if (record_.blank()) continue;
+      if (record_.fields.size() != header_.size())
+        throw Error(Diagnostic{.file = file_, .line = record_.line, .column = 1,
+                               .message = fmt::format("row has {} fields; the header has {}", record_.fields.size(),
+                                                      header_.size())});
+      cells.resize(record_.fields.size());
+      for (std::size_t i = 0; i < record_.fields.size(); ++i)
+        cells[i] = Cell{record_.fields[i], record_.lines[i], record_.columns[i]};
+      return true;
+    }
+    return false;
+  }
+  Diagnostic at(const Cell& cell, std::string_view column, std::string message) const override {
+    return Diagnostic{.file = file_, .line = cell.line, .column = cell.column,
+                      .message = fmt::format("{}: {}", column, message)};
+  }
+  Diagnostic at_header(std::string message) const override {
+    return Diagnostic{.file = file_, .line = header_line_, .column = 1, .message = std::move(message)};
+  }
+
+ private:
+  std::string bytes_;
+  CsvReader reader_;
+  std::string file_;
+  std::vector<std::string> header_;
+  std::vector<int> header_columns_;
+  int header_line_ = 1;
+  CsvRecord record_;
+};
+
+class SqliteRowSource : public RowSource {
+ public:
+  SqliteRowSource(SQLite::Database& db, std::string file, std::string table)
+      : statement_(db, "SELECT * FROM " + quote_identifier(table)), file_(std::move(file)), table_(std::move(table)) {
+    for (int i = 0; i < statement_.getColumnCount(); ++i) header_.emplace_back(statement_.getColumnName(i));
+  }
+  const std::vector<std::string>& header() const override { return header_; }
+  bool next(std::vector<Cell>& cells) override {
+    while (statement_.executeStep()) {
+      ++row_;
+      values_.resize(header_.size());
+      bool blank = true;
+      for (std::size_t i = 0; i < header_.size(); ++i) {
+        const SQLite::Column column = statement_.getColumn(static_cast<int>(i));
+        values_[i] = column.isNull() ? std::string() : column.getString();
+        if (!trim(values_[i]).empty()) blank = false;
+      }
+      if (blank) continue;
+      cells.resize(header_.size());
+      for (std::size_t i = 0; i < header_.size(); ++i) {
+        std::size_t bad = 0;
+        if (!valid_utf8(values_[i], &bad))
+          throw Error(at(Cell{{}, row_, static_cast<int>(i) + 1}, header_[i], "invalid UTF-8; cells must be UTF-8 text"));
+        cells[i] = Cell{values_[i], row_, static_cast<int>(i) + 1};
+      }
+      return true;
+    }
+    return false;
+  }
+  Diagnostic at(const Cell& cell, std::string_view column, std::string message) const override {
+    return Diagnostic{.file = file_, .locator = fmt::format("{}.{} row {}", table_, column, cell.line),
+                      .message = std::move(message)};
+  }
+  Diagnostic at_header(std::string message) const override {
+    return Diagnostic{.file = file_, .locator = table_, .message = std::move(message)};
+  }
+
+ private:
+  SQLite::Statement statement_;
+  std::string file_, table_;
+  std::vector<std::string> header_;
+  std::vector<std::string> values_;
+  int row_ = 0;
+};
+
+std::string accepted_words(const ColumnSpec& spec) {
+  std::string words;
+  for (std::string_view word : spec.words) words += (words.empty() ? "" : ", ") + std::string(word);
+  std::string synonyms;
+  for (const EnumSynonym& synonym : spec.synonyms)
+    synonyms += (synonyms.empty() ? "" : "/") + std::string(synonym.spelling);
+  return synonyms.empty() ? words : words + " (or " + synonyms + ")";
+}
+
+constexpr std::string_view kTrueWords[] = {"true", "yes", "y", "1", "是"};
+constexpr std::string_view kFalseWords[] = {"false", "no", "n", "0", "否"};
+
+// A normalized cell value as it goes into the database.
+struct Value {
+  enum class Kind { null, text, integer } kind = Kind::null;
+  std::string text;
+  std::int64_t integer = 0;
+};
+
+// Turns one trimmed cell into its stored value, or returns an error message.
+std::optional<std::string> normalize(const ColumnSpec* spec, std::string_view cell, const TimeZone& zone, Value& out) {
+  out = Value{};
+  if (spec == nullptr) {
+    if (!cell.empty()) out = Value{Value::Kind::text, std::string(cell)};
+    return std::nullopt;
+  }
+  if (cell.empty()) {
+    if (spec->required) return std::string("empty; a value is required");
+    if (spec->type == ColumnType::boolean) out = Value{Value::Kind::integer, {}, 0};
+    if (spec->type == ColumnType::enumeration && !spec->default_word.empty())
+      out = Value{Value::Kind::text, std::string(spec->default_word)};
+    return std::nullopt;
+  }
+  switch (spec->type) {
+    case ColumnType::text:
+    case ColumnType::id:
+      out = Value{Value::Kind::text, std::string(cell)};
+      return std::nullopt;
+    case ColumnType::date:
+      if (auto date = parse_date(cell, zone)) {
+        out = Value{Value::Kind::text, format_date(*date)};
+        return std::nullopt;
+      }
+      return fmt::format("invalid date \"{}\"; expected {}", cell, accepted_date_spellings());
+    case ColumnType::boolean: {
+      const std::string lower = ascii_lower(cell);
+      for (std::string_view word : kTrueWords)
+        if (lower == word) return out = Value{Value::Kind::integer, {}, 1}, std::nullopt;
+      for (std::string_view word : kFalseWords)
+        if (lower == word) return out = Value{Value::Kind::integer, {}, 0}, std::nullopt;
+      return fmt::format("invalid boolean \"{}\"; expected true/false, yes/no, y/n, 1/0 or 是/否", cell);
+    }
+    case ColumnType::integer: {
+      std::int64_t number = 0;
+      std::string_view digits = cell;
+      bool negative = false;
+      if (!digits.empty() && (digits[0] == '-' || digits[0] == '+')) {
+        negative = digits[0] == '-';
+        digits.remove_prefix(1);
+      }
+      bool ok = !digits.empty() && digits.size() <= 18;
+      for (char c : digits) {
+        if (c < '0' || c > '9') ok = false;
+        else number = number * 10 + (c - '0');
+      }
+      if (!ok) return fmt::format("invalid integer \"{}\"; expected a whole number such as 2", cell);
+      out = Value{Value::Kind::integer, {}, negative ? -number : number};
+      return std::nullopt;
+    }
+    case ColumnType::enumeration: {
+      const std::string lower = ascii_lower(cell);
+      for (std::string_view word : spec->words)
+        if (lower == word) return out = Value{Value::Kind::text, std::string(word)}, std::nullopt;
+      for (const EnumSynonym& synonym : spec->synonyms)
+        if (lower == synonym.spelling) return out = Value{Value::Kind::text, std::string(synonym.canonical)}, std::nullopt;
+      return fmt::format("unknown {} \"{}\"; expected one of {}", spec->name, cell, accepted_words(*spec));
+    }
+  }
+  return std::nullopt;
+}
+
+// The columns of a loaded table: canonical ones first, then extra columns from the source.
+struct TableLayout {
+  std::vector<std::string> names;
+  std::vector<const ColumnSpec*> specs;       // nullptr for extra columns
+  std::vector<int> source_index;              // index in the source header, -1 when absent
+};
+
+std::string sql_type(const ColumnSpec* spec) {
+  if (spec && (spec->type == ColumnType::boolean || spec->type == ColumnType::integer)) return "INTEGER";
+  return "TEXT";
+}
+
+void create_table(SQLite::Database& db, const std::string& name, const TableLayout& layout) {
+  std::string sql = "CREATE TABLE " + quote_identifier(name) + " (";
+  for (std::size_t i = 0; i < layout.names.size(); ++i)
+    sql += (i ? ", " : "") + quote_identifier(layout.names[i]) + " " + sql_type(layout.specs[i]);
+  db.exec(sql + ")");
+}
+
+TableLayout canonical_layout(const TableSpec& spec) {
+  TableLayout layout;
+  for (const ColumnSpec& column : spec.columns) {
+    layout.names.emplace_back(column.name);
+    layout.specs.push_back(&column);
+    layout.source_index.push_back(-1);
+  }
+  return layout;
+}
+
+class Loader {
+ public:
+  Loader(Inventory& inventory, SQLite::Database& db, const TimeZone& zone) : inventory_(inventory), db_(db), zone_(zone) {}
+
+  void load(const std::string& table, const TableSource& source) {
+    std::unique_ptr<SQLite::Database> source_db;
+    std::unique_ptr<RowSource> rows;
+    if (source.kind == SourceKind::sqlite) {
+      try {
+        source_db = std::make_unique<SQLite::Database>(sqlite_read_only_uri(source.path),
+                                                       SQLite::OPEN_READONLY | SQLite::OPEN_URI);
+        rows = std::make_unique<SqliteRowSource>(*source_db, source.path, table);
+      } catch (const SQLite::Exception& e) {
+        throw Error(Diagnostic{.file = source.path, .locator = table, .message = e.what()});
+      }
+    } else {
+      std::string bytes = source.kind == SourceKind::csv_stdin ? read_stdin() : read_file(source.path);
+      rows = std::make_unique<CsvRowSource>(std::move(bytes), source.path);
+    }
+    try {
+      load_rows(table, source.path, *rows);
+    } catch (const SQLite::Exception& e) {
+      throw Error(Diagnostic{.file = source.path, .locator = table, .message = e.what()});
+    }
+  }
+
+ private:
+  void load_rows(const std::string& table, const std::string& path, RowSource& rows) {
+    const TableSpec* spec = find_table(table);
+    DiagnosticList problems;
+    TableLayout layout = spec ? canonical_layout(*spec) : TableLayout{};
+
+    // Header: canonical names (ASCII case-insensitive), any other name kept as an extra column.
+    std::unordered_map<std::string, std::size_t> seen;
+    const std::vector<std::string>& header = rows.header();
+    for (std::size_t i = 0; i < header.size(); ++i) {
+      const std::string name{trim(header[i])};
+      const std::string lower = ascii_lower(name);
+      if (name.empty()) {
+        problems.add(rows.at_header(fmt::format("column {} has an empty name; every column needs a header", i + 1)));
+        continue;
+      }
+      if (auto [it, fresh] = seen.emplace(lower, i); !fresh) {
+        problems.add(rows.at_header(fmt::format("column \"{}\" appears twice (columns {} and {})", name, it->second + 1, i + 1)));
+        continue;
+      }
+      const ColumnSpec* column = spec ? spec->find(lower) : nullptr;
+      if (column) {
+        for (std::size_t c = 0; c < layout.names.size(); ++c)
+          if (layout.specs[c] == column) layout.source_index[c] = static_cast<int>(i);
+      } else {
+        layout.names.push_back(name);
+        layout.specs.push_back(nullptr);
+        layout.source_index.push_back(static_cast<int>(i));
+      }
+    }
+    if (spec) {
+      for (std::size_t c = 0; c < layout.names.size(); ++c)
+        if (layout.specs[c] && layout.specs[c]->required && layout.source_index[c] < 0)
+          problems.add(rows.at_header(fmt::format("missing required column \"{}\" in table {}", layout.names[c], table)));
+    }
+    problems.throw_if_any();
+
+    create_table(db_, table, layout);
+    std::string insert = "INSERT INTO " + quote_identifier(table) + " VALUES (";
+    for (std::size_t c = 0; c < layout.names.size(); ++c) insert += c ? ",?" : "?";
+    SQLite::Statement statement(db_, insert + ")");
+
+    // Keys seen in this table, for duplicates; parents' keys, for references from child tables.
+    int key_index = -1;
+    if (spec && !spec->key.empty())
+      for (std::size_t c = 0; c < layout.names.size(); ++c)
+        if (layout.names[c] == spec->key) key_index = static_cast<int>(c);
+    std::unordered_map<std::string, int> first_line;
+
+    LoadedTable& stats = inventory_.record(table);
+    stats.source = path;
+    std::vector<Cell> cells;
+    std::vector<Value> values(layout.names.size());
+    while (rows.next(cells)) {
+      ++stats.rows_read;
+      bool row_ok = true;
+      for (std::size_t c = 0; c < layout.names.size(); ++c) {
+        const int index = layout.source_index[c];
+        const Cell cell = index >= 0 ? cells[index] : Cell{};
+        if (auto message = normalize(layout.specs[c], trim(cell.text), zone_, values[c])) {
+          problems.add(rows.at(cell, layout.names[c], *message));
+          row_ok = false;
+        }
+      }
+      if (row_ok && key_index >= 0) {
+        const Cell& cell = cells[layout.source_index[key_index]];
+        auto [it, fresh] = first_line.emplace(values[key_index].text, cell.line);
+        if (!fresh) {
+          problems.add(rows.at(cell, layout.names[key_index],
+                               fmt::format("duplicate {} \"{}\" (first on {} {})", spec->key, values[key_index].text,
+                                           dynamic_cast<SqliteRowSource*>(&rows) ? "row" : "line", it->second)));
+          row_ok = false;
+        }
+      }
+      if (row_ok && spec) row_ok = check_parents(table, layout, cells, values, rows, problems);
+      if (!row_ok || !problems.empty()) continue;  // keep reading to list every bad cell; insert nothing more
+      for (std::size_t c = 0; c < values.size(); ++c) {
+        const int parameter = static_cast<int>(c) + 1;
+        switch (values[c].kind) {
+          case Value::Kind::null: statement.bind(parameter); break;
+          case Value::Kind::text: statement.bind(parameter, values[c].text); break;
+          case Value::Kind::integer: statement.bind(parameter, static_cast<std::int64_t>(values[c].integer)); break;
+        }
+      }
+      statement.exec();
+      statement.reset();
+      ++stats.rows_loaded;
+    }
+    problems.throw_if_any();
+    if (key_index >= 0) {
+      auto& keys = keys_[table];
+      keys.reserve(first_line.size());
+      for (auto& [key, line] : first_line) keys.insert(key);
+    }
+  }
+
+  bool check_parents(const std::string& table, const TableLayout& layout, const std::vector<Cell>& cells,
+                     const std::vector<Value>& values, const RowSource& rows, DiagnosticList& problems) {
+    auto column_of = [&](std::string_view name) {
+      for (std::size_t c = 0; c < layout.names.size(); ++c)
+        if (layout.names[c] == name) return static_cast<int>(c);
+      return -1;
+    };
+    for (const ParentReference& reference : parent_references()) {
+      if (reference.table != table) continue;
+      auto parent = keys_.find(std::string(reference.parent_table));
+      if (parent == keys_.end()) continue;  // parent table not loaded: nothing to check against
+      if (!reference.when_column.empty()) {
+        const int when = column_of(reference.when_column);
+        if (when < 0 || values[when].text != reference.when_value) continue;
+      }
+      const int c = column_of(reference.column);
+      if (c < 0 || values[c].kind != Value::Kind::text) continue;
+      if (!parent->second.count(values[c].text)) {
+        problems.add(rows.at(cells[layout.source_index[c]], layout.names[c],
+                             fmt::format("\"{}\" is not in table {}; the {} and {} files do not belong together",
+                                         values[c].text, reference.parent_table, table, reference.parent_table)));
+        return false;
+      }
+    }
+    return true;
+  }
+
+  Inventory& inventory_;
+  SQLite::Database& db_;
+  const TimeZone& zone_;
+  std::unordered_map<std::string, std::unordered_set<std::string>> keys_;
+};
+
+// Which source supplies each table: --table first, then the --inventory paths.
+std::map<std::string, TableSource> resolve_sources(const InventorySources& sources, const std::set<std::string>& wanted) {
+  std::map<std::string, TableSource> chosen;
+  std::set<std::string> explicit_tables;
+  for (const auto& [table, path] : sources.tables) {
+    if (!explicit_tables.insert(table).second) throw Error(fmt::format("--table {} is given twice", table));
+    if (path == "-") {
+      chosen[table] = TableSource{SourceKind::csv_stdin, "-"};
+    } else if (!exists(path)) {
+      throw Error(Diagnostic{.file = path, .message = "no such file (given by --table " + table + ")"});
+    } else if (is_directory(path)) {
+      throw Error(Diagnostic{.file = path, .message = "is a directory; --table takes a CSV or SQLite file (or -)"});
+    } else {
+      chosen[table] = TableSource{is_sqlite_file(path) ? SourceKind::sqlite : SourceKind::csv_file, path};
+    }
+  }
+  std::map<std::string, std::string> from_inventory;  // table → path that supplied it
+  for (const std::string& path : sources.inventories) {
+    if (!exists(path)) throw Error(Diagnostic{.file = path, .message = "no such file or directory (given by --inventory)"});
+    const bool directory = is_directory(path);
+    std::unique_ptr<SQLite::Database> db;
+    if (!directory) {
+      if (!is_sqlite_file(path))
+        throw Error(Diagnostic{.file = path, .message = "not a directory of CSV files nor a SQLite database"});
+      try {
+        db = std::make_unique<SQLite::Database>(sqlite_read_only_uri(path), SQLite::OPEN_READONLY | SQLite::OPEN_URI);
+      } catch (const SQLite::Exception& e) {
+        throw Error(Diagnostic{.file = path, .message = e.what()});
+      }
+    }
+    for (const std::string& table : wanted) {
+      if (explicit_tables.count(table)) continue;
+      bool present = false;
+      std::string file = path;
+      if (directory) {
+        file = path + (path.ends_with('/') ? "" : "/") + table + ".csv";
+        present = exists(file);
+      } else {
+        SQLite::Statement query(*db, "SELECT 1 FROM sqlite_schema WHERE type IN ('table','view') AND name = ? COLLATE NOCASE");
+        query.bind(1, table);
+        present = query.executeStep();
+      }
+      if (!present) continue;
+      if (auto previous = from_inventory.find(table); previous != from_inventory.end())
+        throw Error(fmt::format("table {} is in both {} and {}; choose one with --table {}=PATH", table,
+                                previous->second, path, table));
+      from_inventory[table] = path;
+      chosen[table] = TableSource{directory ? SourceKind::csv_file : SourceKind::sqlite, file};
+    }
+  }
+  return chosen;
+}
+
+}  // namespace
+
+Inventory::Inventory() : db_(std::make_unique<SQLite::Database>(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE)) {}
+
+Inventory load_inventory(const InventorySources& sources, const std::set<std::string>& wanted, const TimeZone& zone) {
+  Inventory inventory;
+  std::map<std::string, TableSource> chosen = resolve_sources(sources, wanted);
+  std::vector<std::string> described;
+  for (const std::string& path : sources.inventories) described.push_back(path);
+  for (const auto& [table, path] : sources.tables) described.push_back(table + "=" + path);
+  for (const std::string& part : described) inventory.source += (inventory.source.empty() ? "" : ", ") + part;
+
+  SQLite::Database& db = inventory.db();
+  db.exec("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;");
+  SQLite::Transaction transaction(db);
+  Loader loader(inventory, db, zone);
+  // Schema order loads parents before the tables that must reference them.
+  for (const TableSpec& spec : inventory_schema()) {
+    const std::string name{spec.name};
+    if (auto it = chosen.find(name); it != chosen.end())
+      loader.load(name, it->second);
+    else
+      create_table(db, name, canonical_layout(spec));
+  }
+  for (const auto& [table, source] : chosen)
+    if (!find_table(table)) loader.load(table, source);
+  for (const TableSpec& spec : inventory_schema()) {
+    if (!spec.key.empty())
+      db.exec(fmt::format("CREATE INDEX \"{0}_key\" ON \"{0}\" (\"{1}\")", spec.name, spec.key));
+  }
+  db.exec("CREATE INDEX members_group ON members (group_id); CREATE INDEX members_person ON members (person_id);"
+          "CREATE INDEX permissions_account ON permissions (account_id); CREATE INDEX permissions_person ON permissions (person_id);");
+  transaction.commit();
+  return inventory;
+}
+
+}  // namespace chataudit

@@ -1,0 +1,139 @@
+#include "chataudit/text.h"
+
+#include <utf8proc.h>
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+
+namespace chataudit {
+
+int display_width(std::string_view utf8) {
+  const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(utf8.data());
+  auto remaining = static_cast<utf8proc_ssize_t>(utf8.size());
+  int width = 0;
+  while (remaining > 0) {
+    utf8proc_int32_t code_point = 0;
+    const utf8proc_ssize_t length = utf8proc_iterate(p, remaining, &code_point);
+    if (length <= 0) {
+      // A terminal shows a replacement glyph per bad byte, so each takes one column.
+      ++width;
+      ++p;
+      --remaining;
+      continue;
+    }
+    width += utf8proc_charwidth(code_point);
+    p += length;
+    remaining -= length;
+  }
+  return width;
+}
+
+std::string pad_right(std::string_view text, int width) {
+  std::string padded(text);
+  const int missing = width - display_width(text);
+  if (missing > 0) padded.append(static_cast<std::size_t>(missing), ' ');
+  return padded;
+}
+
+std::string_view trim(std::string_view text) {
+  // Chinese spreadsheets pad cells with U+3000 as readily as with ASCII spaces.
+  static constexpr std::string_view kIdeographicSpace = "\xE3\x80\x80";
+  auto ascii_space = [](char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+  };
+  for (;;) {
+    if (!text.empty() && ascii_space(text.front()))
+      text.remove_prefix(1);
+    else if (text.starts_with(kIdeographicSpace))
+      text.remove_prefix(kIdeographicSpace.size());
+    else
+      break;
+  }
+  for (;;) {
+    if (!text.empty() && ascii_space(text.back()))
+      text.remove_suffix(1);
+    else if (text.ends_with(kIdeographicSpace))
+      text.remove_suffix(kIdeographicSpace.size());
+    else
+      break;
+  }
+  return text;
+}
+
+std::string ascii_lower(std::string_view text) {
+  std::string lower(text);
+  for (char& c : lower)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return lower;
+}
+
+// FIPS 180-4. Written here rather than pulled from a crypto library: it fingerprints reports
+// and baselines, nothing secret, and one function does not justify a dependency.
+std::string sha256_hex(std::string_view bytes) {
+  static constexpr std::array<std::uint32_t, 64> kRound = {
+      0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
+      0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
+      0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
+      0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
+      0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
+      0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+      0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
+      0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+      0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+      0xc67178f2};
+  std::array<std::uint32_t, 8> state = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                        0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+  auto rotr = [](std::uint32_t x, int n) { return (x >> n) | (x << (32 - n)); };
+  auto compress = [&](const unsigned char* block) {
+    std::array<std::uint32_t, 64> w;
+    for (int i = 0; i < 16; ++i)
+      w[i] = std::uint32_t(block[4 * i]) << 24 | std::uint32_t(block[4 * i + 1]) << 16 |
+             std::uint32_t(block[4 * i + 2]) << 8 | std::uint32_t(block[4 * i + 3]);
+    for (int i = 16; i < 64; ++i) {
+      const std::uint32_t s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
+      const std::uint32_t s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
+      w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    auto [a, b, c, d, e, f, g, h] = state;
+    for (int i = 0; i < 64; ++i) {
+      const std::uint32_t t1 =
+          h + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + kRound[i] + w[i];
+      const std::uint32_t t2 =
+          (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+      h = g;
+      g = f;
+      f = e;
+      e = d + t1;
+      d = c;
+      c = b;
+      b = a;
+      a = t1 + t2;
+    }
+    const std::array<std::uint32_t, 8> added = {a, b, c, d, e, f, g, h};
+    for (int i = 0; i < 8; ++i) state[i] += added[i];
+  };
+
+  const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
+  const std::size_t whole_blocks = bytes.size() / 64;
+  for (std::size_t i = 0; i < whole_blocks; ++i) compress(data + 64 * i);
+  // The tail, the 0x80 marker and the 64-bit bit length fill one or two final blocks.
+  unsigned char tail[128] = {};
+  const std::size_t left = bytes.size() % 64;
+  if (left) std::memcpy(tail, data + 64 * whole_blocks, left);
+  tail[left] = 0x80;
+  const std::size_t tail_size = left < 56 ? 64 : 128;
+  const std::uint64_t bit_length = static_cast<std::uint64_t>(bytes.size()) * 8;
+  for (int i = 0; i < 8; ++i)
+    tail[tail_size - 1 - i] = static_cast<unsigned char>(bit_length >> (8 * i));
+  for (std::size_t offset = 0; offset < tail_size; offset += 64) compress(tail + offset);
+
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(64);
+  for (const std::uint32_t word : state)
+    for (int shift = 28; shift >= 0; shift -= 4) hex += kHex[(word >> shift) & 0xF];
+  return hex;
+}
+
+}  // namespace chataudit

@@ -1,0 +1,86 @@
+#include "chataudit/text.h"
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+using chataudit::display_width;
+using chataudit::pad_right;
+using chataudit::sha256_hex;
+using chataudit::trim;
+
+TEST_CASE("text: display_width") {
+  CHECK(display_width("") == 0);
+  CHECK(display_width("abc") == 3);
+  CHECK(display_width("中文") == 4);
+  CHECK(display_width("群a") == 3);
+  CHECK(display_width("Ａ") == 2);            // full-width Latin
+  CHECK(display_width("\xE3\x80\x80") == 2);  // ideographic space
+  CHECK(display_width("é") == 1);
+  CHECK(display_width("e\xCC\x81") == 1);  // e + combining acute accent
+  CHECK(display_width("😀") == 2);
+  // Invalid sequences: one column per byte.
+  CHECK(display_width("\xFF\xFE") == 2);
+  CHECK(display_width("a\xE4\xB8") == 3);
+  CHECK(display_width("群\xFF") == 3);
+}
+
+TEST_CASE("text: pad_right") {
+  CHECK(pad_right("中", 4) == "中  ");
+  CHECK(pad_right("ab", 4) == "ab  ");
+  CHECK(pad_right("abc", 2) == "abc");
+  CHECK(pad_right("abc", 3) == "abc");
+  CHECK(pad_right("", 3) == "   ");
+  CHECK(pad_right("x", -1) == "x");
+}
+
+TEST_CASE("text: trim") {
+  CHECK(trim("") == "");
+  CHECK(trim("   ") == "");
+  CHECK(trim("  a b  ") == "a b");
+  CHECK(trim("\t\r\n\v\f x\n") == "x");
+  CHECK(trim("\xE3\x80\x80 群名 \xE3\x80\x80\t") == "群名");
+  CHECK(trim("\xE3\x80\x80\xE3\x80\x80") == "");
+  CHECK(trim("a\xE3\x80\x80"
+             "b") ==
+        "a\xE3\x80\x80"
+        "b");
+  CHECK(trim("\xC2\xA0x\xC2\xA0") == "\xC2\xA0x\xC2\xA0");  // no-break space is kept
+  const std::string text = "  kept in place ";
+  CHECK(trim(text).data() == text.data() + 2);
+}
+
+TEST_CASE("text: ascii_lower") {
+  CHECK(chataudit::ascii_lower("ABC def-XYZ_09") == "abc def-xyz_09");
+  CHECK(chataudit::ascii_lower("群Ä") == "群Ä");
+  CHECK(chataudit::ascii_lower("") == "");
+}
+
+TEST_CASE("text: sha256_hex standard vectors") {
+  CHECK(sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  CHECK(sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  CHECK(sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq") ==
+        "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  CHECK(sha256_hex(std::string(1000000, 'a')) ==
+        "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+  CHECK(sha256_hex("群名称") == "a81189c2a627f29997d3a81a72f7342d12f944923e1c0009f4bfeafc6808db28");
+}
+
+TEST_CASE("text: sha256_hex around the padding boundaries") {
+  CHECK(sha256_hex(std::string(55, 'a')) ==
+        "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318");
+  CHECK(sha256_hex(std::string(56, 'a')) ==
+        "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a");
+  CHECK(sha256_hex(std::string(63, 'a')) ==
+        "7d3e74a05d7db15bce4ad9ec0658ea98e3f06eeecf16b4c6fff2da457ddc2f34");
+  CHECK(sha256_hex(std::string(64, 'a')) ==
+        "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb");
+  CHECK(sha256_hex(std::string(65, 'a')) ==
+        "635361c48bb9eab14198e76ea8ab7f1a41685d6ad62aa9146d301d4f17eb0ae0");
+  CHECK(sha256_hex(std::string(119, 'a')) ==
+        "31eba51c313a5c08226adf18d4a359cfdfd8d2e816b13f4af952f7ea6584dcfb");
+  CHECK(sha256_hex(std::string(120, 'a')) ==
+        "2f3d335432c70b580af0e8e1b3674a7c020d683aa5f73aaaedfdc55af904c21c");
+  CHECK(sha256_hex(std::string(128, 'a')) ==
+        "6836cf13bac400e9105071cd6af47084dfacad4e5e302c94bfed24e013afb73e");
+}
