@@ -398,7 +398,8 @@ class Loader {
           row_ok = false;
         }
       }
-      if (row_ok && key_index >= 0) {
+      // Keys are checked even in a row with other bad cells, so that every duplicate is listed.
+      if (key_index >= 0 && values[key_index].kind == Value::Kind::text) {
         const Cell& cell = cells[layout.source_index[key_index]];
         auto [it, fresh] = first_line.emplace(values[key_index].text, cell.line);
         if (!fresh) {

@@ -238,16 +238,34 @@ TEST_CASE("dates: TimeZone::parse errors") {
   CHECK(error ==
         "unknown time zone \"Asia/Nowhere\": no such zone in /usr/share/zoneinfo; expected an "
         "IANA name such as Asia/Shanghai, or an offset such as +08:00 or Z");
-  for (const char* spec :
-       {"", "../etc/passwd", "Asia/../Asia/Shanghai", "/usr/share/zoneinfo/Asia/Shanghai", "Asia",
-        "zone.tab", "asia/shanghai", "utc", "z", "+8:00", "+08", "+0800", "08:00", "+24:00",
-        "+08:60", "+08:00 ", " UTC", "Asia/Shanghai "}) {
+  for (const char* spec : {"",
+                           "../etc/passwd",
+                           "Asia/../Asia/Shanghai",
+                           "/usr/share/zoneinfo/Asia/Shanghai",
+                           "Asia",
+                           "zone.tab",
+                           "asia/shanghai",
+                           "utc",
+                           "z",
+                           "+8:00",
+                           "+08",
+                           "+0800",
+                           "08:00",
+                           "+24:00",
+                           "+08:60",
+                           "+08:00 ",
+                           " UTC",
+                           "Asia/Shanghai ",
+                           "CST-8",
+                           "Asia/Shanghai,x"}) {
     CAPTURE(spec);
     error.clear();
     CHECK_FALSE(TimeZone::parse(spec, &error));
     CHECK(error.starts_with("unknown time zone \"" + std::string(spec) + "\""));
   }
   CHECK_FALSE(TimeZone::parse("Nowhere", nullptr));
+  using namespace std::string_view_literals;
+  CHECK_FALSE(TimeZone::parse("Asia/Shanghai\0"sv, &error));
 }
 
 TEST_CASE("dates: TimeZone::parse looks in $TZDIR when it is set") {

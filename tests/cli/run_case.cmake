@@ -1,0 +1,63 @@
+# Runs one golden CLI case: cmake -DTOOL=... -DCASE_DIR=... -DSOURCE_DIR=... -DWORK_DIR=... -P run_case.cmake
+#
+# A case directory holds `args` (one argument per line; `$CASE` stands for the case directory
+# relative to the source tree), optional `stdin`, and the expected `expected.out`, `expected.err`
+# and `expected.rc`. The tool runs from the source tree with TZ=UTC and LANG=C. With
+# UPDATE_GOLDEN=1 in the environment the expected files are rewritten from the actual run.
+file(RELATIVE_PATH case_rel ${SOURCE_DIR} ${CASE_DIR})
+file(STRINGS ${CASE_DIR}/args arg_lines ENCODING UTF-8)
+set(args)
+foreach(line IN LISTS arg_lines)
+  string(REPLACE "$CASE" "${case_rel}" line "${line}")
+  list(APPEND args "${line}")
+endforeach()
+
+set(input_option)
+if(EXISTS ${CASE_DIR}/stdin)
+  set(input_option INPUT_FILE ${CASE_DIR}/stdin)
+endif()
+
+set(ENV{TZ} UTC)
+set(ENV{LANG} C)
+set(ENV{LC_ALL} "")
+set(ENV{LC_MESSAGES} "")
+set(ENV{NO_COLOR} "")
+execute_process(
+  COMMAND ${TOOL} ${args}
+  WORKING_DIRECTORY ${SOURCE_DIR}
+  ${input_option}
+  OUTPUT_VARIABLE actual_out
+  ERROR_VARIABLE actual_err
+  RESULT_VARIABLE actual_rc)
+
+if("$ENV{UPDATE_GOLDEN}" STREQUAL "1")
+  file(WRITE ${CASE_DIR}/expected.out "${actual_out}")
+  file(WRITE ${CASE_DIR}/expected.err "${actual_err}")
+  file(WRITE ${CASE_DIR}/expected.rc "${actual_rc}\n")
+  return()
+endif()
+
+file(MAKE_DIRECTORY ${WORK_DIR})
+file(WRITE ${WORK_DIR}/actual.out "${actual_out}")
+file(WRITE ${WORK_DIR}/actual.err "${actual_err}")
+file(WRITE ${WORK_DIR}/actual.rc "${actual_rc}\n")
+
+set(failed FALSE)
+foreach(stream out err rc)
+  if(NOT EXISTS ${CASE_DIR}/expected.${stream})
+    message(SEND_ERROR "missing ${CASE_DIR}/expected.${stream}")
+    set(failed TRUE)
+    continue()
+  endif()
+  execute_process(COMMAND ${CMAKE_COMMAND} -E compare_files ${CASE_DIR}/expected.${stream} ${WORK_DIR}/actual.${stream}
+                  RESULT_VARIABLE different)
+  if(different)
+    set(failed TRUE)
+    execute_process(COMMAND diff -u ${CASE_DIR}/expected.${stream} ${WORK_DIR}/actual.${stream}
+                    OUTPUT_VARIABLE diff_text)
+    message("--- ${stream} differs (${case_rel}):\n${diff_text}")
+  endif()
+endforeach()
+if(failed)
+  message(FATAL_ERROR "golden case ${case_rel} failed; command: ${TOOL} ${args}")
+endif()

@@ -1,0 +1,162 @@
+#include "chataudit/inventory.h"
+
+#include <SQLiteCpp/Statement.h>
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+#include "chataudit/error.h"
+#include "test_support.h"
+
+using namespace chataudit;
+using chataudit::testing::TempDir;
+
+namespace {
+
+const TimeZone& shanghai() {
+  static const TimeZone zone = *TimeZone::parse("Asia/Shanghai", nullptr);
+  return zone;
+}
+
+Inventory load_groups(const TempDir& dir, std::string_view csv) {
+  InventorySources sources;
+  sources.tables.emplace_back("groups", dir.write("groups.csv", csv));
+  return load_inventory(sources, {"groups"}, shanghai());
+}
+
+// The messages of the Error thrown by `load`, one per line.
+template <typename Load>
+std::string error_text(Load&& load) {
+  try {
+    load();
+  } catch (const Error& error) {
+    std::string text;
+    for (const Diagnostic& d : error.diagnostics()) text += d.to_string() + "\n";
+    if (error.omitted()) text += "+" + std::to_string(error.omitted()) + "\n";
+    return text;
+  }
+  return "no error";
+}
+
+std::string query(Inventory& inventory, const std::string& sql) {
+  SQLite::Statement statement(inventory.db(), sql);
+  std::string out;
+  while (statement.executeStep()) {
+    for (int i = 0; i < statement.getColumnCount(); ++i) {
+      const SQLite::Column column = statement.getColumn(i);
+      out += (i ? "|" : "") + (column.isNull() ? std::string("NULL") : column.getString());
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("cells are normalized: dates to ISO, enumerations and booleans to canonical values") {
+  TempDir dir;
+  Inventory inventory = load_groups(dir,
+                                    "group_id,name,org_id,term,status,work_ended_on,allows_external,scope\n"
+                                    "G1, 群一 ,O1,临时,已解散,2026年9月1日,是,专项\n"
+                                    "G2,群二,O1,,,,,\n"
+                                    "G3,群三,O1,Temporary,ACTIVE,20261015,yes,部门\n");
+  CHECK(query(inventory, "SELECT group_id, name, term, status, work_ended_on, allows_external, scope, owner_id FROM groups") ==
+        "G1|群一|temporary|dissolved|2026-09-01|1|task|NULL\n"
+        "G2|群二|long|active|NULL|0|org|NULL\n"
+        "G3|群三|temporary|active|2026-10-15|1|dept|NULL\n");
+  CHECK(inventory.loaded().at("groups").rows_read == 3);
+  CHECK(inventory.loaded().at("groups").rows_loaded == 3);
+}
+
+TEST_CASE("absent tables exist, empty, with every canonical column") {
+  TempDir dir;
+  Inventory inventory = load_groups(dir, "group_id,org_id\nG1,O1\n");
+  CHECK(query(inventory, "SELECT count(*) FROM people") == "0\n");
+  CHECK(query(inventory, "SELECT count(*) FROM pragma_table_info('people')") == "7\n");
+  CHECK_FALSE(inventory.has("people"));
+  CHECK(inventory.has("groups"));
+}
+
+TEST_CASE("extra columns are kept; blank rows are not data") {
+  TempDir dir;
+  Inventory inventory = load_groups(dir, "group_id,org_id,备注\nG1,O1,说明\n,,\nG2,O1,\n");
+  CHECK(query(inventory, "SELECT group_id, \"备注\" FROM groups") == "G1|说明\nG2|NULL\n");
+  CHECK(inventory.loaded().at("groups").rows_read == 2);
+}
+
+TEST_CASE("bad cells are all listed with file, line and column") {
+  TempDir dir;
+  const std::string text = error_text([&] {
+    load_groups(dir,
+                "group_id,org_id,term,work_ended_on,allows_external\n"
+                "G1,O1,forever,2026-02-30,maybe\n"
+                "G1,O1,long,,\n"
+                ",O1,long,,\n");
+  });
+  const std::string file = dir.path() + "/groups.csv";
+  CHECK(text == file + ":2:7: term: unknown term \"forever\"; expected one of long, temporary (or 长期/長期/临时/臨時/短期)\n" +
+                    file + ":2:15: work_ended_on: invalid date \"2026-02-30\"; expected " +
+                    std::string(accepted_date_spellings()) + "\n" + file +
+                    ":2:26: allows_external: invalid boolean \"maybe\"; expected true/false, yes/no, y/n, 1/0 or 是/否\n" +
+                    file + ":3:1: group_id: duplicate group_id \"G1\" (first on line 2)\n" +
+                    file + ":4:1: group_id: empty; a value is required\n");
+}
+
+TEST_CASE("a missing required column or an empty file stops the load") {
+  TempDir dir;
+  CHECK(error_text([&] { load_groups(dir, "name,org_id\nx,O1\n"); }) ==
+        dir.path() + "/groups.csv:1:1: missing required column \"group_id\" in table groups\n");
+  CHECK(error_text([&] { load_groups(dir, ""); }) ==
+        dir.path() + "/groups.csv:1:1: empty file; expected a header row naming the columns\n");
+  CHECK(error_text([&] { load_groups(dir, "group_id,org_id,GROUP_ID\n"); }) ==
+        dir.path() + "/groups.csv:1:1: column \"GROUP_ID\" appears twice (columns 1 and 3)\n");
+  CHECK(error_text([&] { load_groups(dir, "group_id,org_id\nG1,O1,x\n"); }) ==
+        dir.path() + "/groups.csv:2:1: row has 3 fields; the header has 2\n");
+}
+
+TEST_CASE("no more than 100 problems are listed, and the rest are counted") {
+  TempDir dir;
+  std::string csv = "group_id,org_id,term\n";
+  for (int i = 0; i < 130; ++i) csv += "G" + std::to_string(i) + ",O1,bad\n";
+  const std::string text = error_text([&] { load_groups(dir, csv); });
+  CHECK(std::count(text.begin(), text.end(), '\n') == 101);
+  CHECK(text.ends_with("+30\n"));
+}
+
+TEST_CASE("a membership naming a group not in the inventory is an input error") {
+  TempDir dir;
+  InventorySources sources;
+  sources.tables.emplace_back("groups", dir.write("groups.csv", "group_id,org_id\nG1,O1\n"));
+  sources.tables.emplace_back("members", dir.write("members.csv", "group_id,handle\nG1,a\nG9,b\n"));
+  CHECK(error_text([&] { load_inventory(sources, {"groups", "members"}, shanghai()); }) ==
+        dir.path() + "/members.csv:3:1: group_id: \"G9\" is not in table groups; the members and groups files do not "
+                     "belong together\n");
+}
+
+TEST_CASE("a SQLite inventory is read as text and reported as table.column row N") {
+  TempDir dir;
+  const std::string path = dir.path() + "/inventory.sqlite";
+  {
+    SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec("CREATE TABLE groups (group_id TEXT, org_id TEXT, review INTEGER, work_ended_on TEXT);"
+            "INSERT INTO groups VALUES ('G1', 'O1', 2, '2026/11/1'), ('G2', 'O1', NULL, NULL);");
+  }
+  InventorySources sources;
+  sources.inventories.push_back(path);
+  Inventory inventory = load_inventory(sources, {"groups"}, shanghai());
+  CHECK(query(inventory, "SELECT group_id, review, work_ended_on FROM groups") == "G1|2|2026-11-01\nG2|NULL|NULL\n");
+  {
+    SQLite::Database db(path, SQLite::OPEN_READWRITE);
+    db.exec("INSERT INTO groups VALUES ('G3', 'O1', 1, 'soon')");
+  }
+  CHECK(error_text([&] { load_inventory(sources, {"groups"}, shanghai()); }) ==
+        path + ": groups.work_ended_on row 3: invalid date \"soon\"; expected " + std::string(accepted_date_spellings()) + "\n");
+}
+
+TEST_CASE("a path that is neither a directory nor SQLite is refused") {
+  TempDir dir;
+  InventorySources sources;
+  sources.inventories.push_back(dir.write("notes.txt", "hello"));
+  CHECK(error_text([&] { load_inventory(sources, {"groups"}, shanghai()); }) ==
+        dir.path() + "/notes.txt: not a directory of CSV files nor a SQLite database\n");
+}
