@@ -139,13 +139,17 @@ namespace {
 
 // Rules may read; nothing else. Views are prepared under the same authorizer before being
 // materialized by the engine's own CREATE TEMP TABLE.
-int read_only_authorizer(void*, int action, const char*, const char*, const char*, const char*) {
+int read_only_authorizer(void*, int action, const char* table, const char*, const char*, const char*) {
   switch (action) {
     case SQLITE_SELECT:
     case SQLITE_READ:
     case SQLITE_FUNCTION:
     case SQLITE_RECURSIVE:
       return SQLITE_OK;
+    case SQLITE_UPDATE:
+      // Table-valued functions such as json_each declare their schema through this check; the
+      // statement is still refused below unless sqlite3_stmt_readonly holds.
+      return table && std::string_view(table) == "sqlite_master" ? SQLITE_OK : SQLITE_DENY;
     default:
       return SQLITE_DENY;
   }
@@ -192,9 +196,10 @@ class Runner {
                    fmt::format("{}: {}{}", what, denied ? "only SELECT is allowed; " : "SQL does not compile: ", message));
     }
     if (!statement) policy_error(where, fmt::format("{}: the SQL is empty; expected one SELECT", what));
-    if (tail && std::string_view(tail).find_first_not_of(" \t\r\n;") != std::string_view::npos) {
+    const std::size_t rest = tail ? std::string_view(sql).find_first_not_of(" \t\r\n;", tail - sql.c_str()) : std::string::npos;
+    if (rest != std::string::npos) {
       sqlite3_finalize(statement);
-      policy_error(position_in(where, sql, static_cast<int>(tail - sql.c_str())),
+      policy_error(position_in(where, sql, static_cast<int>(rest)),
                    fmt::format("{}: more than one SQL statement; expected one SELECT", what));
     }
     if (!sqlite3_stmt_readonly(statement)) {
@@ -208,6 +213,7 @@ class Runner {
   void materialize_views() {
     for (const View& view : policy_.views) {
       sqlite3_finalize(prepare(view.sql, view.sql_where, "view " + view.name));
+      sqlite3_exec(db_, fmt::format("DROP TABLE IF EXISTS temp.\"{}\"", view.name).c_str(), nullptr, nullptr, nullptr);
       const std::string create = fmt::format("CREATE TEMP TABLE \"{}\" AS ", view.name);
       sqlite3_stmt* statement = nullptr;
       if (sqlite3_prepare_v2(db_, (create + view.sql).c_str(), -1, &statement, nullptr) != SQLITE_OK) {

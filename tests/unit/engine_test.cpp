@@ -1,0 +1,198 @@
+#include "chataudit/engine.h"
+
+#include <doctest/doctest.h>
+
+#include "chataudit/error.h"
+#include "test_support.h"
+
+using namespace chataudit;
+using chataudit::testing::TempDir;
+
+namespace {
+
+constexpr std::string_view kHeader = R"([policy]
+id = "p"
+title = { zh = "测试", en = "Test" }
+effective = 2020-11-23
+timezone = "+08:00"
+[params]
+grace_days = 7
+markers = ["九三学社", "九三學社"]
+[[view]]
+name = "due"
+requires = ["groups"]
+sql = """
+SELECT group_id, date(work_ended_on, '+' || :grace_days || ' days') AS due_on FROM groups
+"""
+)";
+
+std::string rule_toml(std::string_view id, std::string_view severity, std::string_view sql,
+                      std::string_view message = "{subject_id}") {
+  return "[[rule]]\nid = \"" + std::string(id) + "\"\ntool = \"stale-group-finder\"\nseverity = \"" +
+         std::string(severity) +
+         "\"\narticle = { zh = \"第三条\", en = \"Art. 3\" }\ntitle = { zh = \"标题\", en = \"Title\" }\n"
+         "message = { zh = \"" + std::string(message) + "\", en = \"" + std::string(message) +
+         "\" }\nremedy = { zh = \"处理\", en = \"Fix\" }\nrequires = [\"groups\"]\nsql = \"\"\"\n" + std::string(sql) +
+         "\n\"\"\"\n";
+}
+
+struct Fixture {
+  TempDir dir;
+  Inventory inventory;
+  Fixture() : inventory(load()) {}
+  Inventory load() {
+    InventorySources sources;
+    sources.tables.emplace_back("groups", dir.write("groups.csv",
+                                                    "group_id,name,org_id,term,work_ended_on\n"
+                                                    "G2,九三学社二群,O2,temporary,2026-11-20\n"
+                                                    "G1,一群,O1,temporary,2026-11-10\n"
+                                                    "G3,三群,O1,long,\n"));
+    sources.tables.emplace_back("orgs", dir.write("orgs.csv", "org_id,parent_id\nO1,\nO2,O1\nO3,\n"));
+    return load_inventory(sources, {"groups", "orgs"}, *TimeZone::parse("+08:00", nullptr));
+  }
+  RunResult run(const std::string& rules, RunOptions options = {}) {
+    const Policy policy = load_policy(dir.write("p.toml", std::string(kHeader) + rules));
+    options.tool = "stale-group-finder";
+    if (options.as_of.is_not_a_date()) options.as_of = Date(2026, 11, 27);
+    return run_rules(inventory, policy, options);
+  }
+  std::string error(const std::string& rules, RunOptions options = {}) {
+    try {
+      run(rules, std::move(options));
+    } catch (const Error& e) {
+      return e.diagnostics().front().to_string();
+    }
+    return "no error";
+  }
+};
+
+constexpr std::string_view kOverdueSql =
+    "SELECT 'group' AS subject_kind, g.group_id AS subject_id, g.name AS subject_name, g.group_id, g.org_id,\n"
+    "       d.due_on, CAST(julianday(:as_of) - julianday(d.due_on) AS INTEGER) AS days_overdue\n"
+    "FROM groups g JOIN due d USING (group_id) WHERE g.term = 'temporary' AND d.due_on < :as_of";
+
+}  // namespace
+
+TEST_CASE("a rule's rows become findings with parameters bound and fields filled") {
+  Fixture f;
+  const RunResult result = f.run(rule_toml("overdue", "error", kOverdueSql, "{subject_name}: due {due_on}, {days_overdue} days, grace {grace_days}"));
+  REQUIRE(result.findings.size() == 1);
+  const Finding& finding = result.findings[0];
+  CHECK(finding.subject_id == "G1");
+  CHECK(finding.due_on == "2026-11-17");
+  CHECK(finding.days_overdue == 10);
+  CHECK(finding.message.en == "一群: due 2026-11-17, 10 days, grace 7");
+  CHECK(finding.ids == std::vector<std::pair<std::string, std::string>>{{"org_id", "O1"}, {"group_id", "G1"}});
+  CHECK(finding.fingerprint == fingerprint("overdue", "group", "G1"));
+  CHECK(finding.fingerprint.size() == 16);
+  CHECK(result.rules_run == std::vector<std::string>{"overdue"});
+}
+
+TEST_CASE("--set changes the bound parameter; a wrong type or unknown name is refused") {
+  Fixture f;
+  RunOptions options;
+  options.overrides = {{"grace_days", "3"}};
+  const RunResult result = f.run(rule_toml("overdue", "error", kOverdueSql), options);
+  REQUIRE(result.findings.size() == 2);
+  CHECK(result.findings[0].subject_id == "G1");
+  CHECK(result.findings[0].due_on == "2026-11-13");
+  CHECK(result.findings[1].subject_id == "G2");
+  CHECK(result.findings[1].days_overdue == 4);
+  options.overrides = {{"grace_days", "three"}};
+  CHECK(f.error(rule_toml("overdue", "error", kOverdueSql), options) == "--set grace_days=three: expected an integer");
+  options.overrides = {{"grace", "3"}};
+  CHECK(f.error(rule_toml("overdue", "error", kOverdueSql), options) ==
+        "--set grace: no such parameter; the policy's parameters are grace_days, markers");
+}
+
+TEST_CASE("the as-of date is bound: an earlier audit date sees fewer overdue groups") {
+  Fixture f;
+  RunOptions options;
+  options.as_of = Date(2026, 11, 17);
+  CHECK(f.run(rule_toml("overdue", "error", kOverdueSql), options).findings.empty());  // due today: not yet overdue
+  options.as_of = Date(2026, 11, 18);
+  CHECK(f.run(rule_toml("overdue", "error", kOverdueSql), options).findings.size() == 1);
+}
+
+TEST_CASE("findings are ordered by severity, rule, subject id") {
+  Fixture f;
+  const std::string all = "SELECT 'group' AS subject_kind, group_id AS subject_id, org_id FROM groups";
+  const RunResult result = f.run(rule_toml("b-rule", "notice", all) + rule_toml("a-rule", "notice", all) +
+                                 rule_toml("z-rule", "error", all));
+  std::vector<std::string> order;
+  for (const Finding& finding : result.findings) order.push_back(finding.rule + ":" + finding.subject_id);
+  CHECK(order == std::vector<std::string>{"z-rule:G1", "z-rule:G2", "z-rule:G3", "a-rule:G1", "a-rule:G2",
+                                          "a-rule:G3", "b-rule:G1", "b-rule:G2", "b-rule:G3"});
+}
+
+TEST_CASE("--org keeps findings in the organization's subtree") {
+  Fixture f;
+  const std::string all = "SELECT 'group' AS subject_kind, group_id AS subject_id, org_id FROM groups";
+  RunOptions options;
+  options.filters["org"] = "O2";
+  CHECK(f.run(rule_toml("r", "error", all), options).findings.size() == 1);
+  options.filters["org"] = "O1";
+  CHECK(f.run(rule_toml("r", "error", all), options).findings.size() == 3);
+  options.filters["org"] = "O9";
+  CHECK(f.error(rule_toml("r", "error", all), options) == "--org O9: no such id in the orgs table");
+}
+
+TEST_CASE("a list parameter is bound as a JSON array") {
+  Fixture f;
+  const std::string sql =
+      "SELECT 'group' AS subject_kind, group_id AS subject_id FROM groups WHERE NOT EXISTS "
+      "(SELECT 1 FROM json_each(:markers) m WHERE instr(name, m.value) > 0)";
+  const RunResult result = f.run(rule_toml("marker", "error", sql));
+  REQUIRE(result.findings.size() == 2);
+  CHECK(result.findings[0].subject_id == "G1");
+  CHECK(result.findings[1].subject_id == "G3");
+}
+
+TEST_CASE("policy SQL errors point into the policy file") {
+  Fixture f;
+  const std::string path = f.dir.path() + "/p.toml";
+  // The rule's SQL starts on line 25 of p.toml (header 14 lines, rule keys 10 lines, then the SQL).
+  CHECK(f.error(rule_toml("r", "error", "SELECT 'group' AS subject_kind,\n  nope AS subject_id FROM groups")) ==
+        path + ":26:3: rule r: SQL does not compile: no such column: nope");
+  CHECK(f.error(rule_toml("r", "error", "SELECT 'group' AS subject_kind, group_id AS subject_id FROM groups WHERE :missing")) ==
+        path + ":25:74: rule r: unknown parameter :missing; define it under [params]");
+  CHECK(f.error(rule_toml("r", "error", "SELECT 'group' AS subject_kind FROM groups")) ==
+        path + ":25:1: rule r: the SELECT must return a column named subject_id");
+  CHECK(f.error(rule_toml("r", "error", "SELECT 'group' AS subject_kind, group_id AS subject_id FROM groups", "{nothing}")) ==
+        path + ":21:11: rule r: the message names {nothing}, which the SQL does not return; it returns subject_kind, subject_id");
+}
+
+TEST_CASE("rules may only read: writes, ATTACH and several statements are refused") {
+  Fixture f;
+  const std::string path = f.dir.path() + "/p.toml";
+  CHECK(f.error(rule_toml("r", "error", "DELETE FROM groups")) ==
+        path + ":25:1: rule r: only SELECT is allowed; not authorized");
+  CHECK(f.error(rule_toml("r", "error", "ATTACH DATABASE '/tmp/x.db' AS x")) ==
+        path + ":25:1: rule r: only SELECT is allowed; not authorized");
+  CHECK(f.error(rule_toml("r", "error", "SELECT 'group' AS subject_kind, 1 AS subject_id; DROP TABLE groups")) ==
+        path + ":25:50: rule r: more than one SQL statement; expected one SELECT");
+  CHECK(f.error(rule_toml("r", "error", "SELECT load_extension('x') AS subject_kind, 1 AS subject_id")).find("rule r") !=
+        std::string::npos);
+}
+
+TEST_CASE("a rule whose tables were not supplied is skipped with the reason") {
+  Fixture f;
+  std::string rule = rule_toml("r", "error", "SELECT 'person' AS subject_kind, person_id AS subject_id FROM people");
+  rule.replace(rule.find("[\"groups\"]"), 10, "[\"people\"]");
+  const RunResult result = f.run(rule);
+  CHECK(result.rules_run.empty());
+  REQUIRE(result.rules_skipped.size() == 1);
+  CHECK(result.rules_skipped[0].rule == "r");
+  CHECK(result.rules_skipped[0].reason == "missing table: people");
+}
+
+TEST_CASE("--rule and --skip-rule name rules that exist") {
+  Fixture f;
+  RunOptions options;
+  options.only_rules = {"nope"};
+  CHECK(f.error(rule_toml("r", "error", kOverdueSql), options).starts_with("--rule nope: no such rule in"));
+  options.only_rules = {};
+  options.skip_rules = {"r"};
+  CHECK(f.run(rule_toml("r", "error", kOverdueSql) + rule_toml("s", "error", kOverdueSql), options).rules_run ==
+        std::vector<std::string>{"s"});
+}

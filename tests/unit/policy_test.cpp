@@ -1,0 +1,148 @@
+#include "chataudit/policy.h"
+
+#include <doctest/doctest.h>
+
+#include "chataudit/error.h"
+#include "test_support.h"
+
+using namespace chataudit;
+using chataudit::testing::TempDir;
+
+namespace {
+
+constexpr std::string_view kHeader = R"([policy]
+id = "p"
+title = { zh = "测试", en = "Test" }
+effective = 2020-11-23
+timezone = "Asia/Shanghai"
+)";
+
+constexpr std::string_view kRule = R"(
+[[rule]]
+id = "r1"
+tool = "stale-group-finder"
+severity = "warning"
+article = { zh = "第三条", en = "Art. 3" }
+title = { zh = "标题", en = "Title" }
+message = { zh = "{group_id}", en = "{group_id}" }
+remedy = { zh = "处理", en = "Fix it" }
+requires = ["groups"]
+sql = """
+SELECT 'group' AS subject_kind, group_id AS subject_id, group_id FROM groups
+"""
+)";
+
+std::string load_error(const std::string& path) {
+  try {
+    load_policy(path);
+  } catch (const Error& error) {
+    return error.diagnostics().front().to_string();
+  }
+  return "no error";
+}
+
+}  // namespace
+
+TEST_CASE("a valid policy loads with its metadata, parameters and rules") {
+  TempDir dir;
+  const std::string path =
+      dir.write("p.toml", std::string(kHeader) + "[params]\ngrace_days = 7\nmarkers = [\"a\", \"b\"]\nmode = \"x\"\n" +
+                              std::string(kRule));
+  const Policy policy = load_policy(path);
+  CHECK(policy.id == "p");
+  CHECK(policy.title.en == "Test");
+  CHECK(format_date(policy.effective) == "2020-11-23");
+  CHECK(policy.params.size() == 3);
+  CHECK(std::get<std::int64_t>(policy.find_param("grace_days")->value) == 7);
+  CHECK(to_toml(policy.find_param("markers")->value) == "[\"a\", \"b\"]");
+  REQUIRE(policy.rules.size() == 1);
+  const Rule& rule = policy.rules[0];
+  CHECK(rule.severity == Severity::warning);
+  CHECK(rule.requires_tables == std::vector<std::string>{"groups"});
+  CHECK(rule.sql_where.line == 21);  // the line after sql = """
+  CHECK(rule.sql_where.column == 1);
+  CHECK(policy.digest.size() == 64);
+}
+
+TEST_CASE("policy errors name the file, line and column") {
+  TempDir dir;
+  SUBCASE("TOML syntax") {
+    const std::string path = dir.write("p.toml", std::string(kHeader) + "[params]\ngrace_days = = 7\n");
+    CHECK(load_error(path).starts_with(path + ":7:14: "));
+  }
+  SUBCASE("unknown top-level key") {
+    const std::string path = dir.write("p.toml", std::string(kHeader) + "[rules]\n");
+    CHECK(load_error(path) == path + ":6:2: unknown key \"rules\" in the policy; expected one of: policy, params, view, rule");
+  }
+  SUBCASE("unknown rule key") {
+    std::string text = std::string(kHeader) + std::string(kRule);
+    text.replace(text.find("severity"), 8, "severty");
+    const std::string path = dir.write("p.toml", text);
+    CHECK(load_error(path).starts_with(path + ":10:1: unknown key \"severty\" in [[rule]]; expected one of: id, tool,"));
+  }
+  SUBCASE("unknown severity") {
+    std::string text = std::string(kHeader) + std::string(kRule);
+    text.replace(text.find("\"warning\""), 9, "\"fatal\"");
+    const std::string path = dir.write("p.toml", text);
+    CHECK(load_error(path) == path + ":10:12: rule r1: unknown severity \"fatal\"; expected error, warning or notice");
+  }
+  SUBCASE("missing zh text") {
+    std::string text = std::string(kHeader) + std::string(kRule);
+    text.replace(text.find("zh = \"处理\", "), std::string("zh = \"处理\", ").size(), "");
+    const std::string path = dir.write("p.toml", text);
+    CHECK(load_error(path) == path + ":14:10: rule r1.remedy needs \"zh\"");
+  }
+  SUBCASE("unknown tool") {
+    std::string text = std::string(kHeader) + std::string(kRule);
+    text.replace(text.find("\"stale-group-finder\""), 20, "\"group-finder\"");
+    const std::string path = dir.write("p.toml", text);
+    CHECK(load_error(path).starts_with(path + ":9:8: rule r1: unknown tool \"group-finder\""));
+  }
+  SUBCASE("a rule defined twice") {
+    const std::string path = dir.write("p.toml", std::string(kHeader) + std::string(kRule) + std::string(kRule));
+    CHECK(load_error(path) == path + ":21:6: rule r1 is defined twice");
+  }
+  SUBCASE("a reserved parameter name") {
+    const std::string path = dir.write("p.toml", std::string(kHeader) + "[params]\nas_of = 1\n");
+    CHECK(load_error(path) == path + ":7:1: parameter name \"as_of\" is reserved: the engine binds :as_of itself");
+  }
+  SUBCASE("an unknown time zone") {
+    std::string text(kHeader);
+    text.replace(text.find("Asia/Shanghai"), 13, "Mars/Olympus");
+    const std::string path = dir.write("p.toml", text);
+    CHECK(load_error(path).starts_with(path + ":5:12: "));
+  }
+  SUBCASE("a missing [policy]") {
+    const std::string path = dir.write("p.toml", "[params]\nx = 1\n");
+    CHECK(load_error(path) == path + ":1:1: missing [policy] table (id, title, effective, timezone)");
+  }
+  SUBCASE("a missing file") {
+    CHECK(load_error(dir.path() + "/none.toml") == dir.path() + "/none.toml: cannot open policy file");
+  }
+}
+
+TEST_CASE("extends: a derived policy overrides parameters and single rule keys, and adds rules") {
+  TempDir dir;
+  dir.write("base.toml", std::string(kHeader) + "[params]\ngrace_days = 7\n" + std::string(kRule));
+  const std::string derived = dir.write("derived.toml", R"([policy]
+id = "derived"
+extends = "base.toml"
+[params]
+grace_days = 3
+[[rule]]
+id = "r1"
+severity = "notice"
+)");
+  const Policy policy = load_policy(derived);
+  CHECK(policy.id == "derived");
+  CHECK(policy.title.en == "Test");
+  CHECK(std::get<std::int64_t>(policy.find_param("grace_days")->value) == 3);
+  REQUIRE(policy.rules.size() == 1);
+  CHECK(policy.rules[0].severity == Severity::notice);
+  CHECK(policy.rules[0].title.en == "Title");
+
+  const std::string typed = dir.write("typed.toml", "[policy]\nid = \"t\"\nextends = \"base.toml\"\n[params]\ngrace_days = \"x\"\n");
+  CHECK(load_error(typed) == typed + ":5:14: parameter grace_days has type 7 in the base policy");
+  const std::string cycle = dir.write("cycle.toml", "[policy]\nid = \"c\"\nextends = \"cycle.toml\"\n");
+  CHECK(load_error(cycle).ends_with("forms a cycle"));
+}
