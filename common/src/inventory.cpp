@@ -5,6 +5,7 @@
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 
@@ -367,7 +368,8 @@ class Loader {
     if (spec) {
       for (std::size_t c = 0; c < layout.names.size(); ++c)
         if (layout.specs[c] && layout.specs[c]->required && layout.source_index[c] < 0)
-          problems.add(rows.at_header(fmt::format("missing required column \"{}\" in table {}", layout.names[c], table)));
+          problems.add(rows.at_header(fmt::format("missing required column \"{}\" in table {}; the header has: {}",
+                                                  layout.names[c], table, fmt::join(header, ", "))));
     }
     problems.throw_if_any();
 

@@ -105,7 +105,7 @@ TEST_CASE("bad cells are all listed with file, line and column") {
 TEST_CASE("a missing required column or an empty file stops the load") {
   TempDir dir;
   CHECK(error_text([&] { load_groups(dir, "name,org_id\nx,O1\n"); }) ==
-        dir.path() + "/groups.csv:1:1: missing required column \"group_id\" in table groups\n");
+        dir.path() + "/groups.csv:1:1: missing required column \"group_id\" in table groups; the header has: name, org_id\n");
   CHECK(error_text([&] { load_groups(dir, ""); }) ==
         dir.path() + "/groups.csv:1:1: empty file; expected a header row naming the columns\n");
   CHECK(error_text([&] { load_groups(dir, "group_id,org_id,GROUP_ID\n"); }) ==
