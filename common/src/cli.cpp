@@ -21,6 +21,7 @@
 #include "chataudit/inventory.h"
 #include "chataudit/policy.h"
 #include "chataudit/report.h"
+#include "chataudit/schema.h"
 #include "chataudit/text.h"
 
 namespace chataudit {
@@ -98,15 +99,22 @@ struct OutputTarget {
   std::string path;
 };
 
+bool is_stdout(const std::string& path) { return path == "-" || path == "/dev/stdout"; }
+
 // Writes `content` to `path`: standard output, a FIFO or a device directly; a file atomically.
 void write_output(const std::string& path, const std::string& content) {
-  if (path == "-") {
+  if (is_stdout(path)) {
     std::cout << content << std::flush;
     return;
   }
   struct stat info {};
   if (::lstat(path.c_str(), &info) == 0) {
-    if (S_ISLNK(info.st_mode))
+    // A link to a FIFO or a device (/dev/stdout → a pipe or terminal) is a stream, not a file to
+    // replace; a link to anything else is refused rather than followed or clobbered.
+    struct stat target {};
+    if (S_ISLNK(info.st_mode) && ::stat(path.c_str(), &target) == 0 && (S_ISFIFO(target.st_mode) || S_ISCHR(target.st_mode)))
+      info = target;
+    else if (S_ISLNK(info.st_mode))
       throw Error(Diagnostic{.file = path, .message = "is a symbolic link; refusing to write through it"});
     if (S_ISDIR(info.st_mode)) throw Error(Diagnostic{.file = path, .message = "is a directory"});
     if (S_ISFIFO(info.st_mode) || S_ISCHR(info.st_mode)) {
@@ -143,20 +151,11 @@ void write_output(const std::string& path, const std::string& content) {
 std::vector<std::string> params_used(const Policy& policy, const Rule& rule) {
   static const std::regex parameter(R"((^|[^:A-Za-z0-9_]):([A-Za-z_][A-Za-z0-9_]*))");
   std::vector<std::string> names;
-  std::vector<std::string> texts{rule.sql};
-  std::set<std::string> seen_views;
-  for (std::size_t i = 0; i < texts.size(); ++i) {
-    const std::string text = texts[i];
-    for (auto it = std::sregex_iterator(text.begin(), text.end(), parameter); it != std::sregex_iterator(); ++it)
+  std::vector<const std::string*> texts{&rule.sql};
+  for (const View* view : views_read(policy, rule)) texts.push_back(&view->sql);
+  for (const std::string* text : texts)
+    for (auto it = std::sregex_iterator(text->begin(), text->end(), parameter); it != std::sregex_iterator(); ++it)
       if (std::find(names.begin(), names.end(), (*it)[2].str()) == names.end()) names.push_back((*it)[2]);
-    for (const View& view : policy.views) {
-      const std::regex word("\\b" + view.name + "\\b");
-      if (!seen_views.count(view.name) && std::regex_search(text, word)) {
-        seen_views.insert(view.name);
-        texts.push_back(view.sql);
-      }
-    }
-  }
   return names;
 }
 
@@ -166,7 +165,7 @@ void explain(const Policy& policy, const Rule& rule, const std::vector<Param>& p
   out += fmt::format("\nMessage:\n  zh: {}\n  en: {}\n", rule.message.zh, rule.message.en);
   out += fmt::format("\nRemedy:\n  zh: {}\n  en: {}\n", rule.remedy.zh, rule.remedy.en);
   std::string requires_list;
-  for (const std::string& table : rule.requires_tables) requires_list += (requires_list.empty() ? "" : ", ") + table;
+  for (const std::string& table : tables_required(policy, rule)) requires_list += (requires_list.empty() ? "" : ", ") + table;
   out += fmt::format("\nRequires tables: {}\n", requires_list.empty() ? "(none)" : requires_list);
   if (!rule.only_with.empty()) out += fmt::format("Runs only with: --{} ID\n", rule.only_with);
   out += "\nParameters:\n";
@@ -278,7 +277,14 @@ int run(const ToolSpec& tool, const Options& o) {
   if (!o.org.empty()) wanted.insert("orgs");
   if (!o.person.empty()) wanted.insert("people");
   if (!o.group.empty()) wanted.insert("groups");
-  for (const auto& [table, path] : sources.tables) wanted.insert(table);
+  for (const auto& [table, path] : sources.tables) {
+    if (!find_table(table) && !wanted.count(table)) {
+      std::string names;
+      for (const TableSpec& spec : inventory_schema()) names += (names.empty() ? "" : ", ") + std::string(spec.name);
+      throw Error(fmt::format("--table {}: no such table; expected one of {} (or a table a rule requires)", table, names));
+    }
+    wanted.insert(table);
+  }
   Inventory inventory = load_inventory(sources, wanted, policy.zone);
 
   const RunResult result = run_rules(inventory, policy, run_options);
@@ -297,7 +303,10 @@ int run(const ToolSpec& tool, const Options& o) {
   for (const OutputTarget& target : targets) writes.emplace_back(target.path, render(report, target.format));
   std::string to_stdout;
   if (targets.empty() && !o.quiet && !(clean && format == Format::text && !o.verbose)) to_stdout = render(report, format);
-  for (const auto& [path, content] : writes) write_output(path, content);
+  for (std::size_t i = 0; i < writes.size(); ++i) {
+    const bool quiet = is_stdout(targets[i].path) && targets[i].format == Format::text && clean && !o.verbose;
+    if (!quiet) write_output(writes[i].first, writes[i].second);
+  }
   std::cout << to_stdout << std::flush;
   if (o.verbose)
     for (const SkippedRule& skipped : result.rules_skipped)

@@ -72,16 +72,6 @@ std::optional<std::int64_t> parse_integer(std::string_view text) {
   return value;
 }
 
-std::string param_type_name(const ParamValue& value) {
-  switch (value.index()) {
-    case 0: return "an integer";
-    case 1: return "a number";
-    case 2: return "true or false";
-    case 3: return "a string";
-    default: return "a comma-separated list";
-  }
-}
-
 }  // namespace
 
 std::vector<Param> apply_overrides(const Policy& policy,
@@ -123,15 +113,55 @@ std::vector<Param> apply_overrides(const Policy& policy,
         value = items;
       }
     }
-    if (!ok) throw Error(fmt::format("--set {}={}: expected {}", name, text, param_type_name(it->value)));
+    if (!ok) throw Error(fmt::format("--set {}={}: expected {}", name, text, it->value.index() == 4 ? "a comma-separated list" : type_name(it->value)));
     it->value = std::move(value);
   }
   return params;
 }
 
-std::set<std::string> tables_needed(const Policy& /*policy*/, const std::vector<const Rule*>& rules) {
+namespace {
+
+bool identifier_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         static_cast<unsigned char>(c) >= 0x80;
+}
+
+// True when `word` occurs in `text` as a whole identifier.
+bool mentions(std::string_view text, std::string_view word) {
+  for (std::size_t at = text.find(word); at != std::string_view::npos; at = text.find(word, at + 1)) {
+    const bool starts = at == 0 || !identifier_char(text[at - 1]);
+    const bool ends = at + word.size() == text.size() || !identifier_char(text[at + word.size()]);
+    if (starts && ends) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::vector<const View*> views_read(const Policy& policy, const Rule& rule) {
+  std::vector<const View*> read;
+  std::vector<const std::string*> texts{&rule.sql};
+  for (std::size_t i = 0; i < texts.size(); ++i)
+    for (const View& view : policy.views)
+      if (std::find(read.begin(), read.end(), &view) == read.end() && mentions(*texts[i], view.name)) {
+        read.push_back(&view);
+        texts.push_back(&view.sql);
+      }
+  return read;
+}
+
+std::vector<std::string> tables_required(const Policy& policy, const Rule& rule) {
+  std::vector<std::string> tables = rule.requires_tables;
+  for (const View* view : views_read(policy, rule))
+    for (const std::string& table : view->requires_tables)
+      if (std::find(tables.begin(), tables.end(), table) == tables.end()) tables.push_back(table);
+  return tables;
+}
+
+std::set<std::string> tables_needed(const Policy& policy, const std::vector<const Rule*>& rules) {
   std::set<std::string> tables;
-  for (const Rule* rule : rules) tables.insert(rule->requires_tables.begin(), rule->requires_tables.end());
+  for (const Rule* rule : rules)
+    for (const std::string& table : tables_required(policy, *rule)) tables.insert(table);
   return tables;
 }
 
@@ -396,6 +426,10 @@ class Runner {
       else if (name == "subject_name") finding.subject_name = values[c];
       else if (name == "due_on") finding.due_on = values[c];
       else if (name == "days_overdue") finding.days_overdue = parse_integer(values[c]);
+      if (name == "days_overdue" && !finding.days_overdue)
+        policy_error(rule.sql_where, fmt::format("rule {}: days_overdue \"{}\" is not an integer", rule.id, values[c]));
+      if (name == "due_on" && !parse_date(values[c], TimeZone::utc()))
+        policy_error(rule.sql_where, fmt::format("rule {}: due_on \"{}\" is not a YYYY-MM-DD date", rule.id, values[c]));
       else if (std::find(std::begin(kIdColumns), std::end(kIdColumns), name) == std::end(kIdColumns))
         finding.details.emplace_back(name, values[c]);
     }
@@ -459,16 +493,16 @@ RunResult run_rules(Inventory& inventory, const Policy& policy, const RunOptions
   runner.materialize_views();
   // Every enabled rule must compile, not only this tool's: a broken policy is broken for all.
   std::vector<Runner::Compiled> compiled;
-  for (const Rule& rule : policy.rules)
-    if (rule.enabled) compiled.push_back(runner.compile(rule));
   struct Finalizer {
     std::vector<Runner::Compiled>& all;
     ~Finalizer() { for (auto& c : all) sqlite3_finalize(c.statement); }
   } finalizer{compiled};
+  for (const Rule& rule : policy.rules)
+    if (rule.enabled) compiled.push_back(runner.compile(rule));
 
   for (const Rule* rule : selected) {
     std::vector<std::string> missing;
-    for (const std::string& table : rule->requires_tables)
+    for (const std::string& table : tables_required(policy, *rule))
       if (!inventory.has(table)) missing.push_back(table);
     if (!missing.empty()) {
       std::string list;

@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -124,7 +125,8 @@ class CsvRowSource : public RowSource {
 
   bool next(std::vector<Cell>& cells) override {
     while (reader_.next(record_)) {
-      if (record_.blank()) continue;
+      if (std::all_of(record_.fields.begin(), record_.fields.end(), [](const std::string& f) { return trim(f).empty(); }))
+        continue;
       if (record_.fields.size() != header_.size())
         throw Error(Diagnostic{.file = file_, .line = record_.line, .column = 1,
                                .message = fmt::format("row has {} fields; the header has {}", record_.fields.size(),

@@ -57,6 +57,16 @@ std::string to_toml(const ParamValue& value) {
   return std::visit(Visitor{}, value);
 }
 
+std::string type_name(const ParamValue& value) {
+  switch (value.index()) {
+    case 0: return "an integer";
+    case 1: return "a number";
+    case 2: return "true or false";
+    case 3: return "a string";
+    default: return "a list of strings";
+  }
+}
+
 namespace {
 
 // Names the engine binds itself; a policy parameter may not take them.
@@ -334,7 +344,7 @@ void load_into(Policy& policy, const std::string& path, int depth, std::set<std:
       for (Param& existing : policy.params) {
         if (existing.name != name) continue;
         if (existing.value.index() != param.value.index())
-          reader.fail(value, fmt::format("parameter {} has type {} in the base policy", name, to_toml(existing.value)));
+          reader.fail(value, fmt::format("parameter {} must be {}, as in the base policy", name, type_name(existing.value)));
         existing = param;
         replaced = true;
       }

@@ -142,7 +142,7 @@ severity = "notice"
   CHECK(policy.rules[0].title.en == "Title");
 
   const std::string typed = dir.write("typed.toml", "[policy]\nid = \"t\"\nextends = \"base.toml\"\n[params]\ngrace_days = \"x\"\n");
-  CHECK(load_error(typed) == typed + ":5:14: parameter grace_days has type 7 in the base policy");
+  CHECK(load_error(typed) == typed + ":5:14: parameter grace_days must be an integer, as in the base policy");
   const std::string cycle = dir.write("cycle.toml", "[policy]\nid = \"c\"\nextends = \"cycle.toml\"\n");
   CHECK(load_error(cycle).ends_with("forms a cycle"));
 }

@@ -61,7 +61,13 @@ std::vector<const Rule*> select_rules(const Policy& policy, const RunOptions& op
 std::vector<Param> apply_overrides(const Policy& policy,
                                    const std::vector<std::pair<std::string, std::string>>& overrides);
 
-/// The tables the selected rules (and the views they may read) need.
+/// The views a rule reads, directly or through other views (a view's name as a word in the SQL).
+std::vector<const View*> views_read(const Policy& policy, const Rule& rule);
+
+/// The tables a rule needs supplied: its `requires` and those of the views it reads.
+std::vector<std::string> tables_required(const Policy& policy, const Rule& rule);
+
+/// The tables the selected rules (and the views they read) need.
 std::set<std::string> tables_needed(const Policy& policy, const std::vector<const Rule*>& rules);
 
 /// Compiles every view and selected rule against the inventory (reporting policy errors with their

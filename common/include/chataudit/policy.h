@@ -80,5 +80,7 @@ Policy load_policy(const std::string& path);
 
 /// Renders a parameter value as it appears in TOML.
 std::string to_toml(const ParamValue& value);
+/// Names a parameter's type for messages: "an integer", "a string", …
+std::string type_name(const ParamValue& value);
 
 }  // namespace chataudit
