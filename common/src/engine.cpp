@@ -201,6 +201,22 @@ SourceRef position_in(const SourceRef& start, std::string_view sql, int offset) 
   return ref;
 }
 
+// SQL functions the rules may call beyond SQLite's own: text folding SQLite lacks.
+template <std::string (*Fold)(std::string_view)>
+void text_function(sqlite3_context* context, int, sqlite3_value** argv) {
+  if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return sqlite3_result_null(context);
+  const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+  const std::string folded = Fold(std::string_view(text, static_cast<std::size_t>(sqlite3_value_bytes(argv[0]))));
+  sqlite3_result_text(context, folded.data(), static_cast<int>(folded.size()), SQLITE_TRANSIENT);
+}
+
+void register_functions(sqlite3* db) {
+  constexpr int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
+  sqlite3_create_function_v2(db, "nfkc", 1, flags, nullptr, text_function<nfkc>, nullptr, nullptr, nullptr);
+  sqlite3_create_function_v2(db, "remove_white_space", 1, flags, nullptr, text_function<remove_white_space>, nullptr,
+                             nullptr, nullptr);
+}
+
 [[noreturn]] void policy_error(const SourceRef& ref, const std::string& message) {
   throw Error(Diagnostic{.file = ref.file, .line = ref.line, .column = ref.column, .message = message});
 }
@@ -208,7 +224,9 @@ SourceRef position_in(const SourceRef& start, std::string_view sql, int offset) 
 class Runner {
  public:
   Runner(Inventory& inventory, const Policy& policy, const RunOptions& options, std::vector<Param> params)
-      : db_(inventory.db().getHandle()), policy_(policy), options_(options), params_(std::move(params)) {}
+      : db_(inventory.db().getHandle()), policy_(policy), options_(options), params_(std::move(params)) {
+    register_functions(db_);
+  }
 
   // Prepares `sql` read-only; policy errors point at the SQL in the policy file.
   sqlite3_stmt* prepare(const std::string& sql, const SourceRef& where, std::string_view what) {

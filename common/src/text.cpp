@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 
 namespace chataudit {
@@ -27,6 +28,38 @@ int display_width(std::string_view utf8) {
     remaining -= length;
   }
   return width;
+}
+
+std::string nfkc(std::string_view utf8) {
+  utf8proc_uint8_t* folded = nullptr;
+  const utf8proc_ssize_t length =
+      utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(utf8.data()), static_cast<utf8proc_ssize_t>(utf8.size()),
+                   &folded, static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT));
+  if (length < 0) return std::string(utf8);
+  std::string result(reinterpret_cast<const char*>(folded), static_cast<std::size_t>(length));
+  std::free(folded);
+  return result;
+}
+
+std::string remove_white_space(std::string_view utf8) {
+  std::string result;
+  result.reserve(utf8.size());
+  const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(utf8.data());
+  auto remaining = static_cast<utf8proc_ssize_t>(utf8.size());
+  while (remaining > 0) {
+    utf8proc_int32_t code_point = 0;
+    utf8proc_ssize_t length = utf8proc_iterate(p, remaining, &code_point);
+    if (length <= 0) length = 1;  // keep a bad byte as it is
+    // Unicode White_Space: the Zs, Zl, Zp categories and the ASCII/C1 controls that act as space.
+    const utf8proc_category_t category = utf8proc_category(code_point);
+    const bool space = category == UTF8PROC_CATEGORY_ZS || category == UTF8PROC_CATEGORY_ZL ||
+                       category == UTF8PROC_CATEGORY_ZP || (code_point >= 0x09 && code_point <= 0x0D) ||
+                       code_point == 0x85;
+    if (!space || length <= 0) result.append(reinterpret_cast<const char*>(p), static_cast<std::size_t>(length));
+    p += length;
+    remaining -= length;
+  }
+  return result;
 }
 
 std::string pad_right(std::string_view text, int width) {

@@ -196,3 +196,13 @@ TEST_CASE("--rule and --skip-rule name rules that exist") {
   CHECK(f.run(rule_toml("r", "error", kOverdueSql) + rule_toml("s", "error", kOverdueSql), options).rules_run ==
         std::vector<std::string>{"s"});
 }
+
+TEST_CASE("rules can call nfkc() and remove_white_space()") {
+  Fixture f;
+  const std::string sql =
+      "SELECT 'group' AS subject_kind, group_id AS subject_id, remove_white_space(nfkc('　Ｇ ' || group_id)) AS folded "
+      "FROM groups WHERE group_id = 'G1'";
+  const RunResult result = f.run(rule_toml("fold", "notice", sql, "{folded}"));
+  REQUIRE(result.findings.size() == 1);
+  CHECK(result.findings[0].message.en == "GG1");
+}

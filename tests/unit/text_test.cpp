@@ -84,3 +84,15 @@ TEST_CASE("text: sha256_hex around the padding boundaries") {
   CHECK(sha256_hex(std::string(128, 'a')) ==
         "6836cf13bac400e9105071cd6af47084dfacad4e5e302c94bfed24e013afb73e");
 }
+
+TEST_CASE("nfkc folds full-width forms; remove_white_space drops every kind of space") {
+  using chataudit::nfkc;
+  using chataudit::remove_white_space;
+  CHECK(nfkc("ＡＢＣ１２３") == "ABC123");
+  CHECK(nfkc("张三") == "张三");
+  CHECK(nfkc("\xE2\xBC\x80") == "\xE4\xB8\x80");  // KANGXI RADICAL ONE → CJK 一
+  CHECK(nfkc("ｶ") == "カ");
+  CHECK(remove_white_space(" 张\xE3\x80\x80三\t\xC2\xA0\n") == "张三");
+  CHECK(remove_white_space(nfkc("张　三 ")) == "张三");
+  CHECK(remove_white_space("a\xFF b") == "a\xFF" "b");
+}

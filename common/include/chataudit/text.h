@@ -13,6 +13,11 @@ std::string pad_right(std::string_view text, int width);
 std::string_view trim(std::string_view text);
 /// ASCII lower case.
 std::string ascii_lower(std::string_view text);
+/// NFKC normalization (full-width → half-width, compatibility forms folded); invalid UTF-8 is
+/// returned unchanged.
+std::string nfkc(std::string_view utf8);
+/// `utf8` without any Unicode White_Space character (ASCII space and controls, U+00A0, U+3000, …).
+std::string remove_white_space(std::string_view utf8);
 /// SHA-256 of `bytes` in lower-case hex.
 std::string sha256_hex(std::string_view bytes);
 
