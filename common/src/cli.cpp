@@ -240,7 +240,7 @@ int run(const ToolSpec& tool, const Options& o) {
   }
   if (!o.explain.empty()) {
     const Rule* rule = policy.find_rule(o.explain);
-    if (!rule) throw Error(fmt::format("--explain {}: no such rule in {} (see --list-rules)", o.explain, policy.path));
+    if (!rule) throw Error(fmt::format("--explain {}: no such rule in policy {} (see --list-rules)", o.explain, policy.id));
     explain(policy, *rule, params, run_options.as_of);
     return static_cast<int>(ExitStatus::clean);
   }

@@ -41,10 +41,10 @@ void sort_findings(std::vector<Finding>& findings) {
 std::vector<const Rule*> select_rules(const Policy& policy, const RunOptions& options) {
   auto check_known = [&](const std::string& id, std::string_view flag) {
     const Rule* rule = policy.find_rule(id);
-    if (!rule) throw Error(fmt::format("{} {}: no such rule in {} (see --list-rules)", flag, id, policy.path));
+    if (!rule) throw Error(fmt::format("{} {}: no such rule in policy {} (see --list-rules)", flag, id, policy.id));
     if (rule->tool != options.tool)
       throw Error(fmt::format("{} {}: the rule belongs to {}, not {}", flag, id, rule->tool, options.tool));
-    if (!rule->enabled) throw Error(fmt::format("{} {}: the rule is disabled in {}", flag, id, policy.path));
+    if (!rule->enabled) throw Error(fmt::format("{} {}: the rule is disabled in policy {}", flag, id, policy.id));
   };
   for (const std::string& id : options.only_rules) check_known(id, "--rule");
   for (const std::string& id : options.skip_rules) check_known(id, "--skip-rule");
