@@ -22,25 +22,23 @@ set(ENV{LANG} C)
 set(ENV{LC_ALL} "")
 set(ENV{LC_MESSAGES} "")
 set(ENV{NO_COLOR} "")
+# Outputs go to files, not variables, so that every byte (CR included) is compared.
+file(MAKE_DIRECTORY ${WORK_DIR})
 execute_process(
   COMMAND ${TOOL} ${args}
   WORKING_DIRECTORY ${SOURCE_DIR}
   ${input_option}
-  OUTPUT_VARIABLE actual_out
-  ERROR_VARIABLE actual_err
+  OUTPUT_FILE ${WORK_DIR}/actual.out
+  ERROR_FILE ${WORK_DIR}/actual.err
   RESULT_VARIABLE actual_rc)
+file(WRITE ${WORK_DIR}/actual.rc "${actual_rc}\n")
 
 if("$ENV{UPDATE_GOLDEN}" STREQUAL "1")
-  file(WRITE ${CASE_DIR}/expected.out "${actual_out}")
-  file(WRITE ${CASE_DIR}/expected.err "${actual_err}")
-  file(WRITE ${CASE_DIR}/expected.rc "${actual_rc}\n")
+  foreach(stream out err rc)
+    file(COPY_FILE ${WORK_DIR}/actual.${stream} ${CASE_DIR}/expected.${stream})
+  endforeach()
   return()
 endif()
-
-file(MAKE_DIRECTORY ${WORK_DIR})
-file(WRITE ${WORK_DIR}/actual.out "${actual_out}")
-file(WRITE ${WORK_DIR}/actual.err "${actual_err}")
-file(WRITE ${WORK_DIR}/actual.rc "${actual_rc}\n")
 
 set(failed FALSE)
 foreach(stream out err rc)

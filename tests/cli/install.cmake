@@ -1,0 +1,23 @@
+# cmake --install puts tools, man pages and policies in place, and an installed tool finds its
+# default policy: cmake -DBUILD_DIR=... -DWORK_DIR=... -DSOURCE_DIR=... -P install.cmake
+file(REMOVE_RECURSE ${WORK_DIR})
+execute_process(COMMAND ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${WORK_DIR} OUTPUT_QUIET RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "cmake --install failed")
+endif()
+foreach(file bin/stale-group-finder bin/registry-check bin/membership-audit bin/handover-check
+             share/chataudit/policies/jiusan-2020.toml share/man/man1/stale-group-finder.1
+             share/man/man5/chataudit-policy.5 share/man/man5/chataudit-inventory.5)
+  if(NOT EXISTS ${WORK_DIR}/${file})
+    message(FATAL_ERROR "not installed: ${file}")
+  endif()
+endforeach()
+execute_process(COMMAND ${WORK_DIR}/bin/stale-group-finder --inventory ${SOURCE_DIR}/samples/jiusan --as-of 2026-11-27
+                        --format jsonl
+                OUTPUT_VARIABLE installed RESULT_VARIABLE rc)
+execute_process(COMMAND ${BUILD_DIR}/bin/stale-group-finder --inventory ${SOURCE_DIR}/samples/jiusan --as-of 2026-11-27
+                        --format jsonl
+                OUTPUT_VARIABLE built)
+if(NOT rc EQUAL 1 OR NOT installed STREQUAL built OR installed STREQUAL "")
+  message(FATAL_ERROR "the installed tool (exit ${rc}) does not report what the built one does")
+endif()
