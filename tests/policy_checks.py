@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""Checks on the shipped policy through the tools themselves.
+
+1. Every rule's --explain shows its article (zh and en), its parameters and its SQL.
+2. --list-rules of each tool lists exactly that tool's rules, and the four tools cover the catalog.
+3. A new rule is one [[rule]] appended to a copy of the policy: no C++ change, and it runs.
+
+usage: policy_checks.py BIN_DIR SOURCE_DIR WORK_DIR
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+
+TOOLS = ["registry-check", "stale-group-finder", "membership-audit", "handover-check"]
+CATALOG_SIZES = {"registry-check": 14, "stale-group-finder": 5, "membership-audit": 8, "handover-check": 7}
+
+
+def tool_output(bin_dir, tool, *args, cwd=None):
+    result = subprocess.run([f"{bin_dir}/{tool}", *args], capture_output=True, text=True, cwd=cwd)
+    return result.returncode, result.stdout, result.stderr
+
+
+def main():
+    bin_dir, source_dir, work_dir = sys.argv[1:4]
+    policy_path = f"{source_dir}/policies/jiusan-2020.toml"
+    with open(policy_path, "rb") as f:
+        policy = tomllib.load(f)
+    problems = []
+
+    for tool in TOOLS:
+        rules = [r for r in policy["rule"] if r["tool"] == tool]
+        if len(rules) != CATALOG_SIZES[tool]:
+            problems.append(f"{tool}: {len(rules)} rules in the policy, the catalog has {CATALOG_SIZES[tool]}")
+        rc, listed, _ = tool_output(bin_dir, tool, "--policy", policy_path, "--list-rules")
+        listed_ids = [line.split()[0] for line in listed.splitlines()]
+        if rc != 0 or listed_ids != [r["id"] for r in rules]:
+            problems.append(f"{tool} --list-rules: {listed_ids}")
+        for rule in rules:
+            rc, text, err = tool_output(bin_dir, tool, "--policy", policy_path, "--as-of", "2026-11-27",
+                                        "--explain", rule["id"])
+            params = set(re.findall(r"(?<![:\w]):([A-Za-z_]\w*)", rule["sql"]))
+            wanted = [rule["article"]["zh"], rule["article"]["en"], rule["title"]["zh"], rule["title"]["en"],
+                      "Parameters:", "SQL ("] + [f":{p} = " for p in params]
+            wanted += [line.strip() for line in rule["sql"].strip().splitlines()[:3]]
+            missing = [w for w in wanted if w not in text]
+            if rc != 0 or missing:
+                problems.append(f"--explain {rule['id']}: exit {rc}, missing {missing} {err}")
+
+    # 3. One more rule in a copy of the policy.
+    os.makedirs(work_dir, exist_ok=True)
+    copy = f"{work_dir}/custom-policy.toml"
+    shutil.copyfile(policy_path, copy)
+    with open(copy, "a", encoding="utf-8") as f:
+        f.write('''
+[[rule]]
+id = "temporary-group-without-owner"
+tool = "stale-group-finder"
+severity = "warning"
+article = { zh = "第四条第二款", en = "Art. 4 ¶2" }
+title = { zh = "临时工作群未指定负责人", en = "Temporary group without a responsible person" }
+message = { zh = "临时工作群“{subject_name}”未指定负责人", en = "temporary group {subject_name} has no owner" }
+remedy = { zh = "指定群负责人。", en = "Name the group's responsible person." }
+requires = ["groups"]
+sql = """
+SELECT 'group' AS subject_kind, group_id AS subject_id, name AS subject_name, group_id, org_id
+FROM groups
+WHERE term = 'temporary' AND owner_id IS NULL AND (created_on IS NULL OR created_on <= :as_of)
+"""
+''')
+    groups = f"{work_dir}/groups.csv"
+    with open(groups, "w", encoding="utf-8") as f:
+        f.write("group_id,name,org_id,term,owner_id\nG1,一群,O1,temporary,\nG2,二群,O1,temporary,P1\nG3,三群,O1,long,\n")
+    rc, out, err = tool_output(bin_dir, "stale-group-finder", "--policy", copy, "--table", f"groups={groups}",
+                               "--as-of", "2026-11-27", "--rule", "temporary-group-without-owner", "--format", "jsonl")
+    findings = [json.loads(line) for line in out.splitlines()]
+    if rc != 0 or [(f["rule"], f["subject"]["id"], f["message"]) for f in findings] != [
+            ("temporary-group-without-owner", "G1", "temporary group 一群 has no owner")]:
+        problems.append(f"custom rule: exit {rc}, findings {findings}, stderr {err}")
+
+    for problem in problems:
+        print(problem)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
