@@ -21,9 +21,13 @@ struct Finding {
   std::string due_on;                       ///< `YYYY-MM-DD` or empty
   std::optional<std::int64_t> days_overdue;
   Localized message;
+  /// The message with the policy's personal columns masked (for --redact).
+  Localized message_redacted;
   /// Every other non-NULL column the rule returned, in column order.
   std::vector<std::pair<std::string, std::string>> details;
   std::string fingerprint;
+  /// With a baseline: "new" or "persisting"; empty otherwise.
+  std::string change;
 
   /// The value of an id or detail column, or empty.
   std::string field(std::string_view name) const;

@@ -5,25 +5,65 @@
 #include <string_view>
 
 #include "chataudit/engine.h"
+#include "chataudit/review.h"
 
 namespace chataudit {
 
-enum class Format { text, json, jsonl, csv };
+enum class Format { text, json, jsonl, csv, markdown, html, email, junit };
 
 std::optional<Format> parse_format(std::string_view name);
 std::string_view to_string(Format format);
+
+/// What happened after the rules: waivers and the baseline comparison.
+struct Review {
+  std::vector<WaivedFinding> waived;
+  std::vector<Waiver> waivers_expired, waivers_unused;
+  bool compared = false;               ///< a baseline was given
+  std::string baseline_source;
+  std::vector<PastFinding> resolved;   ///< in the baseline, gone now
+};
+
+/// How the report is written, beyond its format.
+struct RenderOptions {
+  bool color = false;   ///< ANSI colour in text output
+  bool bom = false;     ///< UTF-8 BOM before CSV output (for Excel)
+  bool redact = false;  ///< personal names and handles masked
+  bool verbose = false;
+  std::vector<std::string> mail_to;
+  std::string mail_from;
+  std::int64_t mail_date = 0;  ///< seconds since the epoch for the e-mail Date: header
+};
 
 struct Report {
   std::string tool, version;
   Date as_of;
   const Policy* policy = nullptr;
   const Inventory* inventory = nullptr;
-  const RunResult* result = nullptr;
+  const RunResult* result = nullptr;  ///< findings after waivers and --only-new
+  const Review* review = nullptr;     ///< never null when rendering
   Lang lang = Lang::en;
   Severity fail_on = Severity::error;
+  RenderOptions options;
+  std::string title_suffix;           ///< e.g. " — P031" for one report of --split-by
 };
 
 /// Renders `report` in `format`; the text is complete (ends with a newline) or empty.
 std::string render(const Report& report, Format format);
+
+// What every renderer shows, with --redact applied. Renderers use these, never the raw fields.
+/// The finding's message in the report's language.
+std::string shown_message(const Report& report, const Finding& finding);
+/// subject.id (handles masked in membership and handle subjects).
+std::string shown_subject_id(const Report& report, const Finding& finding);
+/// subject.name (masked when it is a person's name or a handle).
+std::string shown_subject_name(const Report& report, const Finding& finding);
+/// One id field (`handle` masked; others as they are).
+std::string shown_field(const Report& report, const Finding& finding, std::string_view field);
+/// "error" / "错误" …
+std::string_view severity_label(Severity severity, Lang lang);
+/// The one-line summary that ends the text report (with trailing newline).
+std::string summary_line(const Report& report);
+/// The e-mail subject: "TOOL: N findings, M new — as of DATE" (in the report's language).
+std::string mail_subject(const Report& report);
 
 }  // namespace chataudit
