@@ -10,6 +10,10 @@
 #include <CLI/CLI.hpp>
 #include <SQLiteCpp/Exception.h>
 #include <cerrno>
+#include <charconv>
+#include <ctime>
+#include <map>
+#include <set>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -17,6 +21,8 @@
 #include <regex>
 
 #include "chataudit/engine.h"
+#include "chataudit/history.h"
+#include "chataudit/review.h"
 #include "chataudit/error.h"
 #include "chataudit/inventory.h"
 #include "chataudit/policy.h"
@@ -30,12 +36,14 @@ namespace {
 constexpr std::string_view kDefaultPolicy = "jiusan-2020.toml";
 
 struct Options {
-  std::vector<std::string> inventories, tables, outputs, rules, skip_rules, sets;
+  std::vector<std::string> inventories, tables, outputs, rules, skip_rules, sets, mail_to;
   std::string policy, as_of, format, lang, fail_on = "error", explain;
   std::string org, person, group;
+  std::string waivers, baseline, record, mail_from, split_by, output_dir, color = "auto";
   int due_within = 0;
   bool due_within_given = false;
   bool list_rules = false, quiet = false, verbose = false, version = false;
+  bool only_new = false, redact = false, bom = false;
 };
 
 void setup_options(CLI::App& app, const ToolSpec& tool, Options& o) {
@@ -44,13 +52,26 @@ void setup_options(CLI::App& app, const ToolSpec& tool, Options& o) {
   app.add_option("--table", o.tables, "one table from a CSV/SQLite file or - (stdin)")->type_name("NAME=PATH");
   app.add_option("--policy", o.policy, "policy file (default: the installed jiusan-2020.toml)")->type_name("FILE");
   app.add_option("--as-of", o.as_of, "audit date (default: today in the policy's time zone)")->type_name("DATE");
-  app.add_option("--format", o.format, "text (default), json, jsonl, csv")->type_name("FMT");
+  app.add_option("--format", o.format, "text (default), json, jsonl, csv, markdown, html, email, junit")
+      ->type_name("FMT");
   app.add_option("--output", o.outputs, "write the report to FILE, atomically (repeatable)")->type_name("[FMT:]FILE");
   app.add_option("--lang", o.lang, "report language: zh or en (default from LANG)")->type_name("zh|en");
   app.add_option("--fail-on", o.fail_on, "least severity that exits 1 (default error)")->type_name("error|warning|notice|never");
   app.add_option("--rule", o.rules, "run only this rule (repeatable)")->type_name("ID");
   app.add_option("--skip-rule", o.skip_rules, "do not run this rule (repeatable)")->type_name("ID");
   app.add_option("--set", o.sets, "override a policy parameter (repeatable)")->type_name("PARAM=VALUE");
+  app.add_option("--waivers", o.waivers, "approved exceptions ([[waiver]] TOML)")->type_name("FILE");
+  app.add_option("--baseline", o.baseline, "mark findings new/persisting against an earlier JSON report")
+      ->type_name("REPORT.json|last");
+  app.add_flag("--only-new", o.only_new, "keep only findings new since the baseline");
+  app.add_option("--record", o.record, "append this run to a SQLite history database")->type_name("DB");
+  app.add_option("--mail-to", o.mail_to, "e-mail recipient (repeatable; {id} = the --split-by key)")->type_name("ADDR");
+  app.add_option("--mail-from", o.mail_from, "e-mail sender")->type_name("ADDR");
+  app.add_option("--split-by", o.split_by, "one report per responsible person or org")->type_name("responsible|org");
+  app.add_option("--output-dir", o.output_dir, "directory for the --split-by reports")->type_name("DIR");
+  app.add_flag("--redact", o.redact, "mask personal names and handles");
+  app.add_flag("--bom", o.bom, "start CSV output with a UTF-8 BOM (for Excel)");
+  app.add_option("--color", o.color, "colour text output (default auto; NO_COLOR respected)")->type_name("auto|always|never");
   if (tool.org_filter) app.add_option("--org", o.org, "only this organization and its subtree")->type_name("ID");
   if (tool.person_filter) app.add_option("--person", o.person, "the leaver's checklist: what this person holds")->type_name("ID");
   if (tool.group_filter) app.add_option("--group", o.group, "only this group")->type_name("ID");
@@ -191,6 +212,103 @@ void explain(const Policy& policy, const Rule& rule, const std::vector<Param>& p
   std::cout << out;
 }
 
+// Seconds since the epoch for the e-mail Date: header: SOURCE_DATE_EPOCH when set (reproducible
+// builds' convention), else now.
+std::int64_t mail_date() {
+  if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"); epoch && *epoch) {
+    std::int64_t seconds = 0;
+    auto [end, error] = std::from_chars(epoch, epoch + std::strlen(epoch), seconds);
+    if (error == std::errc() && *end == '\0') return seconds;
+    throw Error(fmt::format("SOURCE_DATE_EPOCH={}: expected seconds since 1970-01-01", epoch));
+  }
+  return static_cast<std::int64_t>(std::time(nullptr));
+}
+
+bool use_color(const std::string& mode) {
+  if (mode == "always") return true;
+  if (mode == "never") return false;
+  const char* no_color = std::getenv("NO_COLOR");
+  const char* term = std::getenv("TERM");
+  return ::isatty(STDOUT_FILENO) && !(no_color && *no_color) && !(term && std::string_view(term) == "dumb");
+}
+
+std::string_view extension(Format format) {
+  switch (format) {
+    case Format::text: return "txt";
+    case Format::json: return "json";
+    case Format::jsonl: return "jsonl";
+    case Format::csv: return "csv";
+    case Format::markdown: return "md";
+    case Format::html: return "html";
+    case Format::email: return "eml";
+    case Format::junit: return "xml";
+  }
+  return "txt";
+}
+
+// A split key as a file name: letters, digits, '.', '_' and '-' kept, anything else '_'.
+std::string file_name_for(std::string_view key) {
+  std::string name;
+  for (char c : key) {
+    const bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                      c == '_' || c == '.';
+    name += keep ? c : '_';
+  }
+  return name.empty() || name[0] == '.' ? "_" + name : name;
+}
+
+// --split-by: one report per responsible person (or org), each with only its own findings and
+// waived findings; `{id}` in --mail-to becomes the key. Keys without findings get no report.
+std::vector<std::pair<std::string, std::string>> split_reports(const Report& whole, Format format,
+                                                               const std::string& split_by, const std::string& dir) {
+  const std::string field = split_by == "org" ? "org_id" : "responsible_id";
+  auto key_of = [&](const Finding& f) {
+    const std::string key = f.field(field);
+    return key.empty() ? std::string("unassigned") : key;
+  };
+  std::map<std::string, RunResult> results;
+  std::map<std::string, Review> reviews;
+  for (const Finding& finding : whole.result->findings) {
+    RunResult& part = results[key_of(finding)];
+    part.findings.push_back(finding);
+  }
+  for (const WaivedFinding& item : whole.review->waived) reviews[key_of(item.finding)].waived.push_back(item);
+  std::vector<std::pair<std::string, std::string>> writes;
+  std::set<std::string> names;
+  for (auto& [key, part] : results) {
+    part.rules_run = whole.result->rules_run;
+    part.rules_skipped = whole.result->rules_skipped;
+    part.params = whole.result->params;
+    Review& review = reviews[key];
+    review.compared = whole.review->compared;
+    review.baseline_source = whole.review->baseline_source;
+    Report report = whole;
+    report.result = &part;
+    report.review = &review;
+    report.title_suffix = " — " + key;
+    for (std::string& address : report.options.mail_to) {
+      for (std::size_t at = address.find("{id}"); at != std::string::npos; at = address.find("{id}", at + key.size()))
+        address.replace(at, 4, key);
+    }
+    std::string name = file_name_for(key);
+    while (!names.insert(name).second) name += "_";
+    writes.emplace_back((std::filesystem::path(dir) / (name + "." + std::string(extension(format)))).string(),
+                        render(report, format));
+  }
+  return writes;
+}
+
+void print_notes(const std::string& tool, const RunResult& result, const Review& review) {
+  for (const SkippedRule& skipped : result.rules_skipped)
+    std::cerr << tool << ": " << fmt::format("rule {} skipped: {}", skipped.rule, skipped.reason) << '\n';
+  for (const Waiver& waiver : review.waivers_expired)
+    std::cerr << fmt::format("{}:{}: waiver for {} {} expired on {}\n", waiver.where.file, waiver.where.line, waiver.rule,
+                             waiver.subject, format_date(waiver.expires));
+  for (const Waiver& waiver : review.waivers_unused)
+    std::cerr << fmt::format("{}:{}: waiver for {} {} matched no finding\n", waiver.where.file, waiver.where.line,
+                             waiver.rule, waiver.subject);
+}
+
 void print_error(const std::string& tool, const Error& error) {
   for (const Diagnostic& diagnostic : error.diagnostics()) {
     if (diagnostic.file.empty() && diagnostic.locator.empty())
@@ -249,7 +367,8 @@ int run(const ToolSpec& tool, const Options& o) {
   Format format = Format::text;
   if (!o.format.empty()) {
     auto parsed = parse_format(o.format);
-    if (!parsed) throw Error(fmt::format("--format {}: expected text, json, jsonl or csv", o.format));
+    if (!parsed)
+      throw Error(fmt::format("--format {}: expected text, json, jsonl, csv, markdown, html, email or junit", o.format));
     format = *parsed;
   }
   std::vector<OutputTarget> targets;
@@ -264,6 +383,23 @@ int run(const ToolSpec& tool, const Options& o) {
   if (o.fail_on == "never") never_fail = true;
   else if (auto severity = parse_severity(o.fail_on)) fail_on = *severity;
   else throw Error(fmt::format("--fail-on {}: expected error, warning, notice or never", o.fail_on));
+
+  if (o.color != "auto" && o.color != "always" && o.color != "never")
+    throw Error(fmt::format("--color {}: expected auto, always or never", o.color));
+  if (!o.split_by.empty() && o.split_by != "responsible" && o.split_by != "org")
+    throw Error(fmt::format("--split-by {}: expected responsible or org", o.split_by));
+  if (o.split_by.empty() != o.output_dir.empty())
+    throw Error("--split-by and --output-dir go together: --split-by responsible|org --output-dir DIR");
+  if (!o.split_by.empty() && !targets.empty()) throw Error("--split-by writes to --output-dir; drop --output");
+  if (o.only_new && o.baseline.empty()) throw Error("--only-new needs --baseline REPORT.json (or last)");
+  if (o.baseline == "last" && o.record.empty())
+    throw Error("--baseline last reads the history database: give it with --record DB");
+  // Waivers and the baseline are read before the inventory: a bad file fails fast.
+  std::vector<Waiver> waivers;
+  if (!o.waivers.empty()) waivers = load_waivers(o.waivers);
+  std::optional<Baseline> baseline;
+  if (o.baseline == "last") baseline = last_recorded_run(o.record, tool.name);
+  else if (!o.baseline.empty()) baseline = load_baseline(o.baseline, tool.name);
 
   if (o.inventories.empty() && o.tables.empty())
     throw Error("no inventory given; use --inventory PATH (a CSV directory or SQLite file) or --table NAME=PATH");
@@ -287,7 +423,7 @@ int run(const ToolSpec& tool, const Options& o) {
   }
   Inventory inventory = load_inventory(sources, wanted, policy.zone);
 
-  const RunResult result = run_rules(inventory, policy, run_options);
+  RunResult result = run_rules(inventory, policy, run_options);
   if (result.rules_run.empty()) {
     std::vector<Diagnostic> reasons;
     for (const SkippedRule& skipped : result.rules_skipped)
@@ -296,21 +432,52 @@ int run(const ToolSpec& tool, const Options& o) {
     throw Error(reasons);
   }
 
-  Report report{tool.name, CHATAUDIT_VERSION, run_options.as_of, &policy, &inventory, &result, lang, fail_on};
+  // After the rules: waivers, then the baseline, then --only-new. What is left decides the exit.
+  Review review;
+  WaiverOutcome waived = apply_waivers(result.findings, waivers, run_options.as_of);
+  review.waived = std::move(waived.waived);
+  review.waivers_expired = std::move(waived.expired);
+  review.waivers_unused = std::move(waived.unused);
+  if (baseline) {
+    review.compared = true;
+    review.baseline_source = baseline->source;
+    review.resolved = apply_baseline(result.findings, review.waived, *baseline);
+  }
+  // The history keeps every finding, so that the next --baseline last sees the persisting ones too.
+  const RunResult before_only_new = result;
+  if (o.only_new) std::erase_if(result.findings, [](const Finding& f) { return f.change != "new"; });
+
+  Report report{tool.name, CHATAUDIT_VERSION, run_options.as_of, &policy, &inventory, &result, &review, lang, fail_on};
+  report.options.redact = o.redact;
+  report.options.bom = o.bom;
+  report.options.verbose = o.verbose;
+  report.options.mail_to = o.mail_to;
+  report.options.mail_from = o.mail_from;
+  report.options.mail_date = mail_date();
   const bool clean = result.findings.empty();
+
   // Render everything first: either every output is written or, on error, none is half-written.
   std::vector<std::pair<std::string, std::string>> writes;
-  for (const OutputTarget& target : targets) writes.emplace_back(target.path, render(report, target.format));
-  std::string to_stdout;
-  if (targets.empty() && !o.quiet && !(clean && format == Format::text && !o.verbose)) to_stdout = render(report, format);
-  for (std::size_t i = 0; i < writes.size(); ++i) {
-    const bool quiet = is_stdout(targets[i].path) && targets[i].format == Format::text && clean && !o.verbose;
-    if (!quiet) write_output(writes[i].first, writes[i].second);
+  if (!o.split_by.empty()) {
+    writes = split_reports(report, format, o.split_by, o.output_dir);
+  } else {
+    if (targets.empty() && !o.quiet) targets.push_back({format, "-"});
+    for (const OutputTarget& target : targets) {
+      // Quiet when clean: no text or e-mail on standard output, no e-mail file.
+      const bool quiet_format = target.format == Format::text || target.format == Format::email;
+      if (clean && !o.verbose && quiet_format && (is_stdout(target.path) || target.format == Format::email)) continue;
+      Report styled = report;
+      styled.options.color = target.format == Format::text && is_stdout(target.path) && use_color(o.color);
+      writes.emplace_back(target.path, render(styled, target.format));
+    }
   }
-  std::cout << to_stdout << std::flush;
-  if (o.verbose)
-    for (const SkippedRule& skipped : result.rules_skipped)
-      std::cerr << tool.name << ": " << fmt::format("rule {} skipped: {}", skipped.rule, skipped.reason) << '\n';
+  if (!o.record.empty()) {
+    Report recorded = report;
+    recorded.result = &before_only_new;
+    record_run(o.record, recorded);
+  }
+  for (const auto& [path, content] : writes) write_output(path, content);
+  if (o.verbose) print_notes(tool.name, result, review);
 
   if (never_fail) return static_cast<int>(ExitStatus::clean);
   const bool failing = std::any_of(result.findings.begin(), result.findings.end(),

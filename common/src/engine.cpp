@@ -201,6 +201,14 @@ SourceRef position_in(const SourceRef& start, std::string_view sql, int offset) 
   return ref;
 }
 
+// A personal value masked for --redact: a handle, a membership id (GROUP/HANDLE), or a name.
+std::string mask_personal(std::string_view column, const std::string& value) {
+  if (column.find("handle") != std::string_view::npos) return mask_handle(value);
+  if (const std::size_t slash = value.find('/'); slash != std::string::npos)
+    return value.substr(0, slash + 1) + mask_handle(value.substr(slash + 1));
+  return mask_name(value);
+}
+
 // SQL functions the rules may call beyond SQLite's own: text folding SQLite lacks.
 template <std::string (*Fold)(std::string_view)>
 void text_function(sqlite3_context* context, int, sqlite3_value** argv) {
@@ -400,7 +408,7 @@ class Runner {
   }
 
   std::string fill(std::string_view text, const std::vector<std::string>& columns, const std::vector<std::string>& values,
-                   const std::vector<bool>& nulls) const {
+                   const std::vector<bool>& nulls, bool redact) const {
     std::string out;
     for (std::size_t i = 0; i < text.size(); ++i) {
       if (text[i] == '{' && i + 1 < text.size() && text[i + 1] == '{') { out += '{'; ++i; continue; }
@@ -411,7 +419,14 @@ class Runner {
       auto it = std::find(columns.begin(), columns.end(), name);
       if (it != columns.end()) {
         const std::size_t c = it - columns.begin();
-        if (!nulls[c]) out += values[c];
+        const bool personal = redact && std::find(policy_.personal_columns.begin(), policy_.personal_columns.end(),
+                                                  name) != policy_.personal_columns.end();
+        if (nulls[c]) {
+        } else if (!personal) {
+          out += values[c];
+        } else {
+          out += mask_personal(name, values[c]);
+        }
       } else {
         out += param_text(name);
       }
@@ -459,8 +474,10 @@ class Runner {
     }
     if (finding.subject_kind.empty() || finding.subject_id.empty())
       policy_error(rule.sql_where, fmt::format("rule {}: a row has an empty subject_kind or subject_id", rule.id));
-    finding.message = Localized{fill(rule.message.zh, compiled.columns, values, nulls),
-                                fill(rule.message.en, compiled.columns, values, nulls)};
+    finding.message = Localized{fill(rule.message.zh, compiled.columns, values, nulls, false),
+                                fill(rule.message.en, compiled.columns, values, nulls, false)};
+    finding.message_redacted = Localized{fill(rule.message.zh, compiled.columns, values, nulls, true),
+                                         fill(rule.message.en, compiled.columns, values, nulls, true)};
     finding.fingerprint = fingerprint(rule.id, finding.subject_kind, finding.subject_id);
     return finding;
   }

@@ -322,12 +322,14 @@ class Loader {
       try {
         source_db = std::make_unique<SQLite::Database>(sqlite_read_only_uri(source.path),
                                                        SQLite::OPEN_READONLY | SQLite::OPEN_URI);
+        inventory_.record(table).digest = sha256_hex(read_file(source.path));
         rows = std::make_unique<SqliteRowSource>(*source_db, source.path, table);
       } catch (const SQLite::Exception& e) {
         throw Error(Diagnostic{.file = source.path, .locator = table, .message = e.what()});
       }
     } else {
       std::string bytes = source.kind == SourceKind::csv_stdin ? read_stdin() : read_file(source.path);
+      inventory_.record(table).digest = sha256_hex(bytes);
       rows = std::make_unique<CsvRowSource>(std::move(bytes), source.path);
     }
     try {
@@ -522,6 +524,12 @@ std::map<std::string, TableSource> resolve_sources(const InventorySources& sourc
 }
 
 }  // namespace
+
+std::string Inventory::digest() const {
+  std::string all;
+  for (const auto& [table, loaded] : loaded_) all += table + '\0' + loaded.digest + '\n';
+  return sha256_hex(all);
+}
 
 Inventory::Inventory() : db_(std::make_unique<SQLite::Database>(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE)) {}
 

@@ -293,7 +293,8 @@ void load_into(Policy& policy, const std::string& path, int depth, std::set<std:
 
   const toml::table* meta = root["policy"].as_table();
   if (!meta) reader.fail(SourceRef{path, 1, 1}, "missing [policy] table (id, title, effective, timezone)");
-  reader.only_keys(*meta, {"id", "title", "effective", "timezone", "extends", "description"}, "[policy]");
+  reader.only_keys(*meta, {"id", "title", "effective", "timezone", "extends", "description", "personal_columns"},
+                   "[policy]");
 
   if (const toml::node* extends = meta->get("extends")) {
     if (!extends->is_string()) reader.fail(*extends, "extends must be a string: the path of the base policy");
@@ -328,6 +329,8 @@ void load_into(Policy& policy, const std::string& path, int depth, std::set<std:
     if (!zone) reader.fail(*meta->get("timezone"), error);
     policy.zone = *zone;
   }
+
+  if (meta->contains("personal_columns")) policy.personal_columns = reader.strings_at(*meta, "personal_columns", "[policy]");
 
   if (const toml::node* params_node = root.get("params")) {
     const toml::table* params = params_node->as_table();

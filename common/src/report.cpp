@@ -1,4 +1,5 @@
-// Renderers. Every format is built from the same Report; adding a format is one function here.
+// Report plumbing shared by every format, and the text, JSON, JSON Lines and CSV renderers.
+// Adding a format: one file with one function in report_formats.h, one row in kFormats.
 #include "chataudit/report.h"
 
 #include <fmt/format.h>
@@ -8,29 +9,44 @@
 #include <nlohmann/json.hpp>
 
 #include "chataudit/text.h"
+#include "report_formats.h"
 
 namespace chataudit {
 
 namespace {
-constexpr std::array<std::pair<Format, std::string_view>, 4> kFormats{{
-    {Format::text, "text"}, {Format::json, "json"}, {Format::jsonl, "jsonl"}, {Format::csv, "csv"}}};
-}
+
+struct FormatEntry {
+  Format format;
+  std::string_view name;
+  std::string (*render)(const Report&);
+};
+
+constexpr FormatEntry kFormats[] = {
+    {Format::text, "text", formats::text},         {Format::json, "json", formats::json},
+    {Format::jsonl, "jsonl", formats::jsonl},      {Format::csv, "csv", formats::csv},
+    {Format::markdown, "markdown", formats::markdown}, {Format::html, "html", formats::html},
+    {Format::email, "email", formats::email},      {Format::junit, "junit", formats::junit},
+};
+
+}  // namespace
 
 std::optional<Format> parse_format(std::string_view name) {
-  for (const auto& [format, spelling] : kFormats)
-    if (spelling == name) return format;
+  for (const FormatEntry& entry : kFormats)
+    if (entry.name == name) return entry.format;
   return std::nullopt;
 }
 
 std::string_view to_string(Format format) {
-  for (const auto& [value, spelling] : kFormats)
-    if (value == format) return spelling;
+  for (const FormatEntry& entry : kFormats)
+    if (entry.format == format) return entry.name;
   return "text";
 }
 
-namespace {
-
-using Json = nlohmann::ordered_json;
+std::string render(const Report& report, Format format) {
+  for (const FormatEntry& entry : kFormats)
+    if (entry.format == format) return entry.render(report);
+  return {};
+}
 
 std::string_view severity_label(Severity severity, Lang lang) {
   if (lang == Lang::en) return to_string(severity);
@@ -42,82 +58,197 @@ std::string_view severity_label(Severity severity, Lang lang) {
   return "";
 }
 
+std::string shown_message(const Report& report, const Finding& finding) {
+  return (report.options.redact ? finding.message_redacted : finding.message).in(report.lang);
+}
+
+std::string shown_subject_id(const Report& report, const Finding& finding) {
+  if (!report.options.redact) return finding.subject_id;
+  if (finding.subject_kind == "handle") return mask_handle(finding.subject_id);
+  if (finding.subject_kind == "membership") {
+    const std::size_t slash = finding.subject_id.find('/');
+    if (slash != std::string::npos && finding.subject_id.compare(slash + 1, 1, "#") != 0)
+      return finding.subject_id.substr(0, slash + 1) + mask_handle(finding.subject_id.substr(slash + 1));
+  }
+  return finding.subject_id;
+}
+
+std::string shown_subject_name(const Report& report, const Finding& finding) {
+  if (!report.options.redact) return finding.subject_name;
+  if (finding.subject_kind == "handle") return mask_handle(finding.subject_name);
+  if (finding.subject_kind == "person" || finding.subject_kind == "membership") return mask_name(finding.subject_name);
+  return finding.subject_name;
+}
+
+std::string shown_field(const Report& report, const Finding& finding, std::string_view field) {
+  const std::string value = finding.field(field);
+  return report.options.redact && field == "handle" ? mask_handle(value) : value;
+}
+
+namespace {
+
 std::array<std::size_t, 3> count_by_severity(const std::vector<Finding>& findings) {
   std::array<std::size_t, 3> counts{};
   for (const Finding& finding : findings) ++counts[static_cast<int>(finding.severity)];
   return counts;
 }
 
-const Rule& rule_of(const Report& report, const Finding& finding) { return *report.policy->find_rule(finding.rule); }
+std::size_t count_new(const std::vector<Finding>& findings) {
+  return static_cast<std::size_t>(std::count_if(findings.begin(), findings.end(), [](const Finding& f) { return f.change == "new"; }));
+}
+
+}  // namespace
+
+std::string summary_line(const Report& report) {
+  const auto& findings = report.result->findings;
+  const auto counts = count_by_severity(findings);
+  const Review& review = *report.review;
+  const std::string as_of = format_date(report.as_of);
+  std::string line;
+  if (report.lang == Lang::zh) {
+    line = fmt::format("{}{}，截至 {}：共 {} 项 — 错误 {}，警告 {}，提示 {}；运行规则 {} 条", report.tool,
+                       report.title_suffix, as_of, findings.size(), counts[0], counts[1], counts[2],
+                       report.result->rules_run.size());
+    if (!review.waived.empty()) line += fmt::format("；豁免 {} 项", review.waived.size());
+    if (review.compared) line += fmt::format("；新增 {} 项，已解决 {} 项", count_new(findings), review.resolved.size());
+    return line + "\n";
+  }
+  auto plural = [](std::size_t n, std::string_view word) { return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s"); };
+  line = fmt::format("{}{}, as of {}: {} — {}, {}, {}; {} run", report.tool, report.title_suffix, as_of,
+                     plural(findings.size(), "finding"), plural(counts[0], "error"), plural(counts[1], "warning"),
+                     plural(counts[2], "notice"), plural(report.result->rules_run.size(), "rule"));
+  if (!review.waived.empty()) line += fmt::format("; {} waived", review.waived.size());
+  if (review.compared) line += fmt::format("; {} new, {} resolved", count_new(findings), review.resolved.size());
+  return line + "\n";
+}
+
+std::string mail_subject(const Report& report) {
+  const auto& findings = report.result->findings;
+  const std::string as_of = format_date(report.as_of);
+  if (report.lang == Lang::zh) {
+    std::string counts = fmt::format("{} 项问题", findings.size());
+    if (report.review->compared) counts += fmt::format("，新增 {} 项", count_new(findings));
+    return fmt::format("{}{}：{} — 截至 {}", report.tool, report.title_suffix, counts, as_of);
+  }
+  std::string counts = fmt::format("{} finding{}", findings.size(), findings.size() == 1 ? "" : "s");
+  if (report.review->compared) counts += fmt::format(", {} new", count_new(findings));
+  return fmt::format("{}{}: {} — as of {}", report.tool, report.title_suffix, counts, as_of);
+}
+
+namespace formats {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+const Rule& rule_of(const Report& report, std::string_view rule_id) { return *report.policy->find_rule(rule_id); }
 
 Json localized(const Localized& text) { return Json{{"zh", text.zh}, {"en", text.en}}; }
 
 Json finding_json(const Report& report, const Finding& finding) {
-  const Rule& rule = rule_of(report, finding);
+  const Rule& rule = rule_of(report, finding.rule);
   Json json;
   json["rule"] = finding.rule;
   json["severity"] = to_string(finding.severity);
   json["article"] = localized(rule.article);
   json["title"] = localized(rule.title);
-  Json subject{{"kind", finding.subject_kind}, {"id", finding.subject_id}};
-  if (!finding.subject_name.empty()) subject["name"] = finding.subject_name;
+  Json subject{{"kind", finding.subject_kind}, {"id", shown_subject_id(report, finding)}};
+  if (!finding.subject_name.empty()) subject["name"] = shown_subject_name(report, finding);
   json["subject"] = subject;
-  for (const auto& [name, value] : finding.ids) json[name] = value;
+  for (const auto& [name, value] : finding.ids) json[name] = shown_field(report, finding, name);
   if (!finding.due_on.empty()) json["due_on"] = finding.due_on;
   if (finding.days_overdue) json["days_overdue"] = *finding.days_overdue;
-  json["message"] = finding.message.in(report.lang);
+  json["message"] = shown_message(report, finding);
   json["remedy"] = localized(rule.remedy);
-  if (!finding.details.empty()) {
+  if (!finding.details.empty() && !report.options.redact) {
     Json details = Json::object();
     for (const auto& [name, value] : finding.details) details[name] = value;
     json["details"] = details;
   }
+  if (!finding.change.empty()) json["change"] = finding.change;
   json["fingerprint"] = finding.fingerprint;
   return json;
 }
 
-std::string skip_reason(const SkippedRule& skipped, Lang lang) {
-  if (lang == Lang::en) return skipped.reason;
-  std::string reason = skipped.reason;
-  if (reason.starts_with("missing table: ")) return "缺少表：" + reason.substr(15);
-  return reason;
+Json waiver_json(const Waiver& waiver) {
+  return Json{{"rule", waiver.rule},
+              {"subject", waiver.subject},
+              {"reason", waiver.reason},
+              {"approved_by", waiver.approved_by},
+              {"expires", format_date(waiver.expires)}};
 }
 
-std::string render_json(const Report& report) {
+std::string skip_reason(const SkippedRule& skipped, Lang lang) {
+  if (lang == Lang::zh && skipped.reason.starts_with("missing table: ")) return "缺少表：" + skipped.reason.substr(15);
+  return skipped.reason;
+}
+
+std::string dump(const Json& json, int indent) {
+  return json.dump(indent, ' ', false, Json::error_handler_t::replace);
+}
+
+}  // namespace
+
+std::string json(const Report& report) {
   const RunResult& result = *report.result;
+  const Review& review = *report.review;
   Json tables = Json::object();
   for (const auto& [name, table] : report.inventory->loaded()) tables[name] = table.rows_loaded;
   const auto counts = count_by_severity(result.findings);
   Json skipped = Json::array();
   for (const SkippedRule& rule : result.rules_skipped)
     skipped.push_back(Json{{"rule", rule.rule}, {"reason", skip_reason(rule, report.lang)}});
+  Json expired = Json::array(), unused = Json::array();
+  for (const Waiver& waiver : review.waivers_expired) expired.push_back(waiver_json(waiver));
+  for (const Waiver& waiver : review.waivers_unused) unused.push_back(waiver_json(waiver));
+  Json summary{{"findings", result.findings.size()},
+               {"by_severity", Json{{"error", counts[0]}, {"warning", counts[1]}, {"notice", counts[2]}}},
+               {"waived", review.waived.size()},
+               {"resolved", review.resolved.size()}};
+  if (review.compared) summary["new"] = count_new(result.findings);
+  summary["rules_run"] = result.rules_run.size();
+  summary["rules_skipped"] = skipped;
+  summary["waivers_expired"] = expired;
+  summary["waivers_unused"] = unused;
+
   Json findings = Json::array();
   for (const Finding& finding : result.findings) findings.push_back(finding_json(report, finding));
-  Json json{
+  Json waived = Json::array();
+  for (const WaivedFinding& item : review.waived) {
+    Json json = finding_json(report, item.finding);
+    json["waiver"] = Json{{"reason", item.waiver.reason},
+                          {"approved_by", item.waiver.approved_by},
+                          {"expires", format_date(item.waiver.expires)}};
+    waived.push_back(json);
+  }
+  Json resolved = Json::array();
+  for (const PastFinding& past : review.resolved)
+    resolved.push_back(Json{{"rule", past.rule},
+                            {"severity", past.severity},
+                            {"subject", Json{{"kind", past.subject_kind}, {"id", past.subject_id}}},
+                            {"message", past.message},
+                            {"fingerprint", past.fingerprint}});
+  Json report_json{
       {"tool", report.tool},
       {"version", report.version},
       {"as_of", format_date(report.as_of)},
       {"policy", Json{{"id", report.policy->id}, {"digest", report.policy->digest}}},
-      {"inventory", Json{{"source", report.inventory->source}, {"tables", tables}}},
-      {"summary", Json{{"findings", result.findings.size()},
-                       {"by_severity", Json{{"error", counts[0]}, {"warning", counts[1]}, {"notice", counts[2]}}},
-                       {"waived", 0},
-                       {"resolved", 0},
-                       {"rules_run", result.rules_run.size()},
-                       {"rules_skipped", skipped}}},
+      {"inventory", Json{{"source", report.inventory->source}, {"digest", report.inventory->digest()}, {"tables", tables}}},
+      {"summary", summary},
       {"findings", findings},
-      {"waived", Json::array()},
-      {"resolved", Json::array()},
+      {"waived", waived},
+      {"resolved", resolved},
   };
-  return json.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+  if (review.compared) report_json["baseline"] = review.baseline_source;
+  return dump(report_json, 2) + "\n";
 }
 
-std::string render_jsonl(const Report& report) {
+std::string jsonl(const Report& report) {
   std::string out;
-  for (const Finding& finding : report.result->findings)
-    out += finding_json(report, finding).dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
+  for (const Finding& finding : report.result->findings) out += dump(finding_json(report, finding), -1) + "\n";
   return out;
 }
+
+namespace {
 
 // A cell a spreadsheet would run as a formula gets a leading apostrophe; numbers stay numbers.
 std::string csv_cell(std::string_view value) {
@@ -136,34 +267,37 @@ std::string csv_cell(std::string_view value) {
   return quoted + '"';
 }
 
-std::string render_csv(const Report& report) {
+}  // namespace
+
+std::string csv(const Report& report) {
   static constexpr std::string_view kHeader[] = {
-      "rule",    "severity",  "subject_kind", "subject_id", "subject_name",   "org_id", "dept_id",
-      "account_id", "group_id", "person_id", "handle",     "responsible_id", "due_on", "days_overdue",
-      "article", "title",     "message",      "remedy",     "fingerprint"};
-  std::string out;
+      "rule",       "severity", "subject_kind", "subject_id", "subject_name",   "org_id", "dept_id",
+      "account_id", "group_id", "person_id",    "handle",     "responsible_id", "due_on", "days_overdue",
+      "article",    "title",    "message",      "remedy",     "change",         "fingerprint"};
+  std::string out = report.options.bom ? "\xEF\xBB\xBF" : "";
   for (std::size_t i = 0; i < std::size(kHeader); ++i) out += (i ? "," : "") + std::string(kHeader[i]);
   out += "\r\n";
   for (const Finding& finding : report.result->findings) {
-    const Rule& rule = rule_of(report, finding);
+    const Rule& rule = rule_of(report, finding.rule);
     const std::string values[] = {finding.rule,
                                   std::string(to_string(finding.severity)),
                                   finding.subject_kind,
-                                  finding.subject_id,
-                                  finding.subject_name,
-                                  finding.field("org_id"),
-                                  finding.field("dept_id"),
-                                  finding.field("account_id"),
-                                  finding.field("group_id"),
-                                  finding.field("person_id"),
-                                  finding.field("handle"),
-                                  finding.field("responsible_id"),
+                                  shown_subject_id(report, finding),
+                                  shown_subject_name(report, finding),
+                                  shown_field(report, finding, "org_id"),
+                                  shown_field(report, finding, "dept_id"),
+                                  shown_field(report, finding, "account_id"),
+                                  shown_field(report, finding, "group_id"),
+                                  shown_field(report, finding, "person_id"),
+                                  shown_field(report, finding, "handle"),
+                                  shown_field(report, finding, "responsible_id"),
                                   finding.due_on,
                                   finding.days_overdue ? std::to_string(*finding.days_overdue) : "",
                                   rule.article.in(report.lang),
                                   rule.title.in(report.lang),
-                                  finding.message.in(report.lang),
+                                  shown_message(report, finding),
                                   rule.remedy.in(report.lang),
+                                  finding.change,
                                   finding.fingerprint};
     for (std::size_t i = 0; i < std::size(values); ++i) out += (i ? "," : "") + csv_cell(values[i]);
     out += "\r\n";
@@ -171,55 +305,82 @@ std::string render_csv(const Report& report) {
   return out;
 }
 
-std::string summary_line(const Report& report) {
-  const auto counts = count_by_severity(report.result->findings);
-  const std::size_t total = report.result->findings.size();
-  const std::string as_of = format_date(report.as_of);
-  if (report.lang == Lang::zh)
-    return fmt::format("{}，截至 {}：共 {} 项 — 错误 {}，警告 {}，提示 {}；运行规则 {} 条\n", report.tool, as_of, total,
-                       counts[0], counts[1], counts[2], report.result->rules_run.size());
-  auto plural = [](std::size_t n, std::string_view word) { return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s"); };
-  return fmt::format("{}, as of {}: {} — {}, {}, {}; {} run\n", report.tool, as_of, plural(total, "finding"),
-                     plural(counts[0], "error"), plural(counts[1], "warning"), plural(counts[2], "notice"),
-                     plural(report.result->rules_run.size(), "rule"));
-}
+namespace {
 
-std::string render_text(const Report& report) {
+// ANSI styles, used only when the report is for a colour terminal.
+struct Style {
+  bool on;
+  std::string apply(std::string_view text, std::string_view code) const {
+    return on ? fmt::format("\x1b[{}m{}\x1b[0m", code, text) : std::string(text);
+  }
+  std::string severity(Severity severity, std::string_view text) const {
+    static constexpr std::string_view kCodes[] = {"1;31", "1;33", "1;36"};
+    return apply(text, kCodes[static_cast<int>(severity)]);
+  }
+};
+
+}  // namespace
+
+std::string text(const Report& report) {
   const RunResult& result = *report.result;
+  const Review& review = *report.review;
   const Lang lang = report.lang;
+  const bool zh = lang == Lang::zh;
+  const Style style{report.options.color};
   std::string out;
   for (std::size_t begin = 0; begin < result.findings.size();) {
     std::size_t end = begin;
     while (end < result.findings.size() && result.findings[end].rule == result.findings[begin].rule) ++end;
-    const Rule& rule = rule_of(report, result.findings[begin]);
-    out += fmt::format("[{}] {} — {}{}{}{}\n", severity_label(rule.severity, lang), rule.id, rule.title.in(lang),
-                       lang == Lang::zh ? "（" : " (", rule.article.in(lang), lang == Lang::zh ? "）" : ")");
+    const Rule& rule = rule_of(report, result.findings[begin].rule);
+    out += fmt::format("{} {} — {}{}{}{}\n", style.severity(rule.severity, fmt::format("[{}]", severity_label(rule.severity, lang))),
+                       style.apply(rule.id, "1"), rule.title.in(lang), zh ? "（" : " (", rule.article.in(lang),
+                       zh ? "）" : ")");
     int width = 0;
-    for (std::size_t i = begin; i < end; ++i) width = std::max(width, display_width(result.findings[i].subject_id));
     for (std::size_t i = begin; i < end; ++i)
-      out += "  " + pad_right(result.findings[i].subject_id, width) + "  " + result.findings[i].message.in(lang) + "\n";
-    out += fmt::format("  {}{}\n\n", lang == Lang::zh ? "整改：" : "Remedy: ", rule.remedy.in(lang));
+      width = std::max(width, display_width(shown_subject_id(report, result.findings[i])));
+    const std::string new_label = zh ? "新增" : "new";
+    for (std::size_t i = begin; i < end; ++i) {
+      const Finding& finding = result.findings[i];
+      std::string change;
+      if (review.compared)
+        change = pad_right(finding.change == "new" ? new_label : "", display_width(new_label)) + "  ";
+      out += "  " + pad_right(shown_subject_id(report, finding), width) + "  " + change +
+             shown_message(report, finding) + "\n";
+    }
+    out += fmt::format("  {}{}\n\n", zh ? "整改：" : "Remedy: ", rule.remedy.in(lang));
     begin = end;
   }
-  if (!result.rules_skipped.empty()) {
-    out += lang == Lang::zh ? "未运行的规则：\n" : "Rules skipped:\n";
-    for (const SkippedRule& skipped : result.rules_skipped)
-      out += fmt::format("  {} ({})\n", skipped.rule, skip_reason(skipped, lang));
+  auto section = [&](std::string_view title_zh, std::string_view title_en, const std::vector<std::string>& lines) {
+    if (lines.empty()) return;
+    out += std::string(zh ? title_zh : title_en) + "\n";
+    for (const std::string& line : lines) out += "  " + line + "\n";
     out += "\n";
-  }
+  };
+  std::vector<std::string> lines;
+  for (const WaivedFinding& item : review.waived)
+    lines.push_back(fmt::format("{}  {}  {}{}{}{}{}", item.finding.rule, shown_subject_id(report, item.finding),
+                                item.waiver.reason, zh ? "（批准：" : " (approved by ", item.waiver.approved_by,
+                                zh ? "，有效期至 " : ", until ", format_date(item.waiver.expires) + (zh ? "）" : ")")));
+  section("已豁免：", "Waived:", lines);
+  lines.clear();
+  for (const Waiver& waiver : review.waivers_expired)
+    lines.push_back(fmt::format("{}  {}  {}{}", waiver.rule, waiver.subject, zh ? "已于 " : "expired ",
+                                format_date(waiver.expires) + (zh ? " 到期" : "")));
+  section("已过期的豁免：", "Waivers expired:", lines);
+  lines.clear();
+  for (const Waiver& waiver : review.waivers_unused)
+    lines.push_back(fmt::format("{}  {}  {}", waiver.rule, waiver.subject, zh ? "未匹配任何问题" : "matched no finding"));
+  section("未使用的豁免：", "Waivers unused:", lines);
+  lines.clear();
+  for (const PastFinding& past : review.resolved)
+    lines.push_back(fmt::format("{}  {}  {}", past.rule, past.subject_id, past.message));
+  section("已解决：", "Resolved:", lines);
+  lines.clear();
+  for (const SkippedRule& skipped : result.rules_skipped)
+    lines.push_back(fmt::format("{} ({})", skipped.rule, skip_reason(skipped, lang)));
+  section("未运行的规则：", "Rules skipped:", lines);
   return out + summary_line(report);
 }
 
-}  // namespace
-
-std::string render(const Report& report, Format format) {
-  switch (format) {
-    case Format::text: return render_text(report);
-    case Format::json: return render_json(report);
-    case Format::jsonl: return render_jsonl(report);
-    case Format::csv: return render_csv(report);
-  }
-  return {};
-}
-
+}  // namespace formats
 }  // namespace chataudit

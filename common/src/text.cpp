@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 namespace chataudit {
 
@@ -60,6 +61,45 @@ std::string remove_white_space(std::string_view utf8) {
     remaining -= length;
   }
   return result;
+}
+
+namespace {
+// The UTF-8 characters of `text` (invalid bytes one by one).
+std::vector<std::string_view> characters(std::string_view text) {
+  std::vector<std::string_view> chars;
+  const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(text.data());
+  auto remaining = static_cast<utf8proc_ssize_t>(text.size());
+  std::size_t offset = 0;
+  while (remaining > 0) {
+    utf8proc_int32_t code_point = 0;
+    utf8proc_ssize_t length = utf8proc_iterate(p + offset, remaining, &code_point);
+    if (length <= 0) length = 1;
+    chars.push_back(text.substr(offset, static_cast<std::size_t>(length)));
+    offset += static_cast<std::size_t>(length);
+    remaining -= length;
+  }
+  return chars;
+}
+}  // namespace
+
+std::string mask_name(std::string_view utf8) {
+  const std::vector<std::string_view> chars = characters(utf8);
+  if (chars.empty()) return {};
+  std::string masked(chars.front());
+  masked.append(chars.size() - 1, '*');
+  return masked;
+}
+
+std::string mask_handle(std::string_view utf8) {
+  if (utf8.empty()) return {};
+  const std::size_t underscore = utf8.find('_');
+  if (underscore != std::string_view::npos && underscore + 1 < utf8.size())
+    return std::string(utf8.substr(0, underscore + 1)) + "***";
+  const std::vector<std::string_view> chars = characters(utf8);
+  std::string masked;
+  // Never the whole handle: at most two characters, and always one fewer than it has.
+  for (std::size_t i = 0; i + 1 < chars.size() && i < 2; ++i) masked += chars[i];
+  return masked + "***";
 }
 
 std::string pad_right(std::string_view text, int width) {

@@ -96,3 +96,15 @@ TEST_CASE("nfkc folds full-width forms; remove_white_space drops every kind of s
   CHECK(remove_white_space(nfkc("张　三 ")) == "张三");
   CHECK(remove_white_space("a\xFF b") == "a\xFF" "b");
 }
+
+TEST_CASE("names and handles are masked for --redact") {
+  CHECK(chataudit::mask_name("张三丰") == "张**");
+  CHECK(chataudit::mask_name("张") == "张");
+  CHECK(chataudit::mask_name("David Wang") == "D*********");
+  CHECK(chataudit::mask_name("") == "");
+  CHECK(chataudit::mask_handle("wx_zhang") == "wx_***");
+  CHECK(chataudit::mask_handle("zhang88") == "zh***");
+  CHECK(chataudit::mask_handle("wx_") == "wx***");
+  CHECK(chataudit::mask_handle("张三") == "张***");
+  CHECK(chataudit::mask_handle("a") == "***");
+}

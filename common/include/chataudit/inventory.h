@@ -22,6 +22,7 @@ struct InventorySources {
 /// What was loaded for one table.
 struct LoadedTable {
   std::string source;       ///< the file the rows came from (`-` for standard input)
+  std::string digest;       ///< SHA-256 of the source's bytes (the whole file for SQLite sources)
   std::size_t rows_read = 0;    ///< data rows read (blank rows not counted)
   std::size_t rows_loaded = 0;  ///< rows inserted; equal to rows_read or the load failed
 };
@@ -38,6 +39,8 @@ class Inventory {
   LoadedTable& record(const std::string& table) { return loaded_[table]; }
   /// Human-readable description of the sources (e.g. `samples/jiusan-branch`).
   std::string source;
+  /// SHA-256 over every loaded table's name and digest, in table order: what the audit saw.
+  std::string digest() const;
 
  private:
   friend Inventory load_inventory(const InventorySources&, const std::set<std::string>&, const TimeZone&);

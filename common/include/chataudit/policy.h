@@ -65,6 +65,8 @@ struct Policy {
   Date effective;
   std::string timezone;
   TimeZone zone = TimeZone::utc();
+  /// Result columns holding personal names or handles, masked in messages under --redact.
+  std::vector<std::string> personal_columns;
   std::vector<Param> params;
   std::vector<View> views;
   std::vector<Rule> rules;

@@ -21,8 +21,8 @@ std::string remove_white_space(std::string_view utf8);
 /// A person's name masked for --redact: its first character, then one `*` per other character
 /// ("张三丰" → "张**", "David Wang" → "D*********").
 std::string mask_name(std::string_view utf8);
-/// A chat handle masked for --redact: up to the first `_` (or its first two characters), then
-/// "***" ("wx_zhang" → "wx_***", "zhang88" → "zh***").
+/// A chat handle masked for --redact: up to the first `_` (or its first two characters, never
+/// all of them), then "***" ("wx_zhang" → "wx_***", "zhang88" → "zh***", "张三" → "张***").
 std::string mask_handle(std::string_view utf8);
 /// SHA-256 of `bytes` in lower-case hex.
 std::string sha256_hex(std::string_view bytes);

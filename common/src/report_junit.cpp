@@ -1,0 +1,179 @@
+// The JUnit XML report, for CI dashboards: each rule run is a test case, each finding a failure,
+// each skipped rule a skipped test case; waived findings are told in the test case's output.
+#include <fmt/format.h>
+
+#include "chataudit/text.h"
+#include "report_formats.h"
+
+namespace chataudit::formats {
+
+namespace {
+
+std::string_view tr(Lang lang, std::string_view zh, std::string_view en) { return lang == Lang::zh ? zh : en; }
+
+void append_utf8(std::string& out, char32_t code_point) {
+  if (code_point < 0x80) {
+    out += static_cast<char>(code_point);
+  } else if (code_point < 0x800) {
+    out += static_cast<char>(0xC0 | (code_point >> 6));
+    out += static_cast<char>(0x80 | (code_point & 0x3F));
+  } else if (code_point < 0x10000) {
+    out += static_cast<char>(0xE0 | (code_point >> 12));
+    out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (code_point & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (code_point >> 18));
+    out += static_cast<char>(0x80 | ((code_point >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (code_point & 0x3F));
+  }
+}
+
+// XML-escapes `text` and drops what XML 1.0 does not allow at all (control characters other than
+// tab and line breaks, U+FFFE, U+FFFF, surrogates); invalid UTF-8 becomes U+FFFD. In an attribute
+// (`attribute`), tab and line breaks are written as character references so they survive parsing.
+std::string esc(std::string_view text, bool attribute = false) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte < 0x80) {
+      switch (byte) {
+        case '&': out += "&amp;"; break;
+        case '<': out += "&lt;"; break;
+        case '>': out += "&gt;"; break;
+        case '"': out += "&quot;"; break;
+        case '\'': out += "&apos;"; break;
+        case '\t':
+        case '\n':
+        case '\r':
+          if (attribute)
+            out += fmt::format("&#{};", byte);
+          else
+            out += static_cast<char>(byte);
+          break;
+        default:
+          if (byte >= 0x20) out += static_cast<char>(byte);
+      }
+      ++i;
+      continue;
+    }
+    const std::size_t length = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : byte >= 0xC0 ? 2 : 0;
+    char32_t code_point = length == 4 ? byte & 0x07 : length == 3 ? byte & 0x0F : byte & 0x1F;
+    bool valid = length != 0 && i + length <= text.size();
+    for (std::size_t k = 1; valid && k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      valid = (next & 0xC0) == 0x80;
+      code_point = (code_point << 6) | (next & 0x3F);
+    }
+    const char32_t least = length == 4 ? 0x10000 : length == 3 ? 0x800 : 0x80;
+    valid = valid && code_point >= least && code_point <= 0x10FFFF && !(code_point >= 0xD800 && code_point <= 0xDFFF);
+    if (!valid) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+      continue;
+    }
+    if (code_point != 0xFFFE && code_point != 0xFFFF) append_utf8(out, code_point);
+    i += length;
+  }
+  return out;
+}
+
+// The waiver's approver is a person: masked under --redact like any personal name.
+std::string approver(const Report& report, const Waiver& waiver) {
+  return report.options.redact ? mask_name(waiver.approved_by) : waiver.approved_by;
+}
+
+std::string skip_reason(Lang lang, std::string_view reason) {
+  constexpr std::string_view kMissing = "missing table: ";
+  if (lang == Lang::zh && reason.starts_with(kMissing)) return "缺少表：" + std::string(reason.substr(kMissing.size()));
+  return std::string(reason);
+}
+
+std::string subject_text(const Report& report, const Finding& finding) {
+  const std::string name = shown_subject_name(report, finding);
+  const std::string id = shown_subject_id(report, finding);
+  if (name.empty()) return id;
+  return report.lang == Lang::zh ? fmt::format("{}（{}）", id, name) : fmt::format("{} ({})", id, name);
+}
+
+}  // namespace
+
+std::string junit(const Report& report) {
+  const Lang lang = report.lang;
+  const RunResult& result = *report.result;
+  const Review& review = *report.review;
+  const std::size_t tests = result.rules_run.size() + result.rules_skipped.size();
+  const std::size_t failures = result.findings.size();
+  const std::size_t skipped = result.rules_skipped.size();
+  const std::string tool = esc(report.tool, true);
+
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  out += fmt::format("<testsuites name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\">\n", tool, tests,
+                     failures, skipped);
+  out += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\">\n", tool, tests,
+                     failures, skipped);
+  out += "    <properties>\n";
+  auto property = [&](std::string_view name, std::string_view value) {
+    out += fmt::format("      <property name=\"{}\" value=\"{}\"/>\n", name, esc(value, true));
+  };
+  property("as_of", format_date(report.as_of));
+  property("policy", report.policy->id);
+  property("policy_digest", report.policy->digest);
+  property("version", report.version);
+  if (report.inventory) property("inventory", report.inventory->source);
+  out += "    </properties>\n";
+
+  for (const std::string& rule_id : result.rules_run) {
+    const Rule* rule = report.policy->find_rule(rule_id);
+    out += fmt::format("    <testcase classname=\"{}\" name=\"{}\"", tool, esc(rule_id, true));
+    std::string body;
+    for (const Finding& finding : result.findings) {
+      if (finding.rule != rule_id) continue;
+      const std::string subject = subject_text(report, finding);
+      const std::string message = shown_message(report, finding);
+      std::string detail = subject + "\n" + message + "\n";
+      if (rule) {
+        detail += std::string(tr(lang, "依据：", "Article: ")) + rule->article.in(lang) + "\n";
+        detail += std::string(tr(lang, "整改：", "Remedy: ")) + rule->remedy.in(lang) + "\n";
+      }
+      body += fmt::format("      <failure message=\"{}\" type=\"{}\">{}</failure>\n", esc(subject + ": " + message, true),
+                          to_string(finding.severity), esc(detail));
+    }
+    std::string waived;
+    for (const WaivedFinding& entry : review.waived) {
+      if (entry.finding.rule != rule_id) continue;
+      waived += fmt::format("{}{}: {}\n  {}{}; {}{}; {}{}\n", tr(lang, "已豁免 ", "waived "),
+                            subject_text(report, entry.finding), shown_message(report, entry.finding),
+                            tr(lang, "理由：", "reason: "), entry.waiver.reason, tr(lang, "批准人：", "approved by: "),
+                            approver(report, entry.waiver), tr(lang, "有效期至 ", "expires "), format_date(entry.waiver.expires));
+    }
+    if (!waived.empty()) body += "      <system-out>" + esc(waived) + "</system-out>\n";
+    out += body.empty() ? "/>\n" : ">\n" + body + "    </testcase>\n";
+  }
+  for (const SkippedRule& rule : result.rules_skipped)
+    out += fmt::format("    <testcase classname=\"{}\" name=\"{}\">\n      <skipped message=\"{}\"/>\n    </testcase>\n",
+                       tool, esc(rule.rule, true), esc(skip_reason(lang, rule.reason), true));
+
+  // What concerns the run as a whole: waivers that no longer or never applied, resolved findings.
+  std::string notes;
+  for (const Waiver& waiver : review.waivers_expired)
+    notes += fmt::format("{}{} {} ({}{})\n", tr(lang, "豁免已过期：", "waiver expired: "), waiver.rule, waiver.subject,
+                         tr(lang, "过期日 ", "expired on "), format_date(waiver.expires));
+  for (const Waiver& waiver : review.waivers_unused)
+    notes += fmt::format("{}{} {}\n", tr(lang, "豁免未使用：", "waiver unused: "), waiver.rule, waiver.subject);
+  for (const PastFinding& past : review.resolved) {
+    Finding finding;
+    finding.rule = past.rule;
+    finding.subject_kind = past.subject_kind;
+    finding.subject_id = past.subject_id;
+    finding.subject_name = past.subject_name;
+    notes += fmt::format("{}{} {}\n", tr(lang, "已解决：", "resolved: "), past.rule, subject_text(report, finding));
+  }
+  notes += summary_line(report);
+  out += "    <system-out>" + esc(notes) + "</system-out>\n";
+  out += "  </testsuite>\n</testsuites>\n";
+  return out;
+}
+
+}  // namespace chataudit::formats

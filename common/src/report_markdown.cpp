@@ -1,0 +1,227 @@
+// The Markdown report: for a wiki page, an issue or a chat message that renders Markdown.
+#include <fmt/format.h>
+
+#include <array>
+
+#include "chataudit/text.h"
+#include "report_formats.h"
+
+namespace chataudit::formats {
+
+namespace {
+
+std::string_view tr(Lang lang, std::string_view zh, std::string_view en) { return lang == Lang::zh ? zh : en; }
+
+// Backslash-escapes what Markdown would read as markup (tables, emphasis, code, HTML, links,
+// entities); a line break inside a cell would end the table row, so white space is flattened.
+std::string md(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7F) {
+      out += ' ';
+    } else {
+      if (std::string_view("\\`*_|<>[]&~").find(c) != std::string_view::npos) out += '\\';
+      out += c;
+    }
+  }
+  return out;
+}
+
+// A table row from already escaped cells.
+std::string row(std::initializer_list<std::string> cells) {
+  std::string out = "|";
+  for (const std::string& cell : cells) out += fmt::format(" {} |", cell.empty() ? " " : cell);
+  return out + "\n";
+}
+
+std::string header(std::initializer_list<std::string_view> labels, std::string_view last_align = "---") {
+  std::string head = "|", rule = "|";
+  std::size_t i = 0;
+  for (std::string_view label : labels) {
+    head += fmt::format(" {} |", label);
+    rule += fmt::format("{}|", ++i == labels.size() ? last_align : "---");
+  }
+  return head + "\n" + rule + "\n";
+}
+
+std::string paren(Lang lang, std::string_view text) {
+  return lang == Lang::zh ? fmt::format("（{}）", text) : fmt::format(" ({})", text);
+}
+
+// The waiver's approver is a person: masked under --redact like any personal name.
+std::string approver(const Report& report, const Waiver& waiver) {
+  return report.options.redact ? mask_name(waiver.approved_by) : waiver.approved_by;
+}
+
+std::string change_label(Lang lang, std::string_view change) {
+  if (change == "new") return std::string(tr(lang, "新增", "new"));
+  if (change == "persisting") return std::string(tr(lang, "持续", "persisting"));
+  return std::string(change);
+}
+
+std::string skip_reason(Lang lang, std::string_view reason) {
+  constexpr std::string_view kMissing = "missing table: ";
+  if (lang == Lang::zh && reason.starts_with(kMissing)) return "缺少表：" + std::string(reason.substr(kMissing.size()));
+  return std::string(reason);
+}
+
+std::string subject_cell(const Report& report, const Finding& finding) {
+  const std::string name = shown_subject_name(report, finding);
+  return md(shown_subject_id(report, finding)) + (name.empty() ? "" : md(paren(report.lang, name)));
+}
+
+// A finding as the baseline recorded it, so the redaction helpers apply to it too.
+Finding past_as_finding(const PastFinding& past) {
+  Finding finding;
+  finding.rule = past.rule;
+  finding.severity = parse_severity(past.severity).value_or(Severity::error);
+  finding.subject_kind = past.subject_kind;
+  finding.subject_id = past.subject_id;
+  finding.subject_name = past.subject_name;
+  finding.message = {past.message, past.message};
+  finding.fingerprint = past.fingerprint;
+  return finding;
+}
+
+void render_findings(const Report& report, std::string& out) {
+  const Lang lang = report.lang;
+  const std::vector<Finding>& findings = report.result->findings;
+  const bool compared = report.review->compared;
+  for (Severity severity : {Severity::error, Severity::warning, Severity::notice}) {
+    std::size_t count = 0;
+    for (const Finding& finding : findings) count += finding.severity == severity;
+    if (count == 0) continue;
+    out += fmt::format("## {}{}\n\n", severity_label(severity, lang), paren(lang, std::to_string(count)));
+    for (std::size_t begin = 0; begin < findings.size();) {
+      std::size_t end = begin;
+      while (end < findings.size() && findings[end].rule == findings[begin].rule &&
+             findings[end].severity == findings[begin].severity)
+        ++end;
+      if (findings[begin].severity != severity) {
+        begin = end;
+        continue;
+      }
+      const Rule* rule = report.policy->find_rule(findings[begin].rule);
+      out += fmt::format("### [{}] {}", severity_label(severity, lang), md(findings[begin].rule));
+      if (rule) out += fmt::format(" — {}{}", md(rule->title.in(lang)), md(paren(lang, rule->article.in(lang))));
+      out += "\n\n";
+      if (compared)
+        out += header({tr(lang, "对象", "Subject"), tr(lang, "说明", "Message"), tr(lang, "变化", "Change")});
+      else
+        out += header({tr(lang, "对象", "Subject"), tr(lang, "说明", "Message")});
+      for (std::size_t i = begin; i < end; ++i) {
+        const Finding& finding = findings[i];
+        if (compared)
+          out += row({subject_cell(report, finding), md(shown_message(report, finding)),
+                      md(change_label(lang, finding.change))});
+        else
+          out += row({subject_cell(report, finding), md(shown_message(report, finding))});
+      }
+      if (rule) out += fmt::format("\n**{}** {}\n", tr(lang, "整改：", "Remedy:"), md(rule->remedy.in(lang)));
+      out += "\n";
+      begin = end;
+    }
+  }
+}
+
+void render_waivers(const Report& report, std::string_view heading, const std::vector<Waiver>& waivers,
+                    std::string_view date_label, std::string& out) {
+  if (waivers.empty()) return;
+  const Lang lang = report.lang;
+  out += fmt::format("## {}{}\n\n", heading, paren(lang, std::to_string(waivers.size())));
+  out += header({tr(lang, "规则", "Rule"), tr(lang, "对象", "Subject"), tr(lang, "理由", "Reason"),
+                 tr(lang, "批准人", "Approved by"), date_label});
+  for (const Waiver& waiver : waivers)
+    out += row({md(waiver.rule), md(waiver.subject), md(waiver.reason), md(approver(report, waiver)),
+                format_date(waiver.expires)});
+  out += "\n";
+}
+
+}  // namespace
+
+std::string markdown(const Report& report) {
+  const Lang lang = report.lang;
+  const RunResult& result = *report.result;
+  const Review& review = *report.review;
+  std::string out;
+
+  out += fmt::format("# {}{} — {} {} — {} {}\n\n", md(report.tool), md(report.title_suffix), tr(lang, "截至", "as of"),
+                     format_date(report.as_of), tr(lang, "政策", "policy"), md(report.policy->id));
+  out += fmt::format("{}{}{}", md(report.policy->title.in(lang)), tr(lang, "；", "; "),
+                     tr(lang, "版本 ", "version "));
+  out += md(report.version);
+  if (report.inventory && !report.inventory->source.empty())
+    out += fmt::format("{}{}", tr(lang, "；清单 ", "; inventory "), md(report.inventory->source));
+  out += "\n\n";
+
+  // Summary.
+  std::array<std::size_t, 3> counts{};
+  std::size_t fresh = 0;
+  for (const Finding& finding : result.findings) {
+    ++counts[static_cast<std::size_t>(finding.severity)];
+    fresh += finding.change == "new";
+  }
+  out += fmt::format("## {}\n\n", tr(lang, "概况", "Summary"));
+  out += header({tr(lang, "项目", "Item"), tr(lang, "数量", "Count")}, "--:");
+  for (Severity severity : {Severity::error, Severity::warning, Severity::notice})
+    out += row({std::string(severity_label(severity, lang)),
+                std::to_string(counts[static_cast<std::size_t>(severity)])});
+  out += row({std::string(tr(lang, "已豁免", "waived")), std::to_string(review.waived.size())});
+  if (review.compared) {
+    out += row({std::string(tr(lang, "新增", "new")), std::to_string(fresh)});
+    out += row({std::string(tr(lang, "已解决", "resolved")), std::to_string(review.resolved.size())});
+  }
+  out += row({std::string(tr(lang, "运行规则", "rules run")), std::to_string(result.rules_run.size())});
+  out += row({std::string(tr(lang, "未运行规则", "rules skipped")), std::to_string(result.rules_skipped.size())});
+  out += "\n";
+  if (review.compared && !review.baseline_source.empty())
+    out += fmt::format("{}{}\n\n", tr(lang, "对比基线：", "Compared with "), md(review.baseline_source));
+
+  if (result.findings.empty())
+    out += fmt::format("{}\n\n", tr(lang, "没有发现问题。", "No findings."));
+  else
+    render_findings(report, out);
+
+  if (!review.waived.empty()) {
+    out += fmt::format("## {}{}\n\n", tr(lang, "已豁免", "Waived"), paren(lang, std::to_string(review.waived.size())));
+    out += header({tr(lang, "规则", "Rule"), tr(lang, "对象", "Subject"), tr(lang, "理由", "Reason"),
+                   tr(lang, "批准人", "Approved by"), tr(lang, "有效期至", "Expires")});
+    for (const WaivedFinding& waived : review.waived)
+      out += row({md(waived.finding.rule), subject_cell(report, waived.finding), md(waived.waiver.reason),
+                  md(approver(report, waived.waiver)), format_date(waived.waiver.expires)});
+    out += "\n";
+  }
+  render_waivers(report, tr(lang, "已过期的豁免", "Expired waivers"), review.waivers_expired,
+                 tr(lang, "过期日", "Expired on"), out);
+  render_waivers(report, tr(lang, "未使用的豁免", "Unused waivers"), review.waivers_unused,
+                 tr(lang, "有效期至", "Expires"), out);
+
+  if (!review.resolved.empty()) {
+    out += fmt::format("## {}{}\n\n", tr(lang, "已解决", "Resolved"), paren(lang, std::to_string(review.resolved.size())));
+    out += header({tr(lang, "规则", "Rule"), tr(lang, "级别", "Severity"), tr(lang, "对象", "Subject"),
+                   tr(lang, "说明", "Message")});
+    for (const PastFinding& past : review.resolved) {
+      const Finding finding = past_as_finding(past);
+      out += row({md(past.rule), std::string(severity_label(finding.severity, lang)), subject_cell(report, finding),
+                  md(shown_message(report, finding))});
+    }
+    out += "\n";
+  }
+
+  if (!result.rules_skipped.empty()) {
+    out += fmt::format("## {}{}\n\n", tr(lang, "未运行的规则", "Rules skipped"),
+                       paren(lang, std::to_string(result.rules_skipped.size())));
+    out += header({tr(lang, "规则", "Rule"), tr(lang, "原因", "Reason")});
+    for (const SkippedRule& skipped : result.rules_skipped)
+      out += row({md(skipped.rule), md(skip_reason(lang, skipped.reason))});
+    out += "\n";
+  }
+
+  std::string summary = summary_line(report);
+  while (!summary.empty() && summary.back() == '\n') summary.pop_back();
+  return out + "---\n\n" + md(summary) + "\n";
+}
+
+}  // namespace chataudit::formats

@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Checks an e-mail report with Python's standard MIME parser.
+
+usage: email_check.py MAIL_FILE EXPECTED_SUBJECT [EXPECTED_TO...]
+
+The message must use CRLF line endings only, parse without defects, carry the expected subject
+(decoded from RFC 2047), exactly the expected recipients in To: (none: no To: header), a Date:,
+MIME-Version: 1.0 and an X-Chataudit-Findings count, and be multipart/alternative with a
+text/plain and a text/html part in UTF-8 that both decode; the HTML part must also pass
+html_check.py. Exit status 0 when it passes; otherwise 1, with every problem on standard error.
+"""
+import email.policy
+import email.utils
+import os
+import sys
+from email.parser import BytesParser
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from html_check import check_html  # noqa: E402
+
+
+def check_mail(raw, expected_subject, expected_to):
+    """Returns the list of problems found in the message bytes `raw` (empty when it passes)."""
+    problems = []
+    for number, line in enumerate(raw.split(b"\r\n"), 1):
+        if b"\n" in line or b"\r" in line:
+            problems.append(f"line {number}: a line break other than CRLF")
+            break
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    for line in head.split(b"\r\n"):
+        if len(line) > 998:
+            problems.append(f"header line longer than 998 octets: {line[:40]!r}…")
+        try:
+            line.decode("ascii")
+        except UnicodeDecodeError:
+            problems.append(f"header line not ASCII: {line[:60]!r}")
+
+    message = BytesParser(policy=email.policy.default).parsebytes(raw)
+    for defect in message.defects:
+        problems.append(f"message defect: {defect!r}")
+
+    subject = message.get("Subject")
+    if subject is None:
+        problems.append("no Subject:")
+    elif str(subject) != expected_subject:
+        problems.append(f"Subject is {str(subject)!r}, expected {expected_subject!r}")
+
+    to = message.get("To")
+    wanted = sorted(address.lower() for _, address in email.utils.getaddresses(expected_to))
+    got = sorted(address.addr_spec.lower() for address in to.addresses) if to is not None else []
+    if got != wanted:
+        problems.append(f"To: holds {got}, expected {wanted}")
+    for name in ("Bcc", "Cc"):
+        if message.get(name) is not None:
+            problems.append(f"unexpected {name}: header")
+
+    date = message.get("Date")
+    if date is None or date.datetime is None:
+        problems.append("no valid Date:")
+    if str(message.get("MIME-Version", "")) != "1.0":
+        problems.append("MIME-Version is not 1.0")
+    findings = str(message.get("X-Chataudit-Findings", ""))
+    if not findings.isdigit():
+        problems.append(f"X-Chataudit-Findings is {findings!r}")
+
+    if message.get_content_type() != "multipart/alternative":
+        return problems + [f"Content-Type is {message.get_content_type()}, not multipart/alternative"]
+    for wanted_type in ("plain", "html"):
+        part = message.get_body(preferencelist=(wanted_type,))
+        if part is None or part.get_content_type() != f"text/{wanted_type}":
+            problems.append(f"no text/{wanted_type} part")
+            continue
+        for defect in part.defects:
+            problems.append(f"text/{wanted_type} part defect: {defect!r}")
+        if (part.get_content_charset() or "").lower() != "utf-8":
+            problems.append(f"text/{wanted_type} part is not UTF-8")
+        try:
+            part.get_payload(decode=True).decode("utf-8")
+            content = part.get_content()
+        except (UnicodeDecodeError, LookupError, ValueError) as error:
+            problems.append(f"text/{wanted_type} part does not decode: {error}")
+            continue
+        if not content.strip():
+            problems.append(f"text/{wanted_type} part is empty")
+        if wanted_type == "html":
+            problems += [f"HTML part: {problem}" for problem in check_html(content.replace("\r\n", "\n"))]
+    return problems
+
+
+def main(argv):
+    if len(argv) < 3:
+        print(__doc__.strip().splitlines()[2], file=sys.stderr)
+        return 2
+    path, expected_subject, expected_to = argv[1], argv[2], argv[3:]
+    try:
+        with open(path, "rb") as file:
+            raw = file.read()
+    except OSError as error:
+        print(f"{path}: {error}", file=sys.stderr)
+        return 1
+    problems = check_mail(raw, expected_subject, expected_to)
+    for problem in problems:
+        print(f"{path}: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

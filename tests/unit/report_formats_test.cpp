@@ -1,0 +1,411 @@
+// The Markdown, HTML, e-mail and JUnit renderers, on a small report built by hand whose values
+// carry everything that could break a format: markup, separators, line breaks, control characters.
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "../../common/src/report_formats.h"
+#include "chataudit/report.h"
+
+using namespace chataudit;
+
+namespace {
+
+Finding make_finding(std::string rule, Severity severity, std::string kind, std::string id, std::string name,
+                     Localized message, std::string change) {
+  Finding finding;
+  finding.rule = std::move(rule);
+  finding.severity = severity;
+  finding.subject_kind = std::move(kind);
+  finding.subject_id = std::move(id);
+  finding.subject_name = std::move(name);
+  finding.message = message;
+  finding.message_redacted = message;
+  finding.fingerprint = "0123456789abcdef";
+  finding.change = std::move(change);
+  return finding;
+}
+
+Rule make_rule(std::string id, Severity severity, Localized article, Localized title, Localized remedy) {
+  Rule rule;
+  rule.id = std::move(id);
+  rule.tool = "stale-group-finder";
+  rule.severity = severity;
+  rule.article = std::move(article);
+  rule.title = std::move(title);
+  rule.remedy = std::move(remedy);
+  return rule;
+}
+
+// Everything a Report points to, kept alive together.
+struct Fixture {
+  Policy policy;
+  Inventory inventory;
+  RunResult result;
+  Review review;
+  Report report;
+
+  explicit Fixture(Lang lang = Lang::en) {
+    policy.id = "test-policy";
+    policy.title = {"测试政策", "Test policy"};
+    policy.digest = "feedface";
+    policy.rules.push_back(make_rule("temporary-group-overdue", Severity::error, {"第三条", "Art. 3"},
+                                     {"临时群逾期未解散", "Temporary group not dissolved"},
+                                     {"一周内解散该群 & 备案", "Dissolve the group & file it"}));
+    policy.rules.push_back(make_rule("member-departed", Severity::warning, {"第五条", "Art. 5"},
+                                     {"离职人员仍在群内", "Departed member still in group"},
+                                     {"移出该成员", "Remove the member"}));
+    inventory.source = "samples/test";
+
+    result.rules_run = {"temporary-group-overdue", "member-departed"};
+    result.rules_skipped.push_back({"handle-shared", "missing table: handles"});
+    result.findings.push_back(make_finding(
+        "temporary-group-overdue", Severity::error, "group", "G1", "临时<script>群 & |x|",
+        {"群 G1 已逾期 7 天 <script>alert(1)</script>", "Group G1 is 7 days overdue <script>alert(\"x\")</script> & 'q'"},
+        "new"));
+    result.findings.push_back(make_finding("temporary-group-overdue", Severity::error, "group", "G2",
+                                           "Line\r\nBcc: evil@example.com", {"群 G2 逾期\x01", "G2 overdue\x01"},
+                                           "persisting"));
+    result.findings.push_back(make_finding("member-departed", Severity::warning, "membership", "G1/wx_zhang", "张三",
+                                           {"张三 已离职 *粗* _斜_ `code` a|b \\x", "Zhang left *b* _i_ `code` a|b \\x"},
+                                           "new"));
+
+    Waiver waiver{"member-departed", "G3/wx_li", "负责人出差 & <回来后处理>", "李四", Date(2026, 12, 31), {}};
+    review.waived.push_back({make_finding("member-departed", Severity::warning, "membership", "G3/wx_li", "李五",
+                                          {"李五 已离职", "Li Wu left"}, ""),
+                             waiver});
+    review.waivers_expired.push_back({"temporary-group-overdue", "G7", "old", "王五", Date(2026, 1, 1), {}});
+    review.waivers_unused.push_back({"temporary-group-overdue", "G8", "unused", "赵六", Date(2027, 1, 1), {}});
+    review.compared = true;
+    review.baseline_source = "old.json";
+    review.resolved.push_back({"temporary-group-overdue", "error", "group", "G9", "九群", "G9 overdue", "abc"});
+
+    report.tool = "stale-group-finder";
+    report.version = "0.1.0";
+    report.as_of = Date(2026, 11, 27);
+    report.policy = &policy;
+    report.inventory = &inventory;
+    report.result = &result;
+    report.review = &review;
+    report.lang = lang;
+    report.options.mail_date = 1795768205;  // 2026-11-27T08:30:05Z
+  }
+};
+
+bool contains(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
+
+std::size_t count(std::string_view text, std::string_view part) {
+  std::size_t n = 0;
+  for (std::size_t at = text.find(part); at != std::string_view::npos; at = text.find(part, at + part.size())) ++n;
+  return n;
+}
+
+// Checks that every tag is closed in order (the doctype and `<?xml …?>` aside); returns the first
+// problem, or empty. The renderers escape every `<` in text, so a plain scan is exact.
+std::string tag_balance(std::string_view markup) {
+  std::vector<std::string> open;
+  for (std::size_t at = markup.find('<'); at != std::string_view::npos; at = markup.find('<', at + 1)) {
+    const std::size_t end = markup.find('>', at);
+    if (end == std::string_view::npos) return "unterminated tag";
+    std::string_view tag = markup.substr(at + 1, end - at - 1);
+    if (tag.starts_with("!") || tag.starts_with("?")) continue;
+    if (tag.ends_with("/")) continue;
+    const bool closing = tag.starts_with("/");
+    if (closing) tag.remove_prefix(1);
+    const std::string name(tag.substr(0, tag.find_first_of(" \t\r\n")));
+    if (!closing) {
+      open.push_back(name);
+    } else if (open.empty() || open.back() != name) {
+      return "unexpected </" + name + ">";
+    } else {
+      open.pop_back();
+    }
+  }
+  return open.empty() ? "" : "unclosed <" + open.back() + ">";
+}
+
+std::string base64_decode(std::string_view encoded) {
+  static constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  std::uint32_t bits = 0;
+  int count_bits = 0;
+  for (char c : encoded) {
+    const std::size_t value = kAlphabet.find(c);
+    if (value == std::string_view::npos) continue;  // padding, line breaks
+    bits = (bits << 6) | static_cast<std::uint32_t>(value);
+    count_bits += 6;
+    if (count_bits >= 8) {
+      count_bits -= 8;
+      out += static_cast<char>((bits >> count_bits) & 0xFF);
+    }
+  }
+  return out;
+}
+
+// The header block of a message, unfolded: one string per header.
+std::vector<std::string> headers_of(std::string_view message) {
+  std::vector<std::string> headers;
+  const std::string_view block = message.substr(0, message.find("\r\n\r\n"));
+  std::size_t begin = 0;
+  while (begin <= block.size()) {
+    std::size_t end = block.find("\r\n", begin);
+    if (end == std::string_view::npos) end = block.size();
+    const std::string_view line = block.substr(begin, end - begin);
+    if (!line.empty() && (line[0] == ' ' || line[0] == '\t') && !headers.empty())
+      headers.back() += std::string(line);
+    else
+      headers.emplace_back(line);
+    begin = end + 2;
+  }
+  return headers;
+}
+
+std::string header_value(std::string_view message, std::string_view name) {
+  for (const std::string& header : headers_of(message))
+    if (header.starts_with(std::string(name) + ": ")) return header.substr(name.size() + 2);
+  return {};
+}
+
+// Decodes a header value made of RFC 2047 B-encoded UTF-8 words (white space between them dropped).
+std::string decode_words(std::string_view value) {
+  std::string out;
+  for (std::size_t at = value.find("=?UTF-8?B?"); at != std::string_view::npos; at = value.find("=?UTF-8?B?", at)) {
+    const std::size_t end = value.find("?=", at + 10);
+    out += base64_decode(value.substr(at + 10, end - at - 10));
+    at = end + 2;
+  }
+  return out;
+}
+
+// The decoded body of the MIME part with the given content type.
+std::string part_body(std::string_view message, std::string_view type) {
+  const std::size_t header = message.find("Content-Type: " + std::string(type));
+  if (header == std::string_view::npos) return {};
+  const std::size_t body = message.find("\r\n\r\n", header) + 4;
+  const std::size_t end = message.find("\r\n--", body);
+  return base64_decode(message.substr(body, end - body));
+}
+
+std::string with_crlf(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\n') out += '\r';
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("markdown groups findings by severity and rule, escapes cells, lists waivers and resolved") {
+  Fixture fixture;
+  const std::string md = formats::markdown(fixture.report);
+  CHECK(md.starts_with("# stale-group-finder — as of 2026-11-27 — policy test-policy\n"));
+  CHECK(contains(md, "## Summary\n\n| Item | Count |\n|---|--:|\n| error | 2 |\n| warning | 1 |\n| notice | 0 |\n"
+                     "| waived | 1 |\n| new | 2 |\n| resolved | 1 |\n"));
+  CHECK(contains(md, "## error (2)\n\n### [error] temporary-group-overdue — Temporary group not dissolved (Art. 3)\n\n"
+                     "| Subject | Message | Change |\n|---|---|---|\n"));
+  CHECK(contains(md, "**Remedy:** Dissolve the group \\& file it\n"));
+  CHECK(md.find("## error") < md.find("## warning"));
+  // Markup in values is escaped; a line break in a name does not end the row.
+  CHECK_FALSE(contains(md, "<script>"));
+  CHECK(contains(md, "| G1 (临时\\<script\\>群 \\& \\|x\\|) | Group G1 is 7 days overdue \\<script\\>"));
+  CHECK(contains(md, "| G2 (Line  Bcc: evil@example.com) | G2 overdue  | persisting |\n"));
+  CHECK(contains(md, "Zhang left \\*b\\* \\_i\\_ \\`code\\` a\\|b \\\\x | new |"));
+  for (std::size_t at = md.find("\n|"); at != std::string::npos; at = md.find("\n|", at + 1))
+    CHECK(md.substr(at + 1, md.find('\n', at + 1) - at - 1).ends_with("|"));
+  // The other sections.
+  CHECK(contains(md, "## Waived (1)\n\n| Rule | Subject | Reason | Approved by | Expires |\n|---|---|---|---|---|\n"
+                     "| member-departed | G3/wx\\_li (李五) | 负责人出差 \\& \\<回来后处理\\> | 李四 | 2026-12-31 |\n"));
+  CHECK(contains(md, "## Expired waivers (1)\n"));
+  CHECK(contains(md, "| temporary-group-overdue | G7 | old | 王五 | 2026-01-01 |"));
+  CHECK(contains(md, "## Unused waivers (1)\n"));
+  CHECK(contains(md, "## Resolved (1)\n"));
+  CHECK(contains(md, "| temporary-group-overdue | error | G9 (九群) | G9 overdue |"));
+  CHECK(contains(md, "## Rules skipped (1)\n\n| Rule | Reason |\n|---|---|\n| handle-shared | missing table: handles |"));
+  CHECK(md.ends_with("; 1 waived; 2 new, 1 resolved\n"));
+
+  SUBCASE("without a baseline there is no change column") {
+    fixture.review.compared = false;
+    const std::string plain = formats::markdown(fixture.report);
+    CHECK(contains(plain, "| Subject | Message |\n|---|---|\n"));
+    CHECK_FALSE(contains(plain, "Change"));
+    CHECK_FALSE(contains(plain, "| resolved |"));
+  }
+}
+
+TEST_CASE("markdown in Chinese") {
+  Fixture fixture(Lang::zh);
+  const std::string md = formats::markdown(fixture.report);
+  CHECK(md.starts_with("# stale-group-finder — 截至 2026-11-27 — 政策 test-policy\n"));
+  CHECK(contains(md, "## 概况\n\n| 项目 | 数量 |\n"));
+  CHECK(contains(md, "| 错误 | 2 |\n| 警告 | 1 |\n| 提示 | 0 |\n| 已豁免 | 1 |\n| 新增 | 2 |\n| 已解决 | 1 |\n"));
+  CHECK(contains(md, "## 错误（2）\n\n### [错误] temporary-group-overdue — 临时群逾期未解散（第三条）\n"));
+  CHECK(contains(md, "| 对象 | 说明 | 变化 |"));
+  CHECK(contains(md, "| G1（临时\\<script\\>群 \\& \\|x\\|） | 群 G1 已逾期 7 天 \\<script\\>"));
+  CHECK(contains(md, "**整改：** 一周内解散该群 \\& 备案\n"));
+  CHECK(contains(md, "## 已豁免（1）\n\n| 规则 | 对象 | 理由 | 批准人 | 有效期至 |"));
+  CHECK(contains(md, "## 未运行的规则（1）\n"));
+  CHECK(contains(md, "| handle-shared | 缺少表：handles |"));
+  CHECK_FALSE(contains(md, "Remedy"));
+  CHECK_FALSE(contains(md, "Summary"));
+}
+
+TEST_CASE("html is one self-contained, well-formed, escaped page") {
+  for (Lang lang : {Lang::en, Lang::zh}) {
+    Fixture fixture(lang);
+    const std::string page = formats::html(fixture.report);
+    CAPTURE(lang == Lang::zh);
+    CHECK(page.starts_with(lang == Lang::zh ? "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n"
+                                            : "<!DOCTYPE html>\n<html lang=\"en\">\n"));
+    CHECK(contains(page, "<meta charset=\"utf-8\"/>"));
+    CHECK(contains(page, "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>"));
+    CHECK(contains(page, "@media print"));
+    CHECK(contains(page, "@media (max-width: 600px)"));
+    CHECK(tag_balance(page) == "");
+    CHECK(page.ends_with("</html>\n"));
+    // Nothing runs and nothing is fetched.
+    CHECK_FALSE(contains(page, "<script"));
+    CHECK_FALSE(contains(page, "http:"));
+    CHECK_FALSE(contains(page, "https:"));
+    CHECK_FALSE(contains(page, "url("));
+    CHECK_FALSE(contains(page, "@import"));
+    CHECK_FALSE(contains(page, "<link"));
+    CHECK_FALSE(contains(page, "\x01"));
+    CHECK(contains(page, "临时&lt;script&gt;群 &amp; |x|"));
+    CHECK(contains(page, "Line  Bcc: evil@example.com"));
+    // Groups: severity, then rule, each with its article and remedy.
+    CHECK(count(page, "<div class=\"group error\">") == 1);
+    CHECK(count(page, "<div class=\"group warning\">") == 1);
+    CHECK(page.find("<section class=\"severity error\">") < page.find("<section class=\"severity warning\">"));
+    CHECK(contains(page, "<section class=\"waived\">"));
+    CHECK(contains(page, "<section class=\"waivers-expired\">"));
+    CHECK(contains(page, "<section class=\"waivers-unused\">"));
+    CHECK(contains(page, "<section class=\"resolved\">"));
+    CHECK(contains(page, "<section class=\"skipped\">"));
+    if (lang == Lang::en) {
+      CHECK(contains(page, "Group G1 is 7 days overdue &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;q&#39;"));
+      CHECK(contains(page, "<p class=\"article\">Article: Art. 3</p>"));
+      CHECK(contains(page, "<p class=\"remedy\"><strong>Remedy: </strong>Dissolve the group &amp; file it</p>"));
+      CHECK(contains(page, "<td data-label=\"Change\">persisting</td>"));
+      CHECK(contains(page, "负责人出差 &amp; &lt;回来后处理&gt;"));
+    } else {
+      CHECK(contains(page, "<p class=\"article\">依据：第三条</p>"));
+      CHECK(contains(page, "<strong>整改：</strong>一周内解散该群 &amp; 备案"));
+      CHECK(contains(page, "<td data-label=\"变化\">持续</td>"));
+      CHECK(contains(page, "缺少表：handles"));
+    }
+  }
+}
+
+TEST_CASE("html of a clean run says so") {
+  Fixture fixture;
+  fixture.result.findings.clear();
+  fixture.review = Review{};
+  const std::string page = formats::html(fixture.report);
+  CHECK(contains(page, "<p class=\"clean\">No findings.</p>"));
+  CHECK_FALSE(contains(page, "class=\"severity"));
+  CHECK(tag_balance(page) == "");
+}
+
+TEST_CASE("email is a CRLF MIME message with an encoded subject, both parts, no header injection") {
+  Fixture fixture(Lang::zh);
+  fixture.report.options.mail_to = {"audit@example.org", "审计组 <office@example.org>", "x@example.org\r\nBcc: evil@example.com"};
+  fixture.report.options.mail_from = "chataudit <cron@example.org>\nBcc: evil@example.com";
+  const std::string mail = formats::email(fixture.report);
+
+  for (std::size_t i = 0; i < mail.size(); ++i) {
+    if (mail[i] == '\n') REQUIRE(i > 0);
+    if (mail[i] == '\n') CHECK(mail[i - 1] == '\r');
+    if (mail[i] == '\r') CHECK(mail[i + 1] == '\n');
+  }
+  const std::string head = mail.substr(0, mail.find("\r\n\r\n") + 2);
+  for (std::size_t begin = 0, end; (end = head.find("\r\n", begin)) != std::string::npos; begin = end + 2) {
+    CAPTURE(head.substr(begin, end - begin));
+    CHECK(end - begin <= 78);
+    CHECK_FALSE(head.substr(begin, end - begin).starts_with("Bcc"));
+  }
+  // An address ends at a line break: what follows would be a smuggled header or recipient.
+  CHECK(header_value(mail, "From") == "chataudit <cron@example.org>");
+  CHECK(header_value(mail, "To") == "audit@example.org, =?UTF-8?B?5a6h6K6h57uE?= <office@example.org>, x@example.org");
+  CHECK_FALSE(contains(mail, "evil"));
+  // The Chinese subject, encoded in words of whole characters.
+  CHECK(contains(mail, "Subject: =?UTF-8?B?c3RhbGUtZ3JvdXAtZmluZGVy77yaMyDpobnpl67popjvvIzmlrA=?=\r\n"
+                       " =?UTF-8?B?5aKeIDIg6aG5IOKAlCDmiKroh7MgMjAyNi0xMS0yNw==?=\r\n"));
+  CHECK(decode_words(header_value(mail, "Subject")) == mail_subject(fixture.report));
+  CHECK(header_value(mail, "Date") == "Fri, 27 Nov 2026 08:30:05 +0000");
+  CHECK(header_value(mail, "MIME-Version") == "1.0");
+  CHECK(header_value(mail, "X-Chataudit-Findings") == "3");
+  const std::string content_type = header_value(mail, "Content-Type");
+  REQUIRE(content_type.starts_with("multipart/alternative; boundary=\"=_chataudit_"));
+  const std::string boundary = content_type.substr(content_type.find('"') + 1, content_type.rfind('"') - content_type.find('"') - 1);
+  CHECK(count(mail, "\r\n--" + boundary + "\r\n") == 2);
+  CHECK(mail.ends_with("\r\n--" + boundary + "--\r\n"));
+  // Both halves decode to the other renderers' output.
+  CHECK(part_body(mail, "text/plain; charset=UTF-8") == with_crlf(formats::text(fixture.report)));
+  CHECK(part_body(mail, "text/html; charset=UTF-8") == with_crlf(formats::html(fixture.report)));
+  // Byte-identical for the same inputs.
+  CHECK(formats::email(fixture.report) == mail);
+
+  SUBCASE("no From or To when none is given; English subject still encoded for its dash") {
+    fixture.report.options.mail_to.clear();
+    fixture.report.options.mail_from.clear();
+    fixture.report.lang = Lang::en;
+    const std::string english = formats::email(fixture.report);
+    CHECK(header_value(english, "From") == "");
+    CHECK(header_value(english, "To") == "");
+    CHECK(decode_words(header_value(english, "Subject")) == "stale-group-finder: 3 findings, 2 new — as of 2026-11-27");
+  }
+  SUBCASE("the text part has no colour codes") {
+    fixture.report.options.color = true;
+    CHECK_FALSE(contains(part_body(formats::email(fixture.report), "text/plain; charset=UTF-8"), "\x1b["));
+  }
+}
+
+TEST_CASE("junit: one test case per rule, a failure per finding, skipped rules skipped, waived in output") {
+  Fixture fixture;
+  const std::string xml = formats::junit(fixture.report);
+  CHECK(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                        "<testsuites name=\"stale-group-finder\" tests=\"3\" failures=\"3\" errors=\"0\" skipped=\"1\">\n"
+                        "  <testsuite name=\"stale-group-finder\" tests=\"3\" failures=\"3\" errors=\"0\" skipped=\"1\">\n"));
+  CHECK(tag_balance(xml) == "");
+  CHECK(count(xml, "<testcase ") == 3);
+  CHECK(count(xml, "<failure ") == 3);
+  CHECK(count(xml, "type=\"error\"") == 2);
+  CHECK(count(xml, "type=\"warning\"") == 1);
+  CHECK(contains(xml, "<testcase classname=\"stale-group-finder\" name=\"temporary-group-overdue\">\n"
+                      "      <failure message=\"G1 (临时&lt;script&gt;群 &amp; |x|): Group G1 is 7 days overdue "
+                      "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &apos;q&apos;\" type=\"error\">"));
+  CHECK(contains(xml, "message=\"G2 (Line&#13;&#10;Bcc: evil@example.com): G2 overdue\""));
+  CHECK(contains(xml, "Remedy: Dissolve the group &amp; file it\n</failure>"));
+  CHECK(contains(xml, "<testcase classname=\"stale-group-finder\" name=\"handle-shared\">\n"
+                      "      <skipped message=\"missing table: handles\"/>\n    </testcase>"));
+  CHECK(contains(xml, "<system-out>waived G3/wx_li (李五): Li Wu left\n"));
+  CHECK(contains(xml, "waiver expired: temporary-group-overdue G7"));
+  CHECK(contains(xml, "waiver unused: temporary-group-overdue G8"));
+  CHECK(contains(xml, "resolved: temporary-group-overdue G9 (九群)"));
+  CHECK_FALSE(contains(xml, "\x01"));
+  CHECK_FALSE(contains(xml, "<script"));
+
+  SUBCASE("a rule with no findings passes") {
+    fixture.result.findings.pop_back();
+    const std::string passing = formats::junit(fixture.report);
+    CHECK(contains(passing, "failures=\"2\""));
+    CHECK(count(passing, "<failure ") == 2);
+    CHECK(contains(passing, "<testcase classname=\"stale-group-finder\" name=\"member-departed\">\n      <system-out>"));
+  }
+}
+
+TEST_CASE("--redact reaches every format through the shown_* helpers") {
+  Fixture fixture;
+  fixture.report.options.redact = true;
+  for (const std::string& out : {formats::markdown(fixture.report), formats::html(fixture.report),
+                                 formats::junit(fixture.report)}) {
+    CHECK_FALSE(contains(out, "wx_zhang"));
+    CHECK_FALSE(contains(out, "张三"));
+    CHECK_FALSE(contains(out, "李五"));
+    CHECK_FALSE(contains(out, "李四"));  // the approver
+    CHECK(contains(out, "李*"));
+  }
+}
