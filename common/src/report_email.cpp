@@ -131,9 +131,8 @@ std::string unstructured(std::string_view name, std::string_view value) {
 // follows a control character was never part of the address (it would be a smuggled header or, to
 // a lenient parser, more recipients), so the address ends there.
 std::string address(std::string_view given) {
-  const auto control = std::find_if(given.begin(), given.end(), [](char c) {
-    return static_cast<unsigned char>(c) < 0x20 || c == '\x7F';
-  });
+  const auto control = std::find_if(given.begin(), given.end(),
+                                    [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == '\x7F'; });
   const std::string safe = header_safe(given.substr(0, static_cast<std::size_t>(control - given.begin())));
   if (is_ascii(safe)) return safe;
   const std::size_t open = safe.rfind('<');

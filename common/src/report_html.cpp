@@ -52,7 +52,7 @@ std::string esc(std::string_view text) {
       ++i;
       continue;
     }
-    const std::size_t length = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : byte >= 0xC0 ? 2 : 0;
+    const std::size_t length = byte >= 0xF8 ? 0 : byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : byte >= 0xC0 ? 2 : 0;
     char32_t code_point = length == 4 ? byte & 0x07 : length == 3 ? byte & 0x0F : byte & 0x1F;
     bool valid = length != 0 && i + length <= text.size();
     for (std::size_t k = 1; valid && k < length; ++k) {
@@ -223,8 +223,8 @@ void render_findings(const Report& report, std::string& out) {
         continue;
       }
       const Rule* rule = report.policy->find_rule(findings[begin].rule);
-      out += fmt::format("<div class=\"group {}\">\n<h3><span class=\"badge {}\">{}</span> <code>{}</code>", severity_name,
-                         severity_name, esc(severity_label(severity, lang)), esc(findings[begin].rule));
+      out += fmt::format("<div class=\"group {}\">\n<h3><span class=\"badge {}\">{}</span> <code>{}</code>",
+                         severity_name, severity_name, esc(severity_label(severity, lang)), esc(findings[begin].rule));
       if (rule) out += " — " + esc(rule->title.in(lang));
       out += "</h3>\n";
       if (rule)
@@ -259,8 +259,8 @@ void render_waivers(const Report& report, std::string_view heading, std::string_
     Table table(out, {tr(lang, "规则", "Rule"), tr(lang, "对象", "Subject"), tr(lang, "理由", "Reason"),
                       tr(lang, "批准人", "Approved by"), date_label});
     for (const Waiver& waiver : waivers)
-      table.row({code(waiver.rule), code(waiver.subject),
-                 esc(waiver.reason), esc(approver(report, waiver)), esc(format_date(waiver.expires))});
+      table.row({code(waiver.rule), code(waiver.subject), esc(waiver.reason), esc(approver(report, waiver)),
+                 esc(format_date(waiver.expires))});
   }
   out += "</section>\n";
 }
@@ -285,9 +285,9 @@ std::string html(const Report& report) {
 
   // Header and summary.
   out += fmt::format("<header>\n<h1>{}{}</h1>\n", esc(report.tool), esc(report.title_suffix));
-  out += fmt::format("<p class=\"meta\">{} <time datetime=\"{}\">{}</time> · {} <code>{}</code> {}", esc(tr(lang, "截至", "As of")),
-                     esc(as_of), esc(as_of), esc(tr(lang, "政策", "Policy")), esc(report.policy->id),
-                     esc(report.policy->title.in(lang)));
+  out += fmt::format("<p class=\"meta\">{} <time datetime=\"{}\">{}</time> · {} <code>{}</code> {}",
+                     esc(tr(lang, "截至", "As of")), esc(as_of), esc(as_of), esc(tr(lang, "政策", "Policy")),
+                     esc(report.policy->id), esc(report.policy->title.in(lang)));
   if (report.inventory && !report.inventory->source.empty())
     out += fmt::format(" · {} <code>{}</code>", esc(tr(lang, "清单", "Inventory")), esc(report.inventory->source));
   out += "</p>\n</header>\n";
@@ -301,8 +301,8 @@ std::string html(const Report& report) {
   out += fmt::format("<section class=\"summary\">\n<h2>{}</h2>\n<table class=\"counts\"><tbody>\n",
                      esc(tr(lang, "概况", "Summary")));
   auto count_row = [&](std::string_view label, std::size_t count, std::string_view badge = {}) {
-    const std::string shown = badge.empty() ? esc(label)
-                                            : fmt::format("<span class=\"badge {}\">{}</span>", badge, esc(label));
+    const std::string shown =
+        badge.empty() ? esc(label) : fmt::format("<span class=\"badge {}\">{}</span>", badge, esc(label));
     out += fmt::format("<tr><th scope=\"row\">{}</th><td class=\"n\">{}</td></tr>\n", shown, count);
   };
   for (Severity severity : {Severity::error, Severity::warning, Severity::notice})
@@ -330,8 +330,8 @@ std::string html(const Report& report) {
       Table table(out, {tr(lang, "规则", "Rule"), tr(lang, "对象", "Subject"), tr(lang, "理由", "Reason"),
                         tr(lang, "批准人", "Approved by"), tr(lang, "有效期至", "Expires")});
       for (const WaivedFinding& waived : review.waived)
-        table.row({code(waived.finding.rule), subject_cell(report, waived.finding),
-                   esc(waived.waiver.reason), esc(approver(report, waived.waiver)), esc(format_date(waived.waiver.expires))});
+        table.row({code(waived.finding.rule), subject_cell(report, waived.finding), esc(waived.waiver.reason),
+                   esc(approver(report, waived.waiver)), esc(format_date(waived.waiver.expires))});
     }
     out += "</section>\n";
   }
@@ -348,8 +348,8 @@ std::string html(const Report& report) {
                         tr(lang, "说明", "Message")});
       for (const PastFinding& past : review.resolved) {
         const Finding finding = past_as_finding(past);
-        table.row({code(past.rule), esc(severity_label(finding.severity, lang)),
-                   subject_cell(report, finding), esc(shown_message(report, finding))});
+        table.row({code(past.rule), esc(severity_label(finding.severity, lang)), subject_cell(report, finding),
+                   esc(shown_message(report, finding))});
       }
     }
     out += "</section>\n";

@@ -58,7 +58,7 @@ std::string esc(std::string_view text, bool attribute = false) {
       ++i;
       continue;
     }
-    const std::size_t length = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : byte >= 0xC0 ? 2 : 0;
+    const std::size_t length = byte >= 0xF8 ? 0 : byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : byte >= 0xC0 ? 2 : 0;
     char32_t code_point = length == 4 ? byte & 0x07 : length == 3 ? byte & 0x0F : byte & 0x1F;
     bool valid = length != 0 && i + length <= text.size();
     for (std::size_t k = 1; valid && k < length; ++k) {
@@ -111,8 +111,8 @@ std::string junit(const Report& report) {
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   out += fmt::format("<testsuites name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\">\n", tool, tests,
                      failures, skipped);
-  out += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\">\n", tool, tests,
-                     failures, skipped);
+  out += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\">\n", tool,
+                     tests, failures, skipped);
   out += "    <properties>\n";
   auto property = [&](std::string_view name, std::string_view value) {
     out += fmt::format("      <property name=\"{}\" value=\"{}\"/>\n", name, esc(value, true));
@@ -137,8 +137,8 @@ std::string junit(const Report& report) {
         detail += std::string(tr(lang, "依据：", "Article: ")) + rule->article.in(lang) + "\n";
         detail += std::string(tr(lang, "整改：", "Remedy: ")) + rule->remedy.in(lang) + "\n";
       }
-      body += fmt::format("      <failure message=\"{}\" type=\"{}\">{}</failure>\n", esc(subject + ": " + message, true),
-                          to_string(finding.severity), esc(detail));
+      body += fmt::format("      <failure message=\"{}\" type=\"{}\">{}</failure>\n",
+                          esc(subject + ": " + message, true), to_string(finding.severity), esc(detail));
     }
     std::string waived;
     for (const WaivedFinding& entry : review.waived) {
@@ -146,14 +146,16 @@ std::string junit(const Report& report) {
       waived += fmt::format("{}{}: {}\n  {}{}; {}{}; {}{}\n", tr(lang, "已豁免 ", "waived "),
                             subject_text(report, entry.finding), shown_message(report, entry.finding),
                             tr(lang, "理由：", "reason: "), entry.waiver.reason, tr(lang, "批准人：", "approved by: "),
-                            approver(report, entry.waiver), tr(lang, "有效期至 ", "expires "), format_date(entry.waiver.expires));
+                            approver(report, entry.waiver), tr(lang, "有效期至 ", "expires "),
+                            format_date(entry.waiver.expires));
     }
     if (!waived.empty()) body += "      <system-out>" + esc(waived) + "</system-out>\n";
     out += body.empty() ? "/>\n" : ">\n" + body + "    </testcase>\n";
   }
   for (const SkippedRule& rule : result.rules_skipped)
-    out += fmt::format("    <testcase classname=\"{}\" name=\"{}\">\n      <skipped message=\"{}\"/>\n    </testcase>\n",
-                       tool, esc(rule.rule, true), esc(skip_reason(lang, rule.reason), true));
+    out +=
+        fmt::format("    <testcase classname=\"{}\" name=\"{}\">\n      <skipped message=\"{}\"/>\n    </testcase>\n",
+                    tool, esc(rule.rule, true), esc(skip_reason(lang, rule.reason), true));
 
   // What concerns the run as a whole: waivers that no longer or never applied, resolved findings.
   std::string notes;

@@ -149,8 +149,7 @@ std::string markdown(const Report& report) {
 
   out += fmt::format("# {}{} — {} {} — {} {}\n\n", md(report.tool), md(report.title_suffix), tr(lang, "截至", "as of"),
                      format_date(report.as_of), tr(lang, "政策", "policy"), md(report.policy->id));
-  out += fmt::format("{}{}{}", md(report.policy->title.in(lang)), tr(lang, "；", "; "),
-                     tr(lang, "版本 ", "version "));
+  out += fmt::format("{}{}{}", md(report.policy->title.in(lang)), tr(lang, "；", "; "), tr(lang, "版本 ", "version "));
   out += md(report.version);
   if (report.inventory && !report.inventory->source.empty())
     out += fmt::format("{}{}", tr(lang, "；清单 ", "; inventory "), md(report.inventory->source));
@@ -166,8 +165,8 @@ std::string markdown(const Report& report) {
   out += fmt::format("## {}\n\n", tr(lang, "概况", "Summary"));
   out += header({tr(lang, "项目", "Item"), tr(lang, "数量", "Count")}, "--:");
   for (Severity severity : {Severity::error, Severity::warning, Severity::notice})
-    out += row({std::string(severity_label(severity, lang)),
-                std::to_string(counts[static_cast<std::size_t>(severity)])});
+    out +=
+        row({std::string(severity_label(severity, lang)), std::to_string(counts[static_cast<std::size_t>(severity)])});
   out += row({std::string(tr(lang, "已豁免", "waived")), std::to_string(review.waived.size())});
   if (review.compared) {
     out += row({std::string(tr(lang, "新增", "new")), std::to_string(fresh)});
@@ -199,7 +198,8 @@ std::string markdown(const Report& report) {
                  tr(lang, "有效期至", "Expires"), out);
 
   if (!review.resolved.empty()) {
-    out += fmt::format("## {}{}\n\n", tr(lang, "已解决", "Resolved"), paren(lang, std::to_string(review.resolved.size())));
+    out +=
+        fmt::format("## {}{}\n\n", tr(lang, "已解决", "Resolved"), paren(lang, std::to_string(review.resolved.size())));
     out += header({tr(lang, "规则", "Rule"), tr(lang, "级别", "Severity"), tr(lang, "对象", "Subject"),
                    tr(lang, "说明", "Message")});
     for (const PastFinding& past : review.resolved) {

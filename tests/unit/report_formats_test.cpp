@@ -1,11 +1,12 @@
 // The Markdown, HTML, e-mail and JUnit renderers, on a small report built by hand whose values
 // carry everything that could break a format: markup, separators, line breaks, control characters.
+#include "../../common/src/report_formats.h"
+
 #include <doctest/doctest.h>
 
 #include <string>
 #include <vector>
 
-#include "../../common/src/report_formats.h"
 #include "chataudit/report.h"
 
 using namespace chataudit;
@@ -60,16 +61,17 @@ struct Fixture {
 
     result.rules_run = {"temporary-group-overdue", "member-departed"};
     result.rules_skipped.push_back({"handle-shared", "missing table: handles"});
-    result.findings.push_back(make_finding(
-        "temporary-group-overdue", Severity::error, "group", "G1", "临时<script>群 & |x|",
-        {"群 G1 已逾期 7 天 <script>alert(1)</script>", "Group G1 is 7 days overdue <script>alert(\"x\")</script> & 'q'"},
-        "new"));
+    result.findings.push_back(make_finding("temporary-group-overdue", Severity::error, "group", "G1",
+                                           "临时<script>群 & |x|",
+                                           {"群 G1 已逾期 7 天 <script>alert(1)</script>",
+                                            "Group G1 is 7 days overdue <script>alert(\"x\")</script> & 'q'"},
+                                           "new"));
     result.findings.push_back(make_finding("temporary-group-overdue", Severity::error, "group", "G2",
                                            "Line\r\nBcc: evil@example.com", {"群 G2 逾期\x01", "G2 overdue\x01"},
                                            "persisting"));
-    result.findings.push_back(make_finding("member-departed", Severity::warning, "membership", "G1/wx_zhang", "张三",
-                                           {"张三 已离职 *粗* _斜_ `code` a|b \\x", "Zhang left *b* _i_ `code` a|b \\x"},
-                                           "new"));
+    result.findings.push_back(
+        make_finding("member-departed", Severity::warning, "membership", "G1/wx_zhang", "张三",
+                     {"张三 已离职 *粗* _斜_ `code` a|b \\x", "Zhang left *b* _i_ `code` a|b \\x"}, "new"));
 
     Waiver waiver{"member-departed", "G3/wx_li", "负责人出差 & <回来后处理>", "李四", Date(2026, 12, 31), {}};
     review.waived.push_back({make_finding("member-departed", Severity::warning, "membership", "G3/wx_li", "李五",
@@ -202,10 +204,12 @@ TEST_CASE("markdown groups findings by severity and rule, escapes cells, lists w
   Fixture fixture;
   const std::string md = formats::markdown(fixture.report);
   CHECK(md.starts_with("# stale-group-finder — as of 2026-11-27 — policy test-policy\n"));
-  CHECK(contains(md, "## Summary\n\n| Item | Count |\n|---|--:|\n| error | 2 |\n| warning | 1 |\n| notice | 0 |\n"
-                     "| waived | 1 |\n| new | 2 |\n| resolved | 1 |\n"));
-  CHECK(contains(md, "## error (2)\n\n### [error] temporary-group-overdue — Temporary group not dissolved (Art. 3)\n\n"
-                     "| Subject | Message | Change |\n|---|---|---|\n"));
+  CHECK(contains(md,
+                 "## Summary\n\n| Item | Count |\n|---|--:|\n| error | 2 |\n| warning | 1 |\n| notice | 0 |\n"
+                 "| waived | 1 |\n| new | 2 |\n| resolved | 1 |\n"));
+  CHECK(contains(md,
+                 "## error (2)\n\n### [error] temporary-group-overdue — Temporary group not dissolved (Art. 3)\n\n"
+                 "| Subject | Message | Change |\n|---|---|---|\n"));
   CHECK(contains(md, "**Remedy:** Dissolve the group \\& file it\n"));
   CHECK(md.find("## error") < md.find("## warning"));
   // Markup in values is escaped; a line break in a name does not end the row.
@@ -216,14 +220,16 @@ TEST_CASE("markdown groups findings by severity and rule, escapes cells, lists w
   for (std::size_t at = md.find("\n|"); at != std::string::npos; at = md.find("\n|", at + 1))
     CHECK(md.substr(at + 1, md.find('\n', at + 1) - at - 1).ends_with("|"));
   // The other sections.
-  CHECK(contains(md, "## Waived (1)\n\n| Rule | Subject | Reason | Approved by | Expires |\n|---|---|---|---|---|\n"
-                     "| member-departed | G3/wx\\_li (李五) | 负责人出差 \\& \\<回来后处理\\> | 李四 | 2026-12-31 |\n"));
+  CHECK(contains(md,
+                 "## Waived (1)\n\n| Rule | Subject | Reason | Approved by | Expires |\n|---|---|---|---|---|\n"
+                 "| member-departed | G3/wx\\_li (李五) | 负责人出差 \\& \\<回来后处理\\> | 李四 | 2026-12-31 |\n"));
   CHECK(contains(md, "## Expired waivers (1)\n"));
   CHECK(contains(md, "| temporary-group-overdue | G7 | old | 王五 | 2026-01-01 |"));
   CHECK(contains(md, "## Unused waivers (1)\n"));
   CHECK(contains(md, "## Resolved (1)\n"));
   CHECK(contains(md, "| temporary-group-overdue | error | G9 (九群) | G9 overdue |"));
-  CHECK(contains(md, "## Rules skipped (1)\n\n| Rule | Reason |\n|---|---|\n| handle-shared | missing table: handles |"));
+  CHECK(
+      contains(md, "## Rules skipped (1)\n\n| Rule | Reason |\n|---|---|\n| handle-shared | missing table: handles |"));
   CHECK(md.ends_with("; 1 waived; 2 new, 1 resolved\n"));
 
   SUBCASE("without a baseline there is no change column") {
@@ -285,7 +291,8 @@ TEST_CASE("html is one self-contained, well-formed, escaped page") {
     CHECK(contains(page, "<section class=\"resolved\">"));
     CHECK(contains(page, "<section class=\"skipped\">"));
     if (lang == Lang::en) {
-      CHECK(contains(page, "Group G1 is 7 days overdue &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;q&#39;"));
+      CHECK(contains(page,
+                     "Group G1 is 7 days overdue &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;q&#39;"));
       CHECK(contains(page, "<p class=\"article\">Article: Art. 3</p>"));
       CHECK(contains(page, "<p class=\"remedy\"><strong>Remedy: </strong>Dissolve the group &amp; file it</p>"));
       CHECK(contains(page, "<td data-label=\"Change\">persisting</td>"));
@@ -311,7 +318,8 @@ TEST_CASE("html of a clean run says so") {
 
 TEST_CASE("email is a CRLF MIME message with an encoded subject, both parts, no header injection") {
   Fixture fixture(Lang::zh);
-  fixture.report.options.mail_to = {"audit@example.org", "审计组 <office@example.org>", "x@example.org\r\nBcc: evil@example.com"};
+  fixture.report.options.mail_to = {"audit@example.org", "审计组 <office@example.org>",
+                                    "x@example.org\r\nBcc: evil@example.com"};
   fixture.report.options.mail_from = "chataudit <cron@example.org>\nBcc: evil@example.com";
   const std::string mail = formats::email(fixture.report);
 
@@ -331,15 +339,17 @@ TEST_CASE("email is a CRLF MIME message with an encoded subject, both parts, no 
   CHECK(header_value(mail, "To") == "audit@example.org, =?UTF-8?B?5a6h6K6h57uE?= <office@example.org>, x@example.org");
   CHECK_FALSE(contains(mail, "evil"));
   // The Chinese subject, encoded in words of whole characters.
-  CHECK(contains(mail, "Subject: =?UTF-8?B?c3RhbGUtZ3JvdXAtZmluZGVy77yaMyDpobnpl67popjvvIzmlrA=?=\r\n"
-                       " =?UTF-8?B?5aKeIDIg6aG5IOKAlCDmiKroh7MgMjAyNi0xMS0yNw==?=\r\n"));
+  CHECK(contains(mail,
+                 "Subject: =?UTF-8?B?c3RhbGUtZ3JvdXAtZmluZGVy77yaMyDpobnpl67popjvvIzmlrA=?=\r\n"
+                 " =?UTF-8?B?5aKeIDIg6aG5IOKAlCDmiKroh7MgMjAyNi0xMS0yNw==?=\r\n"));
   CHECK(decode_words(header_value(mail, "Subject")) == mail_subject(fixture.report));
   CHECK(header_value(mail, "Date") == "Fri, 27 Nov 2026 08:30:05 +0000");
   CHECK(header_value(mail, "MIME-Version") == "1.0");
   CHECK(header_value(mail, "X-Chataudit-Findings") == "3");
   const std::string content_type = header_value(mail, "Content-Type");
   REQUIRE(content_type.starts_with("multipart/alternative; boundary=\"=_chataudit_"));
-  const std::string boundary = content_type.substr(content_type.find('"') + 1, content_type.rfind('"') - content_type.find('"') - 1);
+  const std::string boundary =
+      content_type.substr(content_type.find('"') + 1, content_type.rfind('"') - content_type.find('"') - 1);
   CHECK(count(mail, "\r\n--" + boundary + "\r\n") == 2);
   CHECK(mail.ends_with("\r\n--" + boundary + "--\r\n"));
   // Both halves decode to the other renderers' output.
@@ -366,21 +376,24 @@ TEST_CASE("email is a CRLF MIME message with an encoded subject, both parts, no 
 TEST_CASE("junit: one test case per rule, a failure per finding, skipped rules skipped, waived in output") {
   Fixture fixture;
   const std::string xml = formats::junit(fixture.report);
-  CHECK(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                        "<testsuites name=\"stale-group-finder\" tests=\"3\" failures=\"3\" errors=\"0\" skipped=\"1\">\n"
-                        "  <testsuite name=\"stale-group-finder\" tests=\"3\" failures=\"3\" errors=\"0\" skipped=\"1\">\n"));
+  CHECK(xml.starts_with(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<testsuites name=\"stale-group-finder\" tests=\"3\" failures=\"3\" errors=\"0\" skipped=\"1\">\n"
+      "  <testsuite name=\"stale-group-finder\" tests=\"3\" failures=\"3\" errors=\"0\" skipped=\"1\">\n"));
   CHECK(tag_balance(xml) == "");
   CHECK(count(xml, "<testcase ") == 3);
   CHECK(count(xml, "<failure ") == 3);
   CHECK(count(xml, "type=\"error\"") == 2);
   CHECK(count(xml, "type=\"warning\"") == 1);
-  CHECK(contains(xml, "<testcase classname=\"stale-group-finder\" name=\"temporary-group-overdue\">\n"
-                      "      <failure message=\"G1 (临时&lt;script&gt;群 &amp; |x|): Group G1 is 7 days overdue "
-                      "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &apos;q&apos;\" type=\"error\">"));
+  CHECK(contains(xml,
+                 "<testcase classname=\"stale-group-finder\" name=\"temporary-group-overdue\">\n"
+                 "      <failure message=\"G1 (临时&lt;script&gt;群 &amp; |x|): Group G1 is 7 days overdue "
+                 "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &apos;q&apos;\" type=\"error\">"));
   CHECK(contains(xml, "message=\"G2 (Line&#13;&#10;Bcc: evil@example.com): G2 overdue\""));
   CHECK(contains(xml, "Remedy: Dissolve the group &amp; file it\n</failure>"));
-  CHECK(contains(xml, "<testcase classname=\"stale-group-finder\" name=\"handle-shared\">\n"
-                      "      <skipped message=\"missing table: handles\"/>\n    </testcase>"));
+  CHECK(contains(xml,
+                 "<testcase classname=\"stale-group-finder\" name=\"handle-shared\">\n"
+                 "      <skipped message=\"missing table: handles\"/>\n    </testcase>"));
   CHECK(contains(xml, "<system-out>waived G3/wx_li (李五): Li Wu left\n"));
   CHECK(contains(xml, "waiver expired: temporary-group-overdue G7"));
   CHECK(contains(xml, "waiver unused: temporary-group-overdue G8"));
@@ -393,19 +406,32 @@ TEST_CASE("junit: one test case per rule, a failure per finding, skipped rules s
     const std::string passing = formats::junit(fixture.report);
     CHECK(contains(passing, "failures=\"2\""));
     CHECK(count(passing, "<failure ") == 2);
-    CHECK(contains(passing, "<testcase classname=\"stale-group-finder\" name=\"member-departed\">\n      <system-out>"));
+    CHECK(
+        contains(passing, "<testcase classname=\"stale-group-finder\" name=\"member-departed\">\n      <system-out>"));
+  }
+}
+
+TEST_CASE("invalid UTF-8 in a value becomes U+FFFD in the XML formats") {
+  Fixture fixture;
+  fixture.result.findings[0].subject_name += "\xFF\xC0\xAF";
+  for (const std::string& out : {formats::html(fixture.report), formats::junit(fixture.report)}) {
+    CHECK(contains(out, "|x|\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"));
+    CHECK_FALSE(contains(out, "\xFF"));
+    CHECK(tag_balance(out) == "");
   }
 }
 
 TEST_CASE("--redact reaches every format through the shown_* helpers") {
   Fixture fixture;
   fixture.report.options.redact = true;
-  for (const std::string& out : {formats::markdown(fixture.report), formats::html(fixture.report),
-                                 formats::junit(fixture.report)}) {
+  for (const std::string& out :
+       {formats::markdown(fixture.report), formats::html(fixture.report), formats::junit(fixture.report)}) {
     CHECK_FALSE(contains(out, "wx_zhang"));
     CHECK_FALSE(contains(out, "张三"));
     CHECK_FALSE(contains(out, "李五"));
     CHECK_FALSE(contains(out, "李四"));  // the approver
-    CHECK(contains(out, "李*"));
   }
+  const std::string page = formats::html(fixture.report);
+  CHECK(contains(page, "<code>G1/wx_***</code> 张*"));
+  CHECK(contains(page, "<td data-label=\"Approved by\">李*</td>"));
 }
