@@ -391,6 +391,15 @@ int run(const ToolSpec& tool, const Options& o) {
   if (o.split_by.empty() != o.output_dir.empty())
     throw Error("--split-by and --output-dir go together: --split-by responsible|org --output-dir DIR");
   if (!o.split_by.empty() && !targets.empty()) throw Error("--split-by writes to --output-dir; drop --output");
+  // A CR or LF in an address would let a value write its own mail headers (Bcc: …).
+  for (const std::string* address : [&] {
+         std::vector<const std::string*> all{&o.mail_from};
+         for (const std::string& to : o.mail_to) all.push_back(&to);
+         return all;
+       }()) {
+    if (std::any_of(address->begin(), address->end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; }))
+      throw Error(fmt::format("--mail-to/--mail-from: an address holds a control character (CR, LF, …); refused"));
+  }
   if (o.only_new && o.baseline.empty()) throw Error("--only-new needs --baseline REPORT.json (or last)");
   if (o.baseline == "last" && o.record.empty())
     throw Error("--baseline last reads the history database: give it with --record DB");
@@ -460,6 +469,9 @@ int run(const ToolSpec& tool, const Options& o) {
   std::vector<std::pair<std::string, std::string>> writes;
   if (!o.split_by.empty()) {
     writes = split_reports(report, format, o.split_by, o.output_dir);
+    std::error_code error;
+    std::filesystem::create_directories(o.output_dir, error);
+    if (error) throw Error(Diagnostic{.file = o.output_dir, .message = "cannot create the directory: " + error.message()});
   } else {
     if (targets.empty() && !o.quiet) targets.push_back({format, "-"});
     for (const OutputTarget& target : targets) {

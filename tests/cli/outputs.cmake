@@ -70,3 +70,12 @@ execute_process(COMMAND ${TOOL} --table groups=${WORK_DIR}/clean.csv --as-of 202
 expect("exit status for an unwritable path" "${rc}" "2")
 expect("message for an unwritable path" "${err}"
        "${WORK_DIR}/none/r.txt: cannot create a temporary file: No such file or directory\n")
+
+# 6. an e-mail address carrying CR/LF could write its own headers: refused, nothing written.
+execute_process(COMMAND ${TOOL} --inventory ${sample} --as-of 2026-11-27 --format email
+                        "--mail-to=a@example.org\r\nBcc: x@example.org"
+                WORKING_DIRECTORY ${SOURCE_DIR} OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+expect("exit status for CR/LF in --mail-to" "${rc}" "2")
+expect("stdout for CR/LF in --mail-to" "${out}" "")
+expect("message for CR/LF in --mail-to" "${err}"
+       "stale-group-finder: --mail-to/--mail-from: an address holds a control character (CR, LF, …); refused\n")

@@ -1,7 +1,7 @@
 # Runs one golden CLI case: cmake -DTOOL=... -DCASE_DIR=... -DSOURCE_DIR=... -DWORK_DIR=... -P run_case.cmake
 #
 # A case directory holds `args` (one argument per line; `$CASE` stands for the case directory
-# relative to the source tree), optional `stdin`, and the expected `expected.out`, `expected.err`
+# relative to the source tree), optional `stdin` and `env`, and the expected `expected.out`, `expected.err`
 # and `expected.rc`. The tool runs from the source tree with TZ=UTC and LANG=C. With
 # UPDATE_GOLDEN=1 in the environment the expected files are rewritten from the actual run.
 file(RELATIVE_PATH case_rel ${SOURCE_DIR} ${CASE_DIR})
@@ -22,6 +22,18 @@ set(ENV{LANG} C)
 set(ENV{LC_ALL} "")
 set(ENV{LC_MESSAGES} "")
 set(ENV{NO_COLOR} "")
+set(ENV{SOURCE_DATE_EPOCH} 1795752000)  # 2026-11-27T04:00:00Z: a fixed e-mail Date: header
+# Optional `env`: KEY=VALUE lines set for this case only.
+if(EXISTS ${CASE_DIR}/env)
+  file(STRINGS ${CASE_DIR}/env env_lines ENCODING UTF-8)
+  foreach(line IN LISTS env_lines)
+    string(FIND "${line}" "=" equals)
+    string(SUBSTRING "${line}" 0 ${equals} key)
+    math(EXPR value_start "${equals} + 1")
+    string(SUBSTRING "${line}" ${value_start} -1 value)
+    set(ENV{${key}} "${value}")
+  endforeach()
+endif()
 # Outputs go to files, not variables, so that every byte (CR included) is compared.
 file(MAKE_DIRECTORY ${WORK_DIR})
 execute_process(
