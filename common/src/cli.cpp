@@ -400,6 +400,10 @@ int run(const ToolSpec& tool, const Options& o) {
     if (std::any_of(address->begin(), address->end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; }))
       throw Error(fmt::format("--mail-to/--mail-from: an address holds a control character (CR, LF, …); refused"));
   }
+  const bool email_output = (format == Format::email && (targets.empty() || !o.split_by.empty())) ||
+                            std::any_of(targets.begin(), targets.end(), [](const OutputTarget& t) { return t.format == Format::email; });
+  if (email_output && o.mail_to.empty())
+    throw Error("an e-mail report needs a recipient: add --mail-to ADDR (sendmail -t reads it from To:)");
   if (o.only_new && o.baseline.empty()) throw Error("--only-new needs --baseline REPORT.json (or last)");
   if (o.baseline == "last" && o.record.empty())
     throw Error("--baseline last reads the history database: give it with --record DB");
@@ -462,7 +466,9 @@ int run(const ToolSpec& tool, const Options& o) {
   report.options.verbose = o.verbose;
   report.options.mail_to = o.mail_to;
   report.options.mail_from = o.mail_from;
-  report.options.mail_date = mail_date();
+  const bool mails = format == Format::email ||
+                     std::any_of(targets.begin(), targets.end(), [](const OutputTarget& t) { return t.format == Format::email; });
+  if (mails || !o.record.empty()) report.options.mail_date = mail_date();
   const bool clean = result.findings.empty();
 
   // Render everything first: either every output is written or, on error, none is half-written.
@@ -483,12 +489,14 @@ int run(const ToolSpec& tool, const Options& o) {
       writes.emplace_back(target.path, render(styled, target.format));
     }
   }
+  // The report goes out before the run is recorded: a failed write must not make the next
+  // --baseline last --only-new treat undelivered findings as already reported.
+  for (const auto& [path, content] : writes) write_output(path, content);
   if (!o.record.empty()) {
     Report recorded = report;
     recorded.result = &before_only_new;
     record_run(o.record, recorded);
   }
-  for (const auto& [path, content] : writes) write_output(path, content);
   if (o.verbose) print_notes(tool.name, result, review);
 
   if (never_fail) return static_cast<int>(ExitStatus::clean);

@@ -80,6 +80,35 @@ std::string shown_subject_name(const Report& report, const Finding& finding) {
   return finding.subject_name;
 }
 
+Finding resolved_finding(const Report& report, const PastFinding& past) {
+  Finding finding;
+  finding.rule = past.rule;
+  finding.severity = parse_severity(past.severity).value_or(Severity::error);
+  finding.subject_kind = past.subject_kind;
+  finding.subject_id = past.subject_id;
+  finding.subject_name = past.subject_name;
+  finding.message = {past.message, past.message};
+  if (const Rule* rule = report.policy->find_rule(past.rule)) finding.message_redacted = rule->title;
+  finding.fingerprint = past.fingerprint;
+  return finding;
+}
+
+std::string shown_skip_reason(const Report& report, const SkippedRule& skipped) {
+  constexpr std::string_view kMissing = "missing table: ";
+  if (report.lang == Lang::zh && skipped.reason.starts_with(kMissing))
+    return "缺少表：" + skipped.reason.substr(kMissing.size());
+  return skipped.reason;
+}
+
+std::string shown_waiver_subject(const Report& report, const Waiver& waiver) {
+  // Only a membership subject (GROUP/HANDLE: one slash, not GROUP/#PERSON) carries a handle.
+  const std::size_t slash = waiver.subject.find('/');
+  const bool membership = slash != std::string::npos && waiver.subject.find('/', slash + 1) == std::string::npos &&
+                          waiver.subject.compare(slash + 1, 1, "#") != 0;
+  if (!report.options.redact || !membership) return waiver.subject;
+  return waiver.subject.substr(0, slash + 1) + mask_handle(waiver.subject.substr(slash + 1));
+}
+
 std::string shown_field(const Report& report, const Finding& finding, std::string_view field) {
   const std::string value = finding.field(field);
   return report.options.redact && field == "handle" ? mask_handle(value) : value;
@@ -171,15 +200,10 @@ Json finding_json(const Report& report, const Finding& finding) {
 
 Json waiver_json(const Waiver& waiver) {
   return Json{{"rule", waiver.rule},
-              {"subject", waiver.subject},
+              {"subject", waiver.subject},  // the file's own text: the reader of a redacted report wrote it
               {"reason", waiver.reason},
               {"approved_by", waiver.approved_by},
               {"expires", format_date(waiver.expires)}};
-}
-
-std::string skip_reason(const SkippedRule& skipped, Lang lang) {
-  if (lang == Lang::zh && skipped.reason.starts_with("missing table: ")) return "缺少表：" + skipped.reason.substr(15);
-  return skipped.reason;
 }
 
 std::string dump(const Json& json, int indent) {
@@ -196,7 +220,7 @@ std::string json(const Report& report) {
   const auto counts = count_by_severity(result.findings);
   Json skipped = Json::array();
   for (const SkippedRule& rule : result.rules_skipped)
-    skipped.push_back(Json{{"rule", rule.rule}, {"reason", skip_reason(rule, report.lang)}});
+    skipped.push_back(Json{{"rule", rule.rule}, {"reason", shown_skip_reason(report, rule)}});
   Json expired = Json::array(), unused = Json::array();
   for (const Waiver& waiver : review.waivers_expired) expired.push_back(waiver_json(waiver));
   for (const Waiver& waiver : review.waivers_unused) unused.push_back(waiver_json(waiver));
@@ -221,12 +245,14 @@ std::string json(const Report& report) {
     waived.push_back(json);
   }
   Json resolved = Json::array();
-  for (const PastFinding& past : review.resolved)
+  for (const PastFinding& past : review.resolved) {
+    const Finding finding = resolved_finding(report, past);
     resolved.push_back(Json{{"rule", past.rule},
                             {"severity", past.severity},
-                            {"subject", Json{{"kind", past.subject_kind}, {"id", past.subject_id}}},
-                            {"message", past.message},
+                            {"subject", Json{{"kind", past.subject_kind}, {"id", shown_subject_id(report, finding)}}},
+                            {"message", shown_message(report, finding)},
                             {"fingerprint", past.fingerprint}});
+  }
   Json report_json{
       {"tool", report.tool},
       {"version", report.version},
@@ -364,20 +390,23 @@ std::string text(const Report& report) {
   section("已豁免：", "Waived:", lines);
   lines.clear();
   for (const Waiver& waiver : review.waivers_expired)
-    lines.push_back(fmt::format("{}  {}  {}{}", waiver.rule, waiver.subject, zh ? "已于 " : "expired ",
+    lines.push_back(fmt::format("{}  {}  {}{}", waiver.rule, shown_waiver_subject(report, waiver), zh ? "已于 " : "expired ",
                                 format_date(waiver.expires) + (zh ? " 到期" : "")));
   section("已过期的豁免：", "Waivers expired:", lines);
   lines.clear();
   for (const Waiver& waiver : review.waivers_unused)
-    lines.push_back(fmt::format("{}  {}  {}", waiver.rule, waiver.subject, zh ? "未匹配任何问题" : "matched no finding"));
+    lines.push_back(fmt::format("{}  {}  {}", waiver.rule, shown_waiver_subject(report, waiver),
+                                zh ? "未匹配任何问题" : "matched no finding"));
   section("未使用的豁免：", "Waivers unused:", lines);
   lines.clear();
-  for (const PastFinding& past : review.resolved)
-    lines.push_back(fmt::format("{}  {}  {}", past.rule, past.subject_id, past.message));
+  for (const PastFinding& past : review.resolved) {
+    const Finding finding = resolved_finding(report, past);
+    lines.push_back(fmt::format("{}  {}  {}", past.rule, shown_subject_id(report, finding), shown_message(report, finding)));
+  }
   section("已解决：", "Resolved:", lines);
   lines.clear();
   for (const SkippedRule& skipped : result.rules_skipped)
-    lines.push_back(fmt::format("{} ({})", skipped.rule, skip_reason(skipped, lang)));
+    lines.push_back(fmt::format("{} ({})", skipped.rule, shown_skip_reason(report, skipped)));
   section("未运行的规则：", "Rules skipped:", lines);
   return out + summary_line(report);
 }

@@ -81,36 +81,13 @@ std::string paren(Lang lang, std::string_view text) {
   return lang == Lang::zh ? fmt::format("（{}）", text) : fmt::format(" ({})", text);
 }
 
-// The waiver's approver is a person: masked under --redact like any personal name.
-std::string approver(const Report& report, const Waiver& waiver) {
-  return report.options.redact ? mask_name(waiver.approved_by) : waiver.approved_by;
-}
-
 std::string change_label(Lang lang, std::string_view change) {
   if (change == "new") return std::string(tr(lang, "新增", "new"));
   if (change == "persisting") return std::string(tr(lang, "持续", "persisting"));
   return std::string(change);
 }
 
-std::string skip_reason(Lang lang, std::string_view reason) {
-  constexpr std::string_view kMissing = "missing table: ";
-  if (lang == Lang::zh && reason.starts_with(kMissing)) return "缺少表：" + std::string(reason.substr(kMissing.size()));
-  return std::string(reason);
-}
-
 // A finding as the baseline recorded it, so the redaction helpers apply to it too.
-Finding past_as_finding(const PastFinding& past) {
-  Finding finding;
-  finding.rule = past.rule;
-  finding.severity = parse_severity(past.severity).value_or(Severity::error);
-  finding.subject_kind = past.subject_kind;
-  finding.subject_id = past.subject_id;
-  finding.subject_name = past.subject_name;
-  finding.message = {past.message, past.message};
-  finding.fingerprint = past.fingerprint;
-  return finding;
-}
-
 // The stylesheet. Under 600px wide every table row becomes a block whose cells carry their column
 // name (data-label), so nothing scrolls sideways on a phone; printed, colours turn into outlines.
 constexpr std::string_view kStyle = R"(
@@ -259,7 +236,7 @@ void render_waivers(const Report& report, std::string_view heading, std::string_
     Table table(out, {tr(lang, "规则", "Rule"), tr(lang, "对象", "Subject"), tr(lang, "理由", "Reason"),
                       tr(lang, "批准人", "Approved by"), date_label});
     for (const Waiver& waiver : waivers)
-      table.row({code(waiver.rule), code(waiver.subject), esc(waiver.reason), esc(approver(report, waiver)),
+      table.row({code(waiver.rule), code(shown_waiver_subject(report, waiver)), esc(waiver.reason), esc(waiver.approved_by),
                  esc(format_date(waiver.expires))});
   }
   out += "</section>\n";
@@ -331,7 +308,7 @@ std::string html(const Report& report) {
                         tr(lang, "批准人", "Approved by"), tr(lang, "有效期至", "Expires")});
       for (const WaivedFinding& waived : review.waived)
         table.row({code(waived.finding.rule), subject_cell(report, waived.finding), esc(waived.waiver.reason),
-                   esc(approver(report, waived.waiver)), esc(format_date(waived.waiver.expires))});
+                   esc(waived.waiver.approved_by), esc(format_date(waived.waiver.expires))});
     }
     out += "</section>\n";
   }
@@ -347,7 +324,7 @@ std::string html(const Report& report) {
       Table table(out, {tr(lang, "规则", "Rule"), tr(lang, "级别", "Severity"), tr(lang, "对象", "Subject"),
                         tr(lang, "说明", "Message")});
       for (const PastFinding& past : review.resolved) {
-        const Finding finding = past_as_finding(past);
+        const Finding finding = resolved_finding(report, past);
         table.row({code(past.rule), esc(severity_label(finding.severity, lang)), subject_cell(report, finding),
                    esc(shown_message(report, finding))});
       }
@@ -361,7 +338,7 @@ std::string html(const Report& report) {
     {
       Table table(out, {tr(lang, "规则", "Rule"), tr(lang, "原因", "Reason")});
       for (const SkippedRule& skipped : result.rules_skipped)
-        table.row({code(skipped.rule), esc(skip_reason(lang, skipped.reason))});
+        table.row({code(skipped.rule), esc(shown_skip_reason(report, skipped))});
     }
     out += "</section>\n";
   }

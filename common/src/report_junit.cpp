@@ -79,17 +79,6 @@ std::string esc(std::string_view text, bool attribute = false) {
   return out;
 }
 
-// The waiver's approver is a person: masked under --redact like any personal name.
-std::string approver(const Report& report, const Waiver& waiver) {
-  return report.options.redact ? mask_name(waiver.approved_by) : waiver.approved_by;
-}
-
-std::string skip_reason(Lang lang, std::string_view reason) {
-  constexpr std::string_view kMissing = "missing table: ";
-  if (lang == Lang::zh && reason.starts_with(kMissing)) return "缺少表：" + std::string(reason.substr(kMissing.size()));
-  return std::string(reason);
-}
-
 std::string subject_text(const Report& report, const Finding& finding) {
   const std::string name = shown_subject_name(report, finding);
   const std::string id = shown_subject_id(report, finding);
@@ -146,7 +135,7 @@ std::string junit(const Report& report) {
       waived += fmt::format("{}{}: {}\n  {}{}; {}{}; {}{}\n", tr(lang, "已豁免 ", "waived "),
                             subject_text(report, entry.finding), shown_message(report, entry.finding),
                             tr(lang, "理由：", "reason: "), entry.waiver.reason, tr(lang, "批准人：", "approved by: "),
-                            approver(report, entry.waiver), tr(lang, "有效期至 ", "expires "),
+                            entry.waiver.approved_by, tr(lang, "有效期至 ", "expires "),
                             format_date(entry.waiver.expires));
     }
     if (!waived.empty()) body += "      <system-out>" + esc(waived) + "</system-out>\n";
@@ -155,21 +144,17 @@ std::string junit(const Report& report) {
   for (const SkippedRule& rule : result.rules_skipped)
     out +=
         fmt::format("    <testcase classname=\"{}\" name=\"{}\">\n      <skipped message=\"{}\"/>\n    </testcase>\n",
-                    tool, esc(rule.rule, true), esc(skip_reason(lang, rule.reason), true));
+                    tool, esc(rule.rule, true), esc(shown_skip_reason(report, rule), true));
 
   // What concerns the run as a whole: waivers that no longer or never applied, resolved findings.
   std::string notes;
   for (const Waiver& waiver : review.waivers_expired)
-    notes += fmt::format("{}{} {} ({}{})\n", tr(lang, "豁免已过期：", "waiver expired: "), waiver.rule, waiver.subject,
+    notes += fmt::format("{}{} {} ({}{})\n", tr(lang, "豁免已过期：", "waiver expired: "), waiver.rule, shown_waiver_subject(report, waiver),
                          tr(lang, "过期日 ", "expired on "), format_date(waiver.expires));
   for (const Waiver& waiver : review.waivers_unused)
-    notes += fmt::format("{}{} {}\n", tr(lang, "豁免未使用：", "waiver unused: "), waiver.rule, waiver.subject);
+    notes += fmt::format("{}{} {}\n", tr(lang, "豁免未使用：", "waiver unused: "), waiver.rule, shown_waiver_subject(report, waiver));
   for (const PastFinding& past : review.resolved) {
-    Finding finding;
-    finding.rule = past.rule;
-    finding.subject_kind = past.subject_kind;
-    finding.subject_id = past.subject_id;
-    finding.subject_name = past.subject_name;
+    const Finding finding = resolved_finding(report, past);
     notes += fmt::format("{}{} {}\n", tr(lang, "已解决：", "resolved: "), past.rule, subject_text(report, finding));
   }
   notes += summary_line(report);

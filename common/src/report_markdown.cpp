@@ -50,21 +50,10 @@ std::string paren(Lang lang, std::string_view text) {
   return lang == Lang::zh ? fmt::format("（{}）", text) : fmt::format(" ({})", text);
 }
 
-// The waiver's approver is a person: masked under --redact like any personal name.
-std::string approver(const Report& report, const Waiver& waiver) {
-  return report.options.redact ? mask_name(waiver.approved_by) : waiver.approved_by;
-}
-
 std::string change_label(Lang lang, std::string_view change) {
   if (change == "new") return std::string(tr(lang, "新增", "new"));
   if (change == "persisting") return std::string(tr(lang, "持续", "persisting"));
   return std::string(change);
-}
-
-std::string skip_reason(Lang lang, std::string_view reason) {
-  constexpr std::string_view kMissing = "missing table: ";
-  if (lang == Lang::zh && reason.starts_with(kMissing)) return "缺少表：" + std::string(reason.substr(kMissing.size()));
-  return std::string(reason);
 }
 
 std::string subject_cell(const Report& report, const Finding& finding) {
@@ -73,18 +62,6 @@ std::string subject_cell(const Report& report, const Finding& finding) {
 }
 
 // A finding as the baseline recorded it, so the redaction helpers apply to it too.
-Finding past_as_finding(const PastFinding& past) {
-  Finding finding;
-  finding.rule = past.rule;
-  finding.severity = parse_severity(past.severity).value_or(Severity::error);
-  finding.subject_kind = past.subject_kind;
-  finding.subject_id = past.subject_id;
-  finding.subject_name = past.subject_name;
-  finding.message = {past.message, past.message};
-  finding.fingerprint = past.fingerprint;
-  return finding;
-}
-
 void render_findings(const Report& report, std::string& out) {
   const Lang lang = report.lang;
   const std::vector<Finding>& findings = report.result->findings;
@@ -134,7 +111,7 @@ void render_waivers(const Report& report, std::string_view heading, const std::v
   out += header({tr(lang, "规则", "Rule"), tr(lang, "对象", "Subject"), tr(lang, "理由", "Reason"),
                  tr(lang, "批准人", "Approved by"), date_label});
   for (const Waiver& waiver : waivers)
-    out += row({md(waiver.rule), md(waiver.subject), md(waiver.reason), md(approver(report, waiver)),
+    out += row({md(waiver.rule), md(shown_waiver_subject(report, waiver)), md(waiver.reason), md(waiver.approved_by),
                 format_date(waiver.expires)});
   out += "\n";
 }
@@ -189,7 +166,7 @@ std::string markdown(const Report& report) {
                    tr(lang, "批准人", "Approved by"), tr(lang, "有效期至", "Expires")});
     for (const WaivedFinding& waived : review.waived)
       out += row({md(waived.finding.rule), subject_cell(report, waived.finding), md(waived.waiver.reason),
-                  md(approver(report, waived.waiver)), format_date(waived.waiver.expires)});
+                  md(waived.waiver.approved_by), format_date(waived.waiver.expires)});
     out += "\n";
   }
   render_waivers(report, tr(lang, "已过期的豁免", "Expired waivers"), review.waivers_expired,
@@ -203,7 +180,7 @@ std::string markdown(const Report& report) {
     out += header({tr(lang, "规则", "Rule"), tr(lang, "级别", "Severity"), tr(lang, "对象", "Subject"),
                    tr(lang, "说明", "Message")});
     for (const PastFinding& past : review.resolved) {
-      const Finding finding = past_as_finding(past);
+      const Finding finding = resolved_finding(report, past);
       out += row({md(past.rule), std::string(severity_label(finding.severity, lang)), subject_cell(report, finding),
                   md(shown_message(report, finding))});
     }
@@ -215,7 +192,7 @@ std::string markdown(const Report& report) {
                        paren(lang, std::to_string(result.rules_skipped.size())));
     out += header({tr(lang, "规则", "Rule"), tr(lang, "原因", "Reason")});
     for (const SkippedRule& skipped : result.rules_skipped)
-      out += row({md(skipped.rule), md(skip_reason(lang, skipped.reason))});
+      out += row({md(skipped.rule), md(shown_skip_reason(report, skipped))});
     out += "\n";
   }
 

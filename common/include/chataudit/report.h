@@ -59,6 +59,13 @@ std::string shown_subject_id(const Report& report, const Finding& finding);
 std::string shown_subject_name(const Report& report, const Finding& finding);
 /// One id field (`handle` masked; others as they are).
 std::string shown_field(const Report& report, const Finding& finding, std::string_view field);
+/// A resolved finding (from the baseline) as a Finding the shown_* helpers accept; under --redact
+/// its message is the rule's title, since the recorded message may name people.
+Finding resolved_finding(const Report& report, const PastFinding& past);
+/// A waiver's subject, with the handle of a membership subject (GROUP/HANDLE) masked under --redact.
+std::string shown_waiver_subject(const Report& report, const Waiver& waiver);
+/// Why a rule was skipped, in the report's language.
+std::string shown_skip_reason(const Report& report, const SkippedRule& skipped);
 /// "error" / "错误" …
 std::string_view severity_label(Severity severity, Lang lang);
 /// The one-line summary that ends the text report (with trailing newline).
