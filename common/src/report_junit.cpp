@@ -4,79 +4,14 @@
 
 #include "chataudit/text.h"
 #include "report_formats.h"
+#include "report_util.h"
 
 namespace chataudit::formats {
 
 namespace {
 
-std::string_view tr(Lang lang, std::string_view zh, std::string_view en) { return lang == Lang::zh ? zh : en; }
-
-void append_utf8(std::string& out, char32_t code_point) {
-  if (code_point < 0x80) {
-    out += static_cast<char>(code_point);
-  } else if (code_point < 0x800) {
-    out += static_cast<char>(0xC0 | (code_point >> 6));
-    out += static_cast<char>(0x80 | (code_point & 0x3F));
-  } else if (code_point < 0x10000) {
-    out += static_cast<char>(0xE0 | (code_point >> 12));
-    out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (code_point & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (code_point >> 18));
-    out += static_cast<char>(0x80 | ((code_point >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (code_point & 0x3F));
-  }
-}
-
-// XML-escapes `text` and drops what XML 1.0 does not allow at all (control characters other than
-// tab and line breaks, U+FFFE, U+FFFF, surrogates); invalid UTF-8 becomes U+FFFD. In an attribute
-// (`attribute`), tab and line breaks are written as character references so they survive parsing.
 std::string esc(std::string_view text, bool attribute = false) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size();) {
-    const auto byte = static_cast<unsigned char>(text[i]);
-    if (byte < 0x80) {
-      switch (byte) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&apos;"; break;
-        case '\t':
-        case '\n':
-        case '\r':
-          if (attribute)
-            out += fmt::format("&#{};", byte);
-          else
-            out += static_cast<char>(byte);
-          break;
-        default:
-          if (byte >= 0x20) out += static_cast<char>(byte);
-      }
-      ++i;
-      continue;
-    }
-    const std::size_t length = byte >= 0xF8 ? 0 : byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : byte >= 0xC0 ? 2 : 0;
-    char32_t code_point = length == 4 ? byte & 0x07 : length == 3 ? byte & 0x0F : byte & 0x1F;
-    bool valid = length != 0 && i + length <= text.size();
-    for (std::size_t k = 1; valid && k < length; ++k) {
-      const auto next = static_cast<unsigned char>(text[i + k]);
-      valid = (next & 0xC0) == 0x80;
-      code_point = (code_point << 6) | (next & 0x3F);
-    }
-    const char32_t least = length == 4 ? 0x10000 : length == 3 ? 0x800 : 0x80;
-    valid = valid && code_point >= least && code_point <= 0x10FFFF && !(code_point >= 0xD800 && code_point <= 0xDFFF);
-    if (!valid) {
-      out += "\xEF\xBF\xBD";
-      ++i;
-      continue;
-    }
-    if (code_point != 0xFFFE && code_point != 0xFFFF) append_utf8(out, code_point);
-    i += length;
-  }
-  return out;
+  return escape_markup(text, attribute ? Markup::xml_attribute : Markup::xml_text);
 }
 
 std::string subject_text(const Report& report, const Finding& finding) {

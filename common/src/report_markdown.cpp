@@ -5,12 +5,11 @@
 
 #include "chataudit/text.h"
 #include "report_formats.h"
+#include "report_util.h"
 
 namespace chataudit::formats {
 
 namespace {
-
-std::string_view tr(Lang lang, std::string_view zh, std::string_view en) { return lang == Lang::zh ? zh : en; }
 
 // Backslash-escapes what Markdown would read as markup (tables, emphasis, code, HTML, links,
 // entities); a line break inside a cell would end the table row, so white space is flattened.
@@ -44,16 +43,6 @@ std::string header(std::initializer_list<std::string_view> labels, std::string_v
     rule += fmt::format("{}|", ++i == labels.size() ? last_align : "---");
   }
   return head + "\n" + rule + "\n";
-}
-
-std::string paren(Lang lang, std::string_view text) {
-  return lang == Lang::zh ? fmt::format("（{}）", text) : fmt::format(" ({})", text);
-}
-
-std::string change_label(Lang lang, std::string_view change) {
-  if (change == "new") return std::string(tr(lang, "新增", "new"));
-  if (change == "persisting") return std::string(tr(lang, "持续", "persisting"));
-  return std::string(change);
 }
 
 std::string subject_cell(const Report& report, const Finding& finding) {

@@ -388,7 +388,7 @@ TEST_CASE("junit: one test case per rule, a failure per finding, skipped rules s
   CHECK(contains(xml,
                  "<testcase classname=\"stale-group-finder\" name=\"temporary-group-overdue\">\n"
                  "      <failure message=\"G1 (临时&lt;script&gt;群 &amp; |x|): Group G1 is 7 days overdue "
-                 "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &apos;q&apos;\" type=\"error\">"));
+                 "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;q&#39;\" type=\"error\">"));
   CHECK(contains(xml, "message=\"G2 (Line&#13;&#10;Bcc: evil@example.com): G2 overdue\""));
   CHECK(contains(xml, "Remedy: Dissolve the group &amp; file it\n</failure>"));
   CHECK(contains(xml,

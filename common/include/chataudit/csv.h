@@ -1,5 +1,6 @@
 #pragma once
-// RFC 4180 reader: bytes to records with their positions. Knows nothing of the inventory.
+// RFC 4180 reader: bytes to records with their positions, after converting the bytes to UTF-8.
+// Knows nothing of the inventory.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -57,5 +58,29 @@ class CsvReader {
 
 /// Checks that `text` is valid UTF-8; on failure returns the byte offset of the first bad byte.
 bool valid_utf8(std::string_view text, std::size_t* bad_offset = nullptr);
+
+/// Which encoding to read a file in, and how to tell the user to change it.
+struct EncodingChoice {
+  std::string name;       ///< empty or `auto`: detect; else utf-8, utf-16[le|be], gb18030, or any iconv name
+  std::string chosen_by;  ///< where `name` was set, for messages (e.g. `--encoding`); empty when detected
+  std::string advice;     ///< what the user can set when detection fails (e.g. `pass --encoding gb18030`)
+};
+
+/// A file's bytes as UTF-8 text, and the encoding they were read in.
+struct DecodedText {
+  std::string text;      ///< UTF-8; a UTF-8 BOM, if any, is kept (CsvReader skips it)
+  std::string encoding;  ///< `UTF-8`, `UTF-16LE`, `UTF-16BE`, `GB18030` or the forced name
+};
+
+/// Converts `bytes` to UTF-8 (iconv for everything but UTF-8). Detection: a BOM (UTF-8, UTF-16 LE
+/// or BE); else valid UTF-8; else GB18030 if the whole file decodes as GB18030; else an Error that
+/// gives `choice.advice`. A forced encoding is never second-guessed: a byte sequence invalid in it
+/// is an Error at its FILE:LINE:COLUMN (counted in characters, as CsvReader counts them), never
+/// replaced or skipped.
+DecodedText decode_to_utf8(std::string bytes, const std::string& file, const EncodingChoice& choice);
+
+/// The delimiter a header line suggests: a tab when the first line has tabs and no comma (Excel's
+/// "Unicode text" and other TSV), else a comma.
+char guess_delimiter(std::string_view text);
 
 }  // namespace chataudit
