@@ -5,11 +5,19 @@
 // line, both between records and inside quoted fields; a lone CR is accepted rather than
 // rejected because it is unambiguous and files exported that way are still met in practice.
 // Inside quotes the break is kept byte for byte.
+//
+// Other encodings are converted to UTF-8 before the reader sees them (decode_to_utf8), by glibc's
+// iconv, strictly: a byte sequence the encoding does not define stops the load at its position
+// rather than turning into U+FFFD or silently vanishing, so no mojibake ever reaches a report.
 #include "chataudit/csv.h"
 
+#include <iconv.h>
+
 #include <array>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <utility>
 
 #include "chataudit/error.h"
@@ -74,7 +82,187 @@ std::string describe_delimiter(char delimiter) {
   return std::string("'") + delimiter + "'";
 }
 
+constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+
+// Line and column (1-based, the column in characters) just past `text`, counted the way
+// CsvReader counts them (LF, CRLF and a lone CR end a line; a leading BOM is not a character),
+// so that a decoding error points where the reader would have pointed.
+std::pair<int, int> position_after(std::string_view text) {
+  if (text.starts_with(kUtf8Bom)) text.remove_prefix(kUtf8Bom.size());
+  int line = 1, column = 1;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const Byte byte = static_cast<Byte>(text[i]);
+    if (byte == '\n' || byte == '\r') {
+      if (byte == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
+      ++line;
+      column = 1;
+    } else if ((byte & 0xC0) != 0x80) {
+      ++column;
+    }
+  }
+  return {line, column};
+}
+
+// Lower case without '-' and '_', so that UTF-8, utf8 and utf_8 name the same encoding.
+std::string encoding_key(std::string_view name) {
+  std::string key;
+  for (char c : name) {
+    if (c == '-' || c == '_') continue;
+    key += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  return key;
+}
+
+// The outcome of one strict iconv conversion.
+struct Conversion {
+  std::string text;              // UTF-8: everything, or everything before the bad sequence
+  bool complete = true;
+  bool truncated = false;        // the input ends inside a character
+  std::size_t bad_offset = 0;    // byte offset of the sequence that stopped the conversion
+};
+
+class IconvHandle {
+ public:
+  explicit IconvHandle(const char* from) : handle_(::iconv_open("UTF-8", from)) {}
+  ~IconvHandle() {
+    if (valid()) ::iconv_close(handle_);
+  }
+  IconvHandle(const IconvHandle&) = delete;
+  IconvHandle& operator=(const IconvHandle&) = delete;
+  bool valid() const { return handle_ != reinterpret_cast<iconv_t>(-1); }
+  iconv_t get() const { return handle_; }
+
+ private:
+  iconv_t handle_;
+};
+
+// Converts `bytes` from `from` (an iconv name) with no //IGNORE or //TRANSLIT: the first
+// undefined or truncated sequence ends the conversion. nullopt when iconv does not know `from`.
+std::optional<Conversion> iconv_to_utf8(std::string_view bytes, const std::string& from) {
+  IconvHandle converter(from.c_str());
+  if (!converter.valid()) return std::nullopt;
+  Conversion result;
+  // Every encoding read here needs at most 3 UTF-8 bytes per 2 input bytes (4 per 4).
+  result.text.resize(bytes.size() + bytes.size() / 2 + 16);
+  char* in = const_cast<char*>(bytes.data());  // iconv's signature; it does not write the input
+  std::size_t in_left = bytes.size();
+  char* out = result.text.data();
+  std::size_t out_left = result.text.size();
+  while (in_left > 0) {
+    if (::iconv(converter.get(), &in, &in_left, &out, &out_left) != static_cast<std::size_t>(-1)) break;
+    if (errno == E2BIG) {  // cannot happen by the bound above, but costs nothing to handle
+      const std::size_t used = static_cast<std::size_t>(out - result.text.data());
+      result.text.resize(result.text.size() * 2);
+      out = result.text.data() + used;
+      out_left = result.text.size() - used;
+      continue;
+    }
+    result.complete = false;
+    result.truncated = errno == EINVAL;
+    result.bad_offset = static_cast<std::size_t>(in - bytes.data());
+    break;
+  }
+  result.text.resize(static_cast<std::size_t>(out - result.text.data()));
+  return result;
+}
+
+std::string bytes_at(std::string_view bytes, std::size_t offset, std::size_t count) {
+  std::string shown;
+  for (std::size_t i = offset; i < bytes.size() && i < offset + count; ++i)
+    shown += (shown.empty() ? "" : " ") + hex_byte(static_cast<Byte>(bytes[i]));
+  return shown;
+}
+
+[[noreturn]] void fail_at(const std::string& file, std::string_view decoded_prefix, std::string message) {
+  const auto [line, column] = position_after(decoded_prefix);
+  throw Error(Diagnostic{file, line, column, "", std::move(message)});
+}
+
+// Where an encoding came from, for messages: " (set by --encoding)".
+std::string chosen_by_note(const EncodingChoice& choice) {
+  return choice.chosen_by.empty() ? std::string() : " (set by " + choice.chosen_by + ")";
+}
+
+// `bytes` (without any BOM) converted from `encoding`, or an Error at the first bad sequence.
+std::string convert_strictly(std::string_view bytes, const std::string& file, const std::string& encoding,
+                             const std::string& why) {
+  std::optional<Conversion> converted = iconv_to_utf8(bytes, encoding);
+  if (!converted)
+    throw Error(Diagnostic{.file = file,
+                           .message = "unknown encoding \"" + encoding + "\"" + why +
+                                      "; expected auto, utf-8, utf-16, utf-16le, utf-16be, gb18030, gbk, or "
+                                      "another name that iconv -l lists"});
+  if (!converted->complete) {
+    const std::size_t width = encoding.starts_with("UTF-16") ? 2 : 1;
+    fail_at(file, converted->text,
+            converted->truncated
+                ? "the file ends inside a " + encoding + " character (" +
+                      bytes_at(bytes, converted->bad_offset, 4) + ")" + why + "; the file is cut short or not " +
+                      encoding
+                : "invalid " + encoding + " byte sequence starting with " +
+                      bytes_at(bytes, converted->bad_offset, width) + why + "; the file is not " + encoding +
+                      " text: name its real encoding, or convert it to UTF-8 with iconv(1)");
+  }
+  return std::move(converted->text);
+}
+
+std::string utf8_checked(std::string bytes, const std::string& file, const std::string& why) {
+  std::size_t bad = 0;
+  if (!valid_utf8(bytes, &bad))
+    fail_at(file, std::string_view(bytes).substr(0, bad),
+            "invalid UTF-8 byte " + hex_byte(static_cast<Byte>(bytes[bad])) + why +
+                "; the file is not UTF-8 text: name its real encoding, or convert it with iconv(1)");
+  return bytes;
+}
+
 }  // namespace
+
+DecodedText decode_to_utf8(std::string bytes, const std::string& file, const EncodingChoice& choice) {
+  const std::string key = encoding_key(choice.name);
+  const std::string why = chosen_by_note(choice);
+  const std::string_view view = bytes;
+  const bool utf16le_bom = view.starts_with("\xFF\xFE"), utf16be_bom = view.starts_with("\xFE\xFF");
+  if (key.empty() || key == "auto") {
+    if (view.starts_with(kUtf8Bom))
+      return {utf8_checked(std::move(bytes), file, " (the file starts with a UTF-8 byte order mark)"), "UTF-8"};
+    if (utf16le_bom || utf16be_bom) {
+      const std::string encoding = utf16le_bom ? "UTF-16LE" : "UTF-16BE";
+      return {convert_strictly(view.substr(2), file, encoding, " (a UTF-16 byte order mark starts the file)"), encoding};
+    }
+    std::size_t bad = 0;
+    if (valid_utf8(view, &bad)) return {std::move(bytes), "UTF-8"};
+    // Not UTF-8: older Chinese Excel and WPS save GBK, which GB18030 contains. Accepted only when
+    // every byte decodes, so a Latin-1 or damaged file is refused rather than turned into nonsense.
+    if (std::optional<Conversion> converted = iconv_to_utf8(view, "GB18030"); converted && converted->complete)
+      return {std::move(converted->text), "GB18030"};
+    fail_at(file, view.substr(0, bad),
+            "cannot tell the file's encoding: byte " + hex_byte(static_cast<Byte>(view[bad])) +
+                " here is not UTF-8, and the file is not GB18030 (GBK) either; " + choice.advice);
+  }
+  if (key == "utf8") return {utf8_checked(std::move(bytes), file, why), "UTF-8"};
+  if (key == "utf16" || key == "utf16le" || key == "utf16be") {
+    // A BOM decides the byte order; without one, plain "utf-16" is read little-endian, as Windows
+    // (and so Excel) writes it.
+    std::string encoding = key == "utf16be" || (key == "utf16" && utf16be_bom) ? "UTF-16BE" : "UTF-16LE";
+    const bool bom = encoding == "UTF-16LE" ? utf16le_bom : utf16be_bom;
+    return {convert_strictly(view.substr(bom ? 2 : 0), file, encoding, why), encoding};
+  }
+  std::string encoding;
+  for (char c : choice.name) encoding += (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+  return {convert_strictly(view, file, encoding, why), encoding};
+}
+
+bool known_encoding(std::string_view name) {
+  const std::string key = encoding_key(name);
+  if (key.empty() || key == "auto" || key == "utf8" || key == "utf16" || key == "utf16le" || key == "utf16be") return true;
+  return IconvHandle(std::string(name).c_str()).valid();
+}
+
+char guess_delimiter(std::string_view text) {
+  const std::string_view first_line = text.substr(0, text.find_first_of("\r\n"));
+  const bool tabs = first_line.find('\t') != std::string_view::npos;
+  return tabs && first_line.find(',') == std::string_view::npos ? '\t' : ',';
+}
 
 bool CsvRecord::blank() const {
   for (const std::string& field : fields)

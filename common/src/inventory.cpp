@@ -1,5 +1,8 @@
 // Inventory loading: every source is read as text cells with positions, then normalized by the
-// schema's column types into the in-memory database.
+// schema's column types into the in-memory database. Between the two sits the mapping: which file
+// or SQLite table holds a table, which header means which column (mapping file, canonical name,
+// built-in Chinese header, in that order), extra value spellings and date formats; and, for CSV,
+// the conversion of the bytes to UTF-8 and the choice of delimiter.
 #include "chataudit/inventory.h"
 
 #include <SQLiteCpp/Statement.h>
@@ -12,6 +15,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <deque>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -22,6 +27,7 @@
 
 #include "chataudit/csv.h"
 #include "chataudit/error.h"
+#include "chataudit/mapping.h"
 #include "chataudit/schema.h"
 #include "chataudit/text.h"
 
@@ -87,7 +93,9 @@ enum class SourceKind { csv_file, csv_stdin, sqlite };
 
 struct TableSource {
   SourceKind kind;
-  std::string path;  // as the user named it
+  std::string path;          // as the user named it
+  std::string source_table;  // SQLite: the table or view to read
+  const InventoryMapping* mapping = nullptr;  // never null once resolved; maybe an empty mapping
 };
 
 // One cell as read, with where it came from.
@@ -96,62 +104,93 @@ struct Cell {
   int line = 0, column = 0;
 };
 
+// What a cell's column is called in messages: the source's own header, and the schema's name
+// where the two differ (`工作结束日期 (work_ended_on)`), so the user finds the column either way.
+std::string column_label(std::string_view source, std::string_view canonical) {
+  if (canonical.empty() || ascii_lower(source) == canonical) return std::string(source);
+  return fmt::format("{} ({})", source, canonical);
+}
+
 // Reads one table's rows from any source as text cells, and reports positions in the source's
 // own terms (FILE:LINE:COLUMN for CSV, table.column row N for SQLite).
 class RowSource {
  public:
   virtual ~RowSource() = default;
   virtual const std::vector<std::string>& header() const = 0;
-  /// Next non-blank row; false at end. `row_number` counts data rows from 1.
+  /// Next non-blank row, with one cell per header column; false at end.
   virtual bool next(std::vector<Cell>& cells) = 0;
-  virtual Diagnostic at(const Cell& cell, std::string_view column, std::string message) const = 0;
+  /// A problem with `cell`, in the column the source calls `source_column` and the schema `canonical`.
+  virtual Diagnostic at(const Cell& cell, std::string_view source_column, std::string_view canonical,
+                        std::string message) const = 0;
+  /// A problem with the header as a whole.
   virtual Diagnostic at_header(std::string message) const = 0;
+  /// A problem with the header's column `index` (0-based).
+  virtual Diagnostic at_header_cell(std::size_t index, std::string message) const { return at_header(std::move(message)); }
+  /// How a row is named in "first on line N" (CSV) or "first on row N" (SQLite).
+  virtual std::string_view row_word() const = 0;
 };
 
 class CsvRowSource : public RowSource {
  public:
-  CsvRowSource(std::string bytes, std::string file) : bytes_(std::move(bytes)), reader_(bytes_, file), file_(std::move(file)) {
+  CsvRowSource(std::string text, std::string file, char delimiter)
+      : text_(std::move(text)), reader_(text_, file, delimiter), file_(std::move(file)) {
     CsvRecord record;
-    if (!reader_.next(record))
+    // Blank lines above the header are spreadsheet noise too.
+    bool found = false;
+    while ((found = reader_.next(record)) && is_blank(record)) {
+    }
+    if (!found)
       throw Error(Diagnostic{.file = file_, .line = 1, .column = 1,
                              .message = "empty file; expected a header row naming the columns"});
     header_line_ = record.line;
     header_columns_ = record.columns;
     header_ = std::move(record.fields);
+    // Columns without a header may be missing from short rows (they are ignored when empty).
+    named_columns_ = header_.size();
+    while (named_columns_ > 0 && trim(header_[named_columns_ - 1]).empty()) --named_columns_;
   }
   const std::vector<std::string>& header() const override { return header_; }
-  const std::vector<int>& header_columns() const { return header_columns_; }
-  int header_line() const { return header_line_; }
 
   bool next(std::vector<Cell>& cells) override {
     while (reader_.next(record_)) {
-      if (std::all_of(record_.fields.begin(), record_.fields.end(), [](const std::string& f) { return trim(f).empty(); }))
-        continue;
-      if (record_.fields.size() != header_.size())
+      if (is_blank(record_)) continue;
+      std::size_t fields = record_.fields.size();
+      // Cells beyond the header are trailing empty columns of a spreadsheet when they are empty;
+      // a row may also stop after its last named column. Anything else is a misaligned row.
+      while (fields > header_.size() && trim(record_.fields[fields - 1]).empty()) --fields;
+      if (fields > header_.size() || fields < named_columns_)
         throw Error(Diagnostic{.file = file_, .line = record_.line, .column = 1,
                                .message = fmt::format("row has {} fields; the header has {}", record_.fields.size(),
                                                       header_.size())});
-      cells.resize(record_.fields.size());
-      for (std::size_t i = 0; i < record_.fields.size(); ++i)
-        cells[i] = Cell{record_.fields[i], record_.lines[i], record_.columns[i]};
+      cells.assign(header_.size(), Cell{{}, record_.line, 0});
+      for (std::size_t i = 0; i < fields; ++i) cells[i] = Cell{record_.fields[i], record_.lines[i], record_.columns[i]};
       return true;
     }
     return false;
   }
-  Diagnostic at(const Cell& cell, std::string_view column, std::string message) const override {
+  Diagnostic at(const Cell& cell, std::string_view source_column, std::string_view canonical,
+                std::string message) const override {
     return Diagnostic{.file = file_, .line = cell.line, .column = cell.column,
-                      .message = fmt::format("{}: {}", column, message)};
+                      .message = fmt::format("{}: {}", column_label(source_column, canonical), message)};
   }
   Diagnostic at_header(std::string message) const override {
     return Diagnostic{.file = file_, .line = header_line_, .column = 1, .message = std::move(message)};
   }
+  Diagnostic at_header_cell(std::size_t index, std::string message) const override {
+    return Diagnostic{.file = file_, .line = header_line_, .column = header_columns_.at(index), .message = std::move(message)};
+  }
+  std::string_view row_word() const override { return "line"; }
 
  private:
-  std::string bytes_;
+  static bool is_blank(const CsvRecord& record) {
+    return std::all_of(record.fields.begin(), record.fields.end(), [](const std::string& f) { return trim(f).empty(); });
+  }
+  std::string text_;
   CsvReader reader_;
   std::string file_;
   std::vector<std::string> header_;
   std::vector<int> header_columns_;
+  std::size_t named_columns_ = 0;
   int header_line_ = 1;
   CsvRecord record_;
 };
@@ -178,20 +217,25 @@ class SqliteRowSource : public RowSource {
       for (std::size_t i = 0; i < header_.size(); ++i) {
         std::size_t bad = 0;
         if (!valid_utf8(values_[i], &bad))
-          throw Error(at(Cell{{}, row_, static_cast<int>(i) + 1}, header_[i], "invalid UTF-8; cells must be UTF-8 text"));
+          throw Error(at(Cell{{}, row_, static_cast<int>(i) + 1}, header_[i], {}, "invalid UTF-8; cells must be UTF-8 text"));
         cells[i] = Cell{values_[i], row_, static_cast<int>(i) + 1};
       }
       return true;
     }
     return false;
   }
-  Diagnostic at(const Cell& cell, std::string_view column, std::string message) const override {
-    return Diagnostic{.file = file_, .locator = fmt::format("{}.{} row {}", table_, column, cell.line),
+  // `table.column row N` in the database's own names; the schema's column name leads the message
+  // when the database calls it something else.
+  Diagnostic at(const Cell& cell, std::string_view source_column, std::string_view canonical,
+                std::string message) const override {
+    if (!canonical.empty() && ascii_lower(source_column) != canonical) message = fmt::format("{}: {}", canonical, message);
+    return Diagnostic{.file = file_, .locator = fmt::format("{}.{} row {}", table_, source_column, cell.line),
                       .message = std::move(message)};
   }
   Diagnostic at_header(std::string message) const override {
     return Diagnostic{.file = file_, .locator = table_, .message = std::move(message)};
   }
+  std::string_view row_word() const override { return "row"; }
 
  private:
   SQLite::Statement statement_;

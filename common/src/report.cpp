@@ -10,6 +10,7 @@
 
 #include "chataudit/text.h"
 #include "report_formats.h"
+#include "report_util.h"
 
 namespace chataudit {
 
@@ -91,6 +92,25 @@ Finding resolved_finding(const Report& report, const PastFinding& past) {
   if (const Rule* rule = report.policy->find_rule(past.rule)) finding.message_redacted = rule->title;
   finding.fingerprint = past.fingerprint;
   return finding;
+}
+
+std::vector<RuleGroup> group_by_rule(const Report& report) {
+  const std::vector<Finding>& findings = report.result->findings;
+  std::vector<RuleGroup> groups;
+  for (std::size_t begin = 0, end = 0; begin < findings.size(); begin = end) {
+    while (end < findings.size() && findings[end].rule == findings[begin].rule &&
+           findings[end].severity == findings[begin].severity)
+      ++end;
+    groups.push_back({report.policy->find_rule(findings[begin].rule), findings[begin].severity,
+                      std::span<const Finding>(findings).subspan(begin, end - begin)});
+  }
+  return groups;
+}
+
+std::size_t count_of(const std::vector<RuleGroup>& groups, Severity severity) {
+  std::size_t count = 0;
+  for (const RuleGroup& group : groups) count += group.severity == severity ? group.findings.size() : 0;
+  return count;
 }
 
 std::string shown_skip_reason(const Report& report, const SkippedRule& skipped) {
@@ -354,19 +374,16 @@ std::string text(const Report& report) {
   const bool zh = lang == Lang::zh;
   const Style style{report.options.color};
   std::string out;
-  for (std::size_t begin = 0; begin < result.findings.size();) {
-    std::size_t end = begin;
-    while (end < result.findings.size() && result.findings[end].rule == result.findings[begin].rule) ++end;
-    const Rule& rule = rule_of(report, result.findings[begin].rule);
+  for (const RuleGroup& group : group_by_rule(report)) {
+    const Rule& rule = *group.rule;
     out += fmt::format("{} {} — {}{}{}{}\n", style.severity(rule.severity, fmt::format("[{}]", severity_label(rule.severity, lang))),
                        style.apply(rule.id, "1"), rule.title.in(lang), zh ? "（" : " (", rule.article.in(lang),
                        zh ? "）" : ")");
     int width = 0;
-    for (std::size_t i = begin; i < end; ++i)
-      width = std::max(width, display_width(shown_subject_id(report, result.findings[i])));
-    const std::string new_label = zh ? "新增" : "new";
-    for (std::size_t i = begin; i < end; ++i) {
-      const Finding& finding = result.findings[i];
+    for (const Finding& finding : group.findings)
+      width = std::max(width, display_width(shown_subject_id(report, finding)));
+    const std::string new_label = change_label(lang, "new");
+    for (const Finding& finding : group.findings) {
       std::string change;
       if (review.compared)
         change = pad_right(finding.change == "new" ? new_label : "", display_width(new_label)) + "  ";
@@ -374,7 +391,6 @@ std::string text(const Report& report) {
              shown_message(report, finding) + "\n";
     }
     out += fmt::format("  {}{}\n\n", zh ? "整改：" : "Remedy: ", rule.remedy.in(lang));
-    begin = end;
   }
   auto section = [&](std::string_view title_zh, std::string_view title_en, const std::vector<std::string>& lines) {
     if (lines.empty()) return;

@@ -109,27 +109,20 @@ std::string section_heading(Lang lang, std::string_view title, std::size_t count
 
 void render_findings(const Report& report, std::string& out) {
   const Lang lang = report.lang;
-  const std::vector<Finding>& findings = report.result->findings;
   const bool compared = report.review->compared;
+  const std::vector<RuleGroup> groups = group_by_rule(report);
   for (Severity severity : {Severity::error, Severity::warning, Severity::notice}) {
-    std::size_t count = 0;
-    for (const Finding& finding : findings) count += finding.severity == severity;
+    const std::size_t count = count_of(groups, severity);
     if (count == 0) continue;
     const std::string_view severity_name = to_string(severity);
     out += fmt::format("<section class=\"severity {}\">\n", severity_name);
     out += section_heading(lang, severity_label(severity, lang), count);
-    for (std::size_t begin = 0; begin < findings.size();) {
-      std::size_t end = begin;
-      while (end < findings.size() && findings[end].rule == findings[begin].rule &&
-             findings[end].severity == findings[begin].severity)
-        ++end;
-      if (findings[begin].severity != severity) {
-        begin = end;
-        continue;
-      }
-      const Rule* rule = report.policy->find_rule(findings[begin].rule);
+    for (const RuleGroup& group : groups) {
+      if (group.severity != severity) continue;
+      const Rule* rule = group.rule;
       out += fmt::format("<div class=\"group {}\">\n<h3><span class=\"badge {}\">{}</span> <code>{}</code>",
-                         severity_name, severity_name, esc(severity_label(severity, lang)), esc(findings[begin].rule));
+                         severity_name, severity_name, esc(severity_label(severity, lang)),
+                         esc(group.findings.front().rule));
       if (rule) out += " — " + esc(rule->title.in(lang));
       out += "</h3>\n";
       if (rule)
@@ -139,9 +132,9 @@ void render_findings(const Report& report, std::string& out) {
         std::vector<std::string_view> labels{tr(lang, "对象", "Subject"), tr(lang, "说明", "Message")};
         if (compared) labels.push_back(tr(lang, "变化", "Change"));
         Table table(out, labels);
-        for (std::size_t i = begin; i < end; ++i) {
-          std::vector<std::string> cells{subject_cell(report, findings[i]), esc(shown_message(report, findings[i]))};
-          if (compared) cells.push_back(esc(change_label(lang, findings[i].change)));
+        for (const Finding& finding : group.findings) {
+          std::vector<std::string> cells{subject_cell(report, finding), esc(shown_message(report, finding))};
+          if (compared) cells.push_back(esc(change_label(lang, finding.change)));
           table.row(cells);
         }
       }
@@ -149,7 +142,6 @@ void render_findings(const Report& report, std::string& out) {
         out += fmt::format("<p class=\"remedy\"><strong>{}</strong>{}</p>\n", esc(tr(lang, "整改：", "Remedy: ")),
                            esc(rule->remedy.in(lang)));
       out += "</div>\n";
-      begin = end;
     }
     out += "</section>\n";
   }

@@ -50,35 +50,25 @@ std::string subject_cell(const Report& report, const Finding& finding) {
   return md(shown_subject_id(report, finding)) + (name.empty() ? "" : md(paren(report.lang, name)));
 }
 
-// A finding as the baseline recorded it, so the redaction helpers apply to it too.
 void render_findings(const Report& report, std::string& out) {
   const Lang lang = report.lang;
-  const std::vector<Finding>& findings = report.result->findings;
   const bool compared = report.review->compared;
+  const std::vector<RuleGroup> groups = group_by_rule(report);
   for (Severity severity : {Severity::error, Severity::warning, Severity::notice}) {
-    std::size_t count = 0;
-    for (const Finding& finding : findings) count += finding.severity == severity;
+    const std::size_t count = count_of(groups, severity);
     if (count == 0) continue;
     out += fmt::format("## {}{}\n\n", severity_label(severity, lang), paren(lang, std::to_string(count)));
-    for (std::size_t begin = 0; begin < findings.size();) {
-      std::size_t end = begin;
-      while (end < findings.size() && findings[end].rule == findings[begin].rule &&
-             findings[end].severity == findings[begin].severity)
-        ++end;
-      if (findings[begin].severity != severity) {
-        begin = end;
-        continue;
-      }
-      const Rule* rule = report.policy->find_rule(findings[begin].rule);
-      out += fmt::format("### [{}] {}", severity_label(severity, lang), md(findings[begin].rule));
+    for (const RuleGroup& group : groups) {
+      if (group.severity != severity) continue;
+      const Rule* rule = group.rule;
+      out += fmt::format("### [{}] {}", severity_label(severity, lang), md(group.findings.front().rule));
       if (rule) out += fmt::format(" — {}{}", md(rule->title.in(lang)), md(paren(lang, rule->article.in(lang))));
       out += "\n\n";
       if (compared)
         out += header({tr(lang, "对象", "Subject"), tr(lang, "说明", "Message"), tr(lang, "变化", "Change")});
       else
         out += header({tr(lang, "对象", "Subject"), tr(lang, "说明", "Message")});
-      for (std::size_t i = begin; i < end; ++i) {
-        const Finding& finding = findings[i];
+      for (const Finding& finding : group.findings) {
         if (compared)
           out += row({subject_cell(report, finding), md(shown_message(report, finding)),
                       md(change_label(lang, finding.change))});
@@ -87,7 +77,6 @@ void render_findings(const Report& report, std::string& out) {
       }
       if (rule) out += fmt::format("\n**{}** {}\n", tr(lang, "整改：", "Remedy:"), md(rule->remedy.in(lang)));
       out += "\n";
-      begin = end;
     }
   }
 }

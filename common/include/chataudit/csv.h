@@ -79,6 +79,9 @@ struct DecodedText {
 /// replaced or skipped.
 DecodedText decode_to_utf8(std::string bytes, const std::string& file, const EncodingChoice& choice);
 
+/// True for `auto`, the names decode_to_utf8 handles itself, and any encoding iconv knows.
+bool known_encoding(std::string_view name);
+
 /// The delimiter a header line suggests: a tab when the first line has tabs and no comma (Excel's
 /// "Unicode text" and other TSV), else a comma.
 char guess_delimiter(std::string_view text);

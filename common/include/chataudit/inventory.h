@@ -17,7 +17,14 @@ namespace chataudit {
 struct InventorySources {
   std::vector<std::string> inventories;                       ///< --inventory PATH (dir or SQLite file)
   std::vector<std::pair<std::string, std::string>> tables;    ///< --table NAME=PATH
+  /// --mapping FILE: applies to every source; empty: each directory's own `inventory.toml`, if any.
+  std::string mapping;
+  std::string encoding;   ///< --encoding NAME for every CSV source; empty: the mapping's, else detected
+  std::string delimiter;  ///< --delimiter CHAR for every CSV source; empty: the mapping's, else guessed
 };
+
+/// The mapping file a directory inventory reads when no --mapping is given.
+inline constexpr const char* kMappingFileName = "inventory.toml";
 
 /// What was loaded for one table.
 struct LoadedTable {

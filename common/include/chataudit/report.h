@@ -1,6 +1,7 @@
 #pragma once
 // Renderers: one function per format, all from the same Report.
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -64,6 +65,17 @@ std::string shown_field(const Report& report, const Finding& finding, std::strin
 Finding resolved_finding(const Report& report, const PastFinding& past);
 /// A waiver's subject, with the handle of a membership subject (GROUP/HANDLE) masked under --redact.
 std::string shown_waiver_subject(const Report& report, const Waiver& waiver);
+/// The findings of one rule: a run of the report's findings (sorted by severity, then rule).
+struct RuleGroup {
+  const Rule* rule;  ///< never null for findings the engine made
+  Severity severity;
+  std::span<const Finding> findings;
+};
+/// The report's findings as rule groups, in report order.
+std::vector<RuleGroup> group_by_rule(const Report& report);
+/// How many findings the groups of `severity` hold.
+std::size_t count_of(const std::vector<RuleGroup>& groups, Severity severity);
+
 /// Why a rule was skipped, in the report's language.
 std::string shown_skip_reason(const Report& report, const SkippedRule& skipped);
 /// "error" / "错误" …
