@@ -37,6 +37,7 @@ constexpr std::string_view kDefaultPolicy = "jiusan-2020.toml";
 
 struct Options {
   std::vector<std::string> inventories, tables, outputs, rules, skip_rules, sets, mail_to;
+  std::string mapping, encoding, delimiter;  // how the inventory's files are read (chataudit-inventory(5))
   std::string policy, as_of, format, lang, fail_on = "error", explain;
   std::string org, person, group;
   std::string waivers, baseline, record, mail_from, split_by, output_dir, color = "auto";
@@ -50,6 +51,9 @@ void setup_options(CLI::App& app, const ToolSpec& tool, Options& o) {
   app.get_formatter()->column_width(30);
   app.add_option("--inventory", o.inventories, "CSV directory or SQLite file (repeatable)")->type_name("PATH");
   app.add_option("--table", o.tables, "one table from a CSV/SQLite file or - (stdin)")->type_name("NAME=PATH");
+  app.add_option("--mapping", o.mapping, "file, header and value names (default: DIR/inventory.toml)")->type_name("FILE");
+  app.add_option("--encoding", o.encoding, "CSV encoding: auto (default), utf-8, utf-16, gb18030, …")->type_name("NAME");
+  app.add_option("--delimiter", o.delimiter, "CSV field separator (default: tab for .tsv, else guessed)")->type_name("CHAR");
   app.add_option("--policy", o.policy, "policy file (default: the installed jiusan-2020.toml)")->type_name("FILE");
   app.add_option("--as-of", o.as_of, "audit date (default: today in the policy's time zone)")->type_name("DATE");
   app.add_option("--format", o.format, "text (default), json, jsonl, csv, markdown, html, email, junit")
@@ -418,6 +422,9 @@ int run(const ToolSpec& tool, const Options& o) {
     throw Error("no inventory given; use --inventory PATH (a CSV directory or SQLite file) or --table NAME=PATH");
   InventorySources sources;
   sources.inventories = o.inventories;
+  sources.mapping = o.mapping;
+  sources.encoding = o.encoding;
+  sources.delimiter = o.delimiter;
   for (const std::string& table : o.tables) sources.tables.push_back(split_assignment(table, "--table"));
 
   const std::vector<const Rule*> selected = select_rules(policy, run_options);

@@ -142,7 +142,8 @@ std::optional<Conversion> iconv_to_utf8(std::string_view bytes, const std::strin
   IconvHandle converter(from.c_str());
   if (!converter.valid()) return std::nullopt;
   Conversion result;
-  // Every encoding read here needs at most 3 UTF-8 bytes per 2 input bytes (4 per 4).
+  // GBK, GB18030 and UTF-16 need at most 3 UTF-8 bytes per 2 input bytes (4 per 4); a single-byte
+  // encoding such as Latin-1 can need 2 per byte, and then the buffer grows (E2BIG below).
   result.text.resize(bytes.size() + bytes.size() / 2 + 16);
   char* in = const_cast<char*>(bytes.data());  // iconv's signature; it does not write the input
   std::size_t in_left = bytes.size();
@@ -150,7 +151,7 @@ std::optional<Conversion> iconv_to_utf8(std::string_view bytes, const std::strin
   std::size_t out_left = result.text.size();
   while (in_left > 0) {
     if (::iconv(converter.get(), &in, &in_left, &out, &out_left) != static_cast<std::size_t>(-1)) break;
-    if (errno == E2BIG) {  // cannot happen by the bound above, but costs nothing to handle
+    if (errno == E2BIG) {
       const std::size_t used = static_cast<std::size_t>(out - result.text.data());
       result.text.resize(result.text.size() * 2);
       out = result.text.data() + used;
@@ -178,30 +179,30 @@ std::string bytes_at(std::string_view bytes, std::size_t offset, std::size_t cou
   throw Error(Diagnostic{file, line, column, "", std::move(message)});
 }
 
-// Where an encoding came from, for messages: " (set by --encoding)".
+// Why the file is read in its encoding, for messages: " (chosen by --encoding gb18030)".
 std::string chosen_by_note(const EncodingChoice& choice) {
-  return choice.chosen_by.empty() ? std::string() : " (set by " + choice.chosen_by + ")";
+  return choice.chosen_by.empty() ? std::string() : " (chosen by " + choice.chosen_by + ")";
 }
 
 // `bytes` (without any BOM) converted from `encoding`, or an Error at the first bad sequence.
+// `why` says why the file is read so ("" when nothing but the caller chose it).
 std::string convert_strictly(std::string_view bytes, const std::string& file, const std::string& encoding,
                              const std::string& why) {
   std::optional<Conversion> converted = iconv_to_utf8(bytes, encoding);
   if (!converted)
     throw Error(Diagnostic{.file = file,
-                           .message = "unknown encoding \"" + encoding + "\"" + why +
-                                      "; expected auto, utf-8, utf-16, utf-16le, utf-16be, gb18030, gbk, or "
+                           .message = "unknown encoding \"" + encoding +
+                                      "\"; expected auto, utf-8, utf-16, utf-16le, utf-16be, gb18030, gbk, or "
                                       "another name that iconv -l lists"});
   if (!converted->complete) {
     const std::size_t width = encoding.starts_with("UTF-16") ? 2 : 1;
     fail_at(file, converted->text,
             converted->truncated
-                ? "the file ends inside a " + encoding + " character (" +
-                      bytes_at(bytes, converted->bad_offset, 4) + ")" + why + "; the file is cut short or not " +
-                      encoding
+                ? "the file ends inside a " + encoding + " character (" + bytes_at(bytes, converted->bad_offset, 4) +
+                      "): it is cut short, or not " + encoding + " text" + why
                 : "invalid " + encoding + " byte sequence starting with " +
-                      bytes_at(bytes, converted->bad_offset, width) + why + "; the file is not " + encoding +
-                      " text: name its real encoding, or convert it to UTF-8 with iconv(1)");
+                      bytes_at(bytes, converted->bad_offset, width) + ": the file is not " + encoding + " text" + why +
+                      "; name its real encoding, or convert it to UTF-8 with iconv(1)");
   }
   return std::move(converted->text);
 }
@@ -210,8 +211,8 @@ std::string utf8_checked(std::string bytes, const std::string& file, const std::
   std::size_t bad = 0;
   if (!valid_utf8(bytes, &bad))
     fail_at(file, std::string_view(bytes).substr(0, bad),
-            "invalid UTF-8 byte " + hex_byte(static_cast<Byte>(bytes[bad])) + why +
-                "; the file is not UTF-8 text: name its real encoding, or convert it with iconv(1)");
+            "invalid UTF-8 byte " + hex_byte(static_cast<Byte>(bytes[bad])) + ": the file is not UTF-8 text" + why +
+                "; name its real encoding, or convert it to UTF-8 with iconv(1)");
   return bytes;
 }
 
@@ -224,10 +225,10 @@ DecodedText decode_to_utf8(std::string bytes, const std::string& file, const Enc
   const bool utf16le_bom = view.starts_with("\xFF\xFE"), utf16be_bom = view.starts_with("\xFE\xFF");
   if (key.empty() || key == "auto") {
     if (view.starts_with(kUtf8Bom))
-      return {utf8_checked(std::move(bytes), file, " (the file starts with a UTF-8 byte order mark)"), "UTF-8"};
+      return {utf8_checked(std::move(bytes), file, " (chosen by its byte order mark)"), "UTF-8"};
     if (utf16le_bom || utf16be_bom) {
       const std::string encoding = utf16le_bom ? "UTF-16LE" : "UTF-16BE";
-      return {convert_strictly(view.substr(2), file, encoding, " (a UTF-16 byte order mark starts the file)"), encoding};
+      return {convert_strictly(view.substr(2), file, encoding, " (chosen by its byte order mark)"), encoding};
     }
     std::size_t bad = 0;
     if (valid_utf8(view, &bad)) return {std::move(bytes), "UTF-8"};
@@ -254,7 +255,8 @@ DecodedText decode_to_utf8(std::string bytes, const std::string& file, const Enc
 
 bool known_encoding(std::string_view name) {
   const std::string key = encoding_key(name);
-  if (key.empty() || key == "auto" || key == "utf8" || key == "utf16" || key == "utf16le" || key == "utf16be") return true;
+  if (key.empty() || key == "auto" || key == "utf8" || key == "utf16" || key == "utf16le" || key == "utf16be")
+    return true;
   return IconvHandle(std::string(name).c_str()).valid();
 }
 

@@ -78,7 +78,8 @@ std::vector<Param> apply_overrides(const Policy& policy,
                                    const std::vector<std::pair<std::string, std::string>>& overrides) {
   std::vector<Param> params = policy.params;
   for (const auto& [name, text] : overrides) {
-    auto it = std::find_if(params.begin(), params.end(), [&](const Param& p) { return p.name == name; });
+    // An init-capture: clang 14 (the fuzz build) cannot capture a structured binding directly.
+    auto it = std::find_if(params.begin(), params.end(), [&name = name](const Param& p) { return p.name == name; });
     if (it == params.end()) {
       std::string names;
       for (const Param& param : params) names += (names.empty() ? "" : ", ") + param.name;
@@ -169,13 +170,16 @@ namespace {
 
 // Rules may read; nothing else. Views are prepared under the same authorizer before being
 // materialized by the engine's own CREATE TEMP TABLE.
-int read_only_authorizer(void*, int action, const char* table, const char*, const char*, const char*) {
+int read_only_authorizer(void*, int action, const char* table, const char* function, const char*, const char*) {
   switch (action) {
     case SQLITE_SELECT:
     case SQLITE_READ:
-    case SQLITE_FUNCTION:
     case SQLITE_RECURSIVE:
       return SQLITE_OK;
+    case SQLITE_FUNCTION:
+      // Extension loading is off in this connection anyway; refusing it here makes the policy
+      // fail when it is compiled, with a position, rather than when a rule happens to run.
+      return function && sqlite3_stricmp(function, "load_extension") == 0 ? SQLITE_DENY : SQLITE_OK;
     case SQLITE_UPDATE:
       // Table-valued functions such as json_each declare their schema through this check; the
       // statement is still refused below unless sqlite3_stmt_readonly holds.

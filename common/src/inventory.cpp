@@ -89,6 +89,12 @@ std::string sqlite_read_only_uri(const std::string& path) {
   return uri + "?mode=ro";
 }
 
+bool has_table_or_view(SQLite::Database& db, const std::string& name) {
+  SQLite::Statement query(db, "SELECT 1 FROM sqlite_schema WHERE type IN ('table','view') AND name = ? COLLATE NOCASE");
+  query.bind(1, name);
+  return query.executeStep();
+}
+
 enum class SourceKind { csv_file, csv_stdin, sqlite };
 
 struct TableSource {
@@ -125,7 +131,9 @@ class RowSource {
   /// A problem with the header as a whole.
   virtual Diagnostic at_header(std::string message) const = 0;
   /// A problem with the header's column `index` (0-based).
-  virtual Diagnostic at_header_cell(std::size_t index, std::string message) const { return at_header(std::move(message)); }
+  virtual Diagnostic at_header_cell(std::size_t /*index*/, std::string message) const {
+    return at_header(std::move(message));
+  }
   /// How a row is named in "first on line N" (CSV) or "first on row N" (SQLite).
   virtual std::string_view row_word() const = 0;
 };
@@ -245,12 +253,40 @@ class SqliteRowSource : public RowSource {
   int row_ = 0;
 };
 
-std::string accepted_words(const ColumnSpec& spec) {
+// How one column's cells are read: its schema type, the mapping's extra value spellings and the
+// table's date format. `spec` is null for an extra column (kept as text).
+struct ColumnRules {
+  const ColumnSpec* spec = nullptr;
+  const TableMapping* mapping = nullptr;
+  DateFormat date_format;
+  std::string_view mapping_place;  // "under [tables.T] in DIR/inventory.toml", for hints
+};
+
+// A date that another date_format would read: say which, since only the user knows whether
+// 1/11/2026 is in January or November.
+std::string date_format_hint(std::string_view cell, const ColumnRules& rules, const TimeZone& zone) {
+  const DateFormat& format = rules.date_format;
+  const bool other_order = format.order == DateFormat::Order::none &&
+                           (parse_date_as(cell, DateFormat{DateFormat::Order::day_first}, zone) ||
+                            parse_date_as(cell, DateFormat{DateFormat::Order::month_first}, zone));
+  if (other_order)
+    return fmt::format("; if it is day first or month first, set date_format = \"DMY\" or \"MDY\" {}",
+                       rules.mapping_place);
+  if (!format.excel_serial && parse_date_as(cell, DateFormat{DateFormat::Order::none, true}, zone))
+    return fmt::format("; if it is an Excel serial number, set date_format = \"excel-serial\" {}", rules.mapping_place);
+  return {};
+}
+
+std::string accepted_words(const ColumnRules& rules) {
+  const ColumnSpec& spec = *rules.spec;
   std::string words;
   for (std::string_view word : spec.words) words += (words.empty() ? "" : ", ") + std::string(word);
   std::string synonyms;
   for (const EnumSynonym& synonym : spec.synonyms)
     synonyms += (synonyms.empty() ? "" : "/") + std::string(synonym.spelling);
+  if (rules.mapping)
+    for (const ValueMapping& value : rules.mapping->values)
+      if (value.column == spec.name) synonyms += (synonyms.empty() ? "" : "/") + value.spelling;
   return synonyms.empty() ? words : words + " (or " + synonyms + ")";
 }
 
@@ -264,8 +300,24 @@ struct Value {
   std::int64_t integer = 0;
 };
 
+bool ascii_iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return (x >= 'A' && x <= 'Z' ? x - 'A' + 'a' : x) == (y >= 'A' && y <= 'Z' ? y - 'A' + 'a' : y);
+         });
+}
+
+// The mapping's own spelling of an enumeration or boolean value, or nullptr.
+const ValueMapping* mapped_value(const ColumnRules& rules, std::string_view cell) {
+  if (!rules.mapping) return nullptr;
+  for (const ValueMapping& value : rules.mapping->values)
+    if (value.column == rules.spec->name && ascii_iequals(value.spelling, cell)) return &value;
+  return nullptr;
+}
+
 // Turns one trimmed cell into its stored value, or returns an error message.
-std::optional<std::string> normalize(const ColumnSpec* spec, std::string_view cell, const TimeZone& zone, Value& out) {
+std::optional<std::string> normalize(const ColumnRules& rules, std::string_view cell, const TimeZone& zone,
+                                     Value& out) {
+  const ColumnSpec* spec = rules.spec;
   out = Value{};
   if (spec == nullptr) {
     if (!cell.empty()) out = Value{Value::Kind::text, std::string(cell)};
@@ -284,13 +336,16 @@ std::optional<std::string> normalize(const ColumnSpec* spec, std::string_view ce
       out = Value{Value::Kind::text, std::string(cell)};
       return std::nullopt;
     case ColumnType::date:
-      if (auto date = parse_date(cell, zone)) {
+      if (auto date = parse_date_as(cell, rules.date_format, zone)) {
         out = Value{Value::Kind::text, format_date(*date)};
         return std::nullopt;
       }
-      return fmt::format("invalid date \"{}\"; expected {}", cell, accepted_date_spellings());
+      return fmt::format("invalid date \"{}\"; expected {}{}", cell, accepted_date_spellings(rules.date_format),
+                         date_format_hint(cell, rules, zone));
     case ColumnType::boolean: {
       const std::string lower = ascii_lower(cell);
+      if (const ValueMapping* mapped = mapped_value(rules, lower))
+        return out = Value{Value::Kind::integer, {}, mapped->value == "1" ? 1 : 0}, std::nullopt;
       for (std::string_view word : kTrueWords)
         if (lower == word) return out = Value{Value::Kind::integer, {}, 1}, std::nullopt;
       for (std::string_view word : kFalseWords)
@@ -316,11 +371,14 @@ std::optional<std::string> normalize(const ColumnSpec* spec, std::string_view ce
     }
     case ColumnType::enumeration: {
       const std::string lower = ascii_lower(cell);
+      // The mapping first: an office's own word wins over a built-in synonym it happens to reuse.
+      if (const ValueMapping* mapped = mapped_value(rules, lower))
+        return out = Value{Value::Kind::text, mapped->value}, std::nullopt;
       for (std::string_view word : spec->words)
         if (lower == word) return out = Value{Value::Kind::text, std::string(word)}, std::nullopt;
       for (const EnumSynonym& synonym : spec->synonyms)
         if (lower == synonym.spelling) return out = Value{Value::Kind::text, std::string(synonym.canonical)}, std::nullopt;
-      return fmt::format("unknown {} \"{}\"; expected one of {}", spec->name, cell, accepted_words(*spec));
+      return fmt::format("unknown {} \"{}\"; expected one of {}", spec->name, cell, accepted_words(rules));
     }
   }
   return std::nullopt;
@@ -355,9 +413,98 @@ TableLayout canonical_layout(const TableSpec& spec) {
   return layout;
 }
 
+// "in DIR/inventory.toml" or "in a mapping file given with --mapping FILE": where the user can
+// write what a message tells them to.
+std::string mapping_place(const InventoryMapping& mapping) {
+  return mapping.path.empty() ? std::string("in a mapping file given with --mapping FILE") : "in " + mapping.path;
+}
+
+// The table's header against the schema: which source column fills which canonical column, which
+// are extra, and which (no header, no value) are a spreadsheet's empty columns to ignore.
+struct HeaderPlan {
+  TableLayout layout;
+  std::vector<std::size_t> unnamed;  // source columns with an empty header
+};
+
+HeaderPlan plan_header(const std::string& table, const TableSpec* spec, const InventoryMapping& mapping,
+                       const RowSource& rows, DiagnosticList& problems) {
+  HeaderPlan plan;
+  TableLayout& layout = plan.layout;
+  if (spec) layout = canonical_layout(*spec);
+  const TableMapping* table_mapping = mapping.find(table);
+  const std::vector<std::string>& header = rows.header();
+  std::unordered_map<std::string, std::size_t> seen;  // header_key → source column
+  std::vector<std::string> sources_of(layout.names.size());
+  for (std::size_t i = 0; i < header.size(); ++i) {
+    const std::string name{trim(header[i])};
+    const std::string key = header_key(name);
+    if (key.empty()) {
+      plan.unnamed.push_back(i);
+      continue;
+    }
+    if (auto [it, fresh] = seen.emplace(key, i); !fresh) {
+      problems.add(rows.at_header_cell(
+          i, fmt::format("column \"{}\" appears twice (columns {} and {})", name, it->second + 1, i + 1)));
+      continue;
+    }
+    // The mapping file first, then the schema's own name, then the built-in headers.
+    std::string column;
+    const ColumnMapping* mapped = table_mapping ? table_mapping->find_column(name) : nullptr;
+    if (mapped)
+      column = mapped->column;
+    else if (spec && spec->find(key))
+      column = key;
+    else if (spec)
+      column = std::string(builtin_column(table, name));
+    const ColumnSpec* canonical = spec && !column.empty() ? spec->find(column) : nullptr;
+    if (!canonical) {
+      layout.names.push_back(mapped ? mapped->column : name);
+      layout.specs.push_back(nullptr);
+      layout.source_index.push_back(static_cast<int>(i));
+      continue;
+    }
+    for (std::size_t c = 0; c < sources_of.size(); ++c) {
+      if (layout.specs[c] != canonical) continue;
+      if (layout.source_index[c] < 0) {
+        layout.source_index[c] = static_cast<int>(i);
+        sources_of[c] = name;
+        break;
+      }
+      // Two headers for one column: taking either would silently drop the other's data.
+      problems.add(rows.at_header_cell(
+          i, fmt::format("columns \"{}\" ({}) and \"{}\" ({}) both mean {}; keep one of them, or keep the other as an "
+                         "extra column {}: [tables.{}.columns] \"{}\" = \"{}\"",
+                         sources_of[c], layout.source_index[c] + 1, name, i + 1, column, mapping_place(mapping), table,
+                         name, name)));
+      break;
+    }
+  }
+  if (!spec) return plan;
+  // The first header that became an extra column is the likeliest to be meant for a missing one.
+  std::string unmapped;
+  for (std::size_t c = spec->columns.size(); c < layout.names.size() && unmapped.empty(); ++c)
+    unmapped = trim(header[static_cast<std::size_t>(layout.source_index[c])]);
+  for (std::size_t c = 0; c < spec->columns.size(); ++c) {
+    if (!layout.specs[c]->required || layout.source_index[c] >= 0) continue;
+    const std::string advice =
+        unmapped.empty()
+            ? fmt::format("add the column, or map a header to it {}: [tables.{}.columns] \"HEADER\" = \"{}\"",
+                          mapping_place(mapping), table, layout.names[c])
+            : fmt::format("map one of them {}: [tables.{}.columns] \"{}\" = \"{}\"", mapping_place(mapping), table,
+                          unmapped, layout.names[c]);
+    std::vector<std::string> names;
+    for (const std::string& cell : header)
+      if (!trim(cell).empty()) names.emplace_back(trim(cell));
+    problems.add(rows.at_header(fmt::format("missing required column \"{}\" in table {}; the header has: {}; {}",
+                                            layout.names[c], table, fmt::join(names, ", "), advice)));
+  }
+  return plan;
+}
+
 class Loader {
  public:
-  Loader(Inventory& inventory, SQLite::Database& db, const TimeZone& zone) : inventory_(inventory), db_(db), zone_(zone) {}
+  Loader(Inventory& inventory, SQLite::Database& db, const TimeZone& zone, const InventorySources& sources)
+      : inventory_(inventory), db_(db), zone_(zone), sources_(sources) {}
 
   void load(const std::string& table, const TableSource& source) {
     std::unique_ptr<SQLite::Database> source_db;
@@ -367,59 +514,81 @@ class Loader {
         source_db = std::make_unique<SQLite::Database>(sqlite_read_only_uri(source.path),
                                                        SQLite::OPEN_READONLY | SQLite::OPEN_URI);
         inventory_.record(table).digest = sha256_hex(read_file(source.path));
-        rows = std::make_unique<SqliteRowSource>(*source_db, source.path, table);
+        if (!has_table_or_view(*source_db, source.source_table))
+          throw Error(Diagnostic{
+              .file = source.path,
+              .message = fmt::format("no table or view named {}; if another one holds table {}, name it {}: "
+                                     "[tables.{}] table = \"NAME\"",
+                                     source.source_table, table, mapping_place(*source.mapping), table)});
+        rows = std::make_unique<SqliteRowSource>(*source_db, source.path, source.source_table);
       } catch (const SQLite::Exception& e) {
-        throw Error(Diagnostic{.file = source.path, .locator = table, .message = e.what()});
+        throw Error(Diagnostic{.file = source.path, .locator = source.source_table, .message = e.what()});
       }
     } else {
       std::string bytes = source.kind == SourceKind::csv_stdin ? read_stdin() : read_file(source.path);
       inventory_.record(table).digest = sha256_hex(bytes);
-      rows = std::make_unique<CsvRowSource>(std::move(bytes), source.path);
+      DecodedText decoded = decode_to_utf8(std::move(bytes), source.path, encoding_choice(table, *source.mapping));
+      const char delimiter = delimiter_for(table, source, decoded);
+      rows = std::make_unique<CsvRowSource>(std::move(decoded.text), source.path, delimiter);
     }
     try {
-      load_rows(table, source.path, *rows);
+      load_rows(table, source, *rows);
     } catch (const SQLite::Exception& e) {
       throw Error(Diagnostic{.file = source.path, .locator = table, .message = e.what()});
     }
   }
 
  private:
-  void load_rows(const std::string& table, const std::string& path, RowSource& rows) {
-    const TableSpec* spec = find_table(table);
-    DiagnosticList problems;
-    TableLayout layout = spec ? canonical_layout(*spec) : TableLayout{};
+  // --encoding, else the mapping's table, else the mapping's default, else detection.
+  EncodingChoice encoding_choice(const std::string& table, const InventoryMapping& mapping) const {
+    const TableMapping* table_mapping = mapping.find(table);
+    EncodingChoice choice;
+    if (!sources_.encoding.empty()) {
+      choice.name = sources_.encoding;
+      choice.chosen_by = "--encoding " + choice.name;
+    } else if (table_mapping && !table_mapping->encoding.empty()) {
+      choice.name = table_mapping->encoding;
+      choice.chosen_by = fmt::format("encoding = \"{}\" under [tables.{}] in {}", choice.name, table, mapping.path);
+    } else if (!mapping.encoding.empty()) {
+      choice.name = mapping.encoding;
+      choice.chosen_by = fmt::format("encoding = \"{}\" in {}", choice.name, mapping.path);
+    }
+    choice.advice = fmt::format(
+        "if it is GBK or GB18030, set encoding = \"gb18030\" under [tables.{}] {} or pass --encoding gb18030; for "
+        "another encoding, give its name there (iconv -l lists them)",
+        table, mapping_place(mapping));
+    return choice;
+  }
 
-    // Header: canonical names (ASCII case-insensitive), any other name kept as an extra column.
-    std::unordered_map<std::string, std::size_t> seen;
-    const std::vector<std::string>& header = rows.header();
-    for (std::size_t i = 0; i < header.size(); ++i) {
-      const std::string name{trim(header[i])};
-      const std::string lower = ascii_lower(name);
-      if (name.empty()) {
-        problems.add(rows.at_header(fmt::format("column {} has an empty name; every column needs a header", i + 1)));
-        continue;
-      }
-      if (auto [it, fresh] = seen.emplace(lower, i); !fresh) {
-        problems.add(rows.at_header(fmt::format("column \"{}\" appears twice (columns {} and {})", name, it->second + 1, i + 1)));
-        continue;
-      }
-      const ColumnSpec* column = spec ? spec->find(lower) : nullptr;
-      if (column) {
-        for (std::size_t c = 0; c < layout.names.size(); ++c)
-          if (layout.specs[c] == column) layout.source_index[c] = static_cast<int>(i);
-      } else {
-        layout.names.push_back(name);
-        layout.specs.push_back(nullptr);
-        layout.source_index.push_back(static_cast<int>(i));
-      }
-    }
-    if (spec) {
-      for (std::size_t c = 0; c < layout.names.size(); ++c)
-        if (layout.specs[c] && layout.specs[c]->required && layout.source_index[c] < 0)
-          problems.add(rows.at_header(fmt::format("missing required column \"{}\" in table {}; the header has: {}",
-                                                  layout.names[c], table, fmt::join(header, ", "))));
-    }
+  // --delimiter, else the mapping's, else a tab for .tsv files, else what the header line suggests.
+  char delimiter_for(const std::string& table, const TableSource& source, const DecodedText& decoded) const {
+    if (!sources_.delimiter.empty()) return *parse_delimiter(sources_.delimiter, nullptr);  // checked up front
+    const TableMapping* table_mapping = source.mapping->find(table);
+    if (table_mapping && table_mapping->delimiter) return *table_mapping->delimiter;
+    if (source.mapping->delimiter) return *source.mapping->delimiter;
+    if (ascii_lower(std::filesystem::path(source.path).extension().string()) == ".tsv") return '\t';
+    return guess_delimiter(decoded.text);
+  }
+
+  void load_rows(const std::string& table, const TableSource& source, RowSource& rows) {
+    const TableSpec* spec = find_table(table);
+    const InventoryMapping& mapping = *source.mapping;
+    DiagnosticList problems;
+    HeaderPlan plan = plan_header(table, spec, mapping, rows, problems);
+    TableLayout& layout = plan.layout;
     problems.throw_if_any();
+
+    const TableMapping* table_mapping = mapping.find(table);
+    DateFormat date_format = mapping.date_format;
+    if (table_mapping && table_mapping->date_format) date_format = *table_mapping->date_format;
+    const std::string place = fmt::format("under [tables.{}] {}", table, mapping_place(mapping));
+    std::vector<ColumnRules> rules;
+    std::vector<std::string> source_names;  // each column's header in the source, for messages
+    for (std::size_t c = 0; c < layout.names.size(); ++c) {
+      rules.push_back(ColumnRules{layout.specs[c], table_mapping, date_format, place});
+      const int index = layout.source_index[c];
+      source_names.push_back(index >= 0 ? std::string(trim(rows.header()[index])) : layout.names[c]);
+    }
 
     create_table(db_, table, layout);
     std::string insert = "INSERT INTO " + quote_identifier(table) + " VALUES (";
@@ -434,17 +603,25 @@ class Loader {
     std::unordered_map<std::string, int> first_line;
 
     LoadedTable& stats = inventory_.record(table);
-    stats.source = path;
+    stats.source = source.path;
     std::vector<Cell> cells;
     std::vector<Value> values(layout.names.size());
     while (rows.next(cells)) {
       ++stats.rows_read;
       bool row_ok = true;
+      // A column with no header is a spreadsheet's empty column only while it stays empty.
+      for (std::size_t index : plan.unnamed) {
+        if (trim(cells[index].text).empty()) continue;
+        problems.add(rows.at(cells[index], fmt::format("column {}", index + 1), {},
+                             fmt::format("\"{}\" in a column with no header; name the column in the header row",
+                                         trim(cells[index].text))));
+        row_ok = false;
+      }
       for (std::size_t c = 0; c < layout.names.size(); ++c) {
         const int index = layout.source_index[c];
         const Cell cell = index >= 0 ? cells[index] : Cell{};
-        if (auto message = normalize(layout.specs[c], trim(cell.text), zone_, values[c])) {
-          problems.add(rows.at(cell, layout.names[c], *message));
+        if (auto message = normalize(rules[c], trim(cell.text), zone_, values[c])) {
+          problems.add(rows.at(cell, source_names[c], layout.specs[c] ? layout.names[c] : "", *message));
           row_ok = false;
         }
       }
@@ -453,13 +630,13 @@ class Loader {
         const Cell& cell = cells[layout.source_index[key_index]];
         auto [it, fresh] = first_line.emplace(values[key_index].text, cell.line);
         if (!fresh) {
-          problems.add(rows.at(cell, layout.names[key_index],
+          problems.add(rows.at(cell, source_names[key_index], layout.names[key_index],
                                fmt::format("duplicate {} \"{}\" (first on {} {})", spec->key, values[key_index].text,
-                                           dynamic_cast<SqliteRowSource*>(&rows) ? "row" : "line", it->second)));
+                                           rows.row_word(), it->second)));
           row_ok = false;
         }
       }
-      if (row_ok && spec) row_ok = check_parents(table, layout, cells, values, rows, problems);
+      if (row_ok && spec) row_ok = check_parents(table, layout, source_names, cells, values, rows, problems);
       if (!row_ok || !problems.empty()) continue;  // keep reading to list every bad cell; insert nothing more
       for (std::size_t c = 0; c < values.size(); ++c) {
         const int parameter = static_cast<int>(c) + 1;
@@ -481,8 +658,9 @@ class Loader {
     }
   }
 
-  bool check_parents(const std::string& table, const TableLayout& layout, const std::vector<Cell>& cells,
-                     const std::vector<Value>& values, const RowSource& rows, DiagnosticList& problems) {
+  bool check_parents(const std::string& table, const TableLayout& layout, const std::vector<std::string>& source_names,
+                     const std::vector<Cell>& cells, const std::vector<Value>& values, const RowSource& rows,
+                     DiagnosticList& problems) {
     auto column_of = [&](std::string_view name) {
       for (std::size_t c = 0; c < layout.names.size(); ++c)
         if (layout.names[c] == name) return static_cast<int>(c);
@@ -499,7 +677,7 @@ class Loader {
       const int c = column_of(reference.column);
       if (c < 0 || values[c].kind != Value::Kind::text) continue;
       if (!parent->second.count(values[c].text)) {
-        problems.add(rows.at(cells[layout.source_index[c]], layout.names[c],
+        problems.add(rows.at(cells[layout.source_index[c]], source_names[c], layout.names[c],
                              fmt::format("\"{}\" is not in table {}; the {} and {} files do not belong together",
                                          values[c].text, reference.parent_table, table, reference.parent_table)));
         return false;
@@ -511,26 +689,73 @@ class Loader {
   Inventory& inventory_;
   SQLite::Database& db_;
   const TimeZone& zone_;
+  const InventorySources& sources_;
   std::unordered_map<std::string, std::unordered_set<std::string>> keys_;
 };
 
+// Every table's mapping, owned for the whole load: --mapping for all sources, else each
+// directory's inventory.toml (or an empty mapping naming where one would go).
+class Mappings {
+ public:
+  explicit Mappings(const InventorySources& sources) {
+    if (!sources.mapping.empty()) global_ = &stored_.emplace_back(load_mapping(sources.mapping));
+  }
+  /// The mapping for files of directory `dir`.
+  const InventoryMapping& for_directory(const std::string& dir) {
+    if (global_) return *global_;
+    const std::string path = (std::filesystem::path(dir) / kMappingFileName).string();
+    if (exists(path)) return stored_.emplace_back(load_mapping(path));
+    InventoryMapping& none = stored_.emplace_back();
+    none.path = path;
+    return none;
+  }
+  /// The mapping for a SQLite database or a --table source: --mapping, or none.
+  const InventoryMapping& for_other() const { return global_ ? *global_ : none_; }
+
+ private:
+  std::deque<InventoryMapping> stored_;  // a deque: references stay valid as it grows
+  const InventoryMapping* global_ = nullptr;
+  const InventoryMapping none_;
+};
+
+// The files a directory may hold table `table` in: the mapping's `file`, else TABLE.csv,
+// TABLE.tsv or TABLE.txt (Excel's "Unicode text").
+std::vector<std::string> candidate_files(const std::string& table, const InventoryMapping& mapping) {
+  if (const TableMapping* table_mapping = mapping.find(table); table_mapping && !table_mapping->file.empty())
+    return {table_mapping->file};
+  return {table + ".csv", table + ".tsv", table + ".txt"};
+}
+
 // Which source supplies each table: --table first, then the --inventory paths.
-std::map<std::string, TableSource> resolve_sources(const InventorySources& sources, const std::set<std::string>& wanted) {
+std::map<std::string, TableSource> resolve_sources(const InventorySources& sources, const std::set<std::string>& wanted,
+                                                   Mappings& mappings) {
   std::map<std::string, TableSource> chosen;
   std::set<std::string> explicit_tables;
   for (const auto& [table, path] : sources.tables) {
     if (!explicit_tables.insert(table).second) throw Error(fmt::format("--table {} is given twice", table));
+    const InventoryMapping* mapping = &mappings.for_other();
+    const TableMapping* table_mapping = mapping->find(table);
+    const std::string source_table =
+        table_mapping && !table_mapping->source_table.empty() ? table_mapping->source_table : table;
     if (path == "-") {
-      chosen[table] = TableSource{SourceKind::csv_stdin, "-"};
+      chosen[table] = TableSource{SourceKind::csv_stdin, "-", source_table, mapping};
     } else if (!exists(path)) {
       throw Error(Diagnostic{.file = path, .message = "no such file (given by --table " + table + ")"});
     } else if (is_directory(path)) {
       throw Error(Diagnostic{.file = path, .message = "is a directory; --table takes a CSV or SQLite file (or -)"});
     } else {
-      chosen[table] = TableSource{is_sqlite_file(path) ? SourceKind::sqlite : SourceKind::csv_file, path};
+      chosen[table] =
+          TableSource{is_sqlite_file(path) ? SourceKind::sqlite : SourceKind::csv_file, path, source_table, mapping};
     }
   }
   std::map<std::string, std::string> from_inventory;  // table → path that supplied it
+  // A file or SQLite table the mapping names but no inventory holds: a typo there must not pass
+  // for an absent table (whose rules would quietly be skipped).
+  struct MappedButMissing {
+    const InventoryMapping* mapping = nullptr;
+    std::vector<std::string> looked_in;
+  };
+  std::map<std::string, MappedButMissing> mapped_but_missing;
   for (const std::string& path : sources.inventories) {
     if (!exists(path)) throw Error(Diagnostic{.file = path, .message = "no such file or directory (given by --inventory)"});
     const bool directory = is_directory(path);
@@ -544,25 +769,62 @@ std::map<std::string, TableSource> resolve_sources(const InventorySources& sourc
         throw Error(Diagnostic{.file = path, .message = e.what()});
       }
     }
+    const InventoryMapping& mapping = directory ? mappings.for_directory(path) : mappings.for_other();
     for (const std::string& table : wanted) {
       if (explicit_tables.count(table)) continue;
-      bool present = false;
+      const TableMapping* table_mapping = mapping.find(table);
       std::string file = path;
+      std::string source_table = table;
+      bool mapped = false;
       if (directory) {
-        file = path + (path.ends_with('/') ? "" : "/") + table + ".csv";
-        present = exists(file);
+        std::vector<std::string> present;
+        for (const std::string& name : candidate_files(table, mapping)) {
+          const std::string candidate = (std::filesystem::path(path) / name).string();
+          if (exists(candidate) && !is_directory(candidate)) present.push_back(candidate);
+        }
+        mapped = table_mapping && !table_mapping->file.empty();
+        if (present.size() > 1)
+          throw Error(Diagnostic{.file = path,
+                                 .message = fmt::format("both {} and {} could be table {}; keep one, or name it {}: "
+                                                        "[tables.{}] file = \"{}\"",
+                                                        present[0], present[1], table, mapping_place(mapping), table,
+                                                        std::filesystem::path(present[0]).filename().string())});
+        if (present.empty()) {
+          if (mapped) {
+            mapped_but_missing[table].mapping = &mapping;
+            mapped_but_missing[table].looked_in.push_back(path);
+          }
+          continue;
+        }
+        file = present.front();
       } else {
-        SQLite::Statement query(*db, "SELECT 1 FROM sqlite_schema WHERE type IN ('table','view') AND name = ? COLLATE NOCASE");
-        query.bind(1, table);
-        present = query.executeStep();
+        mapped = table_mapping && !table_mapping->source_table.empty();
+        if (mapped) source_table = table_mapping->source_table;
+        if (!has_table_or_view(*db, source_table)) {
+          if (mapped) {
+            mapped_but_missing[table].mapping = &mapping;
+            mapped_but_missing[table].looked_in.push_back(path);
+          }
+          continue;
+        }
       }
-      if (!present) continue;
       if (auto previous = from_inventory.find(table); previous != from_inventory.end())
         throw Error(fmt::format("table {} is in both {} and {}; choose one with --table {}=PATH", table,
                                 previous->second, path, table));
       from_inventory[table] = path;
-      chosen[table] = TableSource{directory ? SourceKind::csv_file : SourceKind::sqlite, file};
+      chosen[table] = TableSource{directory ? SourceKind::csv_file : SourceKind::sqlite, file, source_table, &mapping};
     }
+  }
+  for (const auto& [table, missing] : mapped_but_missing) {
+    if (chosen.count(table)) continue;
+    const InventoryMapping* mapping = missing.mapping;
+    const std::vector<std::string>& places = missing.looked_in;
+    const TableMapping& table_mapping = *mapping->find(table);
+    const bool sqlite = !is_directory(places.front());
+    throw Error(mapping->at(sqlite ? table_mapping.source_table_where : table_mapping.file_where,
+                            fmt::format("[tables.{}] {} = \"{}\": no such {} in {}", table, sqlite ? "table" : "file",
+                                        sqlite ? table_mapping.source_table : table_mapping.file,
+                                        sqlite ? "table or view" : "file", fmt::join(places, " nor in "))));
   }
   return chosen;
 }
@@ -578,8 +840,17 @@ std::string Inventory::digest() const {
 Inventory::Inventory() : db_(std::make_unique<SQLite::Database>(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE)) {}
 
 Inventory load_inventory(const InventorySources& sources, const std::set<std::string>& wanted, const TimeZone& zone) {
+  // Command-line settings are checked before any file is read: a typo costs nothing.
+  if (!sources.encoding.empty() && !known_encoding(sources.encoding))
+    throw Error(
+        fmt::format("--encoding {}: unknown encoding; expected auto, utf-8, utf-16, utf-16le, utf-16be, "
+                    "gb18030, gbk, or another name that iconv -l lists",
+                    sources.encoding));
+  if (std::string error; !sources.delimiter.empty() && !parse_delimiter(sources.delimiter, &error))
+    throw Error("--" + error);
   Inventory inventory;
-  std::map<std::string, TableSource> chosen = resolve_sources(sources, wanted);
+  Mappings mappings(sources);
+  std::map<std::string, TableSource> chosen = resolve_sources(sources, wanted, mappings);
   std::vector<std::string> described;
   for (const std::string& path : sources.inventories) described.push_back(path);
   for (const auto& [table, path] : sources.tables) described.push_back(table + "=" + path);
@@ -588,7 +859,7 @@ Inventory load_inventory(const InventorySources& sources, const std::set<std::st
   SQLite::Database& db = inventory.db();
   db.exec("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;");
   SQLite::Transaction transaction(db);
-  Loader loader(inventory, db, zone);
+  Loader loader(inventory, db, zone, sources);
   // Schema order loads parents before the tables that must reference them.
   for (const TableSpec& spec : inventory_schema()) {
     const std::string name{spec.name};

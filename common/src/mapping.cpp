@@ -4,10 +4,10 @@
 #include "chataudit/mapping.h"
 
 #include <fmt/format.h>
+#include <toml++/toml.h>
 
 #include <fstream>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "chataudit/csv.h"
 #include "chataudit/text.h"
@@ -179,7 +179,8 @@ class MappingReader {
   }
   [[noreturn]] void fail(const toml::node& node, std::string message) const { fail(where(node), std::move(message)); }
 
-  void only_keys(const toml::table& table, std::initializer_list<std::string_view> allowed, std::string_view what) const {
+  void only_keys(const toml::table& table, std::initializer_list<std::string_view> allowed,
+                 std::string_view what) const {
     for (auto&& [key, value] : table) {
       bool known = false;
       for (std::string_view name : allowed) known = known || key.str() == name;
@@ -213,9 +214,10 @@ class MappingReader {
   }
 
   char delimiter_at(const toml::node& node, std::string_view what) const {
+    if (!node.is_string()) fail(node, fmt::format("{} must be a string", what));
     std::string error;
-    auto delimiter = parse_delimiter(string_at(node, what), &error);
-    if (!delimiter) fail(node, fmt::format("{}: {}", what, error));
+    auto delimiter = parse_delimiter(node.as_string()->get(), &error);
+    if (!delimiter) fail(node, error);
     return *delimiter;
   }
 
@@ -230,12 +232,16 @@ class MappingReader {
     for (const toml::node* item : items) {
       const std::string name = ascii_lower(item->is_string() ? item->as_string()->get() : std::string());
       DateFormat::Order order = DateFormat::Order::none;
-      if (name == "dmy") order = DateFormat::Order::day_first;
-      else if (name == "mdy") order = DateFormat::Order::month_first;
-      else if (name == "excel-serial") format.excel_serial = true;
+      if (name == "dmy")
+        order = DateFormat::Order::day_first;
+      else if (name == "mdy")
+        order = DateFormat::Order::month_first;
+      else if (name == "excel-serial")
+        format.excel_serial = true;
       else if (name != "ymd")
-        fail(*item, "date_format must be \"YMD\", \"DMY\", \"MDY\" or \"excel-serial\", or a list of them such as "
-                    "[\"DMY\", \"excel-serial\"]");
+        fail(*item,
+             "date_format must be \"YMD\", \"DMY\", \"MDY\" or \"excel-serial\", or a list of them such as "
+             "[\"DMY\", \"excel-serial\"]");
       if (order == DateFormat::Order::none) continue;
       if (format.order != DateFormat::Order::none && format.order != order)
         fail(*item, "date_format cannot be both DMY and MDY: a date such as 03/04/2026 would mean two days");
@@ -248,15 +254,23 @@ class MappingReader {
     for (auto&& [key, value] : columns) {
       const std::string header(key.str());
       const std::string what = fmt::format("[tables.{}.columns] \"{}\"", spec.name, header);
-      if (header_key(header).empty()) fail(where(key.source()), fmt::format("{}: a header name must not be empty", what));
-      for (const ColumnMapping& earlier : mapping.columns)
-        if (header_key(earlier.header) == header_key(header))
-          fail(where(key.source()), fmt::format("{} names the same header as \"{}\" on line {}", what, earlier.header,
-                                                earlier.where.line));
+      if (header_key(header).empty())
+        fail(where(key.source()), fmt::format("{}: a header name must not be empty", what));
+      // toml++ iterates keys in sorted order: the one written later is the one reported.
+      for (const ColumnMapping& other : mapping.columns) {
+        if (header_key(other.header) != header_key(header)) continue;
+        const bool this_later = where(key.source()).line > other.where.line;
+        fail(this_later ? where(key.source()) : other.where,
+             fmt::format("[tables.{}.columns] \"{}\" names the same header as \"{}\" on line {}", spec.name,
+                         this_later ? header : other.header, this_later ? other.header : header,
+                         this_later ? other.where.line : where(key.source()).line));
+      }
       const std::string target = string_at(value, what);
       std::string column;
-      if (const ColumnSpec* canonical = spec.find(ascii_lower(trim(target)))) column = std::string(canonical->name);
-      else if (header_key(target) == header_key(header)) column = std::string(trim(header));
+      if (const ColumnSpec* canonical = spec.find(ascii_lower(trim(target))))
+        column = std::string(canonical->name);
+      else if (header_key(target) == header_key(header))
+        column = std::string(trim(header));
       else
         fail(value, fmt::format("{}: table {} has no column \"{}\"; expected one of: {} (or \"{}\" itself, to keep "
                                 "the header as an extra column)",
@@ -293,7 +307,8 @@ class MappingReader {
             if (word == accepted) canonical = word;
           if (canonical.empty()) {
             std::string words_list;
-            for (std::string_view accepted : column->words) words_list += (words_list.empty() ? "" : ", ") + std::string(accepted);
+            for (std::string_view accepted : column->words)
+              words_list += (words_list.empty() ? "" : ", ") + std::string(accepted);
             fail(value, fmt::format("{} \"{}\": expected one of {}", what, spelling.str(), words_list));
           }
         }
@@ -314,8 +329,10 @@ class MappingReader {
       mapping.source_table = string_at(*source, what + " table");
       mapping.source_table_where = where(*source);
     }
-    if (const toml::node* encoding = table.get("encoding")) mapping.encoding = encoding_at(*encoding, what + " encoding");
-    if (const toml::node* delimiter = table.get("delimiter")) mapping.delimiter = delimiter_at(*delimiter, what + " delimiter");
+    if (const toml::node* encoding = table.get("encoding"))
+      mapping.encoding = encoding_at(*encoding, what + " encoding");
+    if (const toml::node* delimiter = table.get("delimiter"))
+      mapping.delimiter = delimiter_at(*delimiter, what + " delimiter");
     if (const toml::node* format = table.get("date_format")) mapping.date_format = date_format_at(*format);
     if (const toml::node* columns = table.get("columns"))
       read_columns(spec, table_at(*columns, fmt::format("[tables.{}.columns]", spec.name)), mapping);
@@ -341,8 +358,10 @@ std::optional<Date> parse_date_as(std::string_view text, const DateFormat& forma
 
 std::string accepted_date_spellings(const DateFormat& format) {
   std::string spellings(accepted_date_spellings());
-  if (format.order == DateFormat::Order::day_first) spellings += "; or DD/MM/YYYY, DD.MM.YYYY, DD-MM-YYYY (date_format DMY)";
-  if (format.order == DateFormat::Order::month_first) spellings += "; or MM/DD/YYYY, MM.DD.YYYY, MM-DD-YYYY (date_format MDY)";
+  if (format.order == DateFormat::Order::day_first)
+    spellings += "; or DD/MM/YYYY, DD.MM.YYYY, DD-MM-YYYY (date_format DMY)";
+  if (format.order == DateFormat::Order::month_first)
+    spellings += "; or MM/DD/YYYY, MM.DD.YYYY, MM-DD-YYYY (date_format MDY)";
   if (format.excel_serial) spellings += "; or an Excel serial number such as 46353 (date_format excel-serial)";
   return spellings;
 }
@@ -382,14 +401,16 @@ InventoryMapping load_mapping(const std::string& path) {
   mapping.path = path;
   mapping.loaded = true;
   if (const toml::node* encoding = root.get("encoding")) mapping.encoding = reader.encoding_at(*encoding, "encoding");
-  if (const toml::node* delimiter = root.get("delimiter")) mapping.delimiter = reader.delimiter_at(*delimiter, "delimiter");
+  if (const toml::node* delimiter = root.get("delimiter"))
+    mapping.delimiter = reader.delimiter_at(*delimiter, "delimiter");
   if (const toml::node* format = root.get("date_format")) mapping.date_format = reader.date_format_at(*format);
   if (const toml::node* tables = root.get("tables")) {
     for (auto&& [name, table] : reader.table_at(*tables, "tables")) {
       const TableSpec* spec = find_table(name.str());
       if (!spec) {
         std::string names;
-        for (const TableSpec& known : inventory_schema()) names += (names.empty() ? "" : ", ") + std::string(known.name);
+        for (const TableSpec& known : inventory_schema())
+          names += (names.empty() ? "" : ", ") + std::string(known.name);
         reader.fail(reader.where(name.source()),
                     fmt::format("unknown table \"{}\" in [tables]; expected one of: {}", name.str(), names));
       }
@@ -424,9 +445,10 @@ std::optional<char> parse_delimiter(std::string_view text, std::string* error) {
   const unsigned char c = text.size() == 1 ? static_cast<unsigned char>(text[0]) : 0;
   if (text.size() != 1 || c == '"' || c == '\r' || c == '\n' || c == 0 || c >= 0x80) {
     if (error)
-      *error = fmt::format("delimiter \"{}\": expected one ASCII character other than a quote or a line break, "
-                           "such as , or ; or \\t (a tab)",
-                           text);
+      *error = fmt::format(
+          "delimiter \"{}\": expected one ASCII character other than a quote or a line break, "
+          "such as , or ; or \\t (a tab)",
+          text);
     return std::nullopt;
   }
   return static_cast<char>(c);

@@ -282,3 +282,135 @@ TEST_CASE("valid_utf8") {
   CHECK_FALSE(chataudit::valid_utf8("\xE0\x80\x80", &bad));  // overlong three-byte form
   CHECK(bad == 0);
 }
+
+// ---- Encodings: decode_to_utf8 ------------------------------------------------------------------
+
+namespace {
+
+using chataudit::decode_to_utf8;
+using chataudit::DecodedText;
+using chataudit::EncodingChoice;
+
+// "群名称,负责人\nG1,张三\n" in the encodings offices export.
+const std::string kUtf8Text = "群名称,负责人\nG1,张三\n";
+const std::string kGbkText = "\xC8\xBA\xC3\xFB\xB3\xC6,\xB8\xBA\xD4\xF0\xC8\xCB\nG1,\xD5\xC5\xC8\xFD\n";
+
+// UTF-16 of an ASCII-and-BMP UTF-8 string, with or without a BOM.
+std::string utf16(std::u16string_view text, bool little_endian, bool bom) {
+  std::string bytes;
+  auto put = [&](char16_t unit) {
+    const char low = static_cast<char>(unit & 0xFF), high = static_cast<char>(unit >> 8);
+    bytes += little_endian ? low : high;
+    bytes += little_endian ? high : low;
+  };
+  if (bom) put(0xFEFF);
+  for (char16_t unit : text) put(unit);
+  return bytes;
+}
+
+DecodedText decode(std::string bytes, std::string encoding = "") {
+  return decode_to_utf8(std::move(bytes), "t.csv",
+                        EncodingChoice{encoding, encoding.empty() ? "" : "--encoding " + encoding, "ADVICE"});
+}
+
+Diagnostic decode_failure(std::string bytes, std::string encoding = "") {
+  try {
+    decode(std::move(bytes), std::move(encoding));
+  } catch (const Error& error) {
+    REQUIRE(error.diagnostics().size() == 1);
+    return error.diagnostics().front();
+  }
+  FAIL("no error");
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("encodings: UTF-8 with or without a BOM is taken as it is") {
+  CHECK(decode(kUtf8Text).text == kUtf8Text);
+  CHECK(decode(kUtf8Text).encoding == "UTF-8");
+  CHECK(decode("\xEF\xBB\xBF" + kUtf8Text).text == "\xEF\xBB\xBF" + kUtf8Text);  // CsvReader skips it
+}
+
+TEST_CASE("encodings: UTF-16 with a BOM, either byte order, to UTF-8 without the BOM") {
+  const std::u16string text = u"群名称\t负责人\r\nG1\t张三\r\n";
+  const DecodedText little = decode(utf16(text, true, true));
+  CHECK(little.text == "群名称\t负责人\r\nG1\t张三\r\n");
+  CHECK(little.encoding == "UTF-16LE");
+  const DecodedText big = decode(utf16(text, false, true));
+  CHECK(big.text == little.text);
+  CHECK(big.encoding == "UTF-16BE");
+  // Forced: "utf-16" without a BOM is little-endian, as Windows writes it.
+  CHECK(decode(utf16(text, true, false), "utf-16").text == little.text);
+  CHECK(decode(utf16(text, false, false), "UTF-16BE").text == little.text);
+  CHECK(decode(utf16(text, true, true), "utf_16le").text == little.text);
+}
+
+TEST_CASE("encodings: GBK is detected when the file is not UTF-8 and decodes completely as GB18030") {
+  const DecodedText decoded = decode(kGbkText);
+  CHECK(decoded.text == kUtf8Text);
+  CHECK(decoded.encoding == "GB18030");
+  CHECK(decode(kGbkText, "gbk").text == kUtf8Text);
+  CHECK(decode(kGbkText, "GB18030").text == kUtf8Text);
+}
+
+TEST_CASE("encodings: a file that is neither UTF-8 nor GB18030 is refused at the first non-UTF-8 byte") {
+  // Latin-1 "café": 0xE9 then ',' is no GB18030 sequence either.
+  const Diagnostic d = decode_failure("id,name\nG1,caf\xE9,x\n");
+  CHECK(d.line == 2);
+  CHECK(d.column == 7);
+  CHECK(d.message ==
+        "cannot tell the file's encoding: byte 0xE9 here is not UTF-8, and the file is not GB18030 (GBK) "
+        "either; ADVICE");
+}
+
+TEST_CASE("encodings: a forced encoding is never second-guessed; bad bytes stop at their line and column") {
+  Diagnostic d = decode_failure("id\r\n张三,\xFF\n", "utf-8");
+  CHECK(d.line == 2);
+  CHECK(d.column == 4);
+  CHECK(d.message ==
+        "invalid UTF-8 byte 0xFF: the file is not UTF-8 text (chosen by --encoding utf-8); name its real "
+        "encoding, or convert it to UTF-8 with iconv(1)");
+  d = decode_failure("a\rb\n\xD5\xC5\xFF\n", "gb18030");  // CR, then LF: line 3, after one character
+  CHECK(d.line == 3);
+  CHECK(d.column == 2);
+  CHECK(d.message ==
+        "invalid GB18030 byte sequence starting with 0xFF: the file is not GB18030 text (chosen by "
+        "--encoding gb18030); name its real encoding, or convert it to UTF-8 with iconv(1)");
+  // A lone surrogate is no UTF-16; an odd byte at the end is a cut-short file.
+  d = decode_failure(utf16(u"ab\n", true, true) + std::string("\x00\xDC", 2));
+  CHECK(d.line == 2);
+  CHECK(d.column == 1);
+  CHECK(d.message.starts_with("invalid UTF-16LE byte sequence starting with 0x00 0xDC"));
+  d = decode_failure(utf16(u"ab", true, true) + "c");
+  CHECK(d.column == 3);
+  CHECK(d.message ==
+        "the file ends inside a UTF-16LE character (0x63): it is cut short, or not UTF-16LE text (chosen "
+        "by its byte order mark)");
+}
+
+TEST_CASE("encodings: names") {
+  CHECK(chataudit::known_encoding("auto"));
+  CHECK(chataudit::known_encoding("UTF-8"));
+  CHECK(chataudit::known_encoding("utf16le"));
+  CHECK(chataudit::known_encoding("gb18030"));
+  CHECK(chataudit::known_encoding("BIG5"));
+  CHECK_FALSE(chataudit::known_encoding("klingon"));
+  CHECK(decode("caf\xE9\n", "latin1").text == "café\n");
+  // Twice as many bytes out as in: the conversion buffer grows.
+  CHECK(decode(std::string(1000, '\xE9'), "ISO-8859-1").text.size() == 2000);
+}
+
+TEST_CASE("csv: the delimiter a header line suggests") {
+  CHECK(chataudit::guess_delimiter("a\tb\tc\nx,y") == '\t');
+  CHECK(chataudit::guess_delimiter("a,b\tc\n") == ',');
+  CHECK(chataudit::guess_delimiter("a,b\n") == ',');
+  CHECK(chataudit::guess_delimiter("abc") == ',');
+}
+
+TEST_CASE("csv: tab-separated records keep commas and quotes as data") {
+  const auto records = read_all("a\tb\n\"x\ty\"\t1,2\n", '\t');
+  REQUIRE(records.size() == 2);
+  CHECK(records[1].fields == Fields{"x\ty", "1,2"});
+  CHECK(records[1].columns == Positions{1, 7});
+}

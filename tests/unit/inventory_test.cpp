@@ -105,11 +105,14 @@ TEST_CASE("bad cells are all listed with file, line and column") {
 TEST_CASE("a missing required column or an empty file stops the load") {
   TempDir dir;
   CHECK(error_text([&] { load_groups(dir, "name,org_id\nx,O1\n"); }) ==
-        dir.path() + "/groups.csv:1:1: missing required column \"group_id\" in table groups; the header has: name, org_id\n");
+        dir.path() +
+            "/groups.csv:1:1: missing required column \"group_id\" in table groups; the header has: name, org_id; "
+            "add the column, or map a header to it in a mapping file given with --mapping FILE: "
+            "[tables.groups.columns] \"HEADER\" = \"group_id\"\n");
   CHECK(error_text([&] { load_groups(dir, ""); }) ==
         dir.path() + "/groups.csv:1:1: empty file; expected a header row naming the columns\n");
   CHECK(error_text([&] { load_groups(dir, "group_id,org_id,GROUP_ID\n"); }) ==
-        dir.path() + "/groups.csv:1:1: column \"GROUP_ID\" appears twice (columns 1 and 3)\n");
+        dir.path() + "/groups.csv:1:17: column \"GROUP_ID\" appears twice (columns 1 and 3)\n");
   CHECK(error_text([&] { load_groups(dir, "group_id,org_id\nG1,O1,x\n"); }) ==
         dir.path() + "/groups.csv:2:1: row has 3 fields; the header has 2\n");
 }

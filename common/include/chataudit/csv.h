@@ -62,7 +62,7 @@ bool valid_utf8(std::string_view text, std::size_t* bad_offset = nullptr);
 /// Which encoding to read a file in, and how to tell the user to change it.
 struct EncodingChoice {
   std::string name;       ///< empty or `auto`: detect; else utf-8, utf-16[le|be], gb18030, or any iconv name
-  std::string chosen_by;  ///< where `name` was set, for messages (e.g. `--encoding`); empty when detected
+  std::string chosen_by;  ///< the setting that chose `name`, for messages (`--encoding gbk`); empty: none
   std::string advice;     ///< what the user can set when detection fails (e.g. `pass --encoding gb18030`)
 };
 

@@ -52,13 +52,13 @@ struct ValueMapping {
 
 /// `[tables.NAME]` of a mapping file.
 struct TableMapping {
-  std::string file;          ///< file name in a directory inventory; empty: NAME.csv, NAME.tsv or NAME.txt
+  std::string file;  ///< file name in a directory inventory; empty: NAME.csv, NAME.tsv or NAME.txt
   MappingPosition file_where;
   std::string source_table;  ///< table or view in a SQLite inventory; empty: NAME
   MappingPosition source_table_where;
-  std::string encoding;                    ///< empty: the file-wide setting
-  std::optional<char> delimiter;           ///< unset: the file-wide setting
-  std::optional<DateFormat> date_format;   ///< unset: the file-wide setting
+  std::string encoding;                   ///< empty: the file-wide setting
+  std::optional<char> delimiter;          ///< unset: the file-wide setting
+  std::optional<DateFormat> date_format;  ///< unset: the file-wide setting
   std::vector<ColumnMapping> columns;
   std::vector<ValueMapping> values;
   /// The column `header` is mapped to here, or nullptr (headers compare as header_key does).
