@@ -112,6 +112,7 @@ std::string pad_right(std::string_view text, int width) {
 std::string_view trim(std::string_view text) {
   // Chinese spreadsheets pad cells with U+3000 as readily as with ASCII spaces.
   static constexpr std::string_view kIdeographicSpace = "\xE3\x80\x80";
+  static constexpr std::string_view kNoBreakSpace = "\xC2\xA0";  // Excel pads with it too
   auto ascii_space = [](char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
   };
@@ -120,6 +121,8 @@ std::string_view trim(std::string_view text) {
       text.remove_prefix(1);
     else if (text.starts_with(kIdeographicSpace))
       text.remove_prefix(kIdeographicSpace.size());
+    else if (text.starts_with(kNoBreakSpace))
+      text.remove_prefix(kNoBreakSpace.size());
     else
       break;
   }
@@ -128,6 +131,8 @@ std::string_view trim(std::string_view text) {
       text.remove_suffix(1);
     else if (text.ends_with(kIdeographicSpace))
       text.remove_suffix(kIdeographicSpace.size());
+    else if (text.ends_with(kNoBreakSpace))
+      text.remove_suffix(kNoBreakSpace.size());
     else
       break;
   }

@@ -9,7 +9,7 @@ namespace chataudit {
 int display_width(std::string_view utf8);
 /// `text` padded with spaces to `width` display columns.
 std::string pad_right(std::string_view text, int width);
-/// Removes ASCII white space and U+3000 (ideographic space) at both ends.
+/// Removes ASCII white space, U+00A0 (no-break space) and U+3000 (ideographic space) at both ends.
 std::string_view trim(std::string_view text);
 /// ASCII lower case.
 std::string ascii_lower(std::string_view text);
