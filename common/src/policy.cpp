@@ -165,12 +165,21 @@ class PolicyReader {
   std::vector<std::string> lines_;
 };
 
+// A policy is a few hundred kilobytes; the cap turns `extends = "/dev/zero"` (or a policy path
+// pointing at some huge file) into an error instead of reading until memory runs out.
+constexpr std::size_t kMaxPolicyBytes = 16 << 20;
+
 std::string read_policy_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(Diagnostic{.file = path, .message = "cannot open policy file"});
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return std::move(bytes).str();
+  std::string bytes;
+  char buffer[1 << 16];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+    bytes.append(buffer, static_cast<std::size_t>(in.gcount()));
+    if (bytes.size() > kMaxPolicyBytes)
+      throw Error(Diagnostic{.file = path, .message = "larger than 16 MiB, the most a policy file may hold"});
+  }
+  return bytes;
 }
 
 ParamValue param_value(const PolicyReader& reader, const toml::node& node, std::string_view name) {

@@ -22,13 +22,19 @@ namespace {
 
 constexpr std::string_view kWaiverKeys[] = {"rule", "subject", "reason", "approved_by", "expires"};
 
-std::string read_whole_file(const std::string& path, std::string_view what) {
+// Reads at most `max_mib` MiB: more is an error, not a read until memory runs out (/dev/zero).
+std::string read_whole_file(const std::string& path, std::string_view what, std::size_t max_mib) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(Diagnostic{.file = path, .message = fmt::format("cannot open {}", what)});
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
+  std::string bytes;
+  char buffer[1 << 16];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+    bytes.append(buffer, static_cast<std::size_t>(in.gcount()));
+    if (bytes.size() > (max_mib << 20))
+      throw Error(Diagnostic{.file = path, .message = fmt::format("larger than {} MiB, the most a {} may hold", max_mib, what)});
+  }
   if (in.bad()) throw Error(Diagnostic{.file = path, .message = fmt::format("cannot read {}", what)});
-  return std::move(bytes).str();
+  return bytes;
 }
 
 class WaiverReader {
@@ -183,7 +189,7 @@ class BaselineReader {
 }  // namespace
 
 std::vector<Waiver> load_waivers(const std::string& path) {
-  const std::string text = read_whole_file(path, "waiver file");
+  const std::string text = read_whole_file(path, "waiver file", 16);
   const WaiverReader reader(path);
   toml::table root;
   try {
@@ -248,7 +254,7 @@ WaiverOutcome apply_waivers(std::vector<Finding>& findings, const std::vector<Wa
 }
 
 Baseline load_baseline(const std::string& path, const std::string& tool) {
-  const std::string text = read_whole_file(path, "baseline report");
+  const std::string text = read_whole_file(path, "baseline report", 1024);
   nlohmann::json json;
   try {
     json = nlohmann::json::parse(text);
