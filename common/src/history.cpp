@@ -13,6 +13,7 @@
 #include <fstream>
 
 #include "chataudit/error.h"
+#include "sqlite_file.h"
 
 namespace chataudit {
 
@@ -68,30 +69,14 @@ PRAGMA user_version = 1;
 // SQLite would say "file is not a database" only at the first query; say it plainly up front.
 // An empty file is an empty database (SQLite treats it so).
 bool is_sqlite_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::array<char, 16> header{};
-  in.read(header.data(), header.size());
-  if (in.gcount() == 0) return true;
-  return in.gcount() == 16 && std::string_view(header.data(), header.size()) == std::string_view("SQLite format 3\0", 16);
+  std::error_code error;
+  return has_sqlite_header(path) || std::filesystem::file_size(path, error) == 0;
 }
 
 void check_is_database(const std::string& path) {
   std::error_code error;
   if (std::filesystem::is_directory(path, error)) fail(path, "is a directory, not a history database");
   if (!is_sqlite_file(path)) fail(path, "not a SQLite database (expected a chataudit history database)");
-}
-
-// `file:` URI that opens `path` read-only, so that reading never creates or changes a database.
-std::string read_only_uri(const std::string& path) {
-  std::string uri = "file:";
-  for (unsigned char c : path) {
-    if (c == '%' || c == '?' || c == '#' || c < 0x20)
-      uri += fmt::format("%{:02X}", c);
-    else
-      uri += static_cast<char>(c);
-  }
-  return uri + "?mode=ro";
 }
 
 // True when the database holds our tables, false when it is empty (nothing recorded yet).
@@ -219,7 +204,7 @@ Baseline last_recorded_run(const std::string& path, const std::string& tool) {
   if (!std::filesystem::exists(path)) return baseline;
   check_is_database(path);
   try {
-    SQLite::Database db(read_only_uri(path), SQLite::OPEN_READONLY | SQLite::OPEN_URI);
+    SQLite::Database db(sqlite_read_only_uri(path), SQLite::OPEN_READONLY | SQLite::OPEN_URI);
     db.setBusyTimeout(5000);
     if (!has_history_schema(db, path)) return baseline;
     SQLite::Statement latest(db, "SELECT max(run_id) FROM runs WHERE tool = ?");

@@ -30,11 +30,10 @@
 #include "chataudit/mapping.h"
 #include "chataudit/schema.h"
 #include "chataudit/text.h"
+#include "sqlite_file.h"
 
 namespace chataudit {
 namespace {
-
-constexpr std::string_view kSqliteMagic{"SQLite format 3\0", 16};
 
 std::string quote_identifier(std::string_view name) {
   std::string quoted = "\"";
@@ -68,25 +67,6 @@ bool is_directory(const std::string& path) {
 bool exists(const std::string& path) {
   struct stat info {};
   return ::stat(path.c_str(), &info) == 0;
-}
-
-bool is_sqlite_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  char header[16] = {};
-  in.read(header, sizeof header);
-  return in.gcount() == sizeof header && std::string_view(header, sizeof header) == kSqliteMagic;
-}
-
-// file: URI for sqlite3_open_v2, escaping what a URI would otherwise interpret.
-std::string sqlite_read_only_uri(const std::string& path) {
-  std::string uri = "file:";
-  for (unsigned char c : path) {
-    if (c == '%' || c == '?' || c == '#' || c < 0x20)
-      uri += fmt::format("%{:02X}", c);
-    else
-      uri += static_cast<char>(c);
-  }
-  return uri + "?mode=ro";
 }
 
 bool has_table_or_view(SQLite::Database& db, const std::string& name) {
@@ -745,7 +725,7 @@ std::map<std::string, TableSource> resolve_sources(const InventorySources& sourc
       throw Error(Diagnostic{.file = path, .message = "is a directory; --table takes a CSV or SQLite file (or -)"});
     } else {
       chosen[table] =
-          TableSource{is_sqlite_file(path) ? SourceKind::sqlite : SourceKind::csv_file, path, source_table, mapping};
+          TableSource{has_sqlite_header(path) ? SourceKind::sqlite : SourceKind::csv_file, path, source_table, mapping};
     }
   }
   std::map<std::string, std::string> from_inventory;  // table → path that supplied it
@@ -761,7 +741,7 @@ std::map<std::string, TableSource> resolve_sources(const InventorySources& sourc
     const bool directory = is_directory(path);
     std::unique_ptr<SQLite::Database> db;
     if (!directory) {
-      if (!is_sqlite_file(path))
+      if (!has_sqlite_header(path))
         throw Error(Diagnostic{.file = path, .message = "not a directory of CSV files nor a SQLite database"});
       try {
         db = std::make_unique<SQLite::Database>(sqlite_read_only_uri(path), SQLite::OPEN_READONLY | SQLite::OPEN_URI);
