@@ -442,6 +442,12 @@ int run(const ToolSpec& tool, const Options& o) {
     wanted.insert(table);
   }
   Inventory inventory = load_inventory(sources, wanted, policy.zone);
+  // Nothing lost: every row read was loaded (the loader stops on a bad row), else no report.
+  for (const auto& [table, loaded] : inventory.loaded())
+    if (loaded.rows_read != loaded.rows_loaded)
+      throw Error(Diagnostic{.file = loaded.source,
+                             .message = fmt::format("table {}: {} rows read but {} loaded", table, loaded.rows_read,
+                                                    loaded.rows_loaded)});
 
   RunResult result = run_rules(inventory, policy, run_options);
   if (result.rules_run.empty()) {

@@ -235,8 +235,13 @@ std::string dump(const Json& json, int indent) {
 std::string json(const Report& report) {
   const RunResult& result = *report.result;
   const Review& review = *report.review;
-  Json tables = Json::object();
-  for (const auto& [name, table] : report.inventory->loaded()) tables[name] = table.rows_loaded;
+  // inventory.tables keeps its {name: rows loaded} shape; summary.tables adds the rows read, so a
+  // reader sees nothing was lost (a report is only written when the two are equal).
+  Json tables = Json::object(), table_counts = Json::object();
+  for (const auto& [name, table] : report.inventory->loaded()) {
+    tables[name] = table.rows_loaded;
+    table_counts[name] = Json{{"read", table.rows_read}, {"loaded", table.rows_loaded}};
+  }
   const auto counts = count_by_severity(result.findings);
   Json skipped = Json::array();
   for (const SkippedRule& rule : result.rules_skipped)
@@ -249,6 +254,7 @@ std::string json(const Report& report) {
                {"waived", review.waived.size()},
                {"resolved", review.resolved.size()}};
   if (review.compared) summary["new"] = count_new(result.findings);
+  summary["tables"] = table_counts;
   summary["rules_run"] = result.rules_run.size();
   summary["rules_skipped"] = skipped;
   summary["waivers_expired"] = expired;

@@ -435,3 +435,45 @@ TEST_CASE("--redact reaches every format through the shown_* helpers") {
   // The approver is shown as the waiver file names them (normally a person id), like every id.
   CHECK(contains(page, "<td data-label=\"Approved by\">李四</td>"));
 }
+
+TEST_CASE("json: summary.tables gives each table's rows read and loaded; inventory.tables keeps rows loaded") {
+  Fixture fixture;
+  for (const auto& [name, rows] : {std::pair{"memberships", std::size_t{3}}, std::pair{"groups", std::size_t{61}}}) {
+    LoadedTable& table = fixture.inventory.record(name);
+    table.rows_read = rows;
+    table.rows_loaded = rows;
+  }
+  const std::string json = formats::json(fixture.report);
+  // inventory.tables: unchanged, {name: rows loaded}, tables in name order.
+  CHECK(contains(json,
+                 "    \"tables\": {\n"
+                 "      \"groups\": 61,\n"
+                 "      \"memberships\": 3\n"
+                 "    }\n"
+                 "  },\n"
+                 "  \"summary\": {\n"));
+  // summary.tables: the same tables in the same order, after "new" and before "rules_run".
+  CHECK(contains(json,
+                 "    \"new\": 2,\n"
+                 "    \"tables\": {\n"
+                 "      \"groups\": {\n"
+                 "        \"read\": 61,\n"
+                 "        \"loaded\": 61\n"
+                 "      },\n"
+                 "      \"memberships\": {\n"
+                 "        \"read\": 3,\n"
+                 "        \"loaded\": 3\n"
+                 "      }\n"
+                 "    },\n"
+                 "    \"rules_run\": 2,\n"));
+
+  SUBCASE("no table loaded: an empty object") {
+    Fixture empty;
+    CHECK(contains(formats::json(empty.report), "    \"tables\": {},\n    \"rules_run\": 2,\n"));
+  }
+  SUBCASE("JSON Lines has no summary record: one finding per line, nothing else") {
+    const std::string lines = formats::jsonl(fixture.report);
+    CHECK(count(lines, "\n") == fixture.result.findings.size());
+    CHECK_FALSE(contains(lines, "\"read\""));
+  }
+}
