@@ -13,6 +13,7 @@
 #include <charconv>
 #include <ctime>
 #include <map>
+#include <random>
 #include <set>
 #include <cstdlib>
 #include <cstring>
@@ -126,7 +127,58 @@ struct OutputTarget {
 
 bool is_stdout(const std::string& path) { return path == "-" || path == "/dev/stdout"; }
 
-// Writes `content` to `path`: standard output, a FIFO or a device directly; a file atomically.
+// Writes all of `content` to `fd`; false on a short or failed write.
+bool write_all(int fd, const std::string& content) {
+  std::size_t written = 0;
+  while (written < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    written += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+// `path` + ".tmp." + six random letters or digits, as mkstemp would name it.
+std::string temporary_name(const std::string& path) {
+  static constexpr std::string_view kLetters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  static std::random_device device;
+  std::string name = path + ".tmp.";
+  for (int i = 0; i < 6; ++i) name += kLetters[device() % kLetters.size()];
+  return name;
+}
+
+[[noreturn]] void write_failed(const std::string& path, int error) {
+  throw Error(Diagnostic{.file = path, .message = fmt::format("write failed: {}", std::strerror(error))});
+}
+
+// The file at `path` replaced by, or created as, the unnamed file `fd` (O_TMPFILE, complete and
+// flushed). A new path gets its name in one step; an existing file is replaced by linking the
+// file under a temporary name and renaming that over it, so only a kill between those two calls
+// can leave a FILE.tmp.XXXXXX behind, and then it holds the whole report. False (errno set) when
+// the file cannot be linked at all (no /proc): the caller falls back to a named temporary file.
+bool link_into_place(int fd, const std::string& path) {
+  const std::string self = fmt::format("/proc/self/fd/{}", fd);
+  if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, path.c_str(), AT_SYMLINK_FOLLOW) == 0) return true;
+  if (errno != EEXIST) return false;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    const std::string temp = temporary_name(path);
+    if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, temp.c_str(), AT_SYMLINK_FOLLOW) != 0) {
+      if (errno == EEXIST) continue;
+      write_failed(path, errno);
+    }
+    if (::rename(temp.c_str(), path.c_str()) != 0) {
+      const int error = errno;
+      ::unlink(temp.c_str());
+      write_failed(path, error);
+    }
+    return true;
+  }
+  write_failed(path, EEXIST);
+}
+
+// Writes `content` to `path`: standard output, a FIFO or a device directly; a file atomically, so
+// that a reader, or a kill at any moment, finds the old file or the whole new one, never a part.
 void write_output(const std::string& path, const std::string& content) {
   if (is_stdout(path)) {
     std::cout << content << std::flush;
@@ -151,19 +203,31 @@ void write_output(const std::string& path, const std::string& content) {
       return;
     }
   }
+  // First choice: an unnamed file in the target's directory (O_TMPFILE), which a kill before it is
+  // linked into place leaves nothing of. The mode is 0666 less the umask, as for any new file.
+#ifdef O_TMPFILE
+  {
+    std::string dir = std::filesystem::path(path).parent_path().string();
+    if (dir.empty()) dir = ".";
+    const int fd = ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+    if (fd >= 0) {
+      const struct Closer {
+        int fd;
+        ~Closer() { ::close(fd); }
+      } closer{fd};
+      if (!write_all(fd, content) || ::fsync(fd) != 0) write_failed(path, errno);
+      if (link_into_place(fd, path)) return;
+    }
+    // Not supported here (old kernel, a file system without it, no /proc): a named temporary file.
+  }
+#endif
   std::string temp = path + ".tmp.XXXXXX";
   const int fd = ::mkstemp(temp.data());
   if (fd < 0) throw Error(Diagnostic{.file = path, .message = fmt::format("cannot create a temporary file: {}", std::strerror(errno))});
   const mode_t mask = ::umask(0);
   ::umask(mask);
   ::fchmod(fd, 0666 & ~mask);
-  std::size_t written = 0;
-  while (written < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
-    if (n <= 0) break;
-    written += static_cast<std::size_t>(n);
-  }
-  const bool ok = written == content.size() && ::fsync(fd) == 0;
+  const bool ok = write_all(fd, content) && ::fsync(fd) == 0;
   ::close(fd);
   if (!ok || ::rename(temp.c_str(), path.c_str()) != 0) {
     const std::string reason = std::strerror(errno);
