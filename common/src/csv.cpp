@@ -103,16 +103,6 @@ std::pair<int, int> position_after(std::string_view text) {
   return {line, column};
 }
 
-// Lower case without '-' and '_', so that UTF-8, utf8 and utf_8 name the same encoding.
-std::string encoding_key(std::string_view name) {
-  std::string key;
-  for (char c : name) {
-    if (c == '-' || c == '_') continue;
-    key += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  }
-  return key;
-}
-
 // The outcome of one strict iconv conversion.
 struct Conversion {
   std::string text;              // UTF-8: everything, or everything before the bad sequence
@@ -217,6 +207,17 @@ std::string utf8_checked(std::string bytes, const std::string& file, const std::
 }
 
 }  // namespace
+
+// Lower case without '-' and '_', so that UTF-8, utf8 and utf_8 name the same encoding.
+std::string encoding_key(std::string_view name) {
+  std::string key;
+  for (char c : name) {
+    if (c == '-' || c == '_') continue;
+    key += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  return key;
+}
+
 
 DecodedText decode_to_utf8(std::string bytes, const std::string& file, const EncodingChoice& choice) {
   const std::string key = encoding_key(choice.name);
@@ -339,6 +340,14 @@ void CsvReader::end_line(std::size_t offset) {
   line_start_ = pos_;
 }
 
+constexpr std::string_view kFieldTooLong =
+    "field longer than 256 MiB, the most chataudit reads in one cell; is this a CSV file?";
+
+void CsvReader::check_field_size(std::size_t start, std::size_t end) const {
+  if (end - start > kMaxCsvFieldBytes)
+    fail(start, std::string(kFieldTooLong));
+}
+
 bool CsvReader::read_unquoted(std::string& field) {
   const char* const data = text_.data();
   const std::size_t size = text_.size();
@@ -346,6 +355,7 @@ bool CsvReader::read_unquoted(std::string& field) {
   std::size_t i = start;
   for (;;) {
     while (i < size && !kStop[static_cast<Byte>(data[i])] && data[i] != delimiter_) ++i;
+    check_field_size(start, i);
     if (i == size) {
       field.assign(data + start, i - start);
       pos_ = size;
@@ -373,10 +383,13 @@ bool CsvReader::read_unquoted(std::string& field) {
 bool CsvReader::read_quoted(std::string& field, int open_line, int open_column) {
   const char* const data = text_.data();
   const std::size_t size = text_.size();
+  const std::size_t start = pos_;
   std::size_t i = pos_ + 1;
   std::size_t chunk = i;  // start of the bytes not yet copied into `field`
   for (;;) {
     while (i < size && !kStop[static_cast<Byte>(data[i])]) ++i;
+    if (i - start > kMaxCsvFieldBytes)
+      throw Error(Diagnostic{file_, open_line, open_column, "", std::string(kFieldTooLong)});
     if (i == size)
       throw Error(Diagnostic{file_, open_line, open_column, "",
                              "unterminated quoted field: no closing \" before end of file"});
@@ -425,6 +438,8 @@ bool CsvReader::next(CsvRecord& record) {
   record.lines.clear();
   std::size_t count = 0;  // reuses the strings of the previous record: no reallocation per field
   for (bool end_of_record = false; !end_of_record;) {
+    if (count == kMaxCsvFields)
+      fail(pos_, "more than 1000 fields in one row, the most chataudit reads; is the delimiter right?");
     if (count == record.fields.size()) record.fields.emplace_back();
     std::string& field = record.fields[count++];
     field.clear();

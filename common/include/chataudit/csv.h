@@ -9,6 +9,11 @@
 
 namespace chataudit {
 
+/// The reader's limits (documented in chataudit-inventory(5)): beyond them a file is refused at the
+/// position where the limit is crossed, rather than read until memory runs out.
+inline constexpr std::size_t kMaxCsvFieldBytes = 256u << 20;  ///< one field: 256 MiB
+inline constexpr std::size_t kMaxCsvFields = 1000;           ///< fields in one record (columns)
+
 /// One CSV record: its fields, where the record starts and where each field starts.
 struct CsvRecord {
   std::vector<std::string> fields;
@@ -34,6 +39,8 @@ class CsvReader {
   /// Reads the next record into `record`; false at end of input.
   bool next(CsvRecord& record);
   const std::string& file() const { return file_; }
+  /// Byte offset of the next unread byte: everything before it has been consumed.
+  std::size_t offset() const { return pos_; }
 
  private:
   std::string_view text_;
@@ -51,6 +58,8 @@ class CsvReader {
   std::size_t checked_sequence(std::size_t offset) const;
   /// Moves past the LF, CRLF or lone CR at `offset` onto the next line.
   void end_line(std::size_t offset);
+  /// Refuses a field of more than kMaxCsvFieldBytes that started at byte `start`.
+  void check_field_size(std::size_t start, std::size_t end) const;
   /// Read one field from pos_; true when it ends the record.
   bool read_unquoted(std::string& field);
   bool read_quoted(std::string& field, int open_line, int open_column);
@@ -78,6 +87,9 @@ struct DecodedText {
 /// is an Error at its FILE:LINE:COLUMN (counted in characters, as CsvReader counts them), never
 /// replaced or skipped.
 DecodedText decode_to_utf8(std::string bytes, const std::string& file, const EncodingChoice& choice);
+
+/// An encoding name compared loosely: lower case without '-' and '_' (UTF-8, utf8 and utf_8 agree).
+std::string encoding_key(std::string_view name);
 
 /// True for `auto`, the names decode_to_utf8 handles itself, and any encoding iconv knows.
 bool known_encoding(std::string_view name);

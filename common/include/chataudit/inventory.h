@@ -26,6 +26,10 @@ struct InventorySources {
 /// The mapping file a directory inventory reads when no --mapping is given.
 inline constexpr const char* kMappingFileName = "inventory.toml";
 
+/// The loader's limits (documented in chataudit-inventory(5)); the CSV reader's own are in csv.h.
+inline constexpr std::size_t kMaxStreamBytes = std::size_t{2} << 30;  ///< from stdin, a pipe or a device
+inline constexpr std::size_t kMaxRowsPerTable = 100'000'000;          ///< data rows in one table
+
 /// What was loaded for one table.
 struct LoadedTable {
   std::string source;       ///< the file the rows came from (`-` for standard input)
