@@ -11,6 +11,7 @@
 #include <set>
 
 #include "chataudit/error.h"
+#include "chataudit/timing.h"
 #include "chataudit/text.h"
 
 namespace chataudit {
@@ -229,6 +230,19 @@ void register_functions(sqlite3* db) {
                              nullptr, nullptr);
 }
 
+// The columns of an index: `group_id, person_id` → {group_id, person_id}.
+std::vector<std::string_view> split_list(std::string_view text) {
+  std::vector<std::string_view> items;
+  while (!text.empty()) {
+    const std::size_t comma = text.find(',');
+    const std::string_view item = trim(text.substr(0, comma));
+    if (!item.empty()) items.push_back(item);
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return items;
+}
+
 [[noreturn]] void policy_error(const SourceRef& ref, const std::string& message) {
   throw Error(Diagnostic{.file = ref.file, .line = ref.line, .column = ref.column, .message = message});
 }
@@ -271,6 +285,7 @@ class Runner {
   }
 
   void materialize_views() {
+    PhaseTimer timer;
     for (const View& view : policy_.views) {
       sqlite3_finalize(prepare(view.sql, view.sql_where, "view " + view.name));
       sqlite3_exec(db_, fmt::format("DROP TABLE IF EXISTS temp.\"{}\"", view.name).c_str(), nullptr, nullptr, nullptr);
@@ -285,6 +300,21 @@ class Runner {
       const int rc = sqlite3_step(statement);
       sqlite3_finalize(statement);
       if (rc != SQLITE_DONE) policy_error(view.sql_where, fmt::format("view {}: {}", view.name, sqlite3_errmsg(db_)));
+      for (std::size_t i = 0; i < view.indexes.size(); ++i) {
+        std::string columns;
+        for (std::string_view column : split_list(view.indexes[i])) {
+          columns += columns.empty() ? "\"" : ", \"";
+          for (char c : column) columns += c == '"' ? std::string("\"\"") : std::string(1, c);
+          columns += '"';
+        }
+        const std::string create_index =
+            fmt::format("CREATE INDEX temp.\"{0}__{1}\" ON \"{0}\" ({2})", view.name, i + 1, columns);
+        if (columns.empty() || sqlite3_exec(db_, create_index.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
+          policy_error(view.indexes_where,
+                       fmt::format("view {}: index \"{}\": {}", view.name, view.indexes[i],
+                                   columns.empty() ? "no column named" : sqlite3_errmsg(db_)));
+      }
+      timer.lap("view " + view.name);
     }
   }
 
@@ -318,7 +348,25 @@ class Runner {
     return compiled;
   }
 
+  // With CHATAUDIT_EXPLAIN set: the rule's query plan on standard error (for profiling).
+  void explain(const Rule& rule) {
+    if (!std::getenv("CHATAUDIT_EXPLAIN")) return;
+    const std::string sql = "EXPLAIN QUERY PLAN " + rule.sql;
+    sqlite3_stmt* statement = nullptr;
+    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &statement, nullptr) != SQLITE_OK) return;
+    bind(statement, sql, rule.sql_where, "rule " + rule.id);
+    std::fprintf(stderr, "plan: rule %s\n", rule.id.c_str());
+    std::map<int, int> depth;
+    while (sqlite3_step(statement) == SQLITE_ROW) {
+      const int id = sqlite3_column_int(statement, 0), parent = sqlite3_column_int(statement, 1);
+      depth[id] = depth.count(parent) ? depth[parent] + 1 : 1;
+      std::fprintf(stderr, "%*s%s\n", 2 * depth[id], "", reinterpret_cast<const char*>(sqlite3_column_text(statement, 3)));
+    }
+    sqlite3_finalize(statement);
+  }
+
   void run(const Compiled& compiled, std::vector<Finding>& findings) {
+    explain(*compiled.rule);
     sqlite3_stmt* statement = compiled.statement;
     int rc;
     while ((rc = sqlite3_step(statement)) == SQLITE_ROW) findings.push_back(to_finding(compiled));
@@ -550,7 +598,9 @@ RunResult run_rules(Inventory& inventory, const Policy& policy, const RunOptions
       continue;
     }
     auto it = std::find_if(compiled.begin(), compiled.end(), [&](const Runner::Compiled& c) { return c.rule == rule; });
+    PhaseTimer timer;
     runner.run(*it, result.findings);
+    timer.lap("rule " + rule->id);
     result.rules_run.push_back(rule->id);
   }
 

@@ -271,14 +271,16 @@ void read_rule(const PolicyReader& reader, const toml::table& table, Policy& pol
 }
 
 void read_view(const PolicyReader& reader, const toml::table& table, Policy& policy) {
-  reader.only_keys(table, {"name", "requires", "sql"}, "[[view]]");
+  reader.only_keys(table, {"name", "requires", "sql", "indexes"}, "[[view]]");
   View view;
   view.name = reader.string_at(table, "name", "[[view]]", true);
   if (!valid_name(view.name, false))
     reader.fail(*table.get("name"), fmt::format("view name \"{}\": use lower-case letters, digits and _", view.name));
   view.requires_tables = reader.strings_at(table, "requires", "view " + view.name);
   view.sql = reader.string_at(table, "sql", "view " + view.name, true);
+  view.indexes = reader.strings_at(table, "indexes", "view " + view.name);
   view.where = reader.where(table);
+  view.indexes_where = table.contains("indexes") ? reader.where(*table.get("indexes")) : view.where;
   view.sql_where = reader.string_content_start(*table.get("sql"));
   for (View& existing : policy.views) {
     if (existing.name != view.name) continue;

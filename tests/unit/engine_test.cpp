@@ -206,3 +206,26 @@ TEST_CASE("rules can call nfkc() and remove_white_space()") {
   REQUIRE(result.findings.size() == 1);
   CHECK(result.findings[0].message.en == "GG1");
 }
+
+TEST_CASE("a view's indexes are built on it; an index naming no column is a policy error") {
+  Fixture f;
+  const std::string path = f.dir.path() + "/p.toml";
+  auto view = [](std::string_view indexes) {
+    return "[[view]]\nname = \"by_org\"\nrequires = [\"groups\"]\nindexes = " + std::string(indexes) +
+           "\nsql = \"SELECT group_id, org_id FROM groups\"\n";
+  };
+  const std::string rule = rule_toml("r", "error",
+                                     "SELECT 'group' AS subject_kind, group_id AS subject_id, org_id FROM by_org "
+                                     "WHERE org_id = 'O1'");
+  const RunResult result = f.run(view("[\"org_id\", \"org_id, group_id\"]") + rule);
+  REQUIRE(result.findings.size() == 2);
+  CHECK(result.findings[0].subject_id == "G1");
+  CHECK(result.findings[1].subject_id == "G3");
+  CHECK(f.inventory.db()
+            .execAndGet("SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_temp_master "
+                        "WHERE type = 'index' AND tbl_name = 'by_org' ORDER BY name)")
+            .getString() == "by_org__1 by_org__2");
+  CHECK(f.error(view("[\"org_id, nope\"]") + rule) ==
+        path + ":18:11: view by_org: index \"org_id, nope\": no such column: nope");
+  CHECK(f.error(view("[\" , \"]") + rule) == path + ":18:11: view by_org: index \" , \": no column named");
+}

@@ -42,7 +42,11 @@ struct View {
   std::string name;
   std::vector<std::string> requires_tables;
   std::string sql;
-  SourceRef where, sql_where;
+  /// Indexes to build on the materialized view, each a comma-separated column list (`group_id,
+  /// person_id`): physical design, so that rules looking rows up by those columns do not each
+  /// build a temporary index of their own.
+  std::vector<std::string> indexes;
+  SourceRef where, sql_where, indexes_where;
 };
 
 struct Rule {
