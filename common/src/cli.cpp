@@ -13,6 +13,7 @@
 #include <charconv>
 #include <ctime>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <cstdlib>
@@ -30,6 +31,7 @@
 #include "chataudit/report.h"
 #include "chataudit/schema.h"
 #include "chataudit/text.h"
+#include "chataudit/timing.h"
 
 namespace chataudit {
 namespace {
@@ -513,7 +515,9 @@ int run(const ToolSpec& tool, const Options& o) {
                              .message = fmt::format("table {}: {} rows read but {} loaded", table, loaded.rows_read,
                                                     loaded.rows_loaded)});
 
+  PhaseTimer timer;
   RunResult result = run_rules(inventory, policy, run_options);
+  timer.lap("rules (all)");
   if (result.rules_run.empty()) {
     std::vector<Diagnostic> reasons;
     for (const SkippedRule& skipped : result.rules_skipped)
@@ -534,7 +538,9 @@ int run(const ToolSpec& tool, const Options& o) {
     review.resolved = apply_baseline(result.findings, review.waived, *baseline);
   }
   // The history keeps every finding, so that the next --baseline last sees the persisting ones too.
-  const RunResult before_only_new = result;
+  // (A copy only when --only-new is about to drop some: at national scale it is not free.)
+  std::optional<RunResult> before_only_new;
+  if (o.only_new && !o.record.empty()) before_only_new = result;
   if (o.only_new) std::erase_if(result.findings, [](const Finding& f) { return f.change != "new"; });
 
   Report report{tool.name, CHATAUDIT_VERSION, run_options.as_of, &policy, &inventory, &result, &review, lang, fail_on};
@@ -568,10 +574,12 @@ int run(const ToolSpec& tool, const Options& o) {
   }
   // The report goes out before the run is recorded: a failed write must not make the next
   // --baseline last --only-new treat undelivered findings as already reported.
+  timer.lap("review and render");
   for (const auto& [path, content] : writes) write_output(path, content);
+  timer.lap("write");
   if (!o.record.empty()) {
     Report recorded = report;
-    recorded.result = &before_only_new;
+    recorded.result = before_only_new ? &*before_only_new : &result;
     record_run(o.record, recorded);
   }
   if (o.verbose) print_notes(tool.name, result, review);

@@ -230,6 +230,18 @@ std::string dump(const Json& json, int indent) {
   return json.dump(indent, ' ', false, Json::error_handler_t::replace);
 }
 
+// Appends `text` (a value printed with its own indentation) with every line after the first
+// indented `by` more spaces: how the value prints nested one level deeper.
+void indented(std::string& out, std::string_view text, int by) {
+  for (std::size_t start = 0;;) {
+    const std::size_t end = text.find('\n', start);
+    out.append(text.substr(start, end == std::string_view::npos ? std::string_view::npos : end + 1 - start));
+    if (end == std::string_view::npos) break;
+    out.append(static_cast<std::size_t>(by), ' ');
+    start = end + 1;
+  }
+}
+
 }  // namespace
 
 std::string json(const Report& report) {
@@ -260,8 +272,6 @@ std::string json(const Report& report) {
   summary["waivers_expired"] = expired;
   summary["waivers_unused"] = unused;
 
-  Json findings = Json::array();
-  for (const Finding& finding : result.findings) findings.push_back(finding_json(report, finding));
   Json waived = Json::array();
   for (const WaivedFinding& item : review.waived) {
     Json json = finding_json(report, item.finding);
@@ -279,19 +289,41 @@ std::string json(const Report& report) {
                             {"message", shown_message(report, finding)},
                             {"fingerprint", past.fingerprint}});
   }
-  Json report_json{
-      {"tool", report.tool},
-      {"version", report.version},
-      {"as_of", format_date(report.as_of)},
-      {"policy", Json{{"id", report.policy->id}, {"digest", report.policy->digest}}},
-      {"inventory", Json{{"source", report.inventory->source}, {"digest", report.inventory->digest()}, {"tables", tables}}},
-      {"summary", summary},
-      {"findings", findings},
-      {"waived", waived},
-      {"resolved", resolved},
+  // The object is written member by member, and the findings one by one, exactly as nlohmann
+  // would print the whole document: a report of a million findings is never one JSON tree.
+  std::string out = "{\n";
+  auto member = [&out](std::string_view key, std::string_view value_text, bool last = false) {
+    out += "  ";
+    out += dump(Json(key), -1);
+    out += ": ";
+    indented(out, value_text, 2);
+    out += last ? "\n" : ",\n";
   };
-  if (review.compared) report_json["baseline"] = review.baseline_source;
-  return dump(report_json, 2) + "\n";
+  member("tool", dump(Json(report.tool), 2));
+  member("version", dump(Json(report.version), 2));
+  member("as_of", dump(Json(format_date(report.as_of)), 2));
+  member("policy", dump(Json{{"id", report.policy->id}, {"digest", report.policy->digest}}, 2));
+  member("inventory",
+         dump(Json{{"source", report.inventory->source}, {"digest", report.inventory->digest()}, {"tables", tables}}, 2));
+  member("summary", dump(summary, 2));
+  std::string findings;
+  if (result.findings.empty()) {
+    findings = "[]";
+  } else {
+    findings = "[\n";
+    for (std::size_t i = 0; i < result.findings.size(); ++i) {
+      findings += "  ";
+      indented(findings, dump(finding_json(report, result.findings[i]), 2), 2);
+      findings += i + 1 < result.findings.size() ? ",\n" : "\n";
+    }
+    findings += "]";
+  }
+  member("findings", findings);
+  member("waived", dump(waived, 2));
+  member("resolved", dump(resolved, 2), !review.compared);
+  if (review.compared) member("baseline", dump(Json(review.baseline_source), 2), true);
+  out += "}\n";
+  return out;
 }
 
 std::string jsonl(const Report& report) {
