@@ -284,22 +284,28 @@ class Runner {
     return statement;
   }
 
-  void materialize_views() {
+  // Every view is compiled and gets its table (so that every rule compiles); only those in `needed`
+  // (read by a rule that runs) are filled, the others stay empty.
+  void materialize_views(const std::set<const View*>& needed) {
     PhaseTimer timer;
     for (const View& view : policy_.views) {
       sqlite3_finalize(prepare(view.sql, view.sql_where, "view " + view.name));
       sqlite3_exec(db_, fmt::format("DROP TABLE IF EXISTS temp.\"{}\"", view.name).c_str(), nullptr, nullptr, nullptr);
-      const std::string create = fmt::format("CREATE TEMP TABLE \"{}\" AS ", view.name);
+      const bool fill = needed.count(&view) != 0;
+      const std::string create = fmt::format("CREATE TEMP TABLE \"{}\" AS {}", view.name, fill ? "" : "SELECT * FROM (");
+      const std::string tail = fill ? "" : "\n) LIMIT 0";
       sqlite3_stmt* statement = nullptr;
-      if (sqlite3_prepare_v2(db_, (create + view.sql).c_str(), -1, &statement, nullptr) != SQLITE_OK) {
+      if (sqlite3_prepare_v2(db_, (create + view.sql + tail).c_str(), -1, &statement, nullptr) != SQLITE_OK) {
         const std::string message = sqlite3_errmsg(db_);
         sqlite3_finalize(statement);
         policy_error(view.sql_where, fmt::format("view {}: {}", view.name, message));
       }
-      bind(statement, create + view.sql, view.sql_where, "view " + view.name);
+      bind(statement, create + view.sql + tail, view.sql_where, "view " + view.name);
       const int rc = sqlite3_step(statement);
       sqlite3_finalize(statement);
       if (rc != SQLITE_DONE) policy_error(view.sql_where, fmt::format("view {}: {}", view.name, sqlite3_errmsg(db_)));
+      if (!fill) continue;
+      if (!view.indexes.empty()) timer.lap("view " + view.name + " (rows)");
       for (std::size_t i = 0; i < view.indexes.size(); ++i) {
         std::string columns;
         for (std::string_view column : split_list(view.indexes[i])) {
@@ -314,7 +320,7 @@ class Runner {
                        fmt::format("view {}: index \"{}\": {}", view.name, view.indexes[i],
                                    columns.empty() ? "no column named" : sqlite3_errmsg(db_)));
       }
-      timer.lap("view " + view.name);
+      timer.lap("view " + view.name + (view.indexes.empty() ? "" : " (indexes)"));
     }
   }
 
@@ -577,7 +583,10 @@ RunResult run_rules(Inventory& inventory, const Policy& policy, const RunOptions
   }
 
   Runner runner(inventory, policy, options, result.params);
-  runner.materialize_views();
+  std::set<const View*> needed;
+  for (const Rule* rule : selected)
+    for (const View* view : views_read(policy, *rule)) needed.insert(view);
+  runner.materialize_views(needed);
   // Every enabled rule must compile, not only this tool's: a broken policy is broken for all.
   std::vector<Runner::Compiled> compiled;
   struct Finalizer {

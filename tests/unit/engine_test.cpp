@@ -229,3 +229,16 @@ TEST_CASE("a view's indexes are built on it; an index naming no column is a poli
         path + ":18:11: view by_org: index \"org_id, nope\": no such column: nope");
   CHECK(f.error(view("[\" , \"]") + rule) == path + ":18:11: view by_org: index \" , \": no column named");
 }
+
+TEST_CASE("only the views the running rules read are filled; the others exist, empty, so every rule compiles") {
+  Fixture f;
+  const std::string unused = "[[view]]\nname = \"unused\"\nrequires = [\"groups\"]\nsql = \"SELECT group_id FROM groups\"\n";
+  const RunResult result = f.run(unused + rule_toml("r", "error", kOverdueSql));
+  CHECK(result.findings.size() == 1);  // G1, due 2026-11-17
+  CHECK(f.inventory.db().execAndGet("SELECT count(*) FROM due").getInt() == 3);
+  CHECK(f.inventory.db().execAndGet("SELECT count(*) FROM unused").getInt() == 0);
+  const std::string reads_unused =
+      rule_toml("r2", "error", "SELECT 'group' AS subject_kind, group_id AS subject_id FROM unused");
+  CHECK(f.run(unused + rule_toml("r", "error", kOverdueSql) + reads_unused).findings.size() == 4);
+  CHECK(f.inventory.db().execAndGet("SELECT count(*) FROM unused").getInt() == 3);
+}
