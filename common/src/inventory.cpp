@@ -717,6 +717,7 @@ class Loader {
     stats.source = source.path;
     std::vector<Cell> cells;
     std::vector<Value> values(layout.names.size());
+    const std::vector<ParentCheck> checks = parent_checks(table, layout);
     while (rows.next(cells)) {
       if (++stats.rows_read > kMaxRowsPerTable)
         throw Error(rows.at(cells.empty() ? Cell{} : Cell{{}, cells.front().line, 1}, table, {},
@@ -750,7 +751,7 @@ class Loader {
           row_ok = false;
         }
       }
-      if (row_ok && spec) row_ok = check_parents(table, layout, source_names, cells, values, rows, problems);
+      if (row_ok && spec) row_ok = check_parents(table, checks, layout, source_names, cells, values, rows, problems);
       if (!row_ok || !problems.empty()) continue;  // keep reading to list every bad cell; insert nothing more
       // The values stay put until the step: SQLite need not copy them.
       sqlite3_stmt* const insert_row = statement.get();
@@ -777,30 +778,50 @@ class Loader {
     }
   }
 
-  bool check_parents(const std::string& table, const TableLayout& layout, const std::vector<std::string>& source_names,
-                     const std::vector<Cell>& cells, const std::vector<Value>& values, const RowSource& rows,
-                     DiagnosticList& problems) {
+  // Keys looked up by string_view without building a string for each row.
+  struct KeyHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
+  };
+
+  // One reference to check on every row, resolved once per table: which column, against which
+  // loaded parent's keys, and only where another column holds a value (`kind` = group).
+  struct ParentCheck {
+    int column = -1, when_column = -1;
+    std::string_view when_value, parent_table;
+    const std::unordered_set<std::string, KeyHash, std::equal_to<>>* keys = nullptr;
+  };
+
+  std::vector<ParentCheck> parent_checks(const std::string& table, const TableLayout& layout) const {
     auto column_of = [&](std::string_view name) {
       for (std::size_t c = 0; c < layout.names.size(); ++c)
         if (layout.names[c] == name) return static_cast<int>(c);
       return -1;
     };
+    std::vector<ParentCheck> checks;
     for (const ParentReference& reference : parent_references()) {
       if (reference.table != table) continue;
       auto parent = keys_.find(std::string(reference.parent_table));
       if (parent == keys_.end()) continue;  // parent table not loaded: nothing to check against
-      if (!reference.when_column.empty()) {
-        const int when = column_of(reference.when_column);
-        if (when < 0 || values[when].text != reference.when_value) continue;
-      }
-      const int c = column_of(reference.column);
-      if (c < 0 || values[c].kind != Value::Kind::text) continue;
-      if (!parent->second.count(values[c].text)) {
-        problems.add(rows.at(cells[layout.source_index[c]], source_names[c], layout.names[c],
-                             fmt::format("\"{}\" is not in table {}; the {} and {} files do not belong together",
-                                         values[c].text, reference.parent_table, table, reference.parent_table)));
-        return false;
-      }
+      ParentCheck check{column_of(reference.column), -1, reference.when_value, reference.parent_table, &parent->second};
+      if (!reference.when_column.empty() && (check.when_column = column_of(reference.when_column)) < 0) continue;
+      if (check.column >= 0) checks.push_back(check);
+    }
+    return checks;
+  }
+
+  bool check_parents(const std::string& table, const std::vector<ParentCheck>& checks, const TableLayout& layout,
+                     const std::vector<std::string>& source_names, const std::vector<Cell>& cells,
+                     const std::vector<Value>& values, const RowSource& rows, DiagnosticList& problems) {
+    for (const ParentCheck& check : checks) {
+      if (check.when_column >= 0 && values[check.when_column].text != check.when_value) continue;
+      const Value& value = values[check.column];
+      if (value.kind != Value::Kind::text || check.keys->count(value.text)) continue;
+      const int c = check.column;
+      problems.add(rows.at(cells[layout.source_index[c]], source_names[c], layout.names[c],
+                           fmt::format("\"{}\" is not in table {}; the {} and {} files do not belong together",
+                                       value.text, check.parent_table, table, check.parent_table)));
+      return false;
     }
     return true;
   }
@@ -809,11 +830,6 @@ class Loader {
   SQLite::Database& db_;
   const TimeZone& zone_;
   const InventorySources& sources_;
-  // Keys looked up by string_view without building a string for each row.
-  struct KeyHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
-  };
   std::unordered_map<std::string, std::unordered_set<std::string, KeyHash, std::equal_to<>>> keys_;
 };
 
