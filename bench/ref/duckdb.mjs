@@ -6,7 +6,8 @@
 //   rules: "bench/ref/duckdb/TOOL.sql", params: { name: value | {date: "YYYY-MM-DD"} }, threads }.
 //
 // Opens an in-memory DuckDB with `threads` threads, creates every table of load.sql and fills the
-// ones listed from DIR/NAME.csv, then runs TOOL.sql: each `-- view: NAME` section is materialized as
+// ones listed from DIR/NAME.csv, then runs TOOL.sql: each `-- macro: NAME` section is run as it is
+// (helpers such as CREATE TEMP MACRO), each `-- view: NAME` section is materialized as
 // a TEMP TABLE, each `-- rule: ID` section's SELECT is materialized as a TEMP TABLE and counted (a
 // trailing `[policy sql HASH]` on those lines is for bench/run's staleness check).
 // Parameters are written in the SQL as :name, as in the policy, and replaced by typed literals of the
@@ -78,7 +79,8 @@ for (const s of load.filter((s) => s.kind === 'load' && config.tables.includes(s
 }
 mark('loaded');
 
-const script = sections(config.rules, ['view', 'rule']);
+const script = sections(config.rules, ['macro', 'view', 'rule']);
+for (const s of script.filter((s) => s.kind === 'macro')) await connection.run(s.sql);
 for (const s of script.filter((s) => s.kind === 'view'))
   await connection.run(`CREATE TEMP TABLE "${s.name}" AS\n${bind(s.sql, 'view ' + s.name)}`);
 mark('views');
