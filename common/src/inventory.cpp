@@ -1000,11 +1000,11 @@ Inventory load_inventory(const InventorySources& sources, const std::set<std::st
   for (const std::string& part : described) inventory.source += (inventory.source.empty() ? "" : ", ") + part;
 
   SQLite::Database& db = inventory.db();
-  // Nothing is ever written back, and the views the engine materializes (temporary tables) are
-  // looked up row by row: kept in memory, not in a temporary file behind a 2 MB page cache.
-  db.exec("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY;");
-  // Index builds and large sorts use the second core.
-  db.exec("PRAGMA threads = 2;");
+  // Nothing is ever written back. The views the engine materializes are temporary tables in
+  // SQLite's temporary file (its default), behind a 128 MiB page cache: measured on the benchmark,
+  // that builds their indexes about twice as fast as temp_store = MEMORY and keeps the process at
+  // half the memory (the file's pages live in the kernel's cache, not in the process).
+  db.exec("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA temp.cache_size = -131072;");
   // A double-quoted name that names no column is an error, never quietly a string literal: a typo
   // in a rule's SQL or a view's index must not compare against a constant.
   sqlite3_db_config(db.getHandle(), SQLITE_DBCONFIG_DQS_DML, 0, nullptr);
