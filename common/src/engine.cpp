@@ -250,7 +250,8 @@ std::vector<std::string_view> split_list(std::string_view text) {
 class Runner {
  public:
   Runner(Inventory& inventory, const Policy& policy, const RunOptions& options, std::vector<Param> params)
-      : db_(inventory.db().getHandle()), policy_(policy), options_(options), params_(std::move(params)) {
+      : db_(inventory.db().getHandle()), store_(inventory.store()), policy_(policy), options_(options),
+        params_(std::move(params)) {
     register_functions(db_);
   }
 
@@ -285,42 +286,57 @@ class Runner {
   }
 
   // Every view is compiled and gets its table (so that every rule compiles); only those in `needed`
-  // (read by a rule that runs) are filled, the others stay empty.
+  // (read by a rule that runs) are filled, the others stay empty. A view's table lives in the
+  // column store (a virtual table in the temp schema) with the columns and declared types SQLite
+  // itself would give `CREATE TABLE AS`: they are read from an empty table made that way, on which
+  // the view's declared indexes are also checked.
   void materialize_views(const std::set<const View*>& needed) {
     PhaseTimer timer;
     for (const View& view : policy_.views) {
       sqlite3_finalize(prepare(view.sql, view.sql_where, "view " + view.name));
-      sqlite3_exec(db_, fmt::format("DROP TABLE IF EXISTS temp.\"{}\"", view.name).c_str(), nullptr, nullptr, nullptr);
-      const bool fill = needed.count(&view) != 0;
-      const std::string create = fmt::format("CREATE TEMP TABLE \"{}\" AS {}", view.name, fill ? "" : "SELECT * FROM (");
-      const std::string tail = fill ? "" : "\n) LIMIT 0";
-      sqlite3_stmt* statement = nullptr;
-      if (sqlite3_prepare_v2(db_, (create + view.sql + tail).c_str(), -1, &statement, nullptr) != SQLITE_OK) {
-        const std::string message = sqlite3_errmsg(db_);
-        sqlite3_finalize(statement);
-        policy_error(view.sql_where, fmt::format("view {}: {}", view.name, message));
-      }
-      bind(statement, create + view.sql + tail, view.sql_where, "view " + view.name);
-      const int rc = sqlite3_step(statement);
-      sqlite3_finalize(statement);
-      if (rc != SQLITE_DONE) policy_error(view.sql_where, fmt::format("view {}: {}", view.name, sqlite3_errmsg(db_)));
-      if (!fill) continue;
-      if (!view.indexes.empty()) timer.lap("view " + view.name + " (rows)");
+      exec(fmt::format("DROP TABLE IF EXISTS temp.{}", quoted(view.name)), view);
+      exec(fmt::format("DROP TABLE IF EXISTS temp.{}", quoted(kShape)), view);
+      const std::string shape = fmt::format("CREATE TEMP TABLE {} AS SELECT * FROM (", quoted(kShape));
+      step_once(shape + view.sql + "\n) LIMIT 0", view);
       for (std::size_t i = 0; i < view.indexes.size(); ++i) {
         std::string columns;
-        for (std::string_view column : split_list(view.indexes[i])) {
-          columns += columns.empty() ? "\"" : ", \"";
-          for (char c : column) columns += c == '"' ? std::string("\"\"") : std::string(1, c);
-          columns += '"';
-        }
+        for (std::string_view column : split_list(view.indexes[i])) columns += (columns.empty() ? "" : ", ") + quoted(column);
         const std::string create_index =
-            fmt::format("CREATE INDEX temp.\"{0}__{1}\" ON \"{0}\" ({2})", view.name, i + 1, columns);
+            fmt::format("CREATE INDEX temp.{} ON {} ({})", quoted(fmt::format("{}__{}", kShape, i + 1)), quoted(kShape), columns);
         if (columns.empty() || sqlite3_exec(db_, create_index.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
           policy_error(view.indexes_where,
                        fmt::format("view {}: index \"{}\": {}", view.name, view.indexes[i],
                                    columns.empty() ? "no column named" : sqlite3_errmsg(db_)));
       }
-      timer.lap("view " + view.name + (view.indexes.empty() ? "" : " (indexes)"));
+      std::vector<std::string> names, types;
+      {
+        sqlite3_stmt* info = nullptr;
+        sqlite3_prepare_v2(db_, fmt::format("PRAGMA temp.table_info({})", quoted(kShape)).c_str(), -1, &info, nullptr);
+        while (sqlite3_step(info) == SQLITE_ROW) {
+          names.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(info, 1)));
+          types.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(info, 2)));
+        }
+        sqlite3_finalize(info);
+      }
+      exec(fmt::format("DROP TABLE temp.{}", quoted(kShape)), view);
+      ColumnTable& table = store_.create(view.name, std::move(names), std::move(types));
+      if (needed.count(&view)) {
+        explain("view " + view.name, view.sql, view.sql_where);
+        sqlite3_stmt* statement = prepare(view.sql, view.sql_where, "view " + view.name);
+        int rc;
+        while ((rc = sqlite3_step(statement)) == SQLITE_ROW) table.append_row(statement);
+        const std::string message = sqlite3_errmsg(db_);
+        sqlite3_finalize(statement);
+        if (rc != SQLITE_DONE) policy_error(view.sql_where, fmt::format("view {}: {}", view.name, message));
+        // The lookups the view's indexes declare are built now rather than in the first rule
+        // that needs them (any column can be looked up; these are the ones the rules do).
+        for (const std::string& index : view.indexes) {
+          const int column = table.column_index(split_list(index).front());
+          if (column >= 0) table.column(static_cast<std::size_t>(column)).rows_with(0);
+        }
+      }
+      exec(store_.create_statement(table, "temp"), view);
+      timer.lap("view " + view.name);
     }
   }
 
@@ -354,14 +370,14 @@ class Runner {
     return compiled;
   }
 
-  // With CHATAUDIT_EXPLAIN set: the rule's query plan on standard error (for profiling).
-  void explain(const Rule& rule) {
+  // With CHATAUDIT_EXPLAIN set: a rule's or view's query plan on standard error (for profiling).
+  void explain(std::string_view what, const std::string& query, const SourceRef& where) {
     if (!std::getenv("CHATAUDIT_EXPLAIN")) return;
-    const std::string sql = "EXPLAIN QUERY PLAN " + rule.sql;
+    const std::string sql = "EXPLAIN QUERY PLAN " + query;
     sqlite3_stmt* statement = nullptr;
     if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &statement, nullptr) != SQLITE_OK) return;
-    bind(statement, sql, rule.sql_where, "rule " + rule.id);
-    std::fprintf(stderr, "plan: rule %s\n", rule.id.c_str());
+    bind(statement, sql, where, what);
+    std::fprintf(stderr, "plan: %.*s\n", static_cast<int>(what.size()), what.data());
     std::map<int, int> depth;
     while (sqlite3_step(statement) == SQLITE_ROW) {
       const int id = sqlite3_column_int(statement, 0), parent = sqlite3_column_int(statement, 1);
@@ -372,7 +388,7 @@ class Runner {
   }
 
   void run(const Compiled& compiled, std::vector<Finding>& findings) {
-    explain(*compiled.rule);
+    explain("rule " + compiled.rule->id, compiled.rule->sql, compiled.rule->sql_where);
     sqlite3_stmt* statement = compiled.statement;
     int rc;
     while ((rc = sqlite3_step(statement)) == SQLITE_ROW) findings.push_back(to_finding(compiled));
@@ -381,6 +397,36 @@ class Runner {
   }
 
  private:
+  // The scratch table that gives a view its columns' names and types.
+  static constexpr std::string_view kShape = "chataudit_view_shape";
+
+  static std::string quoted(std::string_view name) {
+    std::string out = "\"";
+    for (char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return out + '"';
+  }
+
+  // Runs the engine's own statement; a failure is the view's.
+  void exec(const std::string& sql, const View& view) {
+    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
+      policy_error(view.sql_where, fmt::format("view {}: {}", view.name, sqlite3_errmsg(db_)));
+  }
+
+  // Prepares `sql` (the view's SQL inside the engine's statement), binds, steps once.
+  void step_once(const std::string& sql, const View& view) {
+    sqlite3_stmt* statement = nullptr;
+    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &statement, nullptr) != SQLITE_OK) {
+      const std::string message = sqlite3_errmsg(db_);
+      sqlite3_finalize(statement);
+      policy_error(view.sql_where, fmt::format("view {}: {}", view.name, message));
+    }
+    bind(statement, sql, view.sql_where, "view " + view.name);
+    const int rc = sqlite3_step(statement);
+    const std::string message = sqlite3_errmsg(db_);
+    sqlite3_finalize(statement);
+    if (rc != SQLITE_DONE) policy_error(view.sql_where, fmt::format("view {}: {}", view.name, message));
+  }
+
   static std::string join(const std::vector<std::string>& names) {
     std::string out;
     for (const std::string& name : names) out += (out.empty() ? "" : ", ") + name;
@@ -541,6 +587,7 @@ class Runner {
   }
 
   sqlite3* db_;
+  ColumnStore& store_;
   const Policy& policy_;
   const RunOptions& options_;
   std::vector<Param> params_;

@@ -478,11 +478,13 @@ std::string sql_type(const ColumnSpec* spec) {
   return "TEXT";
 }
 
-void create_table(SQLite::Database& db, const std::string& name, const TableLayout& layout) {
-  std::string sql = "CREATE TABLE " + quote_identifier(name) + " (";
-  for (std::size_t i = 0; i < layout.names.size(); ++i)
-    sql += (i ? ", " : "") + quote_identifier(layout.names[i]) + " " + sql_type(layout.specs[i]);
-  db.exec(sql + ")");
+// The table's column store, visible to SQLite as a virtual table of the same name.
+ColumnTable& create_table(Inventory& inventory, const std::string& name, const TableLayout& layout) {
+  std::vector<std::string> types;
+  for (const ColumnSpec* spec : layout.specs) types.push_back(sql_type(spec));
+  ColumnTable& table = inventory.store().create(name, layout.names, std::move(types));
+  inventory.db().exec(inventory.store().create_statement(table, "main"));
+  return table;
 }
 
 TableLayout canonical_layout(const TableSpec& spec) {
@@ -697,14 +699,7 @@ class Loader {
       source_names.push_back(index >= 0 ? std::string(trim(rows.header()[index])) : layout.names[c]);
     }
 
-    create_table(db_, table, layout);
-    std::string insert = "INSERT INTO " + quote_identifier(table) + " VALUES (";
-    for (std::size_t c = 0; c < layout.names.size(); ++c) insert += c ? ",?" : "?";
-    sqlite3* const handle = db_.getHandle();
-    sqlite3_stmt* raw_statement = nullptr;
-    if (sqlite3_prepare_v2(handle, (insert + ")").c_str(), -1, &raw_statement, nullptr) != SQLITE_OK)
-      throw SQLite::Exception(handle);
-    const std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> statement(raw_statement, sqlite3_finalize);
+    ColumnTable& stored = create_table(inventory_, table, layout);
 
     // Keys seen in this table, for duplicates; parents' keys, for references from child tables.
     int key_index = -1;
@@ -753,21 +748,15 @@ class Loader {
       }
       if (row_ok && spec) row_ok = check_parents(table, checks, layout, source_names, cells, values, rows, problems);
       if (!row_ok || !problems.empty()) continue;  // keep reading to list every bad cell; insert nothing more
-      // The values stay put until the step: SQLite need not copy them.
-      sqlite3_stmt* const insert_row = statement.get();
       for (std::size_t c = 0; c < values.size(); ++c) {
-        const int parameter = static_cast<int>(c) + 1;
+        Column& column = stored.column(c);
         switch (values[c].kind) {
-          case Value::Kind::null: sqlite3_bind_null(insert_row, parameter); break;
-          case Value::Kind::text:
-            sqlite3_bind_text(insert_row, parameter, values[c].text.data(), static_cast<int>(values[c].text.size()),
-                              SQLITE_STATIC);
-            break;
-          case Value::Kind::integer: sqlite3_bind_int64(insert_row, parameter, values[c].integer); break;
+          case Value::Kind::null: column.push_null(); break;
+          case Value::Kind::text: column.push_text(values[c].text); break;
+          case Value::Kind::integer: column.push_integer(values[c].integer); break;
         }
       }
-      if (sqlite3_step(insert_row) != SQLITE_DONE) throw SQLite::Exception(handle);
-      sqlite3_reset(insert_row);
+      stored.end_row();
       ++stats.rows_loaded;
     }
     problems.throw_if_any();
@@ -979,8 +968,11 @@ std::string Inventory::digest() const {
 
 // One thread uses the connection at a time: no mutex around every SQLite call.
 Inventory::Inventory()
-    : db_(std::make_unique<SQLite::Database>(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE |
-                                                             SQLite::OPEN_NOMUTEX)) {}
+    : store_(std::make_unique<ColumnStore>()),
+      db_(std::make_unique<SQLite::Database>(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE |
+                                                             SQLite::OPEN_NOMUTEX)) {
+  store_->register_with(db_->getHandle());
+}
 
 Inventory load_inventory(const InventorySources& sources, const std::set<std::string>& wanted, const TimeZone& zone) {
   // Command-line settings are checked before any file is read: a typo costs nothing.
@@ -1020,19 +1012,11 @@ Inventory load_inventory(const InventorySources& sources, const std::set<std::st
       timer.lap("load " + name);
     }
     else
-      create_table(db, name, canonical_layout(spec));
+      create_table(inventory, name, canonical_layout(spec));
   }
   for (const auto& [table, source] : chosen)
     if (!find_table(table)) loader.load(table, source);
-  PhaseTimer timer;
-  for (const TableSpec& spec : inventory_schema()) {
-    if (!spec.key.empty())
-      db.exec(fmt::format("CREATE INDEX \"{0}_key\" ON \"{0}\" (\"{1}\")", spec.name, spec.key));
-  }
-  db.exec(
-          "CREATE INDEX permissions_account ON permissions (account_id); CREATE INDEX permissions_person ON permissions (person_id);");
   transaction.commit();
-  timer.lap("indexes");
   return inventory;
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 // Loading: CSV directories, single files, standard input and SQLite databases, all normalized
-// into one in-memory SQLite database the rules query.
+// into one column store (colstore.h) that an in-memory SQLite connection reads as virtual tables.
 #include <SQLiteCpp/Database.h>
 
 #include <map>
@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "chataudit/colstore.h"
 #include "chataudit/dates.h"
 
 namespace chataudit {
@@ -38,12 +39,15 @@ struct LoadedTable {
   std::size_t rows_loaded = 0;  ///< rows inserted; equal to rows_read or the load failed
 };
 
-/// The loaded inventory: an in-memory SQLite database holding every schema table (empty when not
-/// supplied, every canonical column present) and the tables that were actually supplied.
+/// The loaded inventory: every schema table (empty when not supplied, every canonical column
+/// present) and the tables that were actually supplied, held in a column store and visible to the
+/// in-memory SQLite connection `db()` as virtual tables of the same names.
 class Inventory {
  public:
   Inventory();
   SQLite::Database& db() { return *db_; }
+  /// The tables' storage; the engine adds the policy's views to it.
+  ColumnStore& store() { return *store_; }
   const std::map<std::string, LoadedTable>& loaded() const { return loaded_; }
   bool has(const std::string& table) const { return loaded_.count(table) != 0; }
   /// The load record of `table`, created on first use (by the loader).
@@ -55,6 +59,7 @@ class Inventory {
 
  private:
   friend Inventory load_inventory(const InventorySources&, const std::set<std::string>&, const TimeZone&);
+  std::unique_ptr<ColumnStore> store_;  // declared first: outlives the connection reading it
   std::unique_ptr<SQLite::Database> db_;
   std::map<std::string, LoadedTable> loaded_;
 };

@@ -1,0 +1,155 @@
+#pragma once
+// The column store: the inventory's tables and the policy's materialized views, held column by
+// column as dictionary codes, and offered to SQLite as virtual tables (module "chataudit_columns").
+//
+// Each column keeps a dictionary of its distinct values (SQLite's own types: NULL, INTEGER, REAL,
+// TEXT, BLOB) and one code per row, 1, 2 or 4 bytes wide as the dictionary grows. SQLite plans and
+// runs the policy's SQL unchanged; the virtual table answers:
+//   - an equality constraint (`t.c = value`, BINARY collation) from a posting list per code, built
+//     the first time a query asks, with the row estimate rows / distinct values;
+//   - an ORDER BY or GROUP BY on plain columns (ascending) from a permutation sorted by the
+//     dictionaries' ranks, so that SQLite need not sort;
+//   - anything else from a scan. SQLite checks every constraint again (none is omitted), so a
+//     lookup only has to return a superset of the matching rows.
+// Values are read in place (text points into the store's arena), never copied per row.
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace chataudit {
+
+/// Stable storage for text and blob bytes: nothing moves or is freed before the store.
+class ByteArena {
+ public:
+  const char* store(std::string_view bytes);
+  std::size_t bytes() const { return used_; }
+
+ private:
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  char* next_ = nullptr;
+  std::size_t left_ = 0, used_ = 0;
+};
+
+/// One column: a dictionary of distinct values and one code per row (code 0 is NULL).
+class Column {
+ public:
+  explicit Column(ByteArena& arena);
+  Column(const Column&) = delete;
+  Column& operator=(const Column&) = delete;
+
+  void push_null() { push_code(0); }
+  void push_integer(std::int64_t value);
+  void push_real(double value);
+  void push_text(std::string_view text) { push_bytes(SQLITE_TEXT, text); }
+  void push_blob(std::string_view bytes) { push_bytes(SQLITE_BLOB, bytes); }
+  /// Copies column `index` of the current row of `statement`.
+  void push_from(sqlite3_stmt* statement, int index);
+
+  std::size_t size() const { return size_; }
+  std::uint32_t code(std::size_t row) const {
+    switch (width_) {
+      case 1: return narrow_[row];
+      case 2: return middle_[row];
+      default: return wide_[row];
+    }
+  }
+  /// Distinct values, NULL included.
+  std::size_t distinct() const { return entries_.size(); }
+  /// Bit (1 << SQLITE_x) for every type the column holds (NULL excepted).
+  unsigned types() const { return types_; }
+  /// Sets the result of `context` to the value with `code` (text and blobs not copied).
+  void result(sqlite3_context* context, std::uint32_t code) const;
+  /// The code of `value`, or -1 when the column does not hold it.
+  std::int64_t find(sqlite3_value* value) const;
+  /// The rows holding `code`, in row order; built on first use (thread-safe).
+  std::pair<const std::uint32_t*, const std::uint32_t*> rows_with(std::uint32_t code) const;
+  /// Whether the posting lists rows_with() reads have been built.
+  bool has_postings() const;
+  /// Each code's position in SQLite's BINARY order of the values; built on first use.
+  const std::vector<std::uint32_t>& ranks() const;
+
+ private:
+  struct Entry {
+    std::uint64_t payload;  // the text's address, the integer, or the real's bits
+    std::uint32_t size;     // bytes of text or blob
+    std::uint32_t type;     // SQLITE_INTEGER, SQLITE_FLOAT, SQLITE_TEXT, SQLITE_BLOB; SQLITE_NULL for code 0
+  };
+  static std::uint64_t hash_of(std::uint32_t type, std::uint64_t payload, std::string_view bytes);
+  void push_bytes(std::uint32_t type, std::string_view bytes);
+  void push_number(std::uint32_t type, std::uint64_t payload);
+  std::int64_t lookup(std::uint32_t type, std::uint64_t payload, std::string_view bytes, std::uint64_t hash) const;
+  std::uint32_t add(Entry entry, std::uint64_t hash);
+  void push_code(std::uint32_t code);
+  void grow_slots();
+
+  ByteArena& arena_;
+  std::vector<Entry> entries_;
+  std::vector<std::uint64_t> slots_;  // open addressing: (hash high bits << 32) | code + 1; 0 empty
+  std::uint32_t last_ = 0;            // the previous row's code: repeated values skip the hash
+  // Codes here of the values of other columns (by their code there) this column has taken in.
+  std::vector<std::pair<const Column*, std::vector<std::uint32_t>>> translations_;
+  unsigned types_ = 0;
+  int width_ = 1;
+  std::size_t size_ = 0;
+  std::vector<std::uint8_t> narrow_;
+  std::vector<std::uint16_t> middle_;
+  std::vector<std::uint32_t> wide_;
+  // Built on first use.
+  mutable std::mutex lazy_;
+  mutable std::vector<std::uint32_t> posting_start_, posting_rows_;
+  mutable std::vector<std::uint32_t> ranks_;
+};
+
+/// A table of columns with SQL names and declared types.
+class ColumnTable {
+ public:
+  ColumnTable(std::string name, std::vector<std::string> names, std::vector<std::string> types, ByteArena& arena);
+  const std::string& name() const { return name_; }
+  std::size_t width() const { return columns_.size(); }
+  std::size_t rows() const { return rows_; }
+  Column& column(std::size_t index) { return *columns_[index]; }
+  /// The index of the column named `name`, or -1.
+  int column_index(std::string_view name) const;
+  const Column& column(std::size_t index) const { return *columns_[index]; }
+  /// Call after pushing one value into every column.
+  void end_row() { ++rows_; }
+  /// Appends the current row of `statement` (one value per column).
+  void append_row(sqlite3_stmt* statement);
+  /// `CREATE TABLE x(...)` for sqlite3_declare_vtab.
+  std::string declaration() const;
+  /// The rows in the order of `columns` (ascending, BINARY), built on first use (thread-safe).
+  const std::vector<std::uint32_t>& ordered_by(const std::vector<int>& columns) const;
+
+ private:
+  std::string name_;
+  std::vector<std::string> names_, types_;
+  std::vector<std::unique_ptr<Column>> columns_;
+  std::size_t rows_ = 0;
+  mutable std::mutex lazy_;
+  mutable std::map<std::vector<int>, std::vector<std::uint32_t>> orders_;
+};
+
+/// Owns the tables; outlives every connection it is registered with.
+class ColumnStore {
+ public:
+  /// Registers module "chataudit_columns" with `db`.
+  void register_with(sqlite3* db);
+  ColumnTable& create(std::string name, std::vector<std::string> names, std::vector<std::string> types);
+  /// `CREATE VIRTUAL TABLE schema."name" USING chataudit_columns(N)` for `table`.
+  std::string create_statement(const ColumnTable& table, std::string_view schema) const;
+  ColumnTable* table(std::size_t index) { return index < tables_.size() ? tables_[index].get() : nullptr; }
+  /// The table last created with `name`, or nullptr.
+  const ColumnTable* find(std::string_view name) const;
+
+ private:
+  ByteArena arena_;
+  std::vector<std::unique_ptr<ColumnTable>> tables_;
+};
+
+}  // namespace chataudit

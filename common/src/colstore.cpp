@@ -1,0 +1,597 @@
+// The column store and its SQLite virtual table module (see colstore.h).
+#include "chataudit/colstore.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <bit>
+#include <charconv>
+#include <cstring>
+#include <functional>
+#include <numeric>
+
+namespace chataudit {
+
+namespace {
+
+constexpr std::size_t kArenaBlock = std::size_t{4} << 20;
+
+std::uint64_t mix(std::uint64_t x) {  // splitmix64's finalizer
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+std::string quote_identifier(std::string_view name) {
+  std::string quoted = "\"";
+  for (char c : name) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + '"';
+}
+
+}  // namespace
+
+const char* ByteArena::store(std::string_view bytes) {
+  static const char empty[1] = {0};
+  if (bytes.empty()) return empty;
+  const std::size_t need = bytes.size() + 1;  // NUL-terminated, as a C string
+  if (need > left_) {
+    const std::size_t size = std::max(kArenaBlock, need);
+    blocks_.push_back(std::make_unique<char[]>(size));
+    next_ = blocks_.back().get();
+    left_ = size;
+  }
+  char* at = next_;
+  std::memcpy(at, bytes.data(), bytes.size());
+  at[bytes.size()] = '\0';
+  next_ += need;
+  left_ -= need;
+  used_ += need;
+  return at;
+}
+
+namespace {
+
+// The values the virtual tables handed to SQLite last, by address: when a view's column is a
+// table's column passed through, the value's address finds its code without hashing its bytes.
+struct Handed {
+  const char* text = nullptr;
+  const Column* column = nullptr;
+  std::uint32_t code = 0;
+};
+constexpr std::size_t kHandedSlots = 1024;
+thread_local Handed handed[kHandedSlots];
+
+std::size_t handed_slot(const char* text) {
+  return (reinterpret_cast<std::uintptr_t>(text) >> 3) % kHandedSlots;
+}
+
+}  // namespace
+
+Column::Column(ByteArena& arena) : arena_(arena) {
+  entries_.push_back(Entry{0, 0, SQLITE_NULL});
+  slots_.assign(16, 0);
+}
+
+std::uint64_t Column::hash_of(std::uint32_t type, std::uint64_t payload, std::string_view bytes) {
+  if (type == SQLITE_TEXT || type == SQLITE_BLOB) return mix(std::hash<std::string_view>{}(bytes) + type);
+  return mix(payload * 31 + type);
+}
+
+std::int64_t Column::lookup(std::uint32_t type, std::uint64_t payload, std::string_view bytes,
+                            std::uint64_t hash) const {
+  const std::size_t mask = slots_.size() - 1;
+  const std::uint64_t tag = hash >> 32;
+  for (std::size_t at = hash & mask;; at = (at + 1) & mask) {
+    const std::uint64_t slot = slots_[at];
+    if (slot == 0) return -1;
+    if ((slot >> 32) != tag) continue;
+    const std::uint32_t code = static_cast<std::uint32_t>(slot) - 1;
+    const Entry& entry = entries_[code];
+    if (entry.type != type) continue;
+    if (type == SQLITE_TEXT || type == SQLITE_BLOB) {
+      if (entry.size == bytes.size() &&
+          std::memcmp(reinterpret_cast<const char*>(entry.payload), bytes.data(), bytes.size()) == 0)
+        return code;
+    } else if (entry.payload == payload) {
+      return code;
+    }
+  }
+}
+
+void Column::grow_slots() {
+  std::vector<std::uint64_t> old(slots_.size() * 2, 0);
+  old.swap(slots_);
+  const std::size_t mask = slots_.size() - 1;
+  for (std::uint64_t slot : old) {
+    if (slot == 0) continue;
+    const Entry& entry = entries_[static_cast<std::uint32_t>(slot) - 1];
+    const std::uint64_t hash =
+        hash_of(entry.type, entry.payload,
+                std::string_view(reinterpret_cast<const char*>(entry.payload), entry.size));
+    std::size_t at = hash & mask;
+    while (slots_[at] != 0) at = (at + 1) & mask;
+    slots_[at] = slot;
+  }
+}
+
+std::uint32_t Column::add(Entry entry, std::uint64_t hash) {
+  const auto code = static_cast<std::uint32_t>(entries_.size());
+  entries_.push_back(entry);
+  if (entries_.size() * 2 > slots_.size()) grow_slots();
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t at = hash & mask;
+  while (slots_[at] != 0) at = (at + 1) & mask;
+  slots_[at] = ((hash >> 32) << 32) | (std::uint64_t{code} + 1);
+  types_ |= 1u << entry.type;
+  return code;
+}
+
+void Column::push_code(std::uint32_t code) {
+  if (width_ == 1 && code > 0xFF) {
+    middle_.assign(narrow_.begin(), narrow_.end());
+    std::vector<std::uint8_t>().swap(narrow_);
+    width_ = 2;
+  }
+  if (width_ == 2 && code > 0xFFFF) {
+    wide_.assign(middle_.begin(), middle_.end());
+    std::vector<std::uint16_t>().swap(middle_);
+    width_ = 4;
+  }
+  switch (width_) {
+    case 1: narrow_.push_back(static_cast<std::uint8_t>(code)); break;
+    case 2: middle_.push_back(static_cast<std::uint16_t>(code)); break;
+    default: wide_.push_back(code);
+  }
+  ++size_;
+}
+
+void Column::push_bytes(std::uint32_t type, std::string_view bytes) {
+  const Entry& last = entries_[last_];
+  if (last.type == type && last.size == bytes.size() &&
+      std::memcmp(reinterpret_cast<const char*>(last.payload), bytes.data(), bytes.size()) == 0) {
+    push_code(last_);
+    return;
+  }
+  // Text another column of the store handed out: its code there translates to a code here.
+  std::uint32_t* translated = nullptr;
+  const char* stored = nullptr;
+  if (type == SQLITE_TEXT) {
+    const Handed& from = handed[handed_slot(bytes.data())];
+    if (from.text == bytes.data() && from.column && from.column != this) {
+      const Entry& source = from.column->entries_[from.code];
+      if (source.payload == reinterpret_cast<std::uint64_t>(bytes.data()) && source.size == bytes.size() &&
+          source.type == SQLITE_TEXT) {
+        std::vector<std::uint32_t>* table = nullptr;
+        for (auto& [column, codes] : translations_)
+          if (column == from.column) table = &codes;
+        if (!table && translations_.size() < 4) table = &translations_.emplace_back(from.column, std::vector<std::uint32_t>()).second;
+        if (table) {
+          if (table->size() < from.column->entries_.size()) table->resize(from.column->entries_.size(), 0);
+          translated = &(*table)[from.code];
+          if (*translated != 0) {
+            last_ = *translated;
+            push_code(last_);
+            return;
+          }
+        }
+        stored = bytes.data();  // the arena's bytes never move: shared, not copied
+      }
+    }
+  }
+  const std::uint64_t hash = hash_of(type, 0, bytes);
+  std::int64_t code = lookup(type, 0, bytes, hash);
+  if (code < 0) {
+    if (!stored) stored = arena_.store(bytes);
+    code = add(Entry{reinterpret_cast<std::uint64_t>(stored), static_cast<std::uint32_t>(bytes.size()),
+                     type},
+               hash);
+  }
+  last_ = static_cast<std::uint32_t>(code);
+  if (translated) *translated = last_;
+  push_code(last_);
+}
+
+void Column::push_number(std::uint32_t type, std::uint64_t payload) {
+  const Entry& last = entries_[last_];
+  if (last.type == type && last.payload == payload) {
+    push_code(last_);
+    return;
+  }
+  const std::uint64_t hash = hash_of(type, payload, {});
+  std::int64_t code = lookup(type, payload, {}, hash);
+  if (code < 0) code = add(Entry{payload, 0, type}, hash);
+  last_ = static_cast<std::uint32_t>(code);
+  push_code(last_);
+}
+
+void Column::push_integer(std::int64_t value) { push_number(SQLITE_INTEGER, static_cast<std::uint64_t>(value)); }
+
+void Column::push_real(double value) { push_number(SQLITE_FLOAT, std::bit_cast<std::uint64_t>(value)); }
+
+void Column::push_from(sqlite3_stmt* statement, int index) {
+  switch (sqlite3_column_type(statement, index)) {
+    case SQLITE_INTEGER: push_integer(sqlite3_column_int64(statement, index)); break;
+    case SQLITE_FLOAT: push_real(sqlite3_column_double(statement, index)); break;
+    case SQLITE_TEXT: {
+      // Read as a blob: SQLite hands over its bytes as they are, where sqlite3_column_text would
+      // copy text that has no NUL terminator after it (as the store's values are handed out).
+      const auto* text = static_cast<const char*>(sqlite3_column_blob(statement, index));
+      const auto size = static_cast<std::size_t>(sqlite3_column_bytes(statement, index));
+      push_text(std::string_view(text ? text : "", size));
+      break;
+    }
+    case SQLITE_BLOB: {
+      const auto* bytes = static_cast<const char*>(sqlite3_column_blob(statement, index));
+      const auto size = static_cast<std::size_t>(sqlite3_column_bytes(statement, index));
+      push_blob(std::string_view(bytes ? bytes : "", size));
+      break;
+    }
+    default: push_null();
+  }
+}
+
+void Column::result(sqlite3_context* context, std::uint32_t code) const {
+  const Entry& entry = entries_[code];
+  switch (entry.type) {
+    case SQLITE_INTEGER: sqlite3_result_int64(context, static_cast<std::int64_t>(entry.payload)); break;
+    case SQLITE_FLOAT: sqlite3_result_double(context, std::bit_cast<double>(entry.payload)); break;
+    case SQLITE_TEXT: {
+      const auto* text = reinterpret_cast<const char*>(entry.payload);
+      sqlite3_result_text(context, text, static_cast<int>(entry.size), SQLITE_STATIC);
+      handed[handed_slot(text)] = Handed{text, this, code};
+      break;
+    }
+    case SQLITE_BLOB:
+      sqlite3_result_blob(context, reinterpret_cast<const char*>(entry.payload), static_cast<int>(entry.size),
+                          SQLITE_STATIC);
+      break;
+    default: sqlite3_result_null(context);
+  }
+}
+
+std::int64_t Column::find(sqlite3_value* value) const {
+  switch (sqlite3_value_type(value)) {
+    case SQLITE_INTEGER: {
+      const auto payload = static_cast<std::uint64_t>(sqlite3_value_int64(value));
+      return lookup(SQLITE_INTEGER, payload, {}, hash_of(SQLITE_INTEGER, payload, {}));
+    }
+    case SQLITE_FLOAT: {
+      const auto payload = std::bit_cast<std::uint64_t>(sqlite3_value_double(value));
+      return lookup(SQLITE_FLOAT, payload, {}, hash_of(SQLITE_FLOAT, payload, {}));
+    }
+    case SQLITE_TEXT: {
+      const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(value));
+      const std::string_view bytes(text, static_cast<std::size_t>(sqlite3_value_bytes(value)));
+      return lookup(SQLITE_TEXT, 0, bytes, hash_of(SQLITE_TEXT, 0, bytes));
+    }
+    case SQLITE_BLOB: {
+      const auto* blob = static_cast<const char*>(sqlite3_value_blob(value));
+      const std::string_view bytes(blob ? blob : "", static_cast<std::size_t>(sqlite3_value_bytes(value)));
+      return lookup(SQLITE_BLOB, 0, bytes, hash_of(SQLITE_BLOB, 0, bytes));
+    }
+    default: return -1;
+  }
+}
+
+std::pair<const std::uint32_t*, const std::uint32_t*> Column::rows_with(std::uint32_t value) const {
+  std::lock_guard lock(lazy_);
+  if (posting_start_.empty()) {
+    // A counting sort of the rows by code.
+    posting_start_.assign(entries_.size() + 1, 0);
+    for (std::size_t row = 0; row < size_; ++row) ++posting_start_[code(row) + 1];
+    std::partial_sum(posting_start_.begin(), posting_start_.end(), posting_start_.begin());
+    posting_rows_.resize(size_);
+    std::vector<std::uint32_t> next(posting_start_.begin(), posting_start_.end() - 1);
+    for (std::size_t row = 0; row < size_; ++row) posting_rows_[next[code(row)]++] = static_cast<std::uint32_t>(row);
+  }
+  const std::uint32_t* base = posting_rows_.data();
+  return {base + posting_start_[value], base + posting_start_[value + 1]};
+}
+
+bool Column::has_postings() const {
+  std::lock_guard lock(lazy_);
+  return !posting_start_.empty();
+}
+
+const std::vector<std::uint32_t>& Column::ranks() const {
+  std::lock_guard lock(lazy_);
+  if (ranks_.size() == entries_.size()) return ranks_;
+  // SQLite's BINARY order: NULL, numbers (integers and reals by value), text, blobs (bytes, then length).
+  auto klass = [](std::uint32_t type) {
+    return type == SQLITE_NULL ? 0 : type == SQLITE_INTEGER || type == SQLITE_FLOAT ? 1 : type == SQLITE_TEXT ? 2 : 3;
+  };
+  auto number = [](const Entry& e) {
+    return e.type == SQLITE_INTEGER ? static_cast<long double>(static_cast<std::int64_t>(e.payload))
+                                    : static_cast<long double>(std::bit_cast<double>(e.payload));
+  };
+  std::vector<std::uint32_t> order(entries_.size());
+  std::iota(order.begin(), order.end(), 0u);
+  std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+    const Entry& x = entries_[a];
+    const Entry& y = entries_[b];
+    const int kx = klass(x.type), ky = klass(y.type);
+    if (kx != ky) return kx < ky;
+    if (kx == 0) return false;
+    if (kx == 1) {
+      if (x.type == SQLITE_INTEGER && y.type == SQLITE_INTEGER)
+        return static_cast<std::int64_t>(x.payload) < static_cast<std::int64_t>(y.payload);
+      return number(x) < number(y);
+    }
+    const int c = std::memcmp(reinterpret_cast<const char*>(x.payload), reinterpret_cast<const char*>(y.payload),
+                              std::min(x.size, y.size));
+    return c != 0 ? c < 0 : x.size < y.size;
+  });
+  // Values that compare equal (an integer and a real of the same value) share a rank: their rows
+  // keep their order among themselves.
+  ranks_.assign(entries_.size(), 0);
+  std::uint32_t rank = 0;
+  for (std::size_t i = 1; i < order.size(); ++i) {
+    const Entry& x = entries_[order[i - 1]];
+    const Entry& y = entries_[order[i]];
+    const bool equal = klass(x.type) == 1 && klass(y.type) == 1 && number(x) == number(y);
+    if (!equal) ++rank;
+    ranks_[order[i]] = rank;
+  }
+  return ranks_;
+}
+
+ColumnTable::ColumnTable(std::string name, std::vector<std::string> names, std::vector<std::string> types,
+                         ByteArena& arena)
+    : name_(std::move(name)), names_(std::move(names)), types_(std::move(types)) {
+  types_.resize(names_.size());
+  for (std::size_t i = 0; i < names_.size(); ++i) columns_.push_back(std::make_unique<Column>(arena));
+}
+
+void ColumnTable::append_row(sqlite3_stmt* statement) {
+  for (std::size_t c = 0; c < columns_.size(); ++c) columns_[c]->push_from(statement, static_cast<int>(c));
+  ++rows_;
+}
+
+int ColumnTable::column_index(std::string_view name) const {
+  for (std::size_t c = 0; c < names_.size(); ++c)
+    if (names_[c] == name) return static_cast<int>(c);
+  return -1;
+}
+
+std::string ColumnTable::declaration() const {
+  std::string sql = "CREATE TABLE x(";
+  for (std::size_t c = 0; c < names_.size(); ++c) {
+    sql += (c ? ", " : "") + quote_identifier(names_[c]);
+    if (!types_[c].empty()) sql += " " + types_[c];
+  }
+  return sql + ")";
+}
+
+const std::vector<std::uint32_t>& ColumnTable::ordered_by(const std::vector<int>& columns) const {
+  std::lock_guard lock(lazy_);
+  auto it = orders_.find(columns);
+  if (it != orders_.end()) return it->second;
+  // Least significant column first, each pass a stable counting sort by the column's ranks.
+  std::vector<std::uint32_t> order(rows_), next(rows_);
+  std::iota(order.begin(), order.end(), 0u);
+  for (auto c = columns.rbegin(); c != columns.rend(); ++c) {
+    const Column& column = *columns_[static_cast<std::size_t>(*c)];
+    const std::vector<std::uint32_t>& ranks = column.ranks();
+    std::vector<std::uint32_t> start(ranks.size() + 1, 0);
+    for (std::uint32_t row : order) ++start[ranks[column.code(row)] + 1];
+    std::partial_sum(start.begin(), start.end(), start.begin());
+    for (std::uint32_t row : order) next[start[ranks[column.code(row)]]++] = row;
+    order.swap(next);
+  }
+  return orders_.emplace(columns, std::move(order)).first->second;
+}
+
+namespace {
+
+struct Vtab {
+  sqlite3_vtab base{};
+  const ColumnTable* table = nullptr;
+};
+
+struct Cursor {
+  sqlite3_vtab_cursor base{};
+  const ColumnTable* table = nullptr;
+  const std::uint32_t* list = nullptr;  // the rows to visit; nullptr: every row in order
+  std::size_t at = 0, end = 0;
+  std::uint32_t row() const { return list ? list[at] : static_cast<std::uint32_t>(at); }
+};
+
+int connect(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite3_vtab** out, char** error) {
+  auto* store = static_cast<ColumnStore*>(aux);
+  std::size_t index = 0;
+  const std::string_view arg = argc > 3 ? argv[3] : "";
+  const auto [end, failed] = std::from_chars(arg.data(), arg.data() + arg.size(), index);
+  ColumnTable* table = failed == std::errc() && end == arg.data() + arg.size() ? store->table(index) : nullptr;
+  if (!table) {
+    *error = sqlite3_mprintf("chataudit_columns: no stored table %s", std::string(arg).c_str());
+    return SQLITE_ERROR;
+  }
+  const int rc = sqlite3_declare_vtab(db, table->declaration().c_str());
+  if (rc != SQLITE_OK) return rc;
+  auto* vtab = new Vtab;
+  vtab->table = table;
+  *out = &vtab->base;
+  return SQLITE_OK;
+}
+
+int disconnect(sqlite3_vtab* vtab) {
+  delete reinterpret_cast<Vtab*>(vtab);
+  return SQLITE_OK;
+}
+
+int best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
+  const ColumnTable& table = *reinterpret_cast<Vtab*>(vtab)->table;
+  const double rows = std::max<double>(static_cast<double>(table.rows()), 1);
+  int best = -1;
+  double best_rows = rows;
+  for (int i = 0; i < info->nConstraint; ++i) {
+    const auto& constraint = info->aConstraint[i];
+    if (!constraint.usable || constraint.op != SQLITE_INDEX_CONSTRAINT_EQ || constraint.iColumn < 0) continue;
+    const char* collation = sqlite3_vtab_collation(info, i);
+    if (collation && sqlite3_stricmp(collation, "BINARY") != 0) continue;
+    const Column& column = table.column(static_cast<std::size_t>(constraint.iColumn));
+    const double values = std::max<double>(static_cast<double>(column.distinct()) - 1, 1);
+    if (rows / values < best_rows) {
+      best = i;
+      best_rows = rows / values;
+    }
+  }
+  if (best >= 0) {
+    const int column = info->aConstraint[best].iColumn;
+    info->aConstraintUsage[best].argvIndex = 1;
+    info->idxNum = 1 + column;
+    // Rows reached through a posting list cost more than rows scanned in order.
+    info->estimatedCost = 2 * best_rows + 2;
+    info->estimatedRows = static_cast<sqlite3_int64>(best_rows + 0.5);
+    if (table.column(static_cast<std::size_t>(column)).distinct() - 1 == table.rows())
+      info->idxFlags |= SQLITE_INDEX_SCAN_UNIQUE;
+    return SQLITE_OK;
+  }
+  info->idxNum = 0;
+  info->estimatedCost = rows;
+  info->estimatedRows = static_cast<sqlite3_int64>(rows);
+  // An ORDER BY or GROUP BY of plain ascending columns: rows in that order (not for DISTINCT,
+  // which SQLite does as well on the rows a query keeps, usually far fewer).
+  bool ordered = info->nOrderBy > 0 && sqlite3_vtab_distinct(info) <= 1;
+  for (int i = 0; i < info->nOrderBy; ++i)
+    if (info->aOrderBy[i].iColumn < 0 || info->aOrderBy[i].desc) ordered = false;
+  if (ordered) {
+    std::string columns;
+    for (int i = 0; i < info->nOrderBy; ++i) columns += fmt::format("{}{}", i ? "," : "", info->aOrderBy[i].iColumn);
+    info->idxNum = -1;
+    info->idxStr = sqlite3_mprintf("%s", columns.c_str());
+    info->needToFreeIdxStr = 1;
+    info->orderByConsumed = 1;
+    info->estimatedCost = rows * 1.1;
+  }
+  return SQLITE_OK;
+}
+
+int open(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) {
+  auto* cursor = new Cursor;
+  cursor->table = reinterpret_cast<Vtab*>(vtab)->table;
+  *out = &cursor->base;
+  return SQLITE_OK;
+}
+
+int close(sqlite3_vtab_cursor* cursor) {
+  delete reinterpret_cast<Cursor*>(cursor);
+  return SQLITE_OK;
+}
+
+int filter(sqlite3_vtab_cursor* base, int index, const char* index_text, int, sqlite3_value** argv) {
+  auto& cursor = *reinterpret_cast<Cursor*>(base);
+  const ColumnTable& table = *cursor.table;
+  cursor.list = nullptr;
+  cursor.at = 0;
+  cursor.end = table.rows();
+  if (index > 0) {
+    const Column& column = table.column(static_cast<std::size_t>(index - 1));
+    const int type = sqlite3_value_type(argv[0]);
+    if (type == SQLITE_NULL || column.types() == 0) {
+      cursor.end = 0;  // `= NULL` is never true; a column of NULLs equals nothing
+    } else if (column.types() == (1u << type)) {
+      const std::int64_t code = column.find(argv[0]);
+      if (code < 0) {
+        cursor.end = 0;
+      } else {
+        const auto [first, last] = column.rows_with(static_cast<std::uint32_t>(code));
+        cursor.list = first;
+        cursor.end = static_cast<std::size_t>(last - first);
+      }
+    }
+    // Otherwise the types differ and SQLite's affinity rules decide: every row is visited and
+    // SQLite compares.
+  } else if (index < 0) {
+    std::vector<int> columns;
+    for (const char* at = index_text; at && *at;) {
+      int column = 0;
+      const auto [end, failed] = std::from_chars(at, at + std::strlen(at), column);
+      if (failed != std::errc()) return SQLITE_ERROR;
+      columns.push_back(column);
+      at = *end == ',' ? end + 1 : end;
+    }
+    const std::vector<std::uint32_t>& order = table.ordered_by(columns);
+    cursor.list = order.data();
+    cursor.end = order.size();
+  }
+  return SQLITE_OK;
+}
+
+int next(sqlite3_vtab_cursor* cursor) {
+  ++reinterpret_cast<Cursor*>(cursor)->at;
+  return SQLITE_OK;
+}
+
+int eof(sqlite3_vtab_cursor* base) {
+  const auto& cursor = *reinterpret_cast<Cursor*>(base);
+  return cursor.at >= cursor.end;
+}
+
+int column(sqlite3_vtab_cursor* base, sqlite3_context* context, int index) {
+  const auto& cursor = *reinterpret_cast<Cursor*>(base);
+  const Column& column = cursor.table->column(static_cast<std::size_t>(index));
+  column.result(context, column.code(cursor.row()));
+  return SQLITE_OK;
+}
+
+// Writes are refused here as well as by the engine's authorizer (which, with an xUpdate present,
+// is asked first and names the problem: only SELECT is allowed).
+int update(sqlite3_vtab* vtab, int, sqlite3_value**, sqlite3_int64*) {
+  sqlite3_free(vtab->zErrMsg);
+  vtab->zErrMsg = sqlite3_mprintf("the inventory is read-only");
+  return SQLITE_READONLY;
+}
+
+int rowid(sqlite3_vtab_cursor* base, sqlite3_int64* out) {
+  *out = reinterpret_cast<Cursor*>(base)->row();
+  return SQLITE_OK;
+}
+
+sqlite3_module make_module() {
+  sqlite3_module module{};
+  module.xCreate = connect;
+  module.xConnect = connect;
+  module.xBestIndex = best_index;
+  module.xDisconnect = disconnect;
+  module.xDestroy = disconnect;
+  module.xOpen = open;
+  module.xClose = close;
+  module.xFilter = filter;
+  module.xNext = next;
+  module.xEof = eof;
+  module.xColumn = column;
+  module.xRowid = rowid;
+  module.xUpdate = update;
+  return module;
+}
+
+const sqlite3_module kModule = make_module();
+
+}  // namespace
+
+void ColumnStore::register_with(sqlite3* db) {
+  sqlite3_create_module_v2(db, "chataudit_columns", &kModule, this, nullptr);
+}
+
+ColumnTable& ColumnStore::create(std::string name, std::vector<std::string> names, std::vector<std::string> types) {
+  tables_.push_back(std::make_unique<ColumnTable>(std::move(name), std::move(names), std::move(types), arena_));
+  return *tables_.back();
+}
+
+const ColumnTable* ColumnStore::find(std::string_view name) const {
+  for (auto it = tables_.rbegin(); it != tables_.rend(); ++it)
+    if ((*it)->name() == name) return it->get();
+  return nullptr;
+}
+
+std::string ColumnStore::create_statement(const ColumnTable& table, std::string_view schema) const {
+  std::size_t index = 0;
+  while (index < tables_.size() && tables_[index].get() != &table) ++index;
+  return fmt::format("CREATE VIRTUAL TABLE {}.{} USING chataudit_columns({})", schema, quote_identifier(table.name()),
+                     index);
+}
+
+}  // namespace chataudit

@@ -1,0 +1,177 @@
+// The column store answers every query as SQLite's own tables do: the same data in an ordinary
+// table (`ref`) and in the store (`col`) give the same rows for the same SQL.
+#include "chataudit/colstore.h"
+
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include <string>
+#include <vector>
+
+using namespace chataudit;
+
+namespace {
+
+struct Db {
+  sqlite3* handle = nullptr;
+  ColumnStore store;
+  Db() {
+    sqlite3_open(":memory:", &handle);
+    store.register_with(handle);
+  }
+  ~Db() { sqlite3_close(handle); }
+
+  void exec(const std::string& sql) {
+    char* error = nullptr;
+    if (sqlite3_exec(handle, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+      const std::string message = error ? error : "";
+      sqlite3_free(error);
+      FAIL(sql << ": " << message);
+    }
+  }
+
+  // Every row as text: typeof(value):value, columns joined by |, rows by newlines.
+  std::string rows(const std::string& sql) {
+    sqlite3_stmt* statement = nullptr;
+    if (sqlite3_prepare_v2(handle, sql.c_str(), -1, &statement, nullptr) != SQLITE_OK) {
+      FAIL(sql << ": " << sqlite3_errmsg(handle));
+      return {};
+    }
+    std::string out;
+    while (sqlite3_step(statement) == SQLITE_ROW) {
+      for (int c = 0; c < sqlite3_column_count(statement); ++c) {
+        const int type = sqlite3_column_type(statement, c);
+        std::string value;
+        if (type == SQLITE_BLOB) {
+          const auto* bytes = static_cast<const unsigned char*>(sqlite3_column_blob(statement, c));
+          for (int i = 0; i < sqlite3_column_bytes(statement, c); ++i) value += fmt::format("{:02X}", bytes[i]);
+        } else if (const auto* text = sqlite3_column_text(statement, c)) {
+          value.assign(reinterpret_cast<const char*>(text), static_cast<std::size_t>(sqlite3_column_bytes(statement, c)));
+        }
+        out += fmt::format("{}{}:{}", c ? "|" : "", type, value);
+      }
+      out += '\n';
+    }
+    sqlite3_finalize(statement);
+    return out;
+  }
+
+  std::string plan(const std::string& sql) {
+    std::string out;
+    sqlite3_stmt* statement = nullptr;
+    sqlite3_prepare_v2(handle, ("EXPLAIN QUERY PLAN " + sql).c_str(), -1, &statement, nullptr);
+    while (sqlite3_step(statement) == SQLITE_ROW)
+      out += std::string(reinterpret_cast<const char*>(sqlite3_column_text(statement, 3))) + "\n";
+    sqlite3_finalize(statement);
+    return out;
+  }
+
+  // Copies table `ref` (every row, in rowid order) into the store as virtual table `name`.
+  void copy_to_store(const std::string& name, const std::vector<std::string>& columns, const std::string& types) {
+    std::vector<std::string> declared(columns.size(), types);
+    ColumnTable& table = store.create(name, columns, declared);
+    sqlite3_stmt* statement = nullptr;
+    sqlite3_prepare_v2(handle, "SELECT * FROM ref ORDER BY rowid", -1, &statement, nullptr);
+    while (sqlite3_step(statement) == SQLITE_ROW) table.append_row(statement);
+    sqlite3_finalize(statement);
+    exec(store.create_statement(table, "main"));
+  }
+};
+
+// Runs `sql` against ref and col (the word TABLE stands for either) and compares.
+void same(Db& db, const std::string& sql) {
+  auto with = [&](const std::string& table) {
+    std::string out = sql;
+    for (std::size_t at = out.find("TABLE"); at != std::string::npos; at = out.find("TABLE", at))
+      out.replace(at, 5, table);
+    return out;
+  };
+  const std::string expected = db.rows(with("ref"));
+  CHECK_MESSAGE(db.rows(with("col")) == expected, sql);
+}
+
+}  // namespace
+
+TEST_CASE("the column store returns SQLite's values, types included, for scans, lookups, joins and orders") {
+  Db db;
+  // No declared type (no affinity): the values keep the types they were inserted with.
+  db.exec("CREATE TABLE ref(k, v)");
+  db.exec(
+      "INSERT INTO ref VALUES ('a', 1), ('b', '1'), ('a', 1.0), (NULL, NULL), ('c', x'00ff'), ('b', 2), "
+      "('', ''), ('a', 'x'), (2, 'two'), ('2', 'text two'), (1.5, -0.0), ('é', 'accent'), ('a', 1)");
+  db.copy_to_store("col", {"k", "v"}, "");
+  for (const char* sql : {
+           "SELECT k, v FROM TABLE",
+           "SELECT k, v FROM TABLE WHERE k = 'a'",
+           "SELECT k, v FROM TABLE WHERE k = 'zzz'",
+           "SELECT k, v FROM TABLE WHERE v = 1",
+           "SELECT k, v FROM TABLE WHERE v = '1'",
+           "SELECT k, v FROM TABLE WHERE v = 1.0",
+           "SELECT k, v FROM TABLE WHERE k = 2",
+           "SELECT k, v FROM TABLE WHERE k = '2'",
+           "SELECT k, v FROM TABLE WHERE k = NULL",
+           "SELECT k, v FROM TABLE WHERE k IS NULL",
+           "SELECT k, v FROM TABLE WHERE k = ''",
+           "SELECT k, v FROM TABLE WHERE k IN ('a', 'b') ORDER BY rowid",
+           "SELECT k, v FROM TABLE WHERE k = 'A' COLLATE NOCASE",
+           "SELECT k, v FROM TABLE ORDER BY k, v",
+           "SELECT k, count(*), sum(v = 1) FROM TABLE GROUP BY k",
+           "SELECT DISTINCT k FROM TABLE ORDER BY 1",
+           "SELECT typeof(k), length(k), hex(k) FROM TABLE",
+           "SELECT t.k, u.v FROM TABLE t JOIN TABLE u ON u.k = t.k ORDER BY 1, 2",
+           "SELECT t.k, (SELECT count(*) FROM TABLE u WHERE u.k = t.k AND u.v = t.v) FROM TABLE t",
+       })
+    same(db, sql);
+  CHECK(db.plan("SELECT v FROM col WHERE k = 'a'").find("VIRTUAL TABLE INDEX 1:") != std::string::npos);
+  CHECK(db.plan("SELECT k, count(*) FROM col GROUP BY k").find("TEMP B-TREE") == std::string::npos);
+}
+
+TEST_CASE("declared types keep SQLite's comparison affinity") {
+  Db db;
+  db.exec("CREATE TABLE ref(id TEXT, n INTEGER)");
+  db.exec("INSERT INTO ref VALUES ('1', 1), ('01', 2), ('2', 3), (NULL, NULL)");
+  db.copy_to_store("col", {"id", "n"}, "");  // types come from the table below instead
+  ColumnTable& typed = db.store.create("typed", {"id", "n"}, {"TEXT", "INTEGER"});
+  sqlite3_stmt* statement = nullptr;
+  sqlite3_prepare_v2(db.handle, "SELECT * FROM ref", -1, &statement, nullptr);
+  while (sqlite3_step(statement) == SQLITE_ROW) typed.append_row(statement);
+  sqlite3_finalize(statement);
+  db.exec(db.store.create_statement(typed, "main"));
+  // TEXT affinity turns 1 into '1'; INTEGER affinity turns '2' into 2.
+  CHECK(db.rows("SELECT n FROM typed WHERE id = 1") == db.rows("SELECT n FROM ref WHERE id = 1"));
+  CHECK(db.rows("SELECT n FROM typed WHERE id = 1") == "1:1\n");
+  CHECK(db.rows("SELECT id FROM typed WHERE n = '2'") == "3:01\n");
+  CHECK(db.rows("SELECT id FROM typed WHERE n = 2.0") == "3:01\n");
+}
+
+TEST_CASE("codes widen past 255 and 65,535 distinct values; lookups and orders stay exact") {
+  Db db;
+  db.exec("CREATE TABLE ref(k, v)");
+  db.exec(
+      "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 69999) "
+      "INSERT INTO ref SELECT printf('k%05d', (i * 7919) % 70000), i % 300 FROM n");
+  db.copy_to_store("col", {"k", "v"}, "");
+  for (const char* sql : {
+           "SELECT count(*), count(DISTINCT k), count(DISTINCT v), sum(length(k)) FROM TABLE",
+           "SELECT k, v FROM TABLE WHERE k = 'k69999'",
+           "SELECT k, v FROM TABLE WHERE k = 'k00000'",
+           "SELECT count(*) FROM TABLE WHERE v = 299",
+           "SELECT k FROM TABLE ORDER BY k LIMIT 5",
+           "SELECT v, count(*) FROM TABLE GROUP BY v ORDER BY v DESC LIMIT 3",
+       })
+    same(db, sql);
+}
+
+TEST_CASE("the store is read-only") {
+  Db db;
+  db.exec("CREATE TABLE ref(k)");
+  db.exec("INSERT INTO ref VALUES ('a')");
+  db.copy_to_store("col", {"k"}, "TEXT");
+  CHECK(sqlite3_exec(db.handle, "UPDATE col SET k = 'b'", nullptr, nullptr, nullptr) == SQLITE_READONLY);
+  CHECK(sqlite3_exec(db.handle, "DELETE FROM col", nullptr, nullptr, nullptr) == SQLITE_READONLY);
+  CHECK(db.rows("SELECT k FROM col") == "3:a\n");
+  CHECK(sqlite3_exec(db.handle, "CREATE VIRTUAL TABLE x USING chataudit_columns(99)", nullptr, nullptr, nullptr) ==
+        SQLITE_ERROR);
+  CHECK(std::string(sqlite3_errmsg(db.handle)) == "chataudit_columns: no stored table 99");
+}
