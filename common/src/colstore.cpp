@@ -51,6 +51,15 @@ const char* ByteArena::store(std::string_view bytes) {
   return at;
 }
 
+void ByteArena::adopt(ByteArena&& other) {
+  for (auto& block : other.blocks_) blocks_.push_back(std::move(block));
+  other.blocks_.clear();
+  other.next_ = nullptr;
+  other.left_ = 0;
+  used_ += other.used_;
+  other.used_ = 0;
+}
+
 namespace {
 
 // The values the virtual tables handed to SQLite last, by address: when a view's column is a
@@ -276,23 +285,40 @@ std::int64_t Column::find(sqlite3_value* value) const {
 }
 
 std::pair<const std::uint32_t*, const std::uint32_t*> Column::rows_with(std::uint32_t value) const {
-  std::lock_guard lock(lazy_);
-  if (posting_start_.empty()) {
-    // A counting sort of the rows by code.
-    posting_start_.assign(entries_.size() + 1, 0);
-    for (std::size_t row = 0; row < size_; ++row) ++posting_start_[code(row) + 1];
-    std::partial_sum(posting_start_.begin(), posting_start_.end(), posting_start_.begin());
-    posting_rows_.resize(size_);
-    std::vector<std::uint32_t> next(posting_start_.begin(), posting_start_.end() - 1);
-    for (std::size_t row = 0; row < size_; ++row) posting_rows_[next[code(row)]++] = static_cast<std::uint32_t>(row);
+  // Built once under the lock; read without it afterwards (threads share the store).
+  if (!postings_built_.load(std::memory_order_acquire)) {
+    std::lock_guard lock(lazy_);
+    if (!postings_built_.load(std::memory_order_relaxed)) {
+      // A counting sort of the rows by code.
+      posting_start_.assign(entries_.size() + 1, 0);
+      for (std::size_t row = 0; row < size_; ++row) ++posting_start_[code(row) + 1];
+      std::partial_sum(posting_start_.begin(), posting_start_.end(), posting_start_.begin());
+      posting_rows_.resize(size_);
+      std::vector<std::uint32_t> next(posting_start_.begin(), posting_start_.end() - 1);
+      for (std::size_t row = 0; row < size_; ++row) posting_rows_[next[code(row)]++] = static_cast<std::uint32_t>(row);
+      postings_built_.store(true, std::memory_order_release);
+    }
   }
   const std::uint32_t* base = posting_rows_.data();
   return {base + posting_start_[value], base + posting_start_[value + 1]};
 }
 
-bool Column::has_postings() const {
-  std::lock_guard lock(lazy_);
-  return !posting_start_.empty();
+bool Column::has_postings() const { return postings_built_.load(std::memory_order_acquire); }
+
+void Column::append(const Column& other) {
+  // Each of the other column's values once into this dictionary (its bytes shared, not copied),
+  // then its rows as codes here.
+  std::vector<std::uint32_t> codes(other.entries_.size(), 0);
+  for (std::size_t k = 1; k < other.entries_.size(); ++k) {
+    const Entry& entry = other.entries_[k];
+    const std::string_view bytes(reinterpret_cast<const char*>(entry.payload),
+                                 entry.type == SQLITE_TEXT || entry.type == SQLITE_BLOB ? entry.size : 0);
+    const std::uint64_t payload = entry.type == SQLITE_TEXT || entry.type == SQLITE_BLOB ? 0 : entry.payload;
+    const std::uint64_t hash = hash_of(entry.type, payload, bytes);
+    const std::int64_t code = lookup(entry.type, payload, bytes, hash);
+    codes[k] = code >= 0 ? static_cast<std::uint32_t>(code) : add(entry, hash);
+  }
+  for (std::size_t row = 0; row < other.size_; ++row) push_code(codes[other.code(row)]);
 }
 
 const std::vector<std::uint32_t>& Column::ranks() const {
@@ -337,16 +363,40 @@ const std::vector<std::uint32_t>& Column::ranks() const {
   return ranks_;
 }
 
-ColumnTable::ColumnTable(std::string name, std::vector<std::string> names, std::vector<std::string> types,
-                         ByteArena& arena)
+namespace {
+
+// The scan a statement on this thread shares out (see ShardScope).
+struct Shard {
+  bool active = false;
+  std::size_t index = 0, count = 1;
+  const ColumnTable* table = nullptr;  // the table whose scan is shared out
+  bool broken = false;
+};
+thread_local Shard shard;
+
+}  // namespace
+
+ShardScope::ShardScope(std::size_t index, std::size_t count) { shard = Shard{true, index, count, nullptr, false}; }
+
+ShardScope::~ShardScope() { shard = Shard{}; }
+
+bool ShardScope::held() const { return shard.table != nullptr && !shard.broken; }
+
+ColumnTable::ColumnTable(std::string name, std::vector<std::string> names, std::vector<std::string> types)
     : name_(std::move(name)), names_(std::move(names)), types_(std::move(types)) {
   types_.resize(names_.size());
-  for (std::size_t i = 0; i < names_.size(); ++i) columns_.push_back(std::make_unique<Column>(arena));
+  for (std::size_t i = 0; i < names_.size(); ++i) columns_.push_back(std::make_unique<Column>(arena_));
 }
 
 void ColumnTable::append_row(sqlite3_stmt* statement) {
   for (std::size_t c = 0; c < columns_.size(); ++c) columns_[c]->push_from(statement, static_cast<int>(c));
   ++rows_;
+}
+
+void ColumnTable::append(ColumnTable& other) {
+  for (std::size_t c = 0; c < columns_.size() && c < other.columns_.size(); ++c) columns_[c]->append(*other.columns_[c]);
+  rows_ += other.rows_;
+  arena_.adopt(std::move(other.arena_));
 }
 
 int ColumnTable::column_index(std::string_view name) const {
@@ -424,29 +474,33 @@ int disconnect(sqlite3_vtab* vtab) {
 int best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
   const ColumnTable& table = *reinterpret_cast<Vtab*>(vtab)->table;
   const double rows = std::max<double>(static_cast<double>(table.rows()), 1);
-  int best = -1;
-  double best_rows = rows;
-  for (int i = 0; i < info->nConstraint; ++i) {
+  // Every usable equality (BINARY) is handed to xFilter, which follows the shortest of their
+  // posting lists; the estimate assumes the columns independent.
+  std::string columns;
+  double expected = rows;
+  bool unique = false;
+  int used = 0;
+  for (int i = 0; i < info->nConstraint && used < 8; ++i) {
     const auto& constraint = info->aConstraint[i];
     if (!constraint.usable || constraint.op != SQLITE_INDEX_CONSTRAINT_EQ || constraint.iColumn < 0) continue;
     const char* collation = sqlite3_vtab_collation(info, i);
     if (collation && sqlite3_stricmp(collation, "BINARY") != 0) continue;
     const Column& column = table.column(static_cast<std::size_t>(constraint.iColumn));
     const double values = std::max<double>(static_cast<double>(column.distinct()) - 1, 1);
-    if (rows / values < best_rows) {
-      best = i;
-      best_rows = rows / values;
-    }
+    expected /= values;
+    if (column.distinct() - 1 == table.rows()) unique = true;
+    info->aConstraintUsage[i].argvIndex = ++used;
+    columns += fmt::format("{}{}", columns.empty() ? "" : ",", constraint.iColumn);
   }
-  if (best >= 0) {
-    const int column = info->aConstraint[best].iColumn;
-    info->aConstraintUsage[best].argvIndex = 1;
-    info->idxNum = 1 + column;
+  if (used > 0) {
+    expected = std::max(expected, 1.0);
+    info->idxNum = 1;
+    info->idxStr = sqlite3_mprintf("%s", columns.c_str());
+    info->needToFreeIdxStr = 1;
     // Rows reached through a posting list cost more than rows scanned in order.
-    info->estimatedCost = 2 * best_rows + 2;
-    info->estimatedRows = static_cast<sqlite3_int64>(best_rows + 0.5);
-    if (table.column(static_cast<std::size_t>(column)).distinct() - 1 == table.rows())
-      info->idxFlags |= SQLITE_INDEX_SCAN_UNIQUE;
+    info->estimatedCost = 2 * expected + 2;
+    info->estimatedRows = static_cast<sqlite3_int64>(expected + 0.5);
+    if (unique) info->idxFlags |= SQLITE_INDEX_SCAN_UNIQUE;
     return SQLITE_OK;
   }
   info->idxNum = 0;
@@ -481,38 +535,66 @@ int close(sqlite3_vtab_cursor* cursor) {
   return SQLITE_OK;
 }
 
-int filter(sqlite3_vtab_cursor* base, int index, const char* index_text, int, sqlite3_value** argv) {
+std::vector<int> column_list(const char* text) {
+  std::vector<int> columns;
+  for (const char* at = text; at && *at;) {
+    int column = 0;
+    const auto [end, failed] = std::from_chars(at, at + std::strlen(at), column);
+    if (failed != std::errc()) break;
+    columns.push_back(column);
+    at = *end == ',' ? end + 1 : end;
+  }
+  return columns;
+}
+
+int filter(sqlite3_vtab_cursor* base, int index, const char* index_text, int argc, sqlite3_value** argv) {
   auto& cursor = *reinterpret_cast<Cursor*>(base);
   const ColumnTable& table = *cursor.table;
   cursor.list = nullptr;
   cursor.at = 0;
   cursor.end = table.rows();
-  if (index > 0) {
-    const Column& column = table.column(static_cast<std::size_t>(index - 1));
-    const int type = sqlite3_value_type(argv[0]);
-    if (type == SQLITE_NULL || column.types() == 0) {
-      cursor.end = 0;  // `= NULL` is never true; a column of NULLs equals nothing
-    } else if (column.types() == (1u << type)) {
-      const std::int64_t code = column.find(argv[0]);
+  if (shard.active) {
+    // The statement's first filter must be a full scan, its outer loop, and the only read of that
+    // table: that scan is the one shared out. Anything else breaks the scope (the caller then
+    // runs the statement whole).
+    if (!shard.table) {
+      shard.table = &table;
+      if (index != 0) shard.broken = true;
+      else {
+        cursor.at = table.rows() * shard.index / shard.count;
+        cursor.end = table.rows() * (shard.index + 1) / shard.count;
+        return SQLITE_OK;
+      }
+    } else if (shard.table == &table) {
+      shard.broken = true;  // read again: by an inner loop, a subquery or a self-join
+    }
+  }
+  const std::vector<int> columns = column_list(index_text);
+  if (index == 1 && static_cast<int>(columns.size()) == argc) {
+    // The shortest posting list among the equalities; SQLite checks the others on its rows.
+    for (int i = 0; i < argc; ++i) {
+      const Column& column = table.column(static_cast<std::size_t>(columns[static_cast<std::size_t>(i)]));
+      const int type = sqlite3_value_type(argv[i]);
+      if (type == SQLITE_NULL || column.types() == 0) {
+        cursor.list = nullptr;
+        cursor.end = 0;  // `= NULL` is never true; a column of NULLs equals nothing
+        return SQLITE_OK;
+      }
+      // A value of another type than the column holds: SQLite's affinity rules decide, on every row.
+      if (column.types() != (1u << type)) continue;
+      const std::int64_t code = column.find(argv[i]);
       if (code < 0) {
+        cursor.list = nullptr;
         cursor.end = 0;
-      } else {
-        const auto [first, last] = column.rows_with(static_cast<std::uint32_t>(code));
+        return SQLITE_OK;
+      }
+      const auto [first, last] = column.rows_with(static_cast<std::uint32_t>(code));
+      if (static_cast<std::size_t>(last - first) < cursor.end) {
         cursor.list = first;
         cursor.end = static_cast<std::size_t>(last - first);
       }
     }
-    // Otherwise the types differ and SQLite's affinity rules decide: every row is visited and
-    // SQLite compares.
   } else if (index < 0) {
-    std::vector<int> columns;
-    for (const char* at = index_text; at && *at;) {
-      int column = 0;
-      const auto [end, failed] = std::from_chars(at, at + std::strlen(at), column);
-      if (failed != std::errc()) return SQLITE_ERROR;
-      columns.push_back(column);
-      at = *end == ',' ? end + 1 : end;
-    }
     const std::vector<std::uint32_t>& order = table.ordered_by(columns);
     cursor.list = order.data();
     cursor.end = order.size();
@@ -577,14 +659,19 @@ void ColumnStore::register_with(sqlite3* db) {
 }
 
 ColumnTable& ColumnStore::create(std::string name, std::vector<std::string> names, std::vector<std::string> types) {
-  tables_.push_back(std::make_unique<ColumnTable>(std::move(name), std::move(names), std::move(types), arena_));
+  tables_.push_back(std::make_unique<ColumnTable>(std::move(name), std::move(names), std::move(types)));
   return *tables_.back();
 }
 
 const ColumnTable* ColumnStore::find(std::string_view name) const {
   for (auto it = tables_.rbegin(); it != tables_.rend(); ++it)
-    if ((*it)->name() == name) return it->get();
+    if (*it && (*it)->name() == name) return it->get();
   return nullptr;
+}
+
+void ColumnStore::release(const ColumnTable& table) {
+  for (auto& owned : tables_)
+    if (owned.get() == &table) owned.reset();
 }
 
 std::string ColumnStore::create_statement(const ColumnTable& table, std::string_view schema) const {

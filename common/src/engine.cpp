@@ -7,8 +7,13 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
+#include <cstring>
+#include <exception>
+#include <optional>
 #include <set>
+#include <thread>
 
 #include "chataudit/error.h"
 #include "chataudit/timing.h"
@@ -249,9 +254,8 @@ std::vector<std::string_view> split_list(std::string_view text) {
 
 class Runner {
  public:
-  Runner(Inventory& inventory, const Policy& policy, const RunOptions& options, std::vector<Param> params)
-      : db_(inventory.db().getHandle()), store_(inventory.store()), policy_(policy), options_(options),
-        params_(std::move(params)) {
+  Runner(sqlite3* db, ColumnStore& store, const Policy& policy, const RunOptions& options, std::vector<Param> params)
+      : db_(db), store_(store), policy_(policy), options_(options), params_(std::move(params)) {
     register_functions(db_);
   }
 
@@ -319,25 +323,123 @@ class Runner {
         sqlite3_finalize(info);
       }
       exec(fmt::format("DROP TABLE temp.{}", quoted(kShape)), view);
-      ColumnTable& table = store_.create(view.name, std::move(names), std::move(types));
+      ColumnTable* table = &store_.create(view.name, names, types);
       if (needed.count(&view)) {
         explain("view " + view.name, view.sql, view.sql_where);
-        sqlite3_stmt* statement = prepare(view.sql, view.sql_where, "view " + view.name);
-        int rc;
-        while ((rc = sqlite3_step(statement)) == SQLITE_ROW) table.append_row(statement);
-        const std::string message = sqlite3_errmsg(db_);
-        sqlite3_finalize(statement);
-        if (rc != SQLITE_DONE) policy_error(view.sql_where, fmt::format("view {}: {}", view.name, message));
+        if (ColumnTable* whole = partners_.empty() ? nullptr : fill_sharded(view, names, types)) {
+          store_.release(*table);
+          table = whole;
+        } else {
+          fill_part(view, *table, 0, 1);
+        }
         // The lookups the view's indexes declare are built now rather than in the first rule
         // that needs them (any column can be looked up; these are the ones the rules do).
         for (const std::string& index : view.indexes) {
-          const int column = table.column_index(split_list(index).front());
-          if (column >= 0) table.column(static_cast<std::size_t>(column)).rows_with(0);
+          const int column = table->column_index(split_list(index).front());
+          if (column >= 0) table->column(static_cast<std::size_t>(column)).rows_with(0);
         }
       }
-      exec(store_.create_statement(table, "temp"), view);
+      const std::string create = store_.create_statement(*table, "temp");
+      exec(create, view);
+      for (Runner* partner : partners_) partner->exec(create, view);
       timer.lap("view " + view.name);
     }
+  }
+
+  /// The runners (on connections of their own) that views are shared out to.
+  void set_partners(std::vector<Runner*> partners) { partners_ = std::move(partners); }
+
+  // Fills `table` with part `index` of `count` of the view's rows (all of them when count is 1);
+  // false when the view cannot be shared out that way (see ShardScope).
+  bool fill_part(const View& view, ColumnTable& table, std::size_t index, std::size_t count) {
+    sqlite3_stmt* statement = prepare(view.sql, view.sql_where, "view " + view.name);
+    std::optional<ShardScope> scope;
+    if (count > 1) scope.emplace(index, count);
+    int rc;
+    while ((rc = sqlite3_step(statement)) == SQLITE_ROW) table.append_row(statement);
+    const bool held = !scope || scope->held();
+    scope.reset();
+    const std::string message = sqlite3_errmsg(db_);
+    sqlite3_finalize(statement);
+    if (rc != SQLITE_DONE) policy_error(view.sql_where, fmt::format("view {}: {}", view.name, message));
+    return held;
+  }
+
+  // A view that is a plain join (every loop a scan or a lookup, no aggregate, sort, DISTINCT,
+  // LIMIT, subquery or temporary table), whose outer loop is a full scan of a stored table, is
+  // filled by every runner at once, each from its part of that scan; the parts, put together in
+  // order, are the rows and the order a single runner gives. nullptr when the view is not such a
+  // join, or a runner found its statement not to be one after all (then nothing is kept).
+  ColumnTable* fill_sharded(const View& view, const std::vector<std::string>& names,
+                            const std::vector<std::string>& types) {
+    if (!plain_join(view)) return nullptr;
+    const std::size_t count = partners_.size() + 1;
+    std::vector<ColumnTable*> parts;
+    for (std::size_t i = 0; i < count; ++i) parts.push_back(&store_.create(view.name, names, types));
+    std::vector<char> held(count, 0);
+    std::vector<std::exception_ptr> errors(count);
+    std::vector<std::thread> threads;
+    for (std::size_t i = 1; i < count; ++i)
+      threads.emplace_back([&, i] {
+        try {
+          held[i] = partners_[i - 1]->fill_part(view, *parts[i], i, count);
+        } catch (...) {
+          errors[i] = std::current_exception();
+        }
+      });
+    try {
+      held[0] = fill_part(view, *parts[0], 0, count);
+    } catch (...) {
+      errors[0] = std::current_exception();
+    }
+    for (std::thread& thread : threads) thread.join();
+    const bool whole = std::all_of(held.begin(), held.end(), [](char h) { return h != 0; });
+    for (std::size_t i = 1; i < count; ++i) {
+      if (whole && !errors[i]) parts[0]->append(*parts[i]);
+      store_.release(*parts[i]);
+    }
+    for (const std::exception_ptr& error : errors)
+      if (error) std::rethrow_exception(error);
+    if (whole) return parts[0];
+    store_.release(*parts[0]);
+    return nullptr;
+  }
+
+  // See fill_sharded: judged from the view's query plan and its bytecode.
+  bool plain_join(const View& view) {
+    auto rows = [&](const std::string& sql, int column) {
+      std::vector<std::string> out;
+      sqlite3_stmt* statement = nullptr;
+      if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &statement, nullptr) != SQLITE_OK) {
+        sqlite3_finalize(statement);
+        return out;
+      }
+      bind(statement, sql, view.sql_where, "view " + view.name);
+      while (sqlite3_step(statement) == SQLITE_ROW)
+        out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(statement, column)));
+      sqlite3_finalize(statement);
+      return out;
+    };
+    const std::vector<std::string> plan = rows("EXPLAIN QUERY PLAN " + view.sql, 3);
+    if (plan.empty() || !plan.front().starts_with("SCAN ") ||
+        plan.front().find("VIRTUAL TABLE INDEX 0:") == std::string::npos)
+      return false;
+    for (const std::string& line : plan) {
+      if (!line.starts_with("SCAN ") && !line.starts_with("SEARCH ")) return false;
+      if (line.find("RIGHT-JOIN") != std::string::npos) return false;
+      // A full scan on the inner side of a LEFT JOIN cannot be the part that is shared out.
+      if (line.find("LEFT-JOIN") != std::string::npos && line.find("INDEX 0:") != std::string::npos) return false;
+    }
+    // Once (a constant computed once per statement) and IfPos (a LEFT JOIN's match flag) are
+    // fine; a LIMIT, OFFSET, temporary table or subquery shows as one of these.
+    static const std::set<std::string, std::less<>> kRefused = {
+        "AggStep",      "AggStep1",    "AggFinal",  "AggValue",   "AggInverse",   "SorterOpen",
+        "OpenEphemeral", "OpenAutoindex", "OpenPseudo", "OpenDup",  "InitCoroutine", "Yield",
+        "EndCoroutine", "DecrJumpZero", "OffsetLimit", "RowSetAdd", "RowSetRead",   "RowSetTest",
+        "Gosub",        "VUpdate",     "Insert",    "Delete",     "IdxInsert",    "SorterInsert"};
+    for (const std::string& opcode : rows("EXPLAIN " + view.sql, 1))
+      if (kRefused.count(opcode)) return false;
+    return true;
   }
 
   struct Compiled {
@@ -387,11 +489,12 @@ class Runner {
     sqlite3_finalize(statement);
   }
 
-  void run(const Compiled& compiled, std::vector<Finding>& findings) {
+  // Runs `compiled`'s rule with `statement` (the compiled statement, or the same rule prepared on
+  // this runner's connection).
+  void run(const Compiled& compiled, sqlite3_stmt* statement, std::vector<Finding>& findings) {
     explain("rule " + compiled.rule->id, compiled.rule->sql, compiled.rule->sql_where);
-    sqlite3_stmt* statement = compiled.statement;
     int rc;
-    while ((rc = sqlite3_step(statement)) == SQLITE_ROW) findings.push_back(to_finding(compiled));
+    while ((rc = sqlite3_step(statement)) == SQLITE_ROW) findings.push_back(to_finding(compiled, statement));
     if (rc != SQLITE_DONE)
       policy_error(compiled.rule->sql_where, fmt::format("rule {}: {}", compiled.rule->id, sqlite3_errmsg(db_)));
   }
@@ -407,11 +510,13 @@ class Runner {
   }
 
   // Runs the engine's own statement; a failure is the view's.
+ public:
   void exec(const std::string& sql, const View& view) {
     if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
       policy_error(view.sql_where, fmt::format("view {}: {}", view.name, sqlite3_errmsg(db_)));
   }
 
+ private:
   // Prepares `sql` (the view's SQL inside the engine's statement), binds, steps once.
   void step_once(const std::string& sql, const View& view) {
     sqlite3_stmt* statement = nullptr;
@@ -539,8 +644,7 @@ class Runner {
     return out;
   }
 
-  Finding to_finding(const Compiled& compiled) {
-    sqlite3_stmt* statement = compiled.statement;
+  Finding to_finding(const Compiled& compiled, sqlite3_stmt* statement) {
     const Rule& rule = *compiled.rule;
     const std::size_t count = compiled.columns.size();
     std::vector<std::string> values(count);
@@ -588,6 +692,7 @@ class Runner {
 
   sqlite3* db_;
   ColumnStore& store_;
+  std::vector<Runner*> partners_;
   const Policy& policy_;
   const RunOptions& options_;
   std::vector<Param> params_;
@@ -610,6 +715,98 @@ bool row_exists(SQLite::Database& db, const std::string& table, const std::strin
   return query.executeStep();
 }
 
+// How many threads run views and rules: CHATAUDIT_THREADS if set (1 runs everything on the
+// calling thread), else two when the machine has two cores or more.
+unsigned worker_threads() {
+  unsigned threads = std::min(2u, std::max(1u, std::thread::hardware_concurrency()));
+  if (const char* text = std::getenv("CHATAUDIT_THREADS")) {
+    unsigned wanted = 0;
+    const auto [end, error] = std::from_chars(text, text + std::strlen(text), wanted);
+    if (error == std::errc() && *end == '\0' && wanted >= 1) threads = std::min(wanted, 16u);
+  }
+  return threads;
+}
+
+// The runners of the threads beyond the calling one, each on a connection of its own over the
+// inventory's column store, with the inventory's tables declared (the views are declared as the
+// engine makes them).
+class Helpers {
+ public:
+  Helpers(Inventory& inventory, unsigned count, const Policy& policy, const RunOptions& options,
+          const std::vector<Param>& params) {
+    if (count == 0) return;
+    std::vector<std::string> tables;
+    SQLite::Statement query(inventory.db(), "SELECT sql FROM sqlite_schema WHERE type = 'table'");
+    while (query.executeStep()) tables.push_back(query.getColumn(0).getString());
+    for (unsigned i = 0; i < count; ++i) {
+      sqlite3* db = nullptr;
+      const int rc = sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                                     nullptr);
+      connections_.push_back(db);
+      if (rc != SQLITE_OK) throw Error(fmt::format("cannot open an SQLite connection: {}", sqlite3_errmsg(db)));
+      sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DML, 0, nullptr);
+      sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DDL, 0, nullptr);
+      sqlite3_exec(db, "PRAGMA temp.cache_size = -131072", nullptr, nullptr, nullptr);
+      inventory.store().register_with(db);
+      for (const std::string& sql : tables)
+        if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
+          throw Error(fmt::format("cannot declare a table on an SQLite connection: {}", sqlite3_errmsg(db)));
+      runners_.push_back(std::make_unique<Runner>(db, inventory.store(), policy, options, params));
+    }
+  }
+  ~Helpers() {
+    runners_.clear();
+    for (sqlite3* db : connections_) sqlite3_close_v2(db);
+  }
+  Helpers(const Helpers&) = delete;
+  Helpers& operator=(const Helpers&) = delete;
+
+  std::vector<Runner*> runners() const {
+    std::vector<Runner*> out;
+    for (const auto& runner : runners_) out.push_back(runner.get());
+    return out;
+  }
+
+ private:
+  std::vector<sqlite3*> connections_;
+  std::vector<std::unique_ptr<Runner>> runners_;
+};
+
+// Runs the rules, each on one thread: the calling thread with `runner`, the others with the
+// helpers (each prepares the rule again on its own connection). The findings of each rule are
+// kept in the rule's order and put together in the order of `rules`, so that the result does not
+// depend on which thread ran what; the first error by rule order is the one reported.
+void run_in_parallel(Runner& runner, const std::vector<Runner*>& helpers,
+                     const std::vector<const Runner::Compiled*>& rules, RunResult& result) {
+  std::vector<std::vector<Finding>> findings(rules.size());
+  std::vector<std::exception_ptr> errors(rules.size());
+  std::atomic<std::size_t> next{0};
+  auto work = [&](Runner& on, bool own) {
+    for (std::size_t i; (i = next.fetch_add(1)) < rules.size();) {
+      sqlite3_stmt* prepared = nullptr;
+      try {
+        PhaseTimer timer;
+        if (!own) prepared = on.compile(*rules[i]->rule).statement;
+        on.run(*rules[i], own ? rules[i]->statement : prepared, findings[i]);
+        timer.lap("rule " + rules[i]->rule->id);
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+      sqlite3_finalize(prepared);
+    }
+  };
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < helpers.size() && t + 1 < rules.size(); ++t)
+    threads.emplace_back([&, t] { work(*helpers[t], false); });
+  work(runner, true);
+  for (std::thread& thread : threads) thread.join();
+  for (const std::exception_ptr& error : errors)
+    if (error) std::rethrow_exception(error);
+  for (std::vector<Finding>& part : findings)
+    result.findings.insert(result.findings.end(), std::make_move_iterator(part.begin()),
+                           std::make_move_iterator(part.end()));
+}
+
 }  // namespace
 
 RunResult run_rules(Inventory& inventory, const Policy& policy, const RunOptions& options) {
@@ -629,7 +826,9 @@ RunResult run_rules(Inventory& inventory, const Policy& policy, const RunOptions
       throw Error(fmt::format("--{} {}: no such id in the {} table", f.filter, it->second, f.table));
   }
 
-  Runner runner(inventory, policy, options, result.params);
+  Helpers helpers(inventory, worker_threads() - 1, policy, options, result.params);
+  Runner runner(inventory.db().getHandle(), inventory.store(), policy, options, result.params);
+  runner.set_partners(helpers.runners());
   std::set<const View*> needed;
   for (const Rule* rule : selected)
     for (const View* view : views_read(policy, *rule)) needed.insert(view);
@@ -643,6 +842,7 @@ RunResult run_rules(Inventory& inventory, const Policy& policy, const RunOptions
   for (const Rule& rule : policy.rules)
     if (rule.enabled) compiled.push_back(runner.compile(rule));
 
+  std::vector<const Runner::Compiled*> runnable;
   for (const Rule* rule : selected) {
     std::vector<std::string> missing;
     for (const std::string& table : tables_required(policy, *rule))
@@ -653,13 +853,11 @@ RunResult run_rules(Inventory& inventory, const Policy& policy, const RunOptions
       result.rules_skipped.push_back({rule->id, "missing table: " + list});
       continue;
     }
-    auto it = std::find_if(compiled.begin(), compiled.end(), [&](const Runner::Compiled& c) { return c.rule == rule; });
-    PhaseTimer timer;
-    runner.run(*it, result.findings);
-    timer.lap("rule " + rule->id);
+    runnable.push_back(&*std::find_if(compiled.begin(), compiled.end(),
+                                      [&](const Runner::Compiled& c) { return c.rule == rule; }));
     result.rules_run.push_back(rule->id);
   }
-
+  run_in_parallel(runner, helpers.runners(), runnable, result);
   // Filters: the org subtree, a person, a group.
   if (auto org = options.filters.find("org"); org != options.filters.end()) {
     const std::set<std::string> subtree = org_subtree(inventory.db(), org->second);

@@ -175,3 +175,59 @@ TEST_CASE("the store is read-only") {
         SQLITE_ERROR);
   CHECK(std::string(sqlite3_errmsg(db.handle)) == "chataudit_columns: no stored table 99");
 }
+
+TEST_CASE("a shared-out scan: the parts of a plain join, in order, are the whole; anything else is refused") {
+  Db db;
+  db.exec("CREATE TABLE ref(k, v)");
+  db.exec(
+      "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 999) "
+      "INSERT INTO ref SELECT 'k' || (i % 37), i FROM n");
+  db.copy_to_store("col", {"k", "v"}, "");
+  db.copy_to_store("other", {"k", "v"}, "");
+  auto parts = [&](const std::string& sql, std::size_t count, bool& held) {
+    std::string out;
+    held = true;
+    for (std::size_t i = 0; i < count; ++i) {
+      ShardScope scope(i, count);
+      out += db.rows(sql);
+      held = held && scope.held();
+    }
+    return out;
+  };
+  bool held = false;
+  const std::string join = "SELECT c.k, c.v, o.v FROM col c JOIN other o ON o.k = c.k AND o.v = c.v + 37";
+  CHECK(parts(join, 3, held) == db.rows(join));
+  CHECK(held);
+  CHECK(parts("SELECT k, v FROM col WHERE v % 7 = 0", 2, held) == db.rows("SELECT k, v FROM col WHERE v % 7 = 0"));
+  CHECK(held);
+  // The first filter is a lookup, not a scan.
+  parts("SELECT v FROM col WHERE k = 'k1'", 2, held);
+  CHECK_FALSE(held);
+  // A GROUP BY reads the table in order: no scan to share.
+  parts("SELECT k, count(*) FROM col GROUP BY k", 2, held);
+  CHECK_FALSE(held);
+  // The first scan is filtered again for every outer row (a correlated subquery's inner scan).
+  parts("SELECT (SELECT count(*) FROM col c WHERE c.v < o.v) FROM (SELECT 1 AS v UNION ALL SELECT 500) o", 2, held);
+  CHECK_FALSE(held);
+  // Outside a scope nothing is shared out.
+  CHECK(db.rows("SELECT count(*) FROM col") == "1:1000\n");
+}
+
+TEST_CASE("appending a table takes its rows, values and bytes") {
+  Db db;
+  db.exec("CREATE TABLE ref(k, v)");
+  db.exec("INSERT INTO ref VALUES ('a', 1), ('b', NULL), ('a', 2.5)");
+  std::vector<std::string> names{"k", "v"}, types{"", ""};
+  ColumnTable& first = db.store.create("joined", names, types);
+  ColumnTable& second = db.store.create("part", names, types);
+  sqlite3_stmt* statement = nullptr;
+  sqlite3_prepare_v2(db.handle, "SELECT * FROM ref", -1, &statement, nullptr);
+  for (int row = 0; sqlite3_step(statement) == SQLITE_ROW; ++row) (row < 2 ? first : second).append_row(statement);
+  sqlite3_finalize(statement);
+  first.append(second);
+  db.store.release(second);
+  db.exec(db.store.create_statement(first, "main"));
+  CHECK(db.rows("SELECT k, v FROM joined") == "3:a|1:1\n3:b|5:\n3:a|2:2.5\n");
+  CHECK(db.rows("SELECT v FROM joined WHERE k = 'a'") == "1:1\n2:2.5\n");
+  CHECK(first.column(0).distinct() == 3);  // NULL, 'a', 'b'
+}

@@ -14,6 +14,7 @@
 // Values are read in place (text points into the store's arena), never copied per row.
 #include <sqlite3.h>
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -24,11 +25,14 @@
 
 namespace chataudit {
 
-/// Stable storage for text and blob bytes: nothing moves or is freed before the store.
+/// Stable storage for text and blob bytes: nothing moves or is freed before its table. One per
+/// table: threads filling tables of their own never share one.
 class ByteArena {
  public:
   const char* store(std::string_view bytes);
   std::size_t bytes() const { return used_; }
+  /// Takes `other`'s blocks (their bytes stay where they are).
+  void adopt(ByteArena&& other);
 
  private:
   std::vector<std::unique_ptr<char[]>> blocks_;
@@ -48,6 +52,8 @@ class Column {
   void push_real(double value);
   void push_text(std::string_view text) { push_bytes(SQLITE_TEXT, text); }
   void push_blob(std::string_view bytes) { push_bytes(SQLITE_BLOB, bytes); }
+  /// Appends the rows of `other` (a column of the same store).
+  void append(const Column& other);
   /// Copies column `index` of the current row of `statement`.
   void push_from(sqlite3_stmt* statement, int index);
 
@@ -102,6 +108,7 @@ class Column {
   std::vector<std::uint32_t> wide_;
   // Built on first use.
   mutable std::mutex lazy_;
+  mutable std::atomic<bool> postings_built_{false};
   mutable std::vector<std::uint32_t> posting_start_, posting_rows_;
   mutable std::vector<std::uint32_t> ranks_;
 };
@@ -109,7 +116,7 @@ class Column {
 /// A table of columns with SQL names and declared types.
 class ColumnTable {
  public:
-  ColumnTable(std::string name, std::vector<std::string> names, std::vector<std::string> types, ByteArena& arena);
+  ColumnTable(std::string name, std::vector<std::string> names, std::vector<std::string> types);
   const std::string& name() const { return name_; }
   std::size_t width() const { return columns_.size(); }
   std::size_t rows() const { return rows_; }
@@ -119,6 +126,8 @@ class ColumnTable {
   const Column& column(std::size_t index) const { return *columns_[index]; }
   /// Call after pushing one value into every column.
   void end_row() { ++rows_; }
+  /// Appends the rows of `other` (a table with the same columns), taking its bytes.
+  void append(ColumnTable& other);
   /// Appends the current row of `statement` (one value per column).
   void append_row(sqlite3_stmt* statement);
   /// `CREATE TABLE x(...)` for sqlite3_declare_vtab.
@@ -128,11 +137,28 @@ class ColumnTable {
 
  private:
   std::string name_;
+  ByteArena arena_;  // declared before the columns that point into it
   std::vector<std::string> names_, types_;
   std::vector<std::unique_ptr<Column>> columns_;
   std::size_t rows_ = 0;
   mutable std::mutex lazy_;
   mutable std::map<std::vector<int>, std::vector<std::uint32_t>> orders_;
+};
+
+/// While it lives, a statement stepped on this thread reads only part of its outer loop: the
+/// statement's first filter on the store must be a full scan (the outermost loop), which then
+/// covers rows [rows × index / count, rows × (index + 1) / count). The parts of a plain join
+/// (no aggregate, DISTINCT, ORDER BY, LIMIT, window or subquery: the caller's to check) put
+/// together in index order are the whole result, in the same order. held() is false when the
+/// statement did anything else — its first filter was not a full scan, or that table was read
+/// again — and then the part is not one: the caller must run the statement whole.
+class ShardScope {
+ public:
+  ShardScope(std::size_t index, std::size_t count);
+  ~ShardScope();
+  ShardScope(const ShardScope&) = delete;
+  ShardScope& operator=(const ShardScope&) = delete;
+  bool held() const;
 };
 
 /// Owns the tables; outlives every connection it is registered with.
@@ -146,9 +172,10 @@ class ColumnStore {
   ColumnTable* table(std::size_t index) { return index < tables_.size() ? tables_[index].get() : nullptr; }
   /// The table last created with `name`, or nullptr.
   const ColumnTable* find(std::string_view name) const;
+  /// Frees `table` (no virtual table may read it any more).
+  void release(const ColumnTable& table);
 
  private:
-  ByteArena arena_;
   std::vector<std::unique_ptr<ColumnTable>> tables_;
 };
 
