@@ -2,6 +2,7 @@
 #include "chataudit/colstore.h"
 
 #include <fmt/format.h>
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <bit>
@@ -32,14 +33,41 @@ std::string quote_identifier(std::string_view name) {
 
 }  // namespace
 
+namespace {
+constexpr std::size_t kBigBytes = std::size_t{2} << 20;  // one huge page
+}
+
+void* allocate_big(std::size_t bytes) {
+  if (bytes < kBigBytes) {
+    void* memory = std::malloc(bytes ? bytes : 1);
+    if (!memory) throw std::bad_alloc();
+    return memory;
+  }
+  void* memory = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (memory == MAP_FAILED) throw std::bad_alloc();
+#ifdef MADV_HUGEPAGE
+  madvise(memory, bytes, MADV_HUGEPAGE);
+#endif
+  return memory;
+}
+
+void free_big(void* memory, std::size_t bytes) {
+  if (bytes < kBigBytes) std::free(memory);
+  else munmap(memory, bytes);
+}
+
+ByteArena::~ByteArena() {
+  for (const Block& block : blocks_) free_big(block.bytes, block.size);
+}
+
 const char* ByteArena::store(std::string_view bytes) {
   static const char empty[1] = {0};
   if (bytes.empty()) return empty;
   const std::size_t need = bytes.size() + 1;  // NUL-terminated, as a C string
   if (need > left_) {
     const std::size_t size = std::max(kArenaBlock, need);
-    blocks_.push_back(std::make_unique<char[]>(size));
-    next_ = blocks_.back().get();
+    blocks_.push_back(Block{static_cast<char*>(allocate_big(size)), size});
+    next_ = blocks_.back().bytes;
     left_ = size;
   }
   char* at = next_;
@@ -52,7 +80,7 @@ const char* ByteArena::store(std::string_view bytes) {
 }
 
 void ByteArena::adopt(ByteArena&& other) {
-  for (auto& block : other.blocks_) blocks_.push_back(std::move(block));
+  blocks_.insert(blocks_.end(), other.blocks_.begin(), other.blocks_.end());
   other.blocks_.clear();
   other.next_ = nullptr;
   other.left_ = 0;
@@ -110,7 +138,7 @@ std::int64_t Column::lookup(std::uint32_t type, std::uint64_t payload, std::stri
 }
 
 void Column::grow_slots() {
-  std::vector<std::uint64_t> old(slots_.size() * 2, 0);
+  BigVector<std::uint64_t> old(slots_.size() * 2, 0);
   old.swap(slots_);
   const std::size_t mask = slots_.size() - 1;
   for (std::uint64_t slot : old) {
@@ -128,24 +156,31 @@ void Column::grow_slots() {
 std::uint32_t Column::add(Entry entry, std::uint64_t hash) {
   const auto code = static_cast<std::uint32_t>(entries_.size());
   entries_.push_back(entry);
+  types_ |= 1u << entry.type;
+  if (!deduplicated_) return code;
   if (entries_.size() * 2 > slots_.size()) grow_slots();
   const std::size_t mask = slots_.size() - 1;
   std::size_t at = hash & mask;
   while (slots_[at] != 0) at = (at + 1) & mask;
   slots_[at] = ((hash >> 32) << 32) | (std::uint64_t{code} + 1);
-  types_ |= 1u << entry.type;
   return code;
 }
 
 void Column::push_code(std::uint32_t code) {
+  // A column of (nearly) all distinct values, such as a per-row id: the dictionary would only
+  // repeat the rows, so values are no longer looked up, each new one is added (see find()).
+  if (size_ == kSampleRows && deduplicated_ && entries_.size() > kSampleRows * 9 / 10) {
+    deduplicated_ = false;
+    BigVector<std::uint64_t>().swap(slots_);
+  }
   if (width_ == 1 && code > 0xFF) {
     middle_.assign(narrow_.begin(), narrow_.end());
-    std::vector<std::uint8_t>().swap(narrow_);
+    BigVector<std::uint8_t>().swap(narrow_);
     width_ = 2;
   }
   if (width_ == 2 && code > 0xFFFF) {
     wide_.assign(middle_.begin(), middle_.end());
-    std::vector<std::uint16_t>().swap(middle_);
+    BigVector<std::uint16_t>().swap(middle_);
     width_ = 4;
   }
   switch (width_) {
@@ -172,10 +207,10 @@ void Column::push_bytes(std::uint32_t type, std::string_view bytes) {
       const Entry& source = from.column->entries_[from.code];
       if (source.payload == reinterpret_cast<std::uint64_t>(bytes.data()) && source.size == bytes.size() &&
           source.type == SQLITE_TEXT) {
-        std::vector<std::uint32_t>* table = nullptr;
+        BigVector<std::uint32_t>* table = nullptr;
         for (auto& [column, codes] : translations_)
           if (column == from.column) table = &codes;
-        if (!table && translations_.size() < 4) table = &translations_.emplace_back(from.column, std::vector<std::uint32_t>()).second;
+        if (!table && translations_.size() < 4) table = &translations_.emplace_back(from.column, BigVector<std::uint32_t>()).second;
         if (table) {
           if (table->size() < from.column->entries_.size()) table->resize(from.column->entries_.size(), 0);
           translated = &(*table)[from.code];
@@ -189,8 +224,8 @@ void Column::push_bytes(std::uint32_t type, std::string_view bytes) {
       }
     }
   }
-  const std::uint64_t hash = hash_of(type, 0, bytes);
-  std::int64_t code = lookup(type, 0, bytes, hash);
+  const std::uint64_t hash = deduplicated_ ? hash_of(type, 0, bytes) : 0;
+  std::int64_t code = deduplicated_ ? lookup(type, 0, bytes, hash) : -1;
   if (code < 0) {
     if (!stored) stored = arena_.store(bytes);
     code = add(Entry{reinterpret_cast<std::uint64_t>(stored), static_cast<std::uint32_t>(bytes.size()),
@@ -208,8 +243,8 @@ void Column::push_number(std::uint32_t type, std::uint64_t payload) {
     push_code(last_);
     return;
   }
-  const std::uint64_t hash = hash_of(type, payload, {});
-  std::int64_t code = lookup(type, payload, {}, hash);
+  const std::uint64_t hash = deduplicated_ ? hash_of(type, payload, {}) : 0;
+  std::int64_t code = deduplicated_ ? lookup(type, payload, {}, hash) : -1;
   if (code < 0) code = add(Entry{payload, 0, type}, hash);
   last_ = static_cast<std::uint32_t>(code);
   push_code(last_);
@@ -260,7 +295,38 @@ void Column::result(sqlite3_context* context, std::uint32_t code) const {
   }
 }
 
+void Column::ensure_lookup() const {
+  if (deduplicated_ || lookup_built_.load(std::memory_order_acquire)) return;
+  std::lock_guard lock(lazy_);
+  if (lookup_built_.load(std::memory_order_relaxed)) return;
+  // The hash the column stopped keeping, built now that a value is looked up: every entry maps to
+  // the first entry with its value (its canonical code).
+  std::size_t size = 16;
+  while (size < entries_.size() * 2) size *= 2;
+  slots_.assign(size, 0);
+  canon_.resize(entries_.size());
+  const std::size_t mask = size - 1;
+  for (std::uint32_t code = 1; code < entries_.size(); ++code) {
+    const Entry& entry = entries_[code];
+    const bool bytes = entry.type == SQLITE_TEXT || entry.type == SQLITE_BLOB;
+    const std::string_view text(reinterpret_cast<const char*>(entry.payload), bytes ? entry.size : 0);
+    const std::uint64_t payload = bytes ? 0 : entry.payload;
+    const std::uint64_t hash = hash_of(entry.type, payload, text);
+    const std::int64_t found = lookup(entry.type, payload, text, hash);
+    if (found >= 0) {
+      canon_[code] = static_cast<std::uint32_t>(found);
+      continue;
+    }
+    canon_[code] = code;
+    std::size_t at = hash & mask;
+    while (slots_[at] != 0) at = (at + 1) & mask;
+    slots_[at] = ((hash >> 32) << 32) | (std::uint64_t{code} + 1);
+  }
+  lookup_built_.store(true, std::memory_order_release);
+}
+
 std::int64_t Column::find(sqlite3_value* value) const {
+  ensure_lookup();
   switch (sqlite3_value_type(value)) {
     case SQLITE_INTEGER: {
       const auto payload = static_cast<std::uint64_t>(sqlite3_value_int64(value));
@@ -286,16 +352,18 @@ std::int64_t Column::find(sqlite3_value* value) const {
 
 std::pair<const std::uint32_t*, const std::uint32_t*> Column::rows_with(std::uint32_t value) const {
   // Built once under the lock; read without it afterwards (threads share the store).
+  ensure_lookup();
   if (!postings_built_.load(std::memory_order_acquire)) {
     std::lock_guard lock(lazy_);
     if (!postings_built_.load(std::memory_order_relaxed)) {
-      // A counting sort of the rows by code.
+      // A counting sort of the rows by (canonical) code.
+      auto key = [&](std::size_t row) { return deduplicated_ ? code(row) : canon_[code(row)]; };
       posting_start_.assign(entries_.size() + 1, 0);
-      for (std::size_t row = 0; row < size_; ++row) ++posting_start_[code(row) + 1];
+      for (std::size_t row = 0; row < size_; ++row) ++posting_start_[key(row) + 1];
       std::partial_sum(posting_start_.begin(), posting_start_.end(), posting_start_.begin());
       posting_rows_.resize(size_);
-      std::vector<std::uint32_t> next(posting_start_.begin(), posting_start_.end() - 1);
-      for (std::size_t row = 0; row < size_; ++row) posting_rows_[next[code(row)]++] = static_cast<std::uint32_t>(row);
+      BigVector<std::uint32_t> next(posting_start_.begin(), posting_start_.end() - 1);
+      for (std::size_t row = 0; row < size_; ++row) posting_rows_[next[key(row)]++] = static_cast<std::uint32_t>(row);
       postings_built_.store(true, std::memory_order_release);
     }
   }
@@ -308,20 +376,20 @@ bool Column::has_postings() const { return postings_built_.load(std::memory_orde
 void Column::append(const Column& other) {
   // Each of the other column's values once into this dictionary (its bytes shared, not copied),
   // then its rows as codes here.
-  std::vector<std::uint32_t> codes(other.entries_.size(), 0);
+  BigVector<std::uint32_t> codes(other.entries_.size(), 0);
   for (std::size_t k = 1; k < other.entries_.size(); ++k) {
     const Entry& entry = other.entries_[k];
     const std::string_view bytes(reinterpret_cast<const char*>(entry.payload),
                                  entry.type == SQLITE_TEXT || entry.type == SQLITE_BLOB ? entry.size : 0);
     const std::uint64_t payload = entry.type == SQLITE_TEXT || entry.type == SQLITE_BLOB ? 0 : entry.payload;
-    const std::uint64_t hash = hash_of(entry.type, payload, bytes);
-    const std::int64_t code = lookup(entry.type, payload, bytes, hash);
+    const std::uint64_t hash = deduplicated_ ? hash_of(entry.type, payload, bytes) : 0;
+    const std::int64_t code = deduplicated_ ? lookup(entry.type, payload, bytes, hash) : -1;
     codes[k] = code >= 0 ? static_cast<std::uint32_t>(code) : add(entry, hash);
   }
   for (std::size_t row = 0; row < other.size_; ++row) push_code(codes[other.code(row)]);
 }
 
-const std::vector<std::uint32_t>& Column::ranks() const {
+const BigVector<std::uint32_t>& Column::ranks() const {
   std::lock_guard lock(lazy_);
   if (ranks_.size() == entries_.size()) return ranks_;
   // SQLite's BINARY order: NULL, numbers (integers and reals by value), text, blobs (bytes, then length).
@@ -332,13 +400,28 @@ const std::vector<std::uint32_t>& Column::ranks() const {
     return e.type == SQLITE_INTEGER ? static_cast<long double>(static_cast<std::int64_t>(e.payload))
                                     : static_cast<long double>(std::bit_cast<double>(e.payload));
   };
-  std::vector<std::uint32_t> order(entries_.size());
-  std::iota(order.begin(), order.end(), 0u);
-  std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
-    const Entry& x = entries_[a];
-    const Entry& y = entries_[b];
-    const int kx = klass(x.type), ky = klass(y.type);
-    if (kx != ky) return kx < ky;
+  // Sorted by class and the first eight bytes held in the key itself (most comparisons never
+  // reach the bytes), then by the whole value.
+  struct Key {
+    std::uint64_t prefix;
+    std::uint32_t klass, code;
+  };
+  BigVector<Key> keys(entries_.size());
+  for (std::uint32_t code = 0; code < entries_.size(); ++code) {
+    const Entry& e = entries_[code];
+    std::uint64_t prefix = 0;
+    if (e.type == SQLITE_TEXT || e.type == SQLITE_BLOB) {
+      const auto* bytes = reinterpret_cast<const unsigned char*>(e.payload);
+      for (std::uint32_t i = 0; i < 8; ++i) prefix = prefix << 8 | (i < e.size ? bytes[i] : 0);
+    }
+    keys[code] = Key{prefix, static_cast<std::uint32_t>(klass(e.type)), code};
+  }
+  std::sort(keys.begin(), keys.end(), [&](const Key& a, const Key& b) {
+    if (a.klass != b.klass) return a.klass < b.klass;
+    if (a.klass >= 2 && a.prefix != b.prefix) return a.prefix < b.prefix;
+    const Entry& x = entries_[a.code];
+    const Entry& y = entries_[b.code];
+    const int kx = static_cast<int>(a.klass);
     if (kx == 0) return false;
     if (kx == 1) {
       if (x.type == SQLITE_INTEGER && y.type == SQLITE_INTEGER)
@@ -349,6 +432,9 @@ const std::vector<std::uint32_t>& Column::ranks() const {
                               std::min(x.size, y.size));
     return c != 0 ? c < 0 : x.size < y.size;
   });
+  BigVector<std::uint32_t> order(entries_.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) order[i] = keys[i].code;
+  BigVector<Key>().swap(keys);
   // Values that compare equal (an integer and a real of the same value) share a rank: their rows
   // keep their order among themselves.
   ranks_.assign(entries_.size(), 0);
@@ -394,8 +480,13 @@ void ColumnTable::append_row(sqlite3_stmt* statement) {
 }
 
 void ColumnTable::append(ColumnTable& other) {
-  for (std::size_t c = 0; c < columns_.size() && c < other.columns_.size(); ++c) columns_[c]->append(*other.columns_[c]);
+  // Each of the other's columns is freed once taken: at most one column is held twice.
+  for (std::size_t c = 0; c < columns_.size() && c < other.columns_.size(); ++c) {
+    columns_[c]->append(*other.columns_[c]);
+    other.columns_[c] = std::make_unique<Column>(other.arena_);
+  }
   rows_ += other.rows_;
+  other.rows_ = 0;
   arena_.adopt(std::move(other.arena_));
 }
 
@@ -414,17 +505,17 @@ std::string ColumnTable::declaration() const {
   return sql + ")";
 }
 
-const std::vector<std::uint32_t>& ColumnTable::ordered_by(const std::vector<int>& columns) const {
+const BigVector<std::uint32_t>& ColumnTable::ordered_by(const std::vector<int>& columns) const {
   std::lock_guard lock(lazy_);
   auto it = orders_.find(columns);
   if (it != orders_.end()) return it->second;
   // Least significant column first, each pass a stable counting sort by the column's ranks.
-  std::vector<std::uint32_t> order(rows_), next(rows_);
+  BigVector<std::uint32_t> order(rows_), next(rows_);
   std::iota(order.begin(), order.end(), 0u);
   for (auto c = columns.rbegin(); c != columns.rend(); ++c) {
     const Column& column = *columns_[static_cast<std::size_t>(*c)];
-    const std::vector<std::uint32_t>& ranks = column.ranks();
-    std::vector<std::uint32_t> start(ranks.size() + 1, 0);
+    const BigVector<std::uint32_t>& ranks = column.ranks();
+    BigVector<std::uint32_t> start(ranks.size() + 1, 0);
     for (std::uint32_t row : order) ++start[ranks[column.code(row)] + 1];
     std::partial_sum(start.begin(), start.end(), start.begin());
     for (std::uint32_t row : order) next[start[ranks[column.code(row)]]++] = row;
@@ -595,7 +686,7 @@ int filter(sqlite3_vtab_cursor* base, int index, const char* index_text, int arg
       }
     }
   } else if (index < 0) {
-    const std::vector<std::uint32_t>& order = table.ordered_by(columns);
+    const BigVector<std::uint32_t>& order = table.ordered_by(columns);
     cursor.list = order.data();
     cursor.end = order.size();
   }

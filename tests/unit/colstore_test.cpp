@@ -231,3 +231,26 @@ TEST_CASE("appending a table takes its rows, values and bytes") {
   CHECK(db.rows("SELECT v FROM joined WHERE k = 'a'") == "1:1\n2:2.5\n");
   CHECK(first.column(0).distinct() == 3);  // NULL, 'a', 'b'
 }
+
+TEST_CASE("a column of all-distinct values stops hashing them while filling; lookups still find every row") {
+  Db db;
+  db.exec("CREATE TABLE ref(k, v)");
+  // 1,200,000 rows: the first 1,048,576 all distinct, then repeats of earlier values.
+  db.exec(
+      "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 1199999) "
+      "INSERT INTO ref SELECT 'id' || (CASE WHEN i < 1048576 THEN i ELSE i - 1048576 END), i FROM n");
+  db.copy_to_store("col", {"k", "v"}, "");
+  const ColumnTable* table = db.store.find("col");
+  REQUIRE(table != nullptr);
+  CHECK_FALSE(table->column(0).deduplicated());
+  CHECK(table->column(1).deduplicated() == false);  // v: every value distinct too
+  for (const char* sql : {
+           "SELECT k, v FROM TABLE WHERE k = 'id5'",
+           "SELECT k, v FROM TABLE WHERE k = 'id1048575'",
+           "SELECT k, v FROM TABLE WHERE k = 'id151423'",
+           "SELECT count(*) FROM TABLE WHERE v = 1100000",
+           "SELECT count(*), count(DISTINCT k) FROM TABLE",
+       })
+    same(db, sql);
+  CHECK(db.rows("SELECT v FROM col WHERE k = 'id7' ORDER BY rowid") == "1:7\n1:1048583\n");
+}

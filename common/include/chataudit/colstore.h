@@ -25,6 +25,27 @@
 
 namespace chataudit {
 
+/// Memory for the store's large arrays: from the system directly, in transparent huge pages where
+/// the kernel offers them (the random lookups of joins then miss the TLB far less); small arrays
+/// from malloc.
+void* allocate_big(std::size_t bytes);
+void free_big(void* memory, std::size_t bytes);
+
+template <class T>
+struct BigAllocator {
+  using value_type = T;
+  BigAllocator() = default;
+  template <class U>
+  BigAllocator(const BigAllocator<U>&) {}
+  T* allocate(std::size_t n) { return static_cast<T*>(allocate_big(n * sizeof(T))); }
+  void deallocate(T* memory, std::size_t n) { free_big(memory, n * sizeof(T)); }
+  template <class U>
+  bool operator==(const BigAllocator<U>&) const { return true; }
+};
+
+template <class T>
+using BigVector = std::vector<T, BigAllocator<T>>;
+
 /// Stable storage for text and blob bytes: nothing moves or is freed before its table. One per
 /// table: threads filling tables of their own never share one.
 class ByteArena {
@@ -35,7 +56,19 @@ class ByteArena {
   void adopt(ByteArena&& other);
 
  private:
-  std::vector<std::unique_ptr<char[]>> blocks_;
+  struct Block {
+    char* bytes;
+    std::size_t size;
+  };
+  std::vector<Block> blocks_;
+
+ public:
+  ByteArena() = default;
+  ByteArena(const ByteArena&) = delete;
+  ByteArena& operator=(const ByteArena&) = delete;
+  ~ByteArena();
+
+ private:
   char* next_ = nullptr;
   std::size_t left_ = 0, used_ = 0;
 };
@@ -71,14 +104,18 @@ class Column {
   unsigned types() const { return types_; }
   /// Sets the result of `context` to the value with `code` (text and blobs not copied).
   void result(sqlite3_context* context, std::uint32_t code) const;
-  /// The code of `value`, or -1 when the column does not hold it.
+  /// False once the column has turned out to hold (nearly) only distinct values: it then keeps no
+  /// hash while filling and a value may have several codes; find() and rows_with() build the hash
+  /// when first used and work with each value's first code.
+  bool deduplicated() const { return deduplicated_; }
+  /// The code of `value` (its first, see deduplicated()), or -1 when the column does not hold it.
   std::int64_t find(sqlite3_value* value) const;
   /// The rows holding `code`, in row order; built on first use (thread-safe).
   std::pair<const std::uint32_t*, const std::uint32_t*> rows_with(std::uint32_t code) const;
   /// Whether the posting lists rows_with() reads have been built.
   bool has_postings() const;
   /// Each code's position in SQLite's BINARY order of the values; built on first use.
-  const std::vector<std::uint32_t>& ranks() const;
+  const BigVector<std::uint32_t>& ranks() const;
 
  private:
   struct Entry {
@@ -95,22 +132,27 @@ class Column {
   void grow_slots();
 
   ByteArena& arena_;
-  std::vector<Entry> entries_;
-  std::vector<std::uint64_t> slots_;  // open addressing: (hash high bits << 32) | code + 1; 0 empty
+  BigVector<Entry> entries_;
+  mutable BigVector<std::uint64_t> slots_;  // rebuilt on first lookup when not deduplicated
+  mutable BigVector<std::uint32_t> canon_;  // each code's first code with the same value (idem)
+  mutable std::atomic<bool> lookup_built_{false};  // open addressing: (hash high bits << 32) | code + 1; 0 empty
   std::uint32_t last_ = 0;            // the previous row's code: repeated values skip the hash
+  static constexpr std::size_t kSampleRows = std::size_t{1} << 20;  // rows seen before judging deduplication
+  bool deduplicated_ = true;
   // Codes here of the values of other columns (by their code there) this column has taken in.
-  std::vector<std::pair<const Column*, std::vector<std::uint32_t>>> translations_;
+  std::vector<std::pair<const Column*, BigVector<std::uint32_t>>> translations_;
+  void ensure_lookup() const;
   unsigned types_ = 0;
   int width_ = 1;
   std::size_t size_ = 0;
-  std::vector<std::uint8_t> narrow_;
-  std::vector<std::uint16_t> middle_;
-  std::vector<std::uint32_t> wide_;
+  BigVector<std::uint8_t> narrow_;
+  BigVector<std::uint16_t> middle_;
+  BigVector<std::uint32_t> wide_;
   // Built on first use.
   mutable std::mutex lazy_;
   mutable std::atomic<bool> postings_built_{false};
-  mutable std::vector<std::uint32_t> posting_start_, posting_rows_;
-  mutable std::vector<std::uint32_t> ranks_;
+  mutable BigVector<std::uint32_t> posting_start_, posting_rows_;
+  mutable BigVector<std::uint32_t> ranks_;
 };
 
 /// A table of columns with SQL names and declared types.
@@ -126,14 +168,15 @@ class ColumnTable {
   const Column& column(std::size_t index) const { return *columns_[index]; }
   /// Call after pushing one value into every column.
   void end_row() { ++rows_; }
-  /// Appends the rows of `other` (a table with the same columns), taking its bytes.
+  /// Appends the rows of `other` (a table with the same columns), taking its bytes; `other` is left
+  /// empty.
   void append(ColumnTable& other);
   /// Appends the current row of `statement` (one value per column).
   void append_row(sqlite3_stmt* statement);
   /// `CREATE TABLE x(...)` for sqlite3_declare_vtab.
   std::string declaration() const;
   /// The rows in the order of `columns` (ascending, BINARY), built on first use (thread-safe).
-  const std::vector<std::uint32_t>& ordered_by(const std::vector<int>& columns) const;
+  const BigVector<std::uint32_t>& ordered_by(const std::vector<int>& columns) const;
 
  private:
   std::string name_;
@@ -142,7 +185,7 @@ class ColumnTable {
   std::vector<std::unique_ptr<Column>> columns_;
   std::size_t rows_ = 0;
   mutable std::mutex lazy_;
-  mutable std::map<std::vector<int>, std::vector<std::uint32_t>> orders_;
+  mutable std::map<std::vector<int>, BigVector<std::uint32_t>> orders_;
 };
 
 /// While it lives, a statement stepped on this thread reads only part of its outer loop: the
