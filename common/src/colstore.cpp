@@ -325,6 +325,11 @@ void Column::ensure_lookup() const {
   lookup_built_.store(true, std::memory_order_release);
 }
 
+bool Column::contains_text(std::string_view text) const {
+  ensure_lookup();
+  return lookup(SQLITE_TEXT, 0, text, hash_of(SQLITE_TEXT, 0, text)) >= 0;
+}
+
 std::int64_t Column::find(sqlite3_value* value) const {
   ensure_lookup();
   switch (sqlite3_value_type(value)) {

@@ -760,25 +760,16 @@ class Loader {
       ++stats.rows_loaded;
     }
     problems.throw_if_any();
-    if (key_index >= 0) {
-      auto& keys = keys_[table];
-      keys.reserve(first_line.size());
-      for (auto& [key, line] : first_line) keys.insert(key);
-    }
+    // Child tables look their references up in this table's key column.
+    if (key_index >= 0) keys_[table] = &stored.column(static_cast<std::size_t>(key_index));
   }
-
-  // Keys looked up by string_view without building a string for each row.
-  struct KeyHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
-  };
 
   // One reference to check on every row, resolved once per table: which column, against which
   // loaded parent's keys, and only where another column holds a value (`kind` = group).
   struct ParentCheck {
     int column = -1, when_column = -1;
     std::string_view when_value, parent_table;
-    const std::unordered_set<std::string, KeyHash, std::equal_to<>>* keys = nullptr;
+    const Column* keys = nullptr;
   };
 
   std::vector<ParentCheck> parent_checks(const std::string& table, const TableLayout& layout) const {
@@ -792,7 +783,7 @@ class Loader {
       if (reference.table != table) continue;
       auto parent = keys_.find(std::string(reference.parent_table));
       if (parent == keys_.end()) continue;  // parent table not loaded: nothing to check against
-      ParentCheck check{column_of(reference.column), -1, reference.when_value, reference.parent_table, &parent->second};
+      ParentCheck check{column_of(reference.column), -1, reference.when_value, reference.parent_table, parent->second};
       if (!reference.when_column.empty() && (check.when_column = column_of(reference.when_column)) < 0) continue;
       if (check.column >= 0) checks.push_back(check);
     }
@@ -805,7 +796,7 @@ class Loader {
     for (const ParentCheck& check : checks) {
       if (check.when_column >= 0 && values[check.when_column].text != check.when_value) continue;
       const Value& value = values[check.column];
-      if (value.kind != Value::Kind::text || check.keys->count(value.text)) continue;
+      if (value.kind != Value::Kind::text || check.keys->contains_text(value.text)) continue;
       const int c = check.column;
       problems.add(rows.at(cells[layout.source_index[c]], source_names[c], layout.names[c],
                            fmt::format("\"{}\" is not in table {}; the {} and {} files do not belong together",
@@ -819,7 +810,7 @@ class Loader {
   SQLite::Database& db_;
   const TimeZone& zone_;
   const InventorySources& sources_;
-  std::unordered_map<std::string, std::unordered_set<std::string, KeyHash, std::equal_to<>>> keys_;
+  std::unordered_map<std::string, const Column*> keys_;  // each keyed table's key column
 };
 
 // Every table's mapping, owned for the whole load: --mapping for all sources, else each

@@ -110,6 +110,8 @@ class Column {
   bool deduplicated() const { return deduplicated_; }
   /// The code of `value` (its first, see deduplicated()), or -1 when the column does not hold it.
   std::int64_t find(sqlite3_value* value) const;
+  /// Whether the column holds the text `text`.
+  bool contains_text(std::string_view text) const;
   /// The rows holding `code`, in row order; built on first use (thread-safe).
   std::pair<const std::uint32_t*, const std::uint32_t*> rows_with(std::uint32_t code) const;
   /// Whether the posting lists rows_with() reads have been built.
