@@ -119,7 +119,7 @@ std::uint64_t Column::hash_of(std::uint32_t type, std::uint64_t payload, std::st
 std::int64_t Column::lookup(std::uint32_t type, std::uint64_t payload, std::string_view bytes,
                             std::uint64_t hash) const {
   const std::size_t mask = slots_.size() - 1;
-  const std::uint64_t tag = hash >> 32;
+  const std::uint64_t tag = hash & 0xFFFFFFFFu;
   for (std::size_t at = hash & mask;; at = (at + 1) & mask) {
     const std::uint64_t slot = slots_[at];
     if (slot == 0) return -1;
@@ -143,11 +143,7 @@ void Column::grow_slots() {
   const std::size_t mask = slots_.size() - 1;
   for (std::uint64_t slot : old) {
     if (slot == 0) continue;
-    const Entry& entry = entries_[static_cast<std::uint32_t>(slot) - 1];
-    const std::uint64_t hash =
-        hash_of(entry.type, entry.payload,
-                std::string_view(reinterpret_cast<const char*>(entry.payload), entry.size));
-    std::size_t at = hash & mask;
+    std::size_t at = (slot >> 32) & mask;  // the hash's low bits are kept in the slot
     while (slots_[at] != 0) at = (at + 1) & mask;
     slots_[at] = slot;
   }
@@ -162,7 +158,7 @@ std::uint32_t Column::add(Entry entry, std::uint64_t hash) {
   const std::size_t mask = slots_.size() - 1;
   std::size_t at = hash & mask;
   while (slots_[at] != 0) at = (at + 1) & mask;
-  slots_[at] = ((hash >> 32) << 32) | (std::uint64_t{code} + 1);
+  slots_[at] = (hash << 32) | (std::uint64_t{code} + 1);
   return code;
 }
 
@@ -320,7 +316,7 @@ void Column::ensure_lookup() const {
     canon_[code] = code;
     std::size_t at = hash & mask;
     while (slots_[at] != 0) at = (at + 1) & mask;
-    slots_[at] = ((hash >> 32) << 32) | (std::uint64_t{code} + 1);
+    slots_[at] = (hash << 32) | (std::uint64_t{code} + 1);
   }
   lookup_built_.store(true, std::memory_order_release);
 }

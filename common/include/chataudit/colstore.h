@@ -135,7 +135,9 @@ class Column {
 
   ByteArena& arena_;
   BigVector<Entry> entries_;
-  mutable BigVector<std::uint64_t> slots_;  // rebuilt on first lookup when not deduplicated
+  // Open addressing: (the hash's low 32 bits << 32) | (code + 1), 0 empty; rebuilt on first lookup
+  // when not deduplicated.
+  mutable BigVector<std::uint64_t> slots_;
   mutable BigVector<std::uint32_t> canon_;  // each code's first code with the same value (idem)
   mutable std::atomic<bool> lookup_built_{false};  // open addressing: (hash high bits << 32) | code + 1; 0 empty
   std::uint32_t last_ = 0;            // the previous row's code: repeated values skip the hash
