@@ -517,6 +517,8 @@ int run(const ToolSpec& tool, const Options& o) {
 
   PhaseTimer timer;
   RunResult result = run_rules(inventory, policy, run_options);
+  // The report needs the findings, not the tables: at national scale that is most of the memory.
+  inventory.release_data();
   timer.lap("rules (all)");
   if (result.rules_run.empty()) {
     std::vector<Diagnostic> reasons;

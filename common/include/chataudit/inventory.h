@@ -48,6 +48,13 @@ class Inventory {
   SQLite::Database& db() { return *db_; }
   /// The tables' storage; the engine adds the policy's views to it.
   ColumnStore& store() { return *store_; }
+  /// Frees the tables and the connection once the rules have run (what is left — the sources,
+  /// their digests and row counts — is what a report says about the inventory); db() and store()
+  /// must not be used afterwards.
+  void release_data() {
+    db_.reset();
+    store_.reset();
+  }
   const std::map<std::string, LoadedTable>& loaded() const { return loaded_; }
   bool has(const std::string& table) const { return loaded_.count(table) != 0; }
   /// The load record of `table`, created on first use (by the loader).

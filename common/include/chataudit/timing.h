@@ -1,10 +1,12 @@
 #pragma once
 // Phase timings for profiling: with CHATAUDIT_TIMINGS set in the environment, each phase of a run
-// (loading a table, a view, a rule, rendering) prints its wall time to standard error. Off by
-// default; never part of a report.
+// (loading a table, a view, a rule, rendering) prints its wall time to standard error, and a
+// second line with the process's resident memory then and its peak so far. Off by default; never
+// part of a report.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string_view>
 
 namespace chataudit {
@@ -18,6 +20,8 @@ class PhaseTimer {
     if (enabled()) {
       const double seconds = std::chrono::duration<double>(now - start_).count();
       std::fprintf(stderr, "timing: %-40.*s %8.3f s\n", static_cast<int>(what.size()), what.data(), seconds);
+      std::fprintf(stderr, "memory: %-40.*s %8ld MiB now, %ld MiB peak\n", static_cast<int>(what.size()), what.data(),
+                   status_kib("VmRSS:") / 1024, status_kib("VmHWM:") / 1024);
     }
     start_ = now;
   }
@@ -27,6 +31,19 @@ class PhaseTimer {
   }
 
  private:
+  // A "NAME: N kB" line of /proc/self/status, or 0.
+  static long status_kib(const char* name) {
+    std::FILE* status = std::fopen("/proc/self/status", "r");
+    if (!status) return 0;
+    char line[256];
+    long kib = 0;
+    const std::size_t length = std::strlen(name);
+    while (std::fgets(line, sizeof line, status))
+      if (std::strncmp(line, name, length) == 0) kib = std::strtol(line + length, nullptr, 10);
+    std::fclose(status);
+    return kib;
+  }
+
   std::chrono::steady_clock::time_point start_;
 };
 
