@@ -25,13 +25,16 @@ std::uint64_t mix(std::uint64_t x) {  // splitmix64's finalizer
   return x ^ (x >> 31);
 }
 
+}  // namespace
+
 std::string quote_identifier(std::string_view name) {
   std::string quoted = "\"";
-  for (char c : name) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  for (char c : name) {
+    if (c == '"') quoted += '"';
+    quoted += c;
+  }
   return quoted + '"';
 }
-
-}  // namespace
 
 namespace {
 constexpr std::size_t kBigBytes = std::size_t{2} << 20;  // one huge page

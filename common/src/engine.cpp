@@ -298,15 +298,15 @@ class Runner {
     PhaseTimer timer;
     for (const View& view : policy_.views) {
       sqlite3_finalize(prepare(view.sql, view.sql_where, "view " + view.name));
-      exec(fmt::format("DROP TABLE IF EXISTS temp.{}", quoted(view.name)), view);
-      exec(fmt::format("DROP TABLE IF EXISTS temp.{}", quoted(kShape)), view);
-      const std::string shape = fmt::format("CREATE TEMP TABLE {} AS SELECT * FROM (", quoted(kShape));
+      exec(fmt::format("DROP TABLE IF EXISTS temp.{}", quote_identifier(view.name)), view);
+      exec(fmt::format("DROP TABLE IF EXISTS temp.{}", quote_identifier(kShape)), view);
+      const std::string shape = fmt::format("CREATE TEMP TABLE {} AS SELECT * FROM (", quote_identifier(kShape));
       step_once(shape + view.sql + "\n) LIMIT 0", view);
       for (std::size_t i = 0; i < view.indexes.size(); ++i) {
         std::string columns;
-        for (std::string_view column : split_list(view.indexes[i])) columns += (columns.empty() ? "" : ", ") + quoted(column);
+        for (std::string_view column : split_list(view.indexes[i])) columns += (columns.empty() ? "" : ", ") + quote_identifier(column);
         const std::string create_index =
-            fmt::format("CREATE INDEX temp.{} ON {} ({})", quoted(fmt::format("{}__{}", kShape, i + 1)), quoted(kShape), columns);
+            fmt::format("CREATE INDEX temp.{} ON {} ({})", quote_identifier(fmt::format("{}__{}", kShape, i + 1)), quote_identifier(kShape), columns);
         if (columns.empty() || sqlite3_exec(db_, create_index.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
           policy_error(view.indexes_where,
                        fmt::format("view {}: index \"{}\": {}", view.name, view.indexes[i],
@@ -315,14 +315,14 @@ class Runner {
       std::vector<std::string> names, types;
       {
         sqlite3_stmt* info = nullptr;
-        sqlite3_prepare_v2(db_, fmt::format("PRAGMA temp.table_info({})", quoted(kShape)).c_str(), -1, &info, nullptr);
+        sqlite3_prepare_v2(db_, fmt::format("PRAGMA temp.table_info({})", quote_identifier(kShape)).c_str(), -1, &info, nullptr);
         while (sqlite3_step(info) == SQLITE_ROW) {
           names.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(info, 1)));
           types.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(info, 2)));
         }
         sqlite3_finalize(info);
       }
-      exec(fmt::format("DROP TABLE temp.{}", quoted(kShape)), view);
+      exec(fmt::format("DROP TABLE temp.{}", quote_identifier(kShape)), view);
       ColumnTable* table = &store_.create(view.name, names, types);
       if (needed.count(&view)) {
         explain("view " + view.name, view.sql, view.sql_where);
@@ -502,12 +502,6 @@ class Runner {
  private:
   // The scratch table that gives a view its columns' names and types.
   static constexpr std::string_view kShape = "chataudit_view_shape";
-
-  static std::string quoted(std::string_view name) {
-    std::string out = "\"";
-    for (char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return out + '"';
-  }
 
   // Runs the engine's own statement; a failure is the view's.
  public:

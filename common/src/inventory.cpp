@@ -40,15 +40,6 @@
 namespace chataudit {
 namespace {
 
-std::string quote_identifier(std::string_view name) {
-  std::string quoted = "\"";
-  for (char c : name) {
-    if (c == '"') quoted += '"';
-    quoted += c;
-  }
-  return quoted + '"';
-}
-
 [[noreturn]] void fail_io(const std::string& path, std::string_view what) {
   throw Error(Diagnostic{.file = path, .message = fmt::format("{}: {}", what, std::strerror(errno))});
 }

@@ -25,6 +25,9 @@
 
 namespace chataudit {
 
+/// `name` as an SQL identifier: in double quotes, a double quote doubled.
+std::string quote_identifier(std::string_view name);
+
 /// Memory for the store's large arrays: from the system directly, in transparent huge pages where
 /// the kernel offers them (the random lookups of joins then miss the TLB far less); small arrays
 /// from malloc.
