@@ -220,7 +220,7 @@ WHERE g.existing AND g.ended
   AND g.content_cleared_on IS NULL
   AND (g.dissolved_on IS NULL OR :as_of - g.dissolved_on > :filing_days)
 
--- rule: unknown-reference  [policy sql 9b6d83592490]
+-- rule: unknown-reference  [policy sql 04e574204f75]
 WITH refs(subject_kind, holder_id, holder_name, org_id, dept_id, account_id, group_id, person_id,
           column_name, unknown_id, target_table, candidate_responsible) AS (
   SELECT 'org', o.org_id, o.name, o.org_id, NULL, NULL, NULL, NULL, 'parent_id', o.parent_id, 'orgs', o.leader_id FROM orgs o
