@@ -114,6 +114,28 @@ Column::Column(ByteArena& arena) : arena_(arena) {
   slots_.assign(16, 0);
 }
 
+Column::Column(ByteArena& arena, const Column& source, const BigVector<std::uint32_t>& rows)
+    : arena_(arena), dictionary_(source.dictionary_), source_(&source), rows_(&rows) {
+  entries_.push_back(Entry{0, 0, SQLITE_NULL});
+}
+
+bool Column::holds(std::size_t row, sqlite3_stmt* statement, int index, int type) const {
+  const Entry& entry = dictionary_->entries_[code(row)];
+  if (static_cast<int>(entry.type) != type) return false;
+  switch (type) {
+    case SQLITE_INTEGER: return entry.payload == static_cast<std::uint64_t>(sqlite3_column_int64(statement, index));
+    case SQLITE_FLOAT: return entry.payload == std::bit_cast<std::uint64_t>(sqlite3_column_double(statement, index));
+    case SQLITE_TEXT:
+    case SQLITE_BLOB: {
+      const auto* bytes = static_cast<const char*>(sqlite3_column_blob(statement, index));
+      const auto size = static_cast<std::size_t>(sqlite3_column_bytes(statement, index));
+      const auto* held = reinterpret_cast<const char*>(entry.payload);
+      return size == entry.size && (size == 0 || bytes == held || std::memcmp(bytes, held, size) == 0);
+    }
+    default: return true;  // NULL
+  }
+}
+
 std::uint64_t Column::hash_of(std::uint32_t type, std::uint64_t payload, std::string_view bytes) {
   if (type == SQLITE_TEXT || type == SQLITE_BLOB) return mix(std::hash<std::string_view>{}(bytes) + type);
   return mix(payload * 31 + type);
@@ -276,6 +298,7 @@ void Column::push_from(sqlite3_stmt* statement, int index) {
 }
 
 void Column::result(sqlite3_context* context, std::uint32_t code) const {
+  if (dictionary_ != this) return dictionary_->result(context, code);
   const Entry& entry = entries_[code];
   switch (entry.type) {
     case SQLITE_INTEGER: sqlite3_result_int64(context, static_cast<std::int64_t>(entry.payload)); break;
@@ -325,11 +348,13 @@ void Column::ensure_lookup() const {
 }
 
 bool Column::contains_text(std::string_view text) const {
+  if (dictionary_ != this) return dictionary_->contains_text(text);
   ensure_lookup();
   return lookup(SQLITE_TEXT, 0, text, hash_of(SQLITE_TEXT, 0, text)) >= 0;
 }
 
 std::int64_t Column::find(sqlite3_value* value) const {
+  if (dictionary_ != this) return dictionary_->find(value);
   ensure_lookup();
   switch (sqlite3_value_type(value)) {
     case SQLITE_INTEGER: {
@@ -341,8 +366,10 @@ std::int64_t Column::find(sqlite3_value* value) const {
       return lookup(SQLITE_FLOAT, payload, {}, hash_of(SQLITE_FLOAT, payload, {}));
     }
     case SQLITE_TEXT: {
-      const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(value));
-      const std::string_view bytes(text, static_cast<std::size_t>(sqlite3_value_bytes(value)));
+      // As a blob: the bytes as they are, where sqlite3_value_text would copy a text without a
+      // NUL after it (as the store hands its values out) to add one.
+      const auto* text = static_cast<const char*>(sqlite3_value_blob(value));
+      const std::string_view bytes(text ? text : "", static_cast<std::size_t>(sqlite3_value_bytes(value)));
       return lookup(SQLITE_TEXT, 0, bytes, hash_of(SQLITE_TEXT, 0, bytes));
     }
     case SQLITE_BLOB: {
@@ -356,18 +383,20 @@ std::int64_t Column::find(sqlite3_value* value) const {
 
 std::pair<const std::uint32_t*, const std::uint32_t*> Column::rows_with(std::uint32_t value) const {
   // Built once under the lock; read without it afterwards (threads share the store).
-  ensure_lookup();
+  const Column& values = *dictionary_;
+  values.ensure_lookup();
   if (!postings_built_.load(std::memory_order_acquire)) {
     std::lock_guard lock(lazy_);
     if (!postings_built_.load(std::memory_order_relaxed)) {
       // A counting sort of the rows by (canonical) code.
-      auto key = [&](std::size_t row) { return deduplicated_ ? code(row) : canon_[code(row)]; };
-      posting_start_.assign(entries_.size() + 1, 0);
-      for (std::size_t row = 0; row < size_; ++row) ++posting_start_[key(row) + 1];
+      const std::size_t rows = size();
+      auto key = [&](std::size_t row) { return values.deduplicated_ ? code(row) : values.canon_[code(row)]; };
+      posting_start_.assign(values.entries_.size() + 1, 0);
+      for (std::size_t row = 0; row < rows; ++row) ++posting_start_[key(row) + 1];
       std::partial_sum(posting_start_.begin(), posting_start_.end(), posting_start_.begin());
-      posting_rows_.resize(size_);
+      posting_rows_.resize(rows);
       BigVector<std::uint32_t> next(posting_start_.begin(), posting_start_.end() - 1);
-      for (std::size_t row = 0; row < size_; ++row) posting_rows_[next[key(row)]++] = static_cast<std::uint32_t>(row);
+      for (std::size_t row = 0; row < rows; ++row) posting_rows_[next[key(row)]++] = static_cast<std::uint32_t>(row);
       postings_built_.store(true, std::memory_order_release);
     }
   }
@@ -393,7 +422,19 @@ void Column::append(const Column& other) {
   for (std::size_t row = 0; row < other.size_; ++row) push_code(codes[other.code(row)]);
 }
 
+std::unique_ptr<Column> Column::codes_of(ByteArena& arena, const Column& values) {
+  auto column = std::make_unique<Column>(arena);
+  column->dictionary_ = values.dictionary_;
+  return column;
+}
+
+void Column::append_codes(const Column& other) {
+  if (other.dictionary_ != dictionary_ || dictionary_ == this) throw std::logic_error("Column::append_codes: another dictionary");
+  for (std::size_t row = 0; row < other.size(); ++row) push_code(other.code(row));
+}
+
 const BigVector<std::uint32_t>& Column::ranks() const {
+  if (dictionary_ != this) return dictionary_->ranks();
   std::lock_guard lock(lazy_);
   if (ranks_.size() == entries_.size()) return ranks_;
   // SQLite's BINARY order: NULL, numbers (integers and reals by value), text, blobs (bytes, then length).
@@ -464,7 +505,47 @@ struct Shard {
 };
 thread_local Shard shard;
 
+struct Cursor {
+  sqlite3_vtab_cursor base{};
+  const ColumnTable* table = nullptr;
+  const std::uint32_t* list = nullptr;  // the rows to visit; nullptr: every row in order
+  std::size_t at = 0, end = 0;
+  std::uint32_t row() const { return list ? list[at] : static_cast<std::uint32_t>(at); }
+};
+
+// The cursor each table is read with, on this thread (see CursorTracking).
+struct Tracked {
+  const ColumnTable* table;
+  const Cursor* cursor;  // nullptr: read by more than one, or closed
+};
+struct Tracking {
+  bool active = false;
+  std::vector<Tracked> tables;
+  void note(const ColumnTable* table, const Cursor* cursor) {
+    for (Tracked& tracked : tables)
+      if (tracked.table == table) {
+        if (tracked.cursor != cursor) tracked.cursor = nullptr;
+        return;
+      }
+    tables.push_back(Tracked{table, cursor});
+  }
+  void closed(const Cursor* cursor) {
+    for (Tracked& tracked : tables)
+      if (tracked.cursor == cursor) tracked.cursor = nullptr;
+  }
+  const Cursor* cursor_on(const ColumnTable* table) const {
+    for (const Tracked& tracked : tables)
+      if (tracked.table == table) return tracked.cursor;
+    return nullptr;
+  }
+};
+thread_local Tracking tracking;
+
 }  // namespace
+
+CursorTracking::CursorTracking() { tracking = Tracking{true, {}}; }
+
+CursorTracking::~CursorTracking() { tracking = Tracking{}; }
 
 ShardScope::ShardScope(std::size_t index, std::size_t count) { shard = Shard{true, index, count, nullptr, false}; }
 
@@ -475,19 +556,89 @@ bool ShardScope::held() const { return shard.table != nullptr && !shard.broken; 
 ColumnTable::ColumnTable(std::string name, std::vector<std::string> names, std::vector<std::string> types)
     : name_(std::move(name)), names_(std::move(names)), types_(std::move(types)) {
   types_.resize(names_.size());
-  for (std::size_t i = 0; i < names_.size(); ++i) columns_.push_back(std::make_unique<Column>(arena_));
+  for (std::size_t i = 0; i < names_.size(); ++i) {
+    columns_.push_back(std::make_unique<Column>(arena_));
+    plain_.push_back(static_cast<int>(i));
+  }
 }
 
-void ColumnTable::append_row(sqlite3_stmt* statement) {
-  for (std::size_t c = 0; c < columns_.size(); ++c) columns_[c]->push_from(statement, static_cast<int>(c));
+void ColumnTable::reference(std::size_t index, const ColumnTable& source, std::size_t source_column) {
+  if (rows_ != 0 || index >= columns_.size() || columns_[index]->references() || source_column >= source.width())
+    throw std::logic_error("ColumnTable::reference: not an empty value column");
+  const Column* read = &source.column(source_column);
+  const BigVector<std::uint32_t>* via = nullptr;
+  if (read->references())
+    for (const auto& g : source.groups_)
+      for (const auto& [here, there] : g->columns)
+        if (here == static_cast<int>(source_column)) {
+          via = &g->rows;
+          read = &g->source->column(static_cast<std::size_t>(there));
+        }
+  Group* group = nullptr;
+  for (auto& g : groups_)
+    if (g->source == &source && g->via == via) group = g.get();
+  if (!group) group = groups_.emplace_back(std::make_unique<Group>(Group{&source, via, {}, {}})).get();
+  group->columns.emplace_back(static_cast<int>(index), static_cast<int>(source_column));
+  columns_[index] = std::make_unique<Column>(arena_, *read, group->rows);
+  plain_.erase(std::find(plain_.begin(), plain_.end(), static_cast<int>(index)));
+}
+
+bool ColumnTable::append_row(sqlite3_stmt* statement) {
+  for (const int c : plain_) columns_[static_cast<std::size_t>(c)]->push_from(statement, c);
+  for (auto& group : groups_) {
+    const Cursor* cursor = tracking.cursor_on(group->source);
+    if (!cursor) return false;
+    std::uint32_t row = cursor->at < cursor->end ? cursor->row() : Column::kNoRow;
+    bool same = true, nulls = true;
+    for (const auto& [here, there] : group->columns) {
+      const int type = sqlite3_column_type(statement, here);
+      nulls = nulls && type == SQLITE_NULL;
+      if (same)
+        same = row == Column::kNoRow ? type == SQLITE_NULL
+                                     : group->source->column(static_cast<std::size_t>(there)).holds(row, statement, here, type);
+    }
+    if (!same) {
+      if (!nulls) return false;
+      row = Column::kNoRow;
+    }
+    group->rows.push_back(row == Column::kNoRow || !group->via ? row : (*group->via)[row]);
+  }
   ++rows_;
+  return true;
+}
+
+void ColumnTable::settle(std::size_t few_values) {
+  for (auto g = groups_.begin(); g != groups_.end();) {
+    Group& group = **g;
+    for (auto c = group.columns.begin(); c != group.columns.end();) {
+      const auto index = static_cast<std::size_t>(c->first);
+      if (columns_[index]->distinct() > few_values) {
+        ++c;
+        continue;
+      }
+      auto own = Column::codes_of(arena_, columns_[index]->dictionary());
+      own->append_codes(*columns_[index]);
+      columns_[index] = std::move(own);
+      c = group.columns.erase(c);
+    }
+    g = group.columns.empty() ? groups_.erase(g) : std::next(g);
+  }
 }
 
 void ColumnTable::append(ColumnTable& other) {
+  if (other.groups_.size() != groups_.size() || other.plain_ != plain_)
+    throw std::logic_error("ColumnTable::append: the tables' references differ");
+  for (std::size_t g = 0; g < groups_.size(); ++g) {
+    if (groups_[g]->source != other.groups_[g]->source || groups_[g]->via != other.groups_[g]->via) throw std::logic_error("ColumnTable::append: the tables' references differ");
+    BigVector<std::uint32_t>& rows = groups_[g]->rows;
+    rows.insert(rows.end(), other.groups_[g]->rows.begin(), other.groups_[g]->rows.end());
+    BigVector<std::uint32_t>().swap(other.groups_[g]->rows);
+  }
   // Each of the other's columns is freed once taken: at most one column is held twice.
-  for (std::size_t c = 0; c < columns_.size() && c < other.columns_.size(); ++c) {
-    columns_[c]->append(*other.columns_[c]);
-    other.columns_[c] = std::make_unique<Column>(other.arena_);
+  for (const int c : plain_) {
+    const auto at = static_cast<std::size_t>(c);
+    columns_[at]->append(*other.columns_[at]);
+    other.columns_[at] = std::make_unique<Column>(other.arena_);
   }
   rows_ += other.rows_;
   other.rows_ = 0;
@@ -498,6 +649,19 @@ int ColumnTable::column_index(std::string_view name) const {
   for (std::size_t c = 0; c < names_.size(); ++c)
     if (names_[c] == name) return static_cast<int>(c);
   return -1;
+}
+
+std::string ColumnTable::layout() const {
+  std::string text;
+  for (std::size_t c = 0; c < columns_.size(); ++c) {
+    std::string how = "values";
+    for (const auto& group : groups_)
+      for (const auto& [here, there] : group->columns)
+        if (here == static_cast<int>(c)) how = "rows of " + group->source->name();
+    if (how == "values" && &columns_[c]->dictionary() != columns_[c].get()) how = "codes into another column's values";
+    text += fmt::format("  {}: {}\n", names_[c], how);
+  }
+  return text;
 }
 
 std::string ColumnTable::declaration() const {
@@ -533,14 +697,6 @@ namespace {
 struct Vtab {
   sqlite3_vtab base{};
   const ColumnTable* table = nullptr;
-};
-
-struct Cursor {
-  sqlite3_vtab_cursor base{};
-  const ColumnTable* table = nullptr;
-  const std::uint32_t* list = nullptr;  // the rows to visit; nullptr: every row in order
-  std::size_t at = 0, end = 0;
-  std::uint32_t row() const { return list ? list[at] : static_cast<std::uint32_t>(at); }
 };
 
 int connect(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite3_vtab** out, char** error) {
@@ -583,7 +739,8 @@ int best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
     const Column& column = table.column(static_cast<std::size_t>(constraint.iColumn));
     const double values = std::max<double>(static_cast<double>(column.distinct()) - 1, 1);
     expected /= values;
-    if (column.distinct() - 1 == table.rows()) unique = true;
+    // One row per value: a dictionary of its own, one code per value (see deduplicated()).
+    if (!column.references() && column.deduplicated() && column.distinct() - 1 == table.rows()) unique = true;
     info->aConstraintUsage[i].argvIndex = ++used;
     columns += fmt::format("{}{}", columns.empty() ? "" : ",", constraint.iColumn);
   }
@@ -626,6 +783,7 @@ int open(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) {
 }
 
 int close(sqlite3_vtab_cursor* cursor) {
+  if (tracking.active) tracking.closed(reinterpret_cast<Cursor*>(cursor));
   delete reinterpret_cast<Cursor*>(cursor);
   return SQLITE_OK;
 }
@@ -648,6 +806,7 @@ int filter(sqlite3_vtab_cursor* base, int index, const char* index_text, int arg
   cursor.list = nullptr;
   cursor.at = 0;
   cursor.end = table.rows();
+  if (tracking.active) tracking.note(&table, &cursor);
   if (shard.active) {
     // The statement's first filter must be a full scan, its outer loop, and the only read of that
     // table: that scan is the one shared out. Anything else breaks the scope (the caller then
@@ -710,7 +869,7 @@ int eof(sqlite3_vtab_cursor* base) {
 int column(sqlite3_vtab_cursor* base, sqlite3_context* context, int index) {
   const auto& cursor = *reinterpret_cast<Cursor*>(base);
   const Column& column = cursor.table->column(static_cast<std::size_t>(index));
-  column.result(context, column.code(cursor.row()));
+  column.dictionary().result(context, column.code(cursor.row()));
   return SQLITE_OK;
 }
 
@@ -765,13 +924,34 @@ const ColumnTable* ColumnStore::find(std::string_view name) const {
 }
 
 void ColumnStore::release(const ColumnTable& table) {
+  for (auto it = registered_.begin(); it != registered_.end();)
+    it = it->second == &table ? registered_.erase(it) : std::next(it);
   for (auto& owned : tables_)
     if (owned.get() == &table) owned.reset();
 }
 
-std::string ColumnStore::create_statement(const ColumnTable& table, std::string_view schema) const {
+void ColumnStore::refer(ColumnTable& table, sqlite3_stmt* statement) const {
+  for (int i = 0; i < sqlite3_column_count(statement) && static_cast<std::size_t>(i) < table.width(); ++i) {
+    const char* schema = sqlite3_column_database_name(statement, i);
+    const char* name = sqlite3_column_table_name(statement, i);
+    const char* origin = sqlite3_column_origin_name(statement, i);
+    if (!schema || !name || !origin) continue;
+    const ColumnTable* source = registered(schema, name);
+    const int column = source ? source->column_index(origin) : -1;
+    if (source && source != &table && column >= 0)
+      table.reference(static_cast<std::size_t>(i), *source, static_cast<std::size_t>(column));
+  }
+}
+
+const ColumnTable* ColumnStore::registered(std::string_view schema, std::string_view name) const {
+  const auto it = registered_.find(std::pair<std::string, std::string>(schema, name));
+  return it == registered_.end() ? nullptr : it->second;
+}
+
+std::string ColumnStore::create_statement(const ColumnTable& table, std::string_view schema) {
   std::size_t index = 0;
   while (index < tables_.size() && tables_[index].get() != &table) ++index;
+  registered_[{std::string(schema), table.name()}] = &table;
   return fmt::format("CREATE VIRTUAL TABLE {}.{} USING chataudit_columns({})", schema, quote_identifier(table.name()),
                      index);
 }

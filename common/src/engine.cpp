@@ -326,11 +326,16 @@ class Runner {
       ColumnTable* table = &store_.create(view.name, names, types);
       if (needed.count(&view)) {
         explain("view " + view.name, view.sql, view.sql_where);
-        if (ColumnTable* whole = partners_.empty() ? nullptr : fill_sharded(view, names, types)) {
-          store_.release(*table);
-          table = whole;
-        } else {
-          fill_part(view, *table, 0, 1);
+        store_.release(*table);
+        table = fill(view, names, types, true);
+        const bool referenced = table != nullptr;
+        if (!table) table = fill(view, names, types, false);
+        table->settle();
+        if (std::getenv("CHATAUDIT_EXPLAIN")) {
+          std::fprintf(stderr, "store: view %s, %zu rows%s\n", view.name.c_str(), table->rows(),
+                       referenced ? "" : " (references to stored columns did not hold: values of its own)");
+          const std::string layout = table->layout();
+          std::fprintf(stderr, "%s", layout.c_str());
         }
         // The lookups the view's indexes declare are built now rather than in the first rule
         // that needs them (any column can be looked up; these are the ones the rules do).
@@ -349,51 +354,75 @@ class Runner {
   /// The runners (on connections of their own) that views are shared out to.
   void set_partners(std::vector<Runner*> partners) { partners_ = std::move(partners); }
 
-  // Fills `table` with part `index` of `count` of the view's rows (all of them when count is 1);
-  // false when the view cannot be shared out that way (see ShardScope).
-  bool fill_part(const View& view, ColumnTable& table, std::size_t index, std::size_t count) {
+  // The view's rows in a new table of the store: shared out among the runners where it can be,
+  // else whole. With `references`, a column that passes a stored table's column through keeps the
+  // row it came from rather than the value (see ColumnTable::reference); nullptr when that turned
+  // out not to hold, and the view is to be filled without references.
+  ColumnTable* fill(const View& view, const std::vector<std::string>& names, const std::vector<std::string>& types,
+                    bool references) {
+    bool broken = false;
+    if (ColumnTable* whole = partners_.empty() ? nullptr : fill_sharded(view, names, types, references, broken))
+      return whole;
+    if (broken) return nullptr;
+    ColumnTable& table = store_.create(view.name, names, types);
+    if (fill_part(view, table, 0, 1, references) == Filled::references_broken) {
+      store_.release(table);
+      return nullptr;
+    }
+    return &table;
+  }
+
+  enum class Filled { part, not_a_part, references_broken };
+
+  // Fills `table` with part `index` of `count` of the view's rows (all of them when count is 1):
+  // not_a_part when the view cannot be shared out that way (see ShardScope).
+  Filled fill_part(const View& view, ColumnTable& table, std::size_t index, std::size_t count, bool references) {
     sqlite3_stmt* statement = prepare(view.sql, view.sql_where, "view " + view.name);
+    if (references) store_.refer(table, statement);
+    std::optional<CursorTracking> tracking;
+    if (table.has_references()) tracking.emplace();
     std::optional<ShardScope> scope;
     if (count > 1) scope.emplace(index, count);
     int rc;
-    while ((rc = sqlite3_step(statement)) == SQLITE_ROW) table.append_row(statement);
+    bool kept = true;
+    while ((rc = sqlite3_step(statement)) == SQLITE_ROW)
+      if (!(kept = table.append_row(statement))) break;
     const bool held = !scope || scope->held();
     scope.reset();
+    tracking.reset();
     const std::string message = sqlite3_errmsg(db_);
     sqlite3_finalize(statement);
+    if (!kept) return Filled::references_broken;
     if (rc != SQLITE_DONE) policy_error(view.sql_where, fmt::format("view {}: {}", view.name, message));
-    return held;
+    return held ? Filled::part : Filled::not_a_part;
   }
 
-  // A view that is a plain join (every loop a scan or a lookup, no aggregate, sort, DISTINCT,
-  // LIMIT, subquery or temporary table), whose outer loop is a full scan of a stored table, is
-  // filled by every runner at once, each from its part of that scan; the parts, put together in
-  // order, are the rows and the order a single runner gives. nullptr when the view is not such a
-  // join, or a runner found its statement not to be one after all (then nothing is kept).
+  // `broken`: a part's references did not hold.
   ColumnTable* fill_sharded(const View& view, const std::vector<std::string>& names,
-                            const std::vector<std::string>& types) {
+                            const std::vector<std::string>& types, bool references, bool& broken) {
     if (!plain_join(view)) return nullptr;
     const std::size_t count = partners_.size() + 1;
     std::vector<ColumnTable*> parts;
     for (std::size_t i = 0; i < count; ++i) parts.push_back(&store_.create(view.name, names, types));
-    std::vector<char> held(count, 0);
+    std::vector<Filled> held(count, Filled::not_a_part);
     std::vector<std::exception_ptr> errors(count);
     std::vector<std::thread> threads;
     for (std::size_t i = 1; i < count; ++i)
       threads.emplace_back([&, i] {
         try {
-          held[i] = partners_[i - 1]->fill_part(view, *parts[i], i, count);
+          held[i] = partners_[i - 1]->fill_part(view, *parts[i], i, count, references);
         } catch (...) {
           errors[i] = std::current_exception();
         }
       });
     try {
-      held[0] = fill_part(view, *parts[0], 0, count);
+      held[0] = fill_part(view, *parts[0], 0, count, references);
     } catch (...) {
       errors[0] = std::current_exception();
     }
     for (std::thread& thread : threads) thread.join();
-    const bool whole = std::all_of(held.begin(), held.end(), [](char h) { return h != 0; });
+    broken = std::any_of(held.begin(), held.end(), [](Filled h) { return h == Filled::references_broken; });
+    const bool whole = std::all_of(held.begin(), held.end(), [](Filled h) { return h == Filled::part; });
     for (std::size_t i = 1; i < count; ++i) {
       if (whole && !errors[i]) parts[0]->append(*parts[i]);
       store_.release(*parts[i]);

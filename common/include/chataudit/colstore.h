@@ -80,6 +80,9 @@ class ByteArena {
 class Column {
  public:
   explicit Column(ByteArena& arena);
+  /// A column that holds no values of its own: row r reads `source` at row `rows[r]` (NULL where
+  /// that is kNoRow). Its codes are the source's (see dictionary()).
+  Column(ByteArena& arena, const Column& source, const BigVector<std::uint32_t>& rows);
   Column(const Column&) = delete;
   Column& operator=(const Column&) = delete;
 
@@ -90,11 +93,25 @@ class Column {
   void push_blob(std::string_view bytes) { push_bytes(SQLITE_BLOB, bytes); }
   /// Appends the rows of `other` (a column of the same store).
   void append(const Column& other);
+  /// A column with codes of its own into the dictionary of `values` (which must outlive it): see
+  /// ColumnTable::settle().
+  static std::unique_ptr<Column> codes_of(ByteArena& arena, const Column& values);
+  /// Appends the codes `other` (a column with the same dictionary) has.
+  void append_codes(const Column& other);
   /// Copies column `index` of the current row of `statement`.
   void push_from(sqlite3_stmt* statement, int index);
 
-  std::size_t size() const { return size_; }
+  static constexpr std::uint32_t kNoRow = 0xFFFFFFFFu;
+  std::size_t size() const { return rows_ ? rows_->size() : size_; }
+  /// Whether the column reads another's values (see the second constructor).
+  bool references() const { return rows_ != nullptr; }
+  /// The column whose dictionary the codes index: this one, or the one a reference leads to.
+  const Column& dictionary() const { return *dictionary_; }
   std::uint32_t code(std::size_t row) const {
+    if (rows_) {
+      const std::uint32_t at = (*rows_)[row];
+      return at == kNoRow ? 0 : source_->code(at);
+    }
     switch (width_) {
       case 1: return narrow_[row];
       case 2: return middle_[row];
@@ -102,15 +119,18 @@ class Column {
     }
   }
   /// Distinct values, NULL included.
-  std::size_t distinct() const { return entries_.size(); }
+  std::size_t distinct() const { return dictionary_->entries_.size(); }
   /// Bit (1 << SQLITE_x) for every type the column holds (NULL excepted).
-  unsigned types() const { return types_; }
+  unsigned types() const { return dictionary_->types_; }
   /// Sets the result of `context` to the value with `code` (text and blobs not copied).
   void result(sqlite3_context* context, std::uint32_t code) const;
   /// False once the column has turned out to hold (nearly) only distinct values: it then keeps no
   /// hash while filling and a value may have several codes; find() and rows_with() build the hash
   /// when first used and work with each value's first code.
-  bool deduplicated() const { return deduplicated_; }
+  bool deduplicated() const { return dictionary_->deduplicated_; }
+  /// Whether row `row` holds the value of column `index` of the current row of `statement`, whose
+  /// type is `type`: same type, same value, same bytes.
+  bool holds(std::size_t row, sqlite3_stmt* statement, int index, int type) const;
   /// The code of `value` (its first, see deduplicated()), or -1 when the column does not hold it.
   std::int64_t find(sqlite3_value* value) const;
   /// Whether the column holds the text `text`.
@@ -137,6 +157,9 @@ class Column {
   void grow_slots();
 
   ByteArena& arena_;
+  const Column* dictionary_ = this;
+  const Column* source_ = nullptr;                   // a reference: the column read,
+  const BigVector<std::uint32_t>* rows_ = nullptr;  // at these rows
   BigVector<Entry> entries_;
   // Open addressing: (the hash's low 32 bits << 32) | (code + 1), 0 empty; rebuilt on first lookup
   // when not deduplicated.
@@ -178,8 +201,26 @@ class ColumnTable {
   /// Appends the rows of `other` (a table with the same columns), taking its bytes; `other` is left
   /// empty.
   void append(ColumnTable& other);
-  /// Appends the current row of `statement` (one value per column).
-  void append_row(sqlite3_stmt* statement);
+  /// Makes column `index` (of an empty table) a reference to column `source_column` of `source`:
+  /// each row then keeps the row of `source` it came from, one per source table, not the value.
+  void reference(std::size_t index, const ColumnTable& source, std::size_t source_column);
+  /// Whether any column is a reference.
+  bool has_references() const { return !groups_.empty(); }
+  /// Once filled: a reference to a column of few distinct values (`few_values` or fewer, whose codes
+  /// take one or two bytes) becomes a column of codes of its own into the source's dictionary:
+  /// smaller than the row it keeps, or hardly larger, and read without going through the source's
+  /// rows. References to columns of many values (4-byte codes) stay: one row per source table
+  /// stands for all of them.
+  void settle(std::size_t few_values = 0x10000);
+  /// Appends the current row of `statement` (one value per column). A reference column takes the
+  /// row the statement's cursor on its source table is at (see CursorTracking), once the value
+  /// there is checked to be the statement's, or no row where the statement's values from that
+  /// table are all NULL (the unmatched side of an outer join). False when neither holds: then the
+  /// references cannot stand for the values, and the table must be filled again without them.
+  bool append_row(sqlite3_stmt* statement);
+  /// How each column holds its values, one line per column (for CHATAUDIT_EXPLAIN):
+  /// `name: values`, `name: codes into another column's values`, `name: rows of SOURCE`.
+  std::string layout() const;
   /// `CREATE TABLE x(...)` for sqlite3_declare_vtab.
   std::string declaration() const;
   /// The rows in the order of `columns` (ascending, BINARY), built on first use (thread-safe).
@@ -190,6 +231,17 @@ class ColumnTable {
   ByteArena arena_;  // declared before the columns that point into it
   std::vector<std::string> names_, types_;
   std::vector<std::unique_ptr<Column>> columns_;
+  // The reference columns, by source table: the source rows, and (column here, column there).
+  // Where the column there is itself a reference, the rows kept are those it refers to (`via`
+  // maps the source's rows to them), so that a reference never leads to another.
+  struct Group {
+    const ColumnTable* source;
+    const BigVector<std::uint32_t>* via;
+    BigVector<std::uint32_t> rows;
+    std::vector<std::pair<int, int>> columns;
+  };
+  std::vector<std::unique_ptr<Group>> groups_;
+  std::vector<int> plain_;  // the columns holding values of their own
   std::size_t rows_ = 0;
   mutable std::mutex lazy_;
   mutable std::map<std::vector<int>, BigVector<std::uint32_t>> orders_;
@@ -211,6 +263,17 @@ class ShardScope {
   bool held() const;
 };
 
+/// While it lives, the store notes the cursor each table is read with by statements stepped on
+/// this thread (a table read by two cursors has none), so that ColumnTable::append_row can tell
+/// the row a value came from.
+class CursorTracking {
+ public:
+  CursorTracking();
+  ~CursorTracking();
+  CursorTracking(const CursorTracking&) = delete;
+  CursorTracking& operator=(const CursorTracking&) = delete;
+};
+
 /// Owns the tables; outlives every connection it is registered with.
 class ColumnStore {
  public:
@@ -218,7 +281,12 @@ class ColumnStore {
   void register_with(sqlite3* db);
   ColumnTable& create(std::string name, std::vector<std::string> names, std::vector<std::string> types);
   /// `CREATE VIRTUAL TABLE schema."name" USING chataudit_columns(N)` for `table`.
-  std::string create_statement(const ColumnTable& table, std::string_view schema) const;
+  std::string create_statement(const ColumnTable& table, std::string_view schema);
+  /// Makes each column of `table` (empty) whose value in `statement` SQLite names as a stored
+  /// table's column (sqlite3_column_origin_name) a reference to that column.
+  void refer(ColumnTable& table, sqlite3_stmt* statement) const;
+  /// The table create_statement() last made `schema.name` for, or nullptr.
+  const ColumnTable* registered(std::string_view schema, std::string_view name) const;
   ColumnTable* table(std::size_t index) { return index < tables_.size() ? tables_[index].get() : nullptr; }
   /// The table last created with `name`, or nullptr.
   const ColumnTable* find(std::string_view name) const;
@@ -227,6 +295,7 @@ class ColumnStore {
 
  private:
   std::vector<std::unique_ptr<ColumnTable>> tables_;
+  std::map<std::pair<std::string, std::string>, const ColumnTable*, std::less<>> registered_;
 };
 
 }  // namespace chataudit
