@@ -677,16 +677,19 @@ const BigVector<std::uint32_t>& ColumnTable::ordered_by(const std::vector<int>& 
   std::lock_guard lock(lazy_);
   auto it = orders_.find(columns);
   if (it != orders_.end()) return it->second;
-  // Least significant column first, each pass a stable counting sort by the column's ranks.
-  BigVector<std::uint32_t> order(rows_), next(rows_);
+  // Least significant column first, each pass a stable counting sort by the column's ranks. Each
+  // row's rank is read in row order first: the passes then read one array in their own order,
+  // not the codes (and a reference's source rows) at random.
+  BigVector<std::uint32_t> order(rows_), next(rows_), rank_of(rows_);
   std::iota(order.begin(), order.end(), 0u);
   for (auto c = columns.rbegin(); c != columns.rend(); ++c) {
     const Column& column = *columns_[static_cast<std::size_t>(*c)];
     const BigVector<std::uint32_t>& ranks = column.ranks();
+    for (std::size_t row = 0; row < rows_; ++row) rank_of[row] = ranks[column.code(row)];
     BigVector<std::uint32_t> start(ranks.size() + 1, 0);
-    for (std::uint32_t row : order) ++start[ranks[column.code(row)] + 1];
+    for (std::size_t row = 0; row < rows_; ++row) ++start[rank_of[row] + 1];
     std::partial_sum(start.begin(), start.end(), start.begin());
-    for (std::uint32_t row : order) next[start[ranks[column.code(row)]]++] = row;
+    for (std::uint32_t row : order) next[start[rank_of[row]]++] = row;
     order.swap(next);
   }
   return orders_.emplace(columns, std::move(order)).first->second;

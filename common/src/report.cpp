@@ -306,19 +306,20 @@ std::string json(const Report& report) {
   member("inventory",
          dump(Json{{"source", report.inventory->source}, {"digest", report.inventory->digest()}, {"tables", tables}}, 2));
   member("summary", dump(summary, 2));
-  std::string findings;
+  // The findings straight into `out`, each nested two levels deep (member, array element).
+  out += "  \"findings\": ";
   if (result.findings.empty()) {
-    findings = "[]";
+    out += "[]";
   } else {
-    findings = "[\n";
+    out += "[\n";
     for (std::size_t i = 0; i < result.findings.size(); ++i) {
-      findings += "  ";
-      indented(findings, dump(finding_json(report, result.findings[i]), 2), 2);
-      findings += i + 1 < result.findings.size() ? ",\n" : "\n";
+      out += "    ";
+      indented(out, dump(finding_json(report, result.findings[i]), 2), 4);
+      out += i + 1 < result.findings.size() ? ",\n" : "\n";
     }
-    findings += "]";
+    out += "  ]";
   }
-  member("findings", findings);
+  out += ",\n";
   member("waived", dump(waived, 2));
   member("resolved", dump(resolved, 2), !review.compared);
   if (review.compared) member("baseline", dump(Json(review.baseline_source), 2), true);
