@@ -353,6 +353,39 @@ bool Column::contains_text(std::string_view text) const {
   return lookup(SQLITE_TEXT, 0, text, hash_of(SQLITE_TEXT, 0, text)) >= 0;
 }
 
+std::int64_t Column::find_text(std::string_view bytes) const {
+  auto hashed = [&] { return lookup(SQLITE_TEXT, 0, bytes, hash_of(SQLITE_TEXT, 0, bytes)); };
+  const Handed& from = handed[handed_slot(bytes.data())];
+  if (from.text != bytes.data() || !from.column || from.column == this) return hashed();
+  const Entry& source = from.column->entries_[from.code];
+  if (source.payload != reinterpret_cast<std::uint64_t>(bytes.data()) || source.size != bytes.size() ||
+      source.type != SQLITE_TEXT)
+    return hashed();
+  int slot = 0;
+  while (slot < kFound && found_from_[slot].load(std::memory_order_acquire) != from.column) ++slot;
+  if (slot == kFound) {
+    std::lock_guard lock(lazy_);
+    slot = 0;
+    while (slot < kFound && found_from_[slot].load(std::memory_order_relaxed) != from.column &&
+           found_from_[slot].load(std::memory_order_relaxed) != nullptr)
+      ++slot;
+    if (slot == kFound) return hashed();
+    if (found_from_[slot].load(std::memory_order_relaxed) == nullptr) {
+      found_size_[slot] = from.column->entries_.size();
+      found_codes_[slot] = std::make_unique<std::atomic<std::uint32_t>[]>(found_size_[slot]);
+      found_from_[slot].store(from.column, std::memory_order_release);
+    }
+  }
+  if (from.code >= found_size_[slot]) return hashed();
+  std::atomic<std::uint32_t>& known = found_codes_[slot][from.code];
+  const std::uint32_t code = known.load(std::memory_order_relaxed);
+  if (code == kAbsent) return -1;
+  if (code != 0) return code - 1;
+  const std::int64_t found = hashed();
+  known.store(found < 0 ? kAbsent : static_cast<std::uint32_t>(found) + 1, std::memory_order_relaxed);
+  return found;
+}
+
 std::int64_t Column::find(sqlite3_value* value) const {
   if (dictionary_ != this) return dictionary_->find(value);
   ensure_lookup();
@@ -369,8 +402,7 @@ std::int64_t Column::find(sqlite3_value* value) const {
       // As a blob: the bytes as they are, where sqlite3_value_text would copy a text without a
       // NUL after it (as the store hands its values out) to add one.
       const auto* text = static_cast<const char*>(sqlite3_value_blob(value));
-      const std::string_view bytes(text ? text : "", static_cast<std::size_t>(sqlite3_value_bytes(value)));
-      return lookup(SQLITE_TEXT, 0, bytes, hash_of(SQLITE_TEXT, 0, bytes));
+      return find_text(std::string_view(text ? text : "", static_cast<std::size_t>(sqlite3_value_bytes(value))));
     }
     case SQLITE_BLOB: {
       const auto* blob = static_cast<const char*>(sqlite3_value_blob(value));
@@ -511,6 +543,8 @@ struct Cursor {
   const std::uint32_t* list = nullptr;  // the rows to visit; nullptr: every row in order
   std::size_t at = 0, end = 0;
   std::uint32_t row() const { return list ? list[at] : static_cast<std::uint32_t>(at); }
+  const char* parsed_from = nullptr;  // the index string `columns` was read from
+  std::vector<int> columns;
 };
 
 // The cursor each table is read with, on this thread (see CursorTracking).
@@ -826,7 +860,11 @@ int filter(sqlite3_vtab_cursor* base, int index, const char* index_text, int arg
       shard.broken = true;  // read again: by an inner loop, a subquery or a self-join
     }
   }
-  const std::vector<int> columns = column_list(index_text);
+  if (cursor.parsed_from != index_text || !index_text) {  // the plan's string lives as long as the cursor
+    cursor.columns = column_list(index_text);
+    cursor.parsed_from = index_text;
+  }
+  const std::vector<int>& columns = cursor.columns;
   if (index == 1 && static_cast<int>(columns.size()) == argc) {
     // The shortest posting list among the equalities; SQLite checks the others on its rows.
     for (int i = 0; i < argc; ++i) {
@@ -926,7 +964,12 @@ const ColumnTable* ColumnStore::find(std::string_view name) const {
   return nullptr;
 }
 
+ColumnStore::~ColumnStore() { std::fill(std::begin(handed), std::end(handed), Handed{}); }
+
 void ColumnStore::release(const ColumnTable& table) {
+  // What this thread remembers handing out may be the table's (other threads' memories end with
+  // them: helpers are started per fill and per batch of rules).
+  std::fill(std::begin(handed), std::end(handed), Handed{});
   for (auto it = registered_.begin(); it != registered_.end();)
     it = it->second == &table ? registered_.erase(it) : std::next(it);
   for (auto& owned : tables_)

@@ -132,6 +132,8 @@ class Column {
   /// type is `type`: same type, same value, same bytes.
   bool holds(std::size_t row, sqlite3_stmt* statement, int index, int type) const;
   /// The code of `value` (its first, see deduplicated()), or -1 when the column does not hold it.
+  /// A text another column of the store handed to SQLite is found by its code there, once
+  /// looked up (a join's inner side looks the same keys up again and again).
   std::int64_t find(sqlite3_value* value) const;
   /// Whether the column holds the text `text`.
   bool contains_text(std::string_view text) const;
@@ -171,6 +173,14 @@ class Column {
   bool deduplicated_ = true;
   // Codes here of the values of other columns (by their code there) this column has taken in.
   std::vector<std::pair<const Column*, BigVector<std::uint32_t>>> translations_;
+  // find()'s memory of other columns' codes (threads share it): their code → code here + 1, 0 not
+  // yet looked up, kAbsent not held. Set once per other column, under lazy_.
+  static constexpr std::uint32_t kAbsent = 0xFFFFFFFFu;
+  static constexpr int kFound = 4;
+  mutable std::atomic<const Column*> found_from_[kFound] = {};
+  mutable std::unique_ptr<std::atomic<std::uint32_t>[]> found_codes_[kFound];
+  mutable std::size_t found_size_[kFound] = {};
+  std::int64_t find_text(std::string_view text) const;
   void ensure_lookup() const;
   unsigned types_ = 0;
   int width_ = 1;
@@ -277,6 +287,10 @@ class CursorTracking {
 /// Owns the tables; outlives every connection it is registered with.
 class ColumnStore {
  public:
+  ColumnStore() = default;
+  ColumnStore(const ColumnStore&) = delete;
+  ColumnStore& operator=(const ColumnStore&) = delete;
+  ~ColumnStore();
   /// Registers module "chataudit_columns" with `db`.
   void register_with(sqlite3* db);
   ColumnTable& create(std::string name, std::vector<std::string> names, std::vector<std::string> types);
