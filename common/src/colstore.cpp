@@ -10,6 +10,7 @@
 #include <cstring>
 #include <functional>
 #include <numeric>
+#include <thread>
 
 namespace chataudit {
 
@@ -26,6 +27,16 @@ std::uint64_t mix(std::uint64_t x) {  // splitmix64's finalizer
 }
 
 }  // namespace
+
+unsigned worker_threads() {
+  unsigned threads = std::min(2u, std::max(1u, std::thread::hardware_concurrency()));
+  if (const char* text = std::getenv("CHATAUDIT_THREADS")) {
+    unsigned wanted = 0;
+    const auto [end, error] = std::from_chars(text, text + std::strlen(text), wanted);
+    if (error == std::errc() && *end == '\0' && wanted >= 1) threads = std::min(wanted, 16u);
+  }
+  return threads;
+}
 
 std::string quote_identifier(std::string_view name) {
   std::string quoted = "\"";

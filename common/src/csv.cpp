@@ -306,6 +306,11 @@ CsvReader::CsvReader(std::string_view text, std::string file, char delimiter)
   column_offset_ = line_start_;
 }
 
+CsvReader::CsvReader(std::string_view text, std::string file, char delimiter, std::size_t start, int line)
+    : text_(text), file_(std::move(file)), delimiter_(delimiter), pos_(start), line_(line), line_start_(start) {
+  column_offset_ = line_start_;
+}
+
 int CsvReader::column_at(std::size_t offset) const {
   // Fields are asked for in increasing order, so counting resumes where the last call stopped
   // instead of from the start of the line (long lines would otherwise cost quadratic time).

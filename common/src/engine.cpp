@@ -738,18 +738,6 @@ bool row_exists(SQLite::Database& db, const std::string& table, const std::strin
   return query.executeStep();
 }
 
-// How many threads run views and rules: CHATAUDIT_THREADS if set (1 runs everything on the
-// calling thread), else two when the machine has two cores or more.
-unsigned worker_threads() {
-  unsigned threads = std::min(2u, std::max(1u, std::thread::hardware_concurrency()));
-  if (const char* text = std::getenv("CHATAUDIT_THREADS")) {
-    unsigned wanted = 0;
-    const auto [end, error] = std::from_chars(text, text + std::strlen(text), wanted);
-    if (error == std::errc() && *end == '\0' && wanted >= 1) threads = std::min(wanted, 16u);
-  }
-  return threads;
-}
-
 // The runners of the threads beyond the calling one, each on a connection of its own over the
 // inventory's column store, with the inventory's tables declared (the views are declared as the
 // engine makes them).

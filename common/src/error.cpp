@@ -41,6 +41,13 @@ void DiagnosticList::add(Diagnostic diagnostic) {
     ++omitted_;
 }
 
+void DiagnosticList::add(DiagnosticList&& other) {
+  for (Diagnostic& diagnostic : other.diagnostics_) add(std::move(diagnostic));
+  omitted_ += other.omitted_;
+  other.diagnostics_.clear();
+  other.omitted_ = 0;
+}
+
 void DiagnosticList::throw_if_any() const {
   if (!empty()) throw Error(diagnostics_, omitted_);
 }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <deque>
@@ -24,8 +25,10 @@
 #include <future>
 #include <iostream>
 #include <iterator>
+#include <limits>
 #include <optional>
 #include <sstream>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -75,19 +78,17 @@ class MappedFile {
   MappedFile(const MappedFile&) = delete;
   MappedFile& operator=(const MappedFile&) = delete;
   std::string_view view() const { return {data_, size_}; }
-  /// Drops the pages wholly before `offset` from memory (they are read again if touched).
-  void release_before(std::size_t offset) {
+  /// Drops the pages wholly inside [begin, end) from memory (they are read again if touched).
+  void release(std::size_t begin, std::size_t end) const {
     static const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-    const std::size_t end = offset / page * page;
-    if (!data_ || end <= released_) return;
-    ::madvise(const_cast<char*>(data_) + released_, end - released_, MADV_DONTNEED);
-    released_ = end;
+    begin = (begin + page - 1) / page * page;
+    end = end / page * page;
+    if (data_ && begin < end) ::madvise(const_cast<char*>(data_) + begin, end - begin, MADV_DONTNEED);
   }
 
  private:
   const char* data_ = nullptr;
   std::size_t size_ = 0;
-  std::size_t released_ = 0;
 };
 
 // Standard input, a FIFO or a device cannot be mapped: read whole, with a limit. A stream whose
@@ -193,6 +194,9 @@ class RowSource {
   }
   /// How a row is named in "first on line N" (CSV) or "first on row N" (SQLite).
   virtual std::string_view row_word() const = 0;
+  /// Where the source can be read by two threads: the rows from about half of what is left
+  /// on, as a source of their own (this one then stops before them); nullptr otherwise.
+  virtual std::unique_ptr<RowSource> split_off(std::size_t /*least_bytes*/) { return nullptr; }
 };
 
 class CsvRowSource : public RowSource {
@@ -202,7 +206,8 @@ class CsvRowSource : public RowSource {
       : owned_(std::move(owned)),
         mapped_(mapped),
         reader_(owned_.empty() ? text : std::string_view(owned_), file, delimiter),
-        file_(std::move(file)) {
+        file_(std::move(file)),
+        delimiter_(delimiter) {
     CsvRecord record;
     // Blank lines above the header are spreadsheet noise too.
     bool found = false;
@@ -220,12 +225,38 @@ class CsvRowSource : public RowSource {
   }
   const std::vector<std::string>& header() const override { return header_; }
 
+  std::unique_ptr<RowSource> split_off(std::size_t least_bytes) override {
+    // A record starts after a line feed outside quotes: where the quotes before it pair up. A
+    // file whose quotes do not pair up before that point fails in the first part, at the place
+    // the error is, before the second part is looked at.
+    const std::string_view text = reader_.text();
+    const std::size_t from = reader_.offset();
+    if (text.size() - from < least_bytes) return nullptr;
+    std::size_t at = from + (text.size() - from) / 2;
+    bool quoted = std::count(text.begin() + static_cast<std::ptrdiff_t>(from), text.begin() + static_cast<std::ptrdiff_t>(at), '"') % 2 != 0;
+    for (; at < text.size(); ++at) {
+      if (text[at] == '"') quoted = !quoted;
+      else if (text[at] == '\n' && !quoted) break;
+    }
+    if (at + 1 >= text.size()) return nullptr;
+    const std::size_t start = at + 1;
+    // Lines as the reader counts them: LF, CRLF or a lone CR each end one.
+    const std::string_view before = text.substr(0, start);
+    std::size_t line = 1 + static_cast<std::size_t>(std::count(before.begin(), before.end(), '\n'));
+    for (std::size_t cr = before.find('\r'); cr != std::string_view::npos; cr = before.find('\r', cr + 1))
+      if (cr + 1 == text.size() || text[cr + 1] != '\n') ++line;
+    if (line > static_cast<std::size_t>(std::numeric_limits<int>::max())) return nullptr;
+    auto rest = std::unique_ptr<CsvRowSource>(new CsvRowSource(*this, start, static_cast<int>(line)));
+    reader_.stop_at(start);
+    return rest;
+  }
+
   bool next(std::vector<Cell>& cells) override {
     while (reader_.next(record_)) {
       // The record's fields are copies: the bytes before the reader's offset are not needed again.
       if (mapped_ && reader_.offset() - released_ >= (std::size_t{64} << 20)) {
+        mapped_->release(released_, reader_.offset());
         released_ = reader_.offset();
-        mapped_->release_before(released_);
       }
       if (is_blank(record_)) continue;
       std::size_t fields = record_.fields.size();
@@ -259,11 +290,23 @@ class CsvRowSource : public RowSource {
   static bool is_blank(const CsvRecord& record) {
     return std::all_of(record.fields.begin(), record.fields.end(), [](const std::string& f) { return trim(f).empty(); });
   }
+  // The rows of `head`'s text from byte `start` (a record's start on line `line`).
+  CsvRowSource(const CsvRowSource& head, std::size_t start, int line)
+      : mapped_(head.mapped_),
+        released_(start),
+        reader_(head.reader_.text(), head.file_, head.delimiter_, start, line),
+        file_(head.file_),
+        delimiter_(head.delimiter_),
+        header_(head.header_),
+        header_columns_(head.header_columns_),
+        named_columns_(head.named_columns_),
+        header_line_(head.header_line_) {}
   std::string owned_;
   MappedFile* mapped_ = nullptr;
   std::size_t released_ = 0;
   CsvReader reader_;
   std::string file_;
+  char delimiter_ = ',';
   std::vector<std::string> header_;
   std::vector<int> header_columns_;
   std::size_t named_columns_ = 0;
@@ -701,11 +744,20 @@ class Loader {
 
     LoadedTable& stats = inventory_.record(table);
     stats.source = source.path;
+    const std::vector<ParentCheck> checks = parent_checks(table, layout);
+    // Reads `part`'s rows into `into`, counting in `read` and `loaded`. `total` counts the rows of
+    // every part, for the limit.
+    std::atomic<std::size_t> total{0};
+    std::atomic<bool> failed{false};  // the first part failed: the second need not go on
+    auto read_part = [&](RowSource& part, ColumnTable& into, DiagnosticList& problems, std::size_t& read,
+                         std::size_t& loaded, bool second) {
     std::vector<Cell> cells;
     std::vector<Value> values(layout.names.size());
-    const std::vector<ParentCheck> checks = parent_checks(table, layout);
+    RowSource& rows = part;
     while (rows.next(cells)) {
-      if (++stats.rows_read > kMaxRowsPerTable)
+      if (second && failed.load(std::memory_order_relaxed)) return;
+      ++read;
+      if (total.fetch_add(1, std::memory_order_relaxed) + 1 > kMaxRowsPerTable)
         throw Error(rows.at(cells.empty() ? Cell{} : Cell{{}, cells.front().line, 1}, table, {},
                             fmt::format("more than {} data rows, the most chataudit loads into one table",
                                         kMaxRowsPerTable)));
@@ -740,15 +792,52 @@ class Loader {
       if (row_ok && spec) row_ok = check_parents(table, checks, layout, source_names, cells, values, rows, problems);
       if (!row_ok || !problems.empty()) continue;  // keep reading to list every bad cell; insert nothing more
       for (std::size_t c = 0; c < values.size(); ++c) {
-        Column& column = stored.column(c);
+        Column& column = into.column(c);
         switch (values[c].kind) {
           case Value::Kind::null: column.push_null(); break;
           case Value::Kind::text: column.push_text(values[c].text); break;
           case Value::Kind::integer: column.push_integer(values[c].integer); break;
         }
       }
-      stored.end_row();
-      ++stats.rows_loaded;
+      into.end_row();
+      ++loaded;
+    }
+    };
+    // A large file without a key column (whose duplicates one reader must see) is read by two
+    // threads, each from its half, into tables of their own; the second's rows are then appended,
+    // its problems listed after the first's. A failure of the first part is the file's first;
+    // otherwise the second's.
+    std::unique_ptr<RowSource> rest =
+        key_index < 0 && worker_threads() > 1 ? rows.split_off(sources_.split_bytes) : nullptr;
+    if (!rest) {
+      read_part(rows, stored, problems, stats.rows_read, stats.rows_loaded, false);
+    } else {
+      ColumnTable& second = inventory_.store().create(table, stored.names(), stored.types());
+      DiagnosticList second_problems;
+      std::size_t second_read = 0, second_loaded = 0;
+      std::exception_ptr second_error;
+      std::thread helper([&] {
+        try {
+          read_part(*rest, second, second_problems, second_read, second_loaded, true);
+        } catch (...) {
+          second_error = std::current_exception();
+        }
+      });
+      std::exception_ptr first_error;
+      try {
+        read_part(rows, stored, problems, stats.rows_read, stats.rows_loaded, false);
+      } catch (...) {
+        first_error = std::current_exception();
+        failed = true;
+      }
+      helper.join();
+      if (first_error) std::rethrow_exception(first_error);
+      if (second_error) std::rethrow_exception(second_error);
+      problems.add(std::move(second_problems));
+      stats.rows_read += second_read;
+      stats.rows_loaded += second_loaded;
+      if (problems.empty()) stored.append(second);
+      inventory_.store().release(second);
     }
     problems.throw_if_any();
     // Child tables look their references up in this table's key column.

@@ -2,6 +2,7 @@
 
 #include <SQLiteCpp/Statement.h>
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 
@@ -162,4 +163,48 @@ TEST_CASE("a path that is neither a directory nor SQLite is refused") {
   sources.inventories.push_back(dir.write("notes.txt", "hello"));
   CHECK(error_text([&] { load_inventory(sources, {"groups"}, shanghai()); }) ==
         dir.path() + "/notes.txt: not a directory of CSV files nor a SQLite database\n");
+}
+
+TEST_CASE("a large file read by two threads, one per half, loads as read by one: rows, order, problems") {
+  TempDir dir;
+  // Loads members.csv (`csv`) after groups G1..G3, splitting it past `split_bytes`: the table's
+  // rows, or "error" and the error's lines.
+  auto rows_of = [&](const std::string& csv, std::size_t split_bytes) {
+    InventorySources sources;
+    sources.split_bytes = split_bytes;
+    sources.tables.emplace_back("groups", dir.write("groups.csv", "group_id,org_id\nG1,O1\nG2,O1\nG3,O1\n"));
+    sources.tables.emplace_back("members", dir.write("members.csv", csv));
+    try {
+      Inventory inventory = load_inventory(sources, {"groups", "members"}, shanghai());
+      return query(inventory, "SELECT rowid, group_id, handle, display_name, joined_on, role FROM members");
+    } catch (const Error& error) {
+      std::string text = "error\n";
+      for (const Diagnostic& d : error.diagnostics()) text += d.to_string() + "\n";
+      return text;
+    }
+  };
+  // Quoted fields with line breaks and quotes, CRLF and LF, blank lines, many rows either side.
+  std::string csv = "group_id,handle,display_name,joined_on,role\r\n";
+  for (int i = 0; i < 400; ++i) {
+    csv += fmt::format("G{},h{},\"name {}\"\"\n{}\",2026-0{}-1{},{}\r\n", i % 3 + 1, i, i, i % 7, i % 9 + 1, i % 10,
+                       i % 5 ? "member" : "admin");
+    if (i % 97 == 0) csv += "\n";
+  }
+  const std::string whole = rows_of(csv, std::size_t{1} << 40);
+  CHECK(whole.starts_with("0|G1|h0|name 0\"\n0|2026-01-10|admin\n1|G2|h1|name 1\"\n1|2026-02-11|member\n"));
+  CHECK(std::count(whole.begin(), whole.end(), '\n') == 800);
+  CHECK(rows_of(csv, 1) == whole);
+  // Problems in both halves: every one, in file order, at its line.
+  std::string bad = csv;
+  bad.replace(bad.find("2026-02-11"), 10, "2026-02-30");
+  bad.replace(bad.rfind("2026-03-12"), 10, "2026-13-12");
+  const std::string problems = rows_of(bad, std::size_t{1} << 40);
+  CHECK(problems.starts_with("error\n"));
+  CHECK(std::count(problems.begin(), problems.end(), '\n') == 3);
+  CHECK(rows_of(bad, 1) == problems);
+  // A misaligned row in the second half stops the load there, as it does read whole (line 807:
+  // the header, 400 rows of two lines, 5 blank lines).
+  std::string misaligned = csv + "G1,x,y,2026-01-01,member,extra\r\n";
+  CHECK(rows_of(misaligned, 1) == rows_of(misaligned, std::size_t{1} << 40));
+  CHECK(rows_of(misaligned, 1).find(":807:1: row has 6 fields; the header has 5") != std::string::npos);
 }

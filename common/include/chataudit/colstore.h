@@ -25,6 +25,10 @@
 
 namespace chataudit {
 
+/// How many threads load tables, fill views and run rules: CHATAUDIT_THREADS if set (1 runs
+/// everything on the calling thread), else two when the machine has two cores or more.
+unsigned worker_threads();
+
 /// `name` as an SQL identifier: in double quotes, a double quote doubled.
 std::string quote_identifier(std::string_view name);
 
@@ -200,6 +204,8 @@ class ColumnTable {
  public:
   ColumnTable(std::string name, std::vector<std::string> names, std::vector<std::string> types);
   const std::string& name() const { return name_; }
+  const std::vector<std::string>& names() const { return names_; }
+  const std::vector<std::string>& types() const { return types_; }
   std::size_t width() const { return columns_.size(); }
   std::size_t rows() const { return rows_; }
   Column& column(std::size_t index) { return *columns_[index]; }

@@ -36,6 +36,12 @@ class CsvReader {
  public:
   /// `text` must outlive the reader; `file` names it in diagnostics.
   CsvReader(std::string_view text, std::string file, char delimiter = ',');
+  /// Reads `text` from byte `start`, the start of a record on line `line` (1-based).
+  CsvReader(std::string_view text, std::string file, char delimiter, std::size_t start, int line);
+  /// Stops reading at byte `end` (a record's start, at or after offset()): the rest is another
+  /// reader's.
+  void stop_at(std::size_t end) { text_ = text_.substr(0, end); }
+  const std::string_view& text() const { return text_; }
   /// Reads the next record into `record`; false at end of input.
   bool next(CsvRecord& record);
   const std::string& file() const { return file_; }

@@ -44,6 +44,8 @@ class Error : public std::runtime_error {
 class DiagnosticList {
  public:
   void add(Diagnostic diagnostic);
+  /// Adds `other`'s diagnostics after these, as if each had been added here.
+  void add(DiagnosticList&& other);
   bool empty() const { return diagnostics_.empty() && omitted_ == 0; }
   /// Throws Error when anything was added.
   void throw_if_any() const;

@@ -22,6 +22,9 @@ struct InventorySources {
   std::string mapping;
   std::string encoding;   ///< --encoding NAME for every CSV source; empty: the mapping's, else detected
   std::string delimiter;  ///< --delimiter CHAR for every CSV source; empty: the mapping's, else guessed
+  /// A CSV file of a table without a key column with more bytes than this after its header is
+  /// read by two threads, one per half, when worker_threads() allows (the result is the same).
+  std::size_t split_bytes = std::size_t{32} << 20;
 };
 
 /// The mapping file a directory inventory reads when no --mapping is given.
