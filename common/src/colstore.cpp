@@ -787,8 +787,10 @@ int best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
     const Column& column = table.column(static_cast<std::size_t>(constraint.iColumn));
     const double values = std::max<double>(static_cast<double>(column.distinct()) - 1, 1);
     expected /= values;
-    // One row per value: a dictionary of its own, one code per value (see deduplicated()).
-    if (!column.references() && column.deduplicated() && column.distinct() - 1 == table.rows()) unique = true;
+    // One row per value: a dictionary of its own (not a reference's or another column's, whose
+    // values may repeat here), one code per value (see deduplicated()), as many values as rows.
+    if (&column.dictionary() == &column && column.deduplicated() && column.distinct() - 1 == table.rows())
+      unique = true;
     info->aConstraintUsage[i].argvIndex = ++used;
     columns += fmt::format("{}{}", columns.empty() ? "" : ",", constraint.iColumn);
   }

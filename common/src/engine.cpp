@@ -397,7 +397,12 @@ class Runner {
     return held ? Filled::part : Filled::not_a_part;
   }
 
-  // `broken`: a part's references did not hold.
+  // A view that is a plain join (every loop a scan or a lookup, no aggregate, sort, DISTINCT,
+  // LIMIT, subquery or temporary table), whose outer loop is a full scan of a stored table, is
+  // filled by every runner at once, each from its part of that scan; the parts, put together in
+  // order, are the rows and the order a single runner gives. nullptr when the view is not such a
+  // join, or a runner found its statement not to be one after all (then nothing is kept);
+  // `broken` tells when a part's references did not hold.
   ColumnTable* fill_sharded(const View& view, const std::vector<std::string>& names,
                             const std::vector<std::string>& types, bool references, bool& broken) {
     if (!plain_join(view)) return nullptr;

@@ -749,59 +749,59 @@ class Loader {
     // every part, for the limit.
     std::atomic<std::size_t> total{0};
     std::atomic<bool> failed{false};  // the first part failed: the second need not go on
-    auto read_part = [&](RowSource& part, ColumnTable& into, DiagnosticList& problems, std::size_t& read,
+    // (`rows` and `problems` here are the part's, standing for the whole file's.)
+    auto read_part = [&](RowSource& rows, ColumnTable& into, DiagnosticList& problems, std::size_t& read,
                          std::size_t& loaded, bool second) {
-    std::vector<Cell> cells;
-    std::vector<Value> values(layout.names.size());
-    RowSource& rows = part;
-    while (rows.next(cells)) {
-      if (second && failed.load(std::memory_order_relaxed)) return;
-      ++read;
-      if (total.fetch_add(1, std::memory_order_relaxed) + 1 > kMaxRowsPerTable)
-        throw Error(rows.at(cells.empty() ? Cell{} : Cell{{}, cells.front().line, 1}, table, {},
-                            fmt::format("more than {} data rows, the most chataudit loads into one table",
-                                        kMaxRowsPerTable)));
-      bool row_ok = true;
-      // A column with no header is a spreadsheet's empty column only while it stays empty.
-      for (std::size_t index : plan.unnamed) {
-        if (trim(cells[index].text).empty()) continue;
-        problems.add(rows.at(cells[index], fmt::format("column {}", index + 1), {},
-                             fmt::format("\"{}\" in a column with no header; name the column in the header row",
-                                         trim(cells[index].text))));
-        row_ok = false;
-      }
-      for (std::size_t c = 0; c < layout.names.size(); ++c) {
-        const int index = layout.source_index[c];
-        const Cell cell = index >= 0 ? cells[index] : Cell{};
-        if (auto message = normalize(rules[c], trim(cell.text), zone_, values[c])) {
-          problems.add(rows.at(cell, source_names[c], layout.specs[c] ? layout.names[c] : "", *message));
+      std::vector<Cell> cells;
+      std::vector<Value> values(layout.names.size());
+      while (rows.next(cells)) {
+        if (second && failed.load(std::memory_order_relaxed)) return;
+        ++read;
+        if (total.fetch_add(1, std::memory_order_relaxed) + 1 > kMaxRowsPerTable)
+          throw Error(rows.at(cells.empty() ? Cell{} : Cell{{}, cells.front().line, 1}, table, {},
+                              fmt::format("more than {} data rows, the most chataudit loads into one table",
+                                          kMaxRowsPerTable)));
+        bool row_ok = true;
+        // A column with no header is a spreadsheet's empty column only while it stays empty.
+        for (std::size_t index : plan.unnamed) {
+          if (trim(cells[index].text).empty()) continue;
+          problems.add(rows.at(cells[index], fmt::format("column {}", index + 1), {},
+                               fmt::format("\"{}\" in a column with no header; name the column in the header row",
+                                           trim(cells[index].text))));
           row_ok = false;
         }
-      }
-      // Keys are checked even in a row with other bad cells, so that every duplicate is listed.
-      if (key_index >= 0 && values[key_index].kind == Value::Kind::text) {
-        const Cell& cell = cells[layout.source_index[key_index]];
-        auto [it, fresh] = first_line.emplace(std::string(values[key_index].text), cell.line);
-        if (!fresh) {
-          problems.add(rows.at(cell, source_names[key_index], layout.names[key_index],
-                               fmt::format("duplicate {} \"{}\" (first on {} {})", spec->key, values[key_index].text,
-                                           rows.row_word(), it->second)));
-          row_ok = false;
+        for (std::size_t c = 0; c < layout.names.size(); ++c) {
+          const int index = layout.source_index[c];
+          const Cell cell = index >= 0 ? cells[index] : Cell{};
+          if (auto message = normalize(rules[c], trim(cell.text), zone_, values[c])) {
+            problems.add(rows.at(cell, source_names[c], layout.specs[c] ? layout.names[c] : "", *message));
+            row_ok = false;
+          }
         }
-      }
-      if (row_ok && spec) row_ok = check_parents(table, checks, layout, source_names, cells, values, rows, problems);
-      if (!row_ok || !problems.empty()) continue;  // keep reading to list every bad cell; insert nothing more
-      for (std::size_t c = 0; c < values.size(); ++c) {
-        Column& column = into.column(c);
-        switch (values[c].kind) {
-          case Value::Kind::null: column.push_null(); break;
-          case Value::Kind::text: column.push_text(values[c].text); break;
-          case Value::Kind::integer: column.push_integer(values[c].integer); break;
+        // Keys are checked even in a row with other bad cells, so that every duplicate is listed.
+        if (key_index >= 0 && values[key_index].kind == Value::Kind::text) {
+          const Cell& cell = cells[layout.source_index[key_index]];
+          auto [it, fresh] = first_line.emplace(std::string(values[key_index].text), cell.line);
+          if (!fresh) {
+            problems.add(rows.at(cell, source_names[key_index], layout.names[key_index],
+                                 fmt::format("duplicate {} \"{}\" (first on {} {})", spec->key, values[key_index].text,
+                                             rows.row_word(), it->second)));
+            row_ok = false;
+          }
         }
+        if (row_ok && spec) row_ok = check_parents(table, checks, layout, source_names, cells, values, rows, problems);
+        if (!row_ok || !problems.empty()) continue;  // keep reading to list every bad cell; insert nothing more
+        for (std::size_t c = 0; c < values.size(); ++c) {
+          Column& column = into.column(c);
+          switch (values[c].kind) {
+            case Value::Kind::null: column.push_null(); break;
+            case Value::Kind::text: column.push_text(values[c].text); break;
+            case Value::Kind::integer: column.push_integer(values[c].integer); break;
+          }
+        }
+        into.end_row();
+        ++loaded;
       }
-      into.end_row();
-      ++loaded;
-    }
     };
     // A large file without a key column (whose duplicates one reader must see) is read by two
     // threads, each from its half, into tables of their own; the second's rows are then appended,

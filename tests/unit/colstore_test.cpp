@@ -360,3 +360,19 @@ TEST_CASE("references that cannot hold are refused: a table read twice, rows out
   CHECK_FALSE(table->has_references());
   CHECK(db.rows("SELECT * FROM computed") == "3:a|1:1\n3:b|1:1\n3:c|1:1\n");
 }
+
+TEST_CASE("a view column with codes into its source's values is not taken for unique") {
+  Db db;
+  db.exec("CREATE TABLE ref(k)");
+  db.exec("INSERT INTO ref VALUES ('a'), ('b'), ('c'), ('a')");
+  db.copy_to_store("t", {"k"}, "");
+  // Three rows, a, c and a: as many as the source's distinct values, yet 'a' twice.
+  ColumnTable* view = nullptr;
+  REQUIRE(fill_view(db, "v", "SELECT k FROM t WHERE k <> 'b'", 0, 1, &view));
+  CHECK(view->layout() == "  k: codes into another column's values\n");
+  CHECK(db.rows("SELECT count(*) FROM v WHERE k = 'a'") == "1:2\n");
+  CHECK(db.rows("SELECT x.k FROM (SELECT 'a' AS k) x JOIN v ON v.k = x.k") == "3:a\n3:a\n");
+  CHECK(db.rows("SELECT DISTINCT x.k, v.k FROM (SELECT 'a' AS k) x JOIN v ON v.k = x.k") == "3:a|3:a\n");
+  CHECK(db.rows("SELECT DISTINCT k FROM v WHERE k = 'a'") == "3:a\n");
+  CHECK(db.rows("SELECT k FROM v WHERE k = 'a' GROUP BY k") == "3:a\n");
+}
