@@ -223,7 +223,18 @@ void Column::push_code(std::uint32_t code) {
   ++size_;
 }
 
-void Column::push_bytes(std::uint32_t type, std::string_view bytes) {
+std::uint64_t Column::prefetch_text(std::string_view text) const {
+  if (!deduplicated_) return 0;
+  const Entry& last = entries_[last_];
+  if (last.type == SQLITE_TEXT && last.size == text.size() &&
+      std::memcmp(reinterpret_cast<const char*>(last.payload), text.data(), text.size()) == 0)
+    return 0;
+  const std::uint64_t hash = hash_of(SQLITE_TEXT, 0, text);
+  __builtin_prefetch(&slots_[hash & (slots_.size() - 1)]);
+  return hash;
+}
+
+void Column::push_bytes(std::uint32_t type, std::string_view bytes, std::uint64_t hash) {
   const Entry& last = entries_[last_];
   if (last.type == type && last.size == bytes.size() &&
       std::memcmp(reinterpret_cast<const char*>(last.payload), bytes.data(), bytes.size()) == 0) {
@@ -256,7 +267,7 @@ void Column::push_bytes(std::uint32_t type, std::string_view bytes) {
       }
     }
   }
-  const std::uint64_t hash = deduplicated_ ? hash_of(type, 0, bytes) : 0;
+  if (deduplicated_ && hash == 0) hash = hash_of(type, 0, bytes);
   std::int64_t code = deduplicated_ ? lookup(type, 0, bytes, hash) : -1;
   if (code < 0) {
     if (!stored) stored = arena_.store(bytes);

@@ -94,6 +94,11 @@ class Column {
   void push_integer(std::int64_t value);
   void push_real(double value);
   void push_text(std::string_view text) { push_bytes(SQLITE_TEXT, text); }
+  /// Starts fetching the memory push_text(`text`) will look at, so that the lookups of a row's
+  /// columns overlap; returns what push_text(text, hash) then takes (0: nothing to look up).
+  std::uint64_t prefetch_text(std::string_view text) const;
+  /// push_text(), with the hash prefetch_text() returned for `text`.
+  void push_text(std::string_view text, std::uint64_t hash) { push_bytes(SQLITE_TEXT, text, hash); }
   void push_blob(std::string_view bytes) { push_bytes(SQLITE_BLOB, bytes); }
   /// Appends the rows of `other` (a column of the same store).
   void append(const Column& other);
@@ -155,7 +160,7 @@ class Column {
     std::uint32_t type;     // SQLITE_INTEGER, SQLITE_FLOAT, SQLITE_TEXT, SQLITE_BLOB; SQLITE_NULL for code 0
   };
   static std::uint64_t hash_of(std::uint32_t type, std::uint64_t payload, std::string_view bytes);
-  void push_bytes(std::uint32_t type, std::string_view bytes);
+  void push_bytes(std::uint32_t type, std::string_view bytes, std::uint64_t hash = 0);
   void push_number(std::uint32_t type, std::uint64_t payload);
   std::int64_t lookup(std::uint32_t type, std::uint64_t payload, std::string_view bytes, std::uint64_t hash) const;
   std::uint32_t add(Entry entry, std::uint64_t hash);
