@@ -230,6 +230,14 @@ std::string dump(const Json& json, int indent) {
   return json.dump(indent, ' ', false, Json::error_handler_t::replace);
 }
 
+// Appends `json` printed as dump(json, 2) would print it nested `depth` spaces deep (every line
+// after the first indented by `depth`), straight into `out`.
+void dump_nested(std::string& out, const Json& json, unsigned depth) {
+  nlohmann::detail::serializer<Json> serializer(nlohmann::detail::output_adapter<char, std::string>(out), ' ',
+                                                Json::error_handler_t::replace);
+  serializer.dump(json, true, false, 2, depth);
+}
+
 // Appends `text` (a value printed with its own indentation) with every line after the first
 // indented `by` more spaces: how the value prints nested one level deeper.
 void indented(std::string& out, std::string_view text, int by) {
@@ -314,7 +322,7 @@ std::string json(const Report& report) {
     out += "[\n";
     for (std::size_t i = 0; i < result.findings.size(); ++i) {
       out += "    ";
-      indented(out, dump(finding_json(report, result.findings[i]), 2), 4);
+      dump_nested(out, finding_json(report, result.findings[i]), 4);
       out += i + 1 < result.findings.size() ? ",\n" : "\n";
     }
     out += "  ]";
