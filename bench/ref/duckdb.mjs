@@ -8,7 +8,7 @@
 // Opens an in-memory DuckDB with `threads` threads, creates every table of load.sql and fills the
 // ones listed from DIR/NAME.csv, then runs TOOL.sql: each `-- macro: NAME` section is run as it is
 // (helpers such as CREATE TEMP MACRO), each `-- view: NAME` section is materialized as
-// a TEMP TABLE, each `-- rule: ID` section's SELECT is materialized as a TEMP TABLE and counted (a
+// a TEMP TABLE (a TEMP VIEW when CONFIG's plain_views names it), each `-- rule: ID` section's SELECT is materialized as a TEMP TABLE and counted (a
 // trailing `[policy sql HASH]` on those lines is for bench/run's staleness check).
 // Parameters are written in the SQL as :name, as in the policy, and replaced by typed literals of the
 // policy's values (DATE '…' for :as_of and :effective, numbers, '…' strings, ['…', …] lists) —
@@ -81,8 +81,12 @@ mark('loaded');
 
 const script = sections(config.rules, ['macro', 'view', 'rule']);
 for (const s of script.filter((s) => s.kind === 'macro')) await connection.run(s.sql);
-for (const s of script.filter((s) => s.kind === 'view'))
-  await connection.run(`CREATE TEMP TABLE "${s.name}" AS\n${bind(s.sql, 'view ' + s.name)}`);
+// A view the policy does not materialize (materialize = false; listed in config.plain_views) is an
+// ordinary view here too.
+for (const s of script.filter((s) => s.kind === 'view')) {
+  const kind = (config.plain_views || []).includes(s.name) ? 'VIEW' : 'TABLE';
+  await connection.run(`CREATE TEMP ${kind} "${s.name}" AS\n${bind(s.sql, 'view ' + s.name)}`);
+}
 mark('views');
 let i = 0;
 for (const s of script.filter((s) => s.kind === 'rule')) {

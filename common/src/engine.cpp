@@ -297,6 +297,10 @@ class Runner {
   void materialize_views(const std::set<const View*>& needed) {
     PhaseTimer timer;
     for (const View& view : policy_.views) {
+      if (!view.materialize) {
+        create_plain_view(view);
+        continue;
+      }
       sqlite3_finalize(prepare(view.sql, view.sql_where, "view " + view.name));
       exec(fmt::format("DROP TABLE IF EXISTS temp.{}", quote_identifier(view.name)), view);
       exec(fmt::format("DROP TABLE IF EXISTS temp.{}", quote_identifier(kShape)), view);
@@ -349,6 +353,27 @@ class Runner {
       for (Runner* partner : partners_) partner->exec(create, view);
       timer.lap("view " + view.name);
     }
+  }
+
+  // A view with materialize = false: an ordinary view in the temp schema of every connection, which
+  // SQLite merges into each rule that reads it. Checked as a rule is (read-only, one SELECT); a
+  // view keeps no bound values, so parameters are refused with a position.
+  void create_plain_view(const View& view) {
+    sqlite3_stmt* statement = prepare(view.sql, view.sql_where, "view " + view.name);
+    const int parameters = sqlite3_bind_parameter_count(statement);
+    const std::string first = parameters > 0 ? sqlite3_bind_parameter_name(statement, 1) : "";
+    sqlite3_finalize(statement);
+    if (parameters > 0) {
+      const std::size_t at = view.sql.find(first);
+      policy_error(position_in(view.sql_where, view.sql, at == std::string::npos ? 0 : static_cast<int>(at)),
+                   fmt::format("view {}: {} is a parameter, and a view with materialize = false takes none "
+                               "(it is not filled, so nothing is bound); materialize the view, or move the "
+                               "condition into a view it reads",
+                               view.name, first));
+    }
+    const std::string create = fmt::format("CREATE TEMP VIEW {} AS\n{}", quote_identifier(view.name), view.sql);
+    exec(create, view);
+    for (Runner* partner : partners_) partner->exec(create, view);
   }
 
   /// The runners (on connections of their own) that views are shared out to.

@@ -271,7 +271,7 @@ void read_rule(const PolicyReader& reader, const toml::table& table, Policy& pol
 }
 
 void read_view(const PolicyReader& reader, const toml::table& table, Policy& policy) {
-  reader.only_keys(table, {"name", "requires", "sql", "indexes"}, "[[view]]");
+  reader.only_keys(table, {"name", "requires", "sql", "indexes", "materialize"}, "[[view]]");
   View view;
   view.name = reader.string_at(table, "name", "[[view]]", true);
   if (!valid_name(view.name, false))
@@ -282,6 +282,16 @@ void read_view(const PolicyReader& reader, const toml::table& table, Policy& pol
   view.where = reader.where(table);
   view.indexes_where = table.contains("indexes") ? reader.where(*table.get("indexes")) : view.where;
   view.sql_where = reader.string_content_start(*table.get("sql"));
+  if (const toml::node* materialize = table.get("materialize")) {
+    if (!materialize->is_boolean())
+      reader.fail(*materialize, fmt::format("view {}: materialize must be true or false", view.name));
+    view.materialize = materialize->as_boolean()->get();
+    if (!view.materialize && !view.indexes.empty())
+      reader.fail(*table.get("indexes"),
+                  fmt::format("view {}: a view with materialize = false is not filled and has no indexes; "
+                              "declare them on the views it reads",
+                              view.name));
+  }
   for (View& existing : policy.views) {
     if (existing.name != view.name) continue;
     if (existing.where.file == reader.path()) reader.fail(table, fmt::format("view {} is defined twice", view.name));

@@ -243,3 +243,32 @@ TEST_CASE("only the views the running rules read are filled; the others exist, e
   CHECK(f.run(unused + rule_toml("r", "error", kOverdueSql) + reads_unused).findings.size() == 4);
   CHECK(f.inventory.db().execAndGet("SELECT count(*) FROM unused").getInt() == 3);
 }
+
+TEST_CASE("a view with materialize = false is merged into each rule that reads it and never filled") {
+  Fixture f;
+  const std::string path = f.dir.path() + "/p.toml";
+  auto plain = [](std::string_view sql, std::string_view extra = "") {
+    return "[[view]]\nname = \"labelled\"\nrequires = [\"groups\"]\nmaterialize = false\n" + std::string(extra) +
+           "sql = \"" + std::string(sql) + "\"\n";
+  };
+  const std::string rule = rule_toml("r", "error",
+                                     "SELECT 'group' AS subject_kind, group_id AS subject_id, label FROM labelled "
+                                     "WHERE due_on < :as_of",
+                                     "{label}");
+  const RunResult result = f.run(plain("SELECT d.*, 'G:' || d.group_id AS label FROM due d") + rule);
+  REQUIRE(result.findings.size() == 1);
+  CHECK(result.findings[0].message.en == "G:G1");
+  CHECK(f.inventory.store().find("labelled") == nullptr);  // an SQLite view, not a table of the store
+  CHECK(f.inventory.db().execAndGet("SELECT count(*) FROM due").getInt() == 3);  // read through it: filled
+
+  CHECK(f.error(plain("SELECT group_id, :grace_days AS days, NULL AS due_on, NULL AS label FROM groups") + rule) ==
+        path + ":19:25: view labelled: :grace_days is a parameter, and a view with materialize = false takes none "
+               "(it is not filled, so nothing is bound); materialize the view, or move the condition into a view it reads");
+  CHECK(f.error(plain("SELECT * FROM due", "indexes = [\"group_id\"]\n") + rule) ==
+        path + ":19:11: view labelled: a view with materialize = false is not filled and has no indexes; declare "
+               "them on the views it reads");
+  std::string wrong = plain("SELECT * FROM due");
+  wrong.replace(wrong.find("false"), 5, "\"no\"");
+  CHECK(f.error(wrong + rule) == path + ":18:15: view labelled: materialize must be true or false");
+  CHECK(f.error(plain("DELETE FROM groups") + rule) == path + ":19:8: view labelled: only SELECT is allowed; not authorized");
+}

@@ -86,10 +86,8 @@ FROM (
               ELSE g.created_on END AS filing_clock_on
   FROM groups g)
 
--- view: current_members  [policy sql 92d3468ea3e2]
+-- view: current_member_rows  [policy sql 4501f676e654]
 SELECT m.group_id, m.handle, m.person_id, m.display_name, m.role, m.joined_on, m.left_on,
-       m.group_id || '/' || COALESCE(m.handle, '#' || COALESCE(m.person_id, '')) AS membership_id,
-       COALESCE(m.display_name, m.handle, m.person_id, '—') AS member_label,
        g.name AS group_name, g.label AS group_label, g.scope, g.term, g.org_id, g.dept_id,
        g.owner_id, g.allows_external,
        p.person_id IS NOT NULL AS person_known, p.real_name AS person_real_name,
@@ -100,6 +98,12 @@ LEFT JOIN person_state p ON p.person_id = m.person_id
 WHERE g.serving
   AND (m.joined_on IS NULL OR m.joined_on <= :as_of)
   AND (m.left_on IS NULL OR m.left_on > :as_of)
+
+-- view: current_members  [policy sql cb81129cfdc9]
+SELECT c.*,
+       c.group_id || '/' || COALESCE(c.handle, '#' || COALESCE(c.person_id, '')) AS membership_id,
+       COALESCE(c.display_name, c.handle, c.person_id, '—') AS member_label
+FROM current_member_rows c
 
 -- rule: member-departed  [policy sql 9e916b15c462]
 SELECT DISTINCT 'membership' AS subject_kind, cm.membership_id AS subject_id, cm.display_name AS subject_name,

@@ -46,6 +46,10 @@ struct View {
   /// person_id`): physical design, so that rules looking rows up by those columns do not each
   /// build a temporary index of their own.
   std::vector<std::string> indexes;
+  /// false: an ordinary SQLite view (CREATE TEMP VIEW), never filled; every rule reading it has
+  /// its SELECT merged into its own, so its columns are computed only for the rows the rule
+  /// returns. It takes no parameters and declares no indexes.
+  bool materialize = true;
   SourceRef where, sql_where, indexes_where;
 };
 
