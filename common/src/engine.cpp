@@ -5,12 +5,16 @@
 #include <SQLiteCpp/Statement.h>
 #include <fmt/format.h>
 #include <sqlite3.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <cstring>
 #include <exception>
+#include <numeric>
 #include <optional>
 #include <set>
 #include <thread>
@@ -21,11 +25,73 @@
 
 namespace chataudit {
 
+namespace {
+
+// Lengths are unsigned LEB128: one byte below 128.
+void put_length(std::string& out, std::size_t length) {
+  do {
+    const auto low = static_cast<unsigned char>(length & 0x7F);
+    length >>= 7;
+    out += static_cast<char>(length ? low | 0x80 : low);
+  } while (length);
+}
+
+std::size_t length_bytes(std::size_t length) {
+  std::size_t n = 1;
+  while (length >>= 7) ++n;
+  return n;
+}
+
+std::string_view take_text(const char*& at) {
+  std::size_t length = 0;
+  for (int shift = 0;; shift += 7) {
+    const auto byte = static_cast<unsigned char>(*at++);
+    length |= static_cast<std::size_t>(byte & 0x7F) << shift;
+    if (!(byte & 0x80)) break;
+  }
+  const std::string_view text(at, length);
+  at += length;
+  return text;
+}
+
+}  // namespace
+
+Fields::Fields(std::initializer_list<value_type> pairs) {
+  for (const auto& [name, value] : pairs) add(name, value);
+}
+
+std::size_t Fields::bytes(std::string_view name, std::string_view value) {
+  return length_bytes(name.size()) + name.size() + length_bytes(value.size()) + value.size();
+}
+
+void Fields::add(std::string_view name, std::string_view value) {
+  put_length(text_, name.size());
+  text_ += name;
+  put_length(text_, value.size());
+  text_ += value;
+}
+
+Fields::value_type Fields::iterator::operator*() const {
+  const char* at = at_;
+  const std::string_view name = take_text(at);
+  return {name, take_text(at)};
+}
+
+Fields::iterator& Fields::iterator::operator++() {
+  take_text(at_);
+  take_text(at_);
+  return *this;
+}
+
+std::optional<std::string_view> Fields::find(std::string_view name) const {
+  for (const auto& [key, value] : *this)
+    if (key == name) return value;
+  return std::nullopt;
+}
+
 std::string Finding::field(std::string_view name) const {
-  for (const auto& [key, value] : ids)
-    if (key == name) return value;
-  for (const auto& [key, value] : details)
-    if (key == name) return value;
+  if (auto value = ids.find(name)) return std::string(*value);
+  if (auto value = details.find(name)) return std::string(*value);
   return {};
 }
 
@@ -36,12 +102,33 @@ std::string fingerprint(std::string_view rule, std::string_view kind, std::strin
 }
 
 void sort_findings(std::vector<Finding>& findings) {
-  std::stable_sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
+  // Stable: ties keep their order. The positions are sorted, not the findings (a few hundred bytes
+  // each; std::stable_sort would take a buffer of them as large as the list), and the findings are
+  // then moved into place cycle by cycle.
+  std::vector<std::size_t> order(findings.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+    const Finding& a = findings[x];
+    const Finding& b = findings[y];
     if (a.severity != b.severity) return a.severity < b.severity;
     if (a.rule != b.rule) return a.rule < b.rule;
     if (a.subject_id != b.subject_id) return a.subject_id < b.subject_id;
-    return a.message.en < b.message.en;
+    if (a.message.en != b.message.en) return a.message.en < b.message.en;
+    return x < y;
   });
+  // order[i] is the position of the finding that belongs at i; a settled position gets order[i] = i.
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    if (order[i] == i) continue;
+    Finding held = std::move(findings[i]);
+    std::size_t at = i;
+    for (std::size_t from = order[at]; from != i; from = order[at]) {
+      findings[at] = std::move(findings[from]);
+      order[at] = at;
+      at = from;
+    }
+    findings[at] = std::move(held);
+    order[at] = at;
+  }
 }
 
 std::vector<const Rule*> select_rules(const Policy& policy, const RunOptions& options) {
@@ -556,6 +643,7 @@ class Runner {
     while ((rc = sqlite3_step(statement)) == SQLITE_ROW) findings.push_back(to_finding(compiled, statement));
     if (rc != SQLITE_DONE)
       policy_error(compiled.rule->sql_where, fmt::format("rule {}: {}", compiled.rule->id, sqlite3_errmsg(db_)));
+    findings.shrink_to_fit();  // the room left by growing, while the other rules still run
   }
 
  private:
@@ -712,6 +800,15 @@ class Runner {
     Finding finding;
     finding.rule = rule.id;
     finding.severity = rule.severity;
+    // At national scale findings number in the hundreds of thousands: the fields get their exact size.
+    std::size_t details = 0, ids = 0;
+    for (std::size_t c = 0; c < count; ++c) {
+      if (nulls[c] || values[c].empty()) continue;
+      const bool id = std::find(std::begin(kIdColumns), std::end(kIdColumns), compiled.columns[c]) != std::end(kIdColumns);
+      (id ? ids : details) += Fields::bytes(compiled.columns[c], values[c]);
+    }
+    finding.details.reserve(details);
+    finding.ids.reserve(ids);
     for (std::size_t c = 0; c < count; ++c) {
       const std::string& name = compiled.columns[c];
       if (nulls[c] || values[c].empty()) continue;
@@ -725,20 +822,21 @@ class Runner {
       if (name == "due_on" && !parse_date(values[c], TimeZone::utc()))
         policy_error(rule.sql_where, fmt::format("rule {}: due_on \"{}\" is not a YYYY-MM-DD date", rule.id, values[c]));
       else if (std::find(std::begin(kIdColumns), std::end(kIdColumns), name) == std::end(kIdColumns))
-        finding.details.emplace_back(name, values[c]);
+        finding.details.add(name, values[c]);
     }
     for (std::string_view id : kIdColumns) {
       auto it = std::find(compiled.columns.begin(), compiled.columns.end(), id);
       if (it == compiled.columns.end()) continue;
       const std::size_t c = it - compiled.columns.begin();
-      if (!nulls[c] && !values[c].empty()) finding.ids.emplace_back(std::string(id), values[c]);
+      if (!nulls[c] && !values[c].empty()) finding.ids.add(id, values[c]);
     }
     if (finding.subject_kind.empty() || finding.subject_id.empty())
       policy_error(rule.sql_where, fmt::format("rule {}: a row has an empty subject_kind or subject_id", rule.id));
     finding.message = Localized{fill(rule.message.zh, compiled.columns, values, nulls, false),
                                 fill(rule.message.en, compiled.columns, values, nulls, false)};
-    finding.message_redacted = Localized{fill(rule.message.zh, compiled.columns, values, nulls, true),
-                                         fill(rule.message.en, compiled.columns, values, nulls, true)};
+    if (options_.redact)
+      finding.message_redacted = Localized{fill(rule.message.zh, compiled.columns, values, nulls, true),
+                                           fill(rule.message.en, compiled.columns, values, nulls, true)};
     finding.fingerprint = fingerprint(rule.id, finding.subject_kind, finding.subject_id);
     return finding;
   }
@@ -813,6 +911,14 @@ class Helpers {
   std::vector<std::unique_ptr<Runner>> runners_;
 };
 
+// Hands the pages malloc holds free back to the system (glibc keeps them otherwise): what a
+// rule sorted or hashed and has let go of no longer counts towards the peak of the next.
+void release_free_memory() {
+#ifdef __GLIBC__
+  malloc_trim(0);
+#endif
+}
+
 // Runs the rules, each on one thread: the calling thread with `runner`, the others with the
 // helpers (each prepares the rule again on its own connection). The findings of each rule are
 // kept in the rule's order and put together in the order of `rules`, so that the result does not
@@ -829,6 +935,8 @@ void run_in_parallel(Runner& runner, const std::vector<Runner*>& helpers,
         PhaseTimer timer;
         if (!own) prepared = on.compile(*rules[i]->rule).statement;
         on.run(*rules[i], own ? rules[i]->statement : prepared, findings[i]);
+        sqlite3_reset(own ? rules[i]->statement : prepared);  // its sorters and buffers go now
+        release_free_memory();
         timer.lap("rule " + rules[i]->rule->id);
       } catch (...) {
         errors[i] = std::current_exception();
@@ -843,9 +951,18 @@ void run_in_parallel(Runner& runner, const std::vector<Runner*>& helpers,
   for (std::thread& thread : threads) thread.join();
   for (const std::exception_ptr& error : errors)
     if (error) std::rethrow_exception(error);
-  for (std::vector<Finding>& part : findings)
+  // One list of the exact size, each rule's list freed (and its pages handed back) as soon as it is
+  // moved: at national scale a list of findings is tens of megabytes before the strings they own,
+  // and the list being filled is only paged in as it fills.
+  std::size_t total = result.findings.size();
+  for (const std::vector<Finding>& part : findings) total += part.size();
+  result.findings.reserve(total);
+  for (std::vector<Finding>& part : findings) {
     result.findings.insert(result.findings.end(), std::make_move_iterator(part.begin()),
                            std::make_move_iterator(part.end()));
+    std::vector<Finding>().swap(part);
+    release_free_memory();
+  }
 }
 
 }  // namespace

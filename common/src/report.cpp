@@ -203,14 +203,14 @@ Json finding_json(const Report& report, const Finding& finding) {
   Json subject{{"kind", finding.subject_kind}, {"id", shown_subject_id(report, finding)}};
   if (!finding.subject_name.empty()) subject["name"] = shown_subject_name(report, finding);
   json["subject"] = subject;
-  for (const auto& [name, value] : finding.ids) json[name] = shown_field(report, finding, name);
+  for (const auto& [name, value] : finding.ids) json[std::string(name)] = shown_field(report, finding, name);
   if (!finding.due_on.empty()) json["due_on"] = finding.due_on;
   if (finding.days_overdue) json["days_overdue"] = *finding.days_overdue;
   json["message"] = shown_message(report, finding);
   json["remedy"] = localized(rule.remedy);
   if (!finding.details.empty() && !report.options.redact) {
     Json details = Json::object();
-    for (const auto& [name, value] : finding.details) details[name] = value;
+    for (const auto& [name, value] : finding.details) details[std::string(name)] = value;
     json["details"] = details;
   }
   if (!finding.change.empty()) json["change"] = finding.change;

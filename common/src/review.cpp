@@ -230,8 +230,8 @@ WaiverOutcome apply_waivers(std::vector<Finding>& findings, const std::vector<Wa
       active.push_back(&waiver);
   }
   std::set<const Waiver*> used;
-  std::vector<Finding> kept;
-  kept.reserve(findings.size());
+  // Compacted in place (no second list: at national scale it would be tens of megabytes).
+  std::size_t kept = 0;
   for (Finding& finding : findings) {
     const Waiver* match = nullptr;
     for (const Waiver* waiver : active) {
@@ -244,10 +244,11 @@ WaiverOutcome apply_waivers(std::vector<Finding>& findings, const std::vector<Wa
       used.insert(match);
       outcome.waived.push_back(WaivedFinding{std::move(finding), *match});
     } else {
-      kept.push_back(std::move(finding));
+      Finding& slot = findings[kept++];
+      if (&slot != &finding) slot = std::move(finding);
     }
   }
-  findings = std::move(kept);
+  findings.erase(findings.begin() + static_cast<std::ptrdiff_t>(kept), findings.end());
   for (const Waiver* waiver : active)
     if (!used.count(waiver)) outcome.unused.push_back(*waiver);
   return outcome;

@@ -2,7 +2,12 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <numeric>
+#include <tuple>
+
 #include "chataudit/error.h"
+#include "chataudit/text.h"
 #include "test_support.h"
 
 using namespace chataudit;
@@ -82,10 +87,28 @@ TEST_CASE("a rule's rows become findings with parameters bound and fields filled
   CHECK(finding.due_on == "2026-11-17");
   CHECK(finding.days_overdue == 10);
   CHECK(finding.message.en == "一群: due 2026-11-17, 10 days, grace 7");
-  CHECK(finding.ids == std::vector<std::pair<std::string, std::string>>{{"org_id", "O1"}, {"group_id", "G1"}});
+  CHECK(finding.ids == Fields{{"org_id", "O1"}, {"group_id", "G1"}});
   CHECK(finding.fingerprint == fingerprint("overdue", "group", "G1"));
   CHECK(finding.fingerprint.size() == 16);
   CHECK(result.rules_run == std::vector<std::string>{"overdue"});
+  CHECK(finding.message_redacted.en.empty());  // built only for --redact
+}
+
+TEST_CASE("with RunOptions::redact the findings also get their message with personal columns masked") {
+  Fixture f;
+  std::string header_and_rule = rule_toml("overdue", "error", kOverdueSql, "{subject_name}: due {due_on}");
+  RunOptions options;
+  options.redact = true;
+  const std::string policy = std::string(kHeader).replace(std::string(kHeader).find("effective"), 0,
+                                                          "personal_columns = [\"subject_name\"]\n");
+  const Policy loaded = load_policy(f.dir.write("p.toml", policy + header_and_rule));
+  options.tool = "stale-group-finder";
+  options.as_of = Date(2026, 11, 27);
+  const RunResult result = run_rules(f.inventory, loaded, options);
+  REQUIRE(result.findings.size() == 1);
+  CHECK(result.findings[0].message.en == "一群: due 2026-11-17");
+  CHECK(result.findings[0].message_redacted.en == mask_name("一群") + ": due 2026-11-17");
+  CHECK(result.findings[0].message_redacted.en != result.findings[0].message.en);
 }
 
 TEST_CASE("--set changes the bound parameter; a wrong type or unknown name is refused") {
@@ -271,4 +294,67 @@ TEST_CASE("a view with materialize = false is merged into each rule that reads i
   wrong.replace(wrong.find("false"), 5, "\"no\"");
   CHECK(f.error(wrong + rule) == path + ":18:15: view labelled: materialize must be true or false");
   CHECK(f.error(plain("DELETE FROM groups") + rule) == path + ":19:8: view labelled: only SELECT is allowed; not authorized");
+}
+
+TEST_CASE("Fields keep name/value pairs in order, whatever their length") {
+  const std::string long_value(20000, 'x');  // a three-byte length
+  const std::string medium(200, 'y');        // a two-byte length
+  Fields fields;
+  CHECK(fields.empty());
+  CHECK(fields.begin() == fields.end());
+  fields.reserve(Fields::bytes("a", "") + Fields::bytes("b", medium) + Fields::bytes(medium, long_value));
+  fields.add("a", "");
+  fields.add("b", medium);
+  fields.add(medium, long_value);
+  fields.add("a", "second");
+  CHECK(fields.size() == 4);
+  std::vector<std::pair<std::string, std::string>> seen;
+  for (const auto& [name, value] : fields) seen.emplace_back(name, value);
+  CHECK(seen == std::vector<std::pair<std::string, std::string>>{{"a", ""}, {"b", medium}, {medium, long_value}, {"a", "second"}});
+  CHECK(fields.find("a") == std::optional<std::string_view>(""));  // the first of two
+  CHECK(fields.find(medium) == std::optional<std::string_view>(long_value));
+  CHECK_FALSE(fields.find("c").has_value());
+  CHECK(Fields::bytes("b", medium) == 1 + 1 + 2 + 200);
+  CHECK(Fields::bytes(medium, long_value) == 2 + 200 + 3 + 20000);
+  CHECK((Fields{{"a", "1"}, {"b", "2"}} == Fields{{"a", "1"}, {"b", "2"}}));
+  CHECK_FALSE((Fields{{"a", "1"}, {"b", "2"}} == Fields{{"b", "2"}, {"a", "1"}}));
+  const std::string zero("\0z", 2);  // any byte, NUL included, in a value
+  Fields with_nul{{"n", zero}};
+  CHECK((*with_nul.begin()).second == zero);
+}
+
+TEST_CASE("sort_findings orders by severity, rule, subject id and English message, ties in their order") {
+  // Every permutation of a list with ties gives the order std::stable_sort gives.
+  std::vector<Finding> base;
+  const Severity severities[] = {Severity::notice, Severity::error, Severity::warning};
+  for (int i = 0; i < 7; ++i) {
+    Finding f;
+    f.severity = severities[i % 3];
+    f.rule = i % 2 ? "b" : "a";
+    f.subject_id = i < 4 ? "G1" : "G2";
+    f.message.en = "same";
+    f.fingerprint = std::to_string(i);  // tells the ties apart
+    base.push_back(f);
+  }
+  base[6].severity = base[0].severity;  // ties with base[0] on every key
+  base[6].rule = base[0].rule;
+  base[6].subject_id = base[0].subject_id;
+  std::vector<int> positions(base.size());
+  std::iota(positions.begin(), positions.end(), 0);
+  int permutations = 0;
+  do {
+    std::vector<Finding> ours, theirs;
+    for (int p : positions) ours.push_back(base[static_cast<std::size_t>(p)]);
+    theirs = ours;
+    sort_findings(ours);
+    std::stable_sort(theirs.begin(), theirs.end(), [](const Finding& a, const Finding& b) {
+      return std::tie(a.severity, a.rule, a.subject_id, a.message.en) < std::tie(b.severity, b.rule, b.subject_id, b.message.en);
+    });
+    std::string got, want;
+    for (const Finding& f : ours) got += f.fingerprint;
+    for (const Finding& f : theirs) want += f.fingerprint;
+    REQUIRE(got == want);
+    ++permutations;
+  } while (std::next_permutation(positions.begin(), positions.end()));
+  CHECK(permutations == 5040);
 }

@@ -1,5 +1,6 @@
 #pragma once
 // The rule engine: binds parameters, materializes views, runs each rule's SQL, builds findings.
+#include <iterator>
 #include <map>
 #include <optional>
 #include <string>
@@ -10,6 +11,52 @@
 
 namespace chataudit {
 
+/// Name/value pairs kept in one buffer, each name and value after its length: a report at
+/// national scale holds hundreds of thousands of findings, and a vector of string pairs costs 64
+/// bytes a pair before the texts. Iterating yields pairs of views into the buffer.
+class Fields {
+ public:
+  using value_type = std::pair<std::string_view, std::string_view>;
+  class iterator {
+   public:
+    using value_type = Fields::value_type;
+    using reference = value_type;
+    using pointer = void;
+    using difference_type = std::ptrdiff_t;
+    using iterator_category = std::forward_iterator_tag;
+    iterator() = default;
+    explicit iterator(const char* at) : at_(at) {}
+    value_type operator*() const;
+    iterator& operator++();
+    iterator operator++(int) {
+      iterator before = *this;
+      ++*this;
+      return before;
+    }
+    bool operator==(const iterator&) const = default;
+
+   private:
+    const char* at_ = nullptr;
+  };
+
+  Fields() = default;
+  Fields(std::initializer_list<value_type> pairs);
+  /// Bytes a pair takes in the buffer (for reserve).
+  static std::size_t bytes(std::string_view name, std::string_view value);
+  void reserve(std::size_t bytes) { text_.reserve(bytes); }
+  void add(std::string_view name, std::string_view value);
+  iterator begin() const { return iterator(text_.data()); }
+  iterator end() const { return iterator(text_.data() + text_.size()); }
+  bool empty() const { return text_.empty(); }
+  std::size_t size() const { return static_cast<std::size_t>(std::distance(begin(), end())); }
+  /// The value of the first pair named `name`.
+  std::optional<std::string_view> find(std::string_view name) const;
+  bool operator==(const Fields&) const = default;
+
+ private:
+  std::string text_;
+};
+
 /// One violation.
 struct Finding {
   std::string rule;
@@ -17,14 +64,14 @@ struct Finding {
   std::string subject_kind, subject_id, subject_name;
   /// Ids the finding concerns, in SPEC order: org_id, dept_id, account_id, group_id, person_id,
   /// handle; plus responsible_id. Only non-empty ones are present.
-  std::vector<std::pair<std::string, std::string>> ids;
+  Fields ids;
   std::string due_on;                       ///< `YYYY-MM-DD` or empty
   std::optional<std::int64_t> days_overdue;
   Localized message;
-  /// The message with the policy's personal columns masked (for --redact).
+  /// The message with the policy's personal columns masked; filled only with RunOptions::redact.
   Localized message_redacted;
   /// Every other non-NULL column the rule returned, in column order.
-  std::vector<std::pair<std::string, std::string>> details;
+  Fields details;
   std::string fingerprint;
   /// With a baseline: "new" or "persisting"; empty otherwise.
   std::string change;
@@ -44,6 +91,7 @@ struct RunOptions {
   std::vector<std::string> skip_rules;  ///< --skip-rule
   std::vector<std::pair<std::string, std::string>> overrides;  ///< --set NAME=VALUE, as typed
   std::map<std::string, std::string> filters;  ///< org, person, group → id
+  bool redact = false;  ///< also fill each Finding's message_redacted (--redact); else it stays empty
 };
 
 struct SkippedRule {
