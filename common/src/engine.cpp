@@ -389,7 +389,7 @@ class Runner {
         continue;
       }
       sqlite3_finalize(prepare(view.sql, view.sql_where, "view " + view.name));
-      exec(fmt::format("DROP TABLE IF EXISTS temp.{}", quote_identifier(view.name)), view);
+      drop_earlier(view);
       exec(fmt::format("DROP TABLE IF EXISTS temp.{}", quote_identifier(kShape)), view);
       const std::string shape = fmt::format("CREATE TEMP TABLE {} AS SELECT * FROM (", quote_identifier(kShape));
       step_once(shape + view.sql + "\n) LIMIT 0", view);
@@ -458,9 +458,23 @@ class Runner {
                                "condition into a view it reads",
                                view.name, first));
     }
+    drop_earlier(view);
     const std::string create = fmt::format("CREATE TEMP VIEW {} AS\n{}", quote_identifier(view.name), view.sql);
     exec(create, view);
     for (Runner* partner : partners_) partner->exec(create, view);
+  }
+
+  // What an earlier run on this connection made of a view of the same name: a table or a view.
+  void drop_earlier(const View& view) {
+    sqlite3_stmt* statement = nullptr;
+    sqlite3_prepare_v2(db_, "SELECT type FROM temp.sqlite_schema WHERE name = ?1 AND type IN ('table', 'view')", -1,
+                       &statement, nullptr);
+    bind_text(statement, 1, view.name);
+    const std::string type =
+        sqlite3_step(statement) == SQLITE_ROW ? reinterpret_cast<const char*>(sqlite3_column_text(statement, 0)) : "";
+    sqlite3_finalize(statement);
+    if (!type.empty())
+      exec(fmt::format("DROP {} temp.{}", type == "view" ? "VIEW" : "TABLE", quote_identifier(view.name)), view);
   }
 
   /// The runners (on connections of their own) that views are shared out to.

@@ -294,6 +294,17 @@ TEST_CASE("a view with materialize = false is merged into each rule that reads i
   wrong.replace(wrong.find("false"), 5, "\"no\"");
   CHECK(f.error(wrong + rule) == path + ":18:15: view labelled: materialize must be true or false");
   CHECK(f.error(plain("DELETE FROM groups") + rule) == path + ":19:8: view labelled: only SELECT is allowed; not authorized");
+
+  // Run again on the same inventory, and with the view materialized, then not again: each run
+  // replaces what the one before made of the name.
+  CHECK(f.run(plain("SELECT d.*, 'G:' || d.group_id AS label FROM due d") + rule).findings.size() == 1);
+  std::string materialized = plain("SELECT d.*, 'M:' || d.group_id AS label FROM due d");
+  materialized.replace(materialized.find("materialize = false\n"), 20, "");
+  const RunResult filled = f.run(materialized + rule);
+  REQUIRE(filled.findings.size() == 1);
+  CHECK(filled.findings[0].message.en == "M:G1");
+  CHECK(f.inventory.store().find("labelled") != nullptr);
+  CHECK(f.run(plain("SELECT d.*, 'G:' || d.group_id AS label FROM due d") + rule).findings[0].message.en == "G:G1");
 }
 
 TEST_CASE("Fields keep name/value pairs in order, whatever their length") {
