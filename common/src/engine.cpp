@@ -448,7 +448,8 @@ class Runner {
   void create_plain_view(const View& view) {
     sqlite3_stmt* statement = prepare(view.sql, view.sql_where, "view " + view.name);
     const int parameters = sqlite3_bind_parameter_count(statement);
-    const std::string first = parameters > 0 ? sqlite3_bind_parameter_name(statement, 1) : "";
+    const char* name = parameters > 0 ? sqlite3_bind_parameter_name(statement, 1) : nullptr;
+    const std::string first = name ? name : "?";  // prepare() has refused nameless ones already
     sqlite3_finalize(statement);
     if (parameters > 0) {
       const std::size_t at = view.sql.find(first);
