@@ -403,6 +403,7 @@ int run(const ToolSpec& tool, const Options& o) {
   run_options.only_rules = o.rules;
   run_options.skip_rules = o.skip_rules;
   run_options.redact = o.redact;
+  run_options.lang = lang;
   for (const std::string& set : o.sets) run_options.overrides.push_back(split_assignment(set, "--set"));
   if (o.due_within_given && o.due_within < 0)
     throw Error(fmt::format("--due-within {}: expected a number of days, 0 or more", o.due_within));

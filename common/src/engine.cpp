@@ -101,7 +101,7 @@ std::string fingerprint(std::string_view rule, std::string_view kind, std::strin
   return sha256_hex(key).substr(0, 16);
 }
 
-void sort_findings(std::vector<Finding>& findings) {
+void sort_findings(std::vector<Finding>& findings, Lang lang) {
   // Stable: ties keep their order. The positions are sorted, not the findings (a few hundred bytes
   // each; std::stable_sort would take a buffer of them as large as the list), and the findings are
   // then moved into place cycle by cycle.
@@ -113,7 +113,9 @@ void sort_findings(std::vector<Finding>& findings) {
     if (a.severity != b.severity) return a.severity < b.severity;
     if (a.rule != b.rule) return a.rule < b.rule;
     if (a.subject_id != b.subject_id) return a.subject_id < b.subject_id;
-    if (a.message.en != b.message.en) return a.message.en < b.message.en;
+    const std::string& a_message = a.message.in(lang);
+    const std::string& b_message = b.message.in(lang);
+    if (a_message != b_message) return a_message < b_message;
     return x < y;
   });
   // order[i] is the position of the finding that belongs at i; a settled position gets order[i] = i.
@@ -847,11 +849,13 @@ class Runner {
     }
     if (finding.subject_kind.empty() || finding.subject_id.empty())
       policy_error(rule.sql_where, fmt::format("rule {}: a row has an empty subject_kind or subject_id", rule.id));
-    finding.message = Localized{fill(rule.message.zh, compiled.columns, values, nulls, false),
-                                fill(rule.message.en, compiled.columns, values, nulls, false)};
+    // In the report's language only (the other is never shown: half the text at national scale).
+    const std::string& text = rule.message.in(options_.lang);
+    std::string& message = options_.lang == Lang::zh ? finding.message.zh : finding.message.en;
+    message = fill(text, compiled.columns, values, nulls, false);
     if (options_.redact)
-      finding.message_redacted = Localized{fill(rule.message.zh, compiled.columns, values, nulls, true),
-                                           fill(rule.message.en, compiled.columns, values, nulls, true)};
+      (options_.lang == Lang::zh ? finding.message_redacted.zh : finding.message_redacted.en) =
+          fill(text, compiled.columns, values, nulls, true);
     finding.fingerprint = fingerprint(rule.id, finding.subject_kind, finding.subject_id);
     return finding;
   }
@@ -1045,7 +1049,7 @@ RunResult run_rules(Inventory& inventory, const Policy& policy, const RunOptions
   if (auto group = options.filters.find("group"); group != options.filters.end())
     std::erase_if(result.findings, [&](const Finding& f) { return f.field("group_id") != group->second; });
 
-  sort_findings(result.findings);
+  sort_findings(result.findings, options.lang);
   return result;
 }
 

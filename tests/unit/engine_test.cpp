@@ -369,3 +369,25 @@ TEST_CASE("sort_findings orders by severity, rule, subject id and English messag
   } while (std::next_permutation(positions.begin(), positions.end()));
   CHECK(permutations == 5040);
 }
+
+TEST_CASE("findings get their message in the report's language only, and ties on the subject sort by it") {
+  Fixture f;
+  // Two findings of one subject, whose English messages sort one way and Chinese the other.
+  std::string rule = rule_toml("tie", "error",
+                               "SELECT 'group' AS subject_kind, 'G1' AS subject_id, k, z FROM "
+                               "(SELECT 'a' AS k, '甲' AS z UNION ALL SELECT 'b', '乙')",
+                               "{k}");
+  rule.replace(rule.find("zh = \"{k}\""), 10, "zh = \"{z}\"");
+  const RunResult english = f.run(rule);
+  REQUIRE(english.findings.size() == 2);
+  CHECK(english.findings[0].message.en == "a");
+  CHECK(english.findings[1].message.en == "b");
+  CHECK(english.findings[0].message.zh.empty());
+  RunOptions options;
+  options.lang = Lang::zh;
+  const RunResult chinese = f.run(rule, options);
+  REQUIRE(chinese.findings.size() == 2);
+  CHECK(chinese.findings[0].message.zh == "乙");  // E4 B9 99 before 甲's E7 94 B2: the row of b first
+  CHECK(chinese.findings[1].message.zh == "甲");
+  CHECK(chinese.findings[0].message.en.empty());
+}

@@ -92,6 +92,9 @@ struct RunOptions {
   std::vector<std::pair<std::string, std::string>> overrides;  ///< --set NAME=VALUE, as typed
   std::map<std::string, std::string> filters;  ///< org, person, group → id
   bool redact = false;  ///< also fill each Finding's message_redacted (--redact); else it stays empty
+  /// The report's language: each Finding's message (and message_redacted) is filled in it only,
+  /// and findings that tie on severity, rule and subject id are ordered by that message.
+  Lang lang = Lang::en;
 };
 
 struct SkippedRule {
@@ -129,7 +132,8 @@ RunResult run_rules(Inventory& inventory, const Policy& policy, const RunOptions
 /// Stable fingerprint of a finding: first 16 hex digits of SHA-256("rule\x1fkind\x1fid").
 std::string fingerprint(std::string_view rule, std::string_view kind, std::string_view id);
 
-/// Sorts findings into report order.
-void sort_findings(std::vector<Finding>& findings);
+/// Sorts findings into report order (SPEC): severity, rule id, subject id bytes, then the bytes of
+/// the message in `lang`; ties keep their order.
+void sort_findings(std::vector<Finding>& findings, Lang lang = Lang::en);
 
 }  // namespace chataudit
