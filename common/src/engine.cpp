@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 #ifdef __GLIBC__
-#include <malloc.h>
+#include <malloc.h>  // malloc_trim
 #endif
 
 #include <algorithm>
@@ -931,9 +931,21 @@ class Helpers {
 };
 
 // Hands the pages malloc holds free back to the system (glibc keeps them otherwise): what a
-// rule sorted or hashed and has let go of no longer counts towards the peak of the next.
+// rule sorted or hashed and has let go of no longer counts towards the peak of the next. Not
+// under AddressSanitizer, whose allocator replaces glibc's: glibc's malloc_trim would then set up
+// glibc's unused allocator from two threads at once, and crash.
+#if defined(__SANITIZE_ADDRESS__)
+#define CHATAUDIT_OWN_MALLOC 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer) || __has_feature(thread_sanitizer)
+#define CHATAUDIT_OWN_MALLOC 0
+#endif
+#endif
+#ifndef CHATAUDIT_OWN_MALLOC
+#define CHATAUDIT_OWN_MALLOC 1
+#endif
 void release_free_memory() {
-#ifdef __GLIBC__
+#if defined(__GLIBC__) && CHATAUDIT_OWN_MALLOC
   malloc_trim(0);
 #endif
 }
