@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "chataudit/colstore.h"
+#include "chataudit/csv.h"
 #include "chataudit/text.h"
 #include "report_formats.h"
 #include "report_util.h"
@@ -221,24 +222,139 @@ Json finding_json(const Report& report, const Finding& finding) {
   return json;
 }
 
+std::string dump(const Json& json, int indent) {
+  return json.dump(indent, ' ', false, Json::error_handler_t::replace);
+}
+
+// Appends `json` printed as dump(json, 2) would print it nested `depth` spaces deep (every line
+// after the first indented by `depth`), straight into `out`; on one line when `depth` < 0.
+void dump_nested(std::string& out, const Json& json, int depth) {
+  nlohmann::detail::serializer<Json> serializer(nlohmann::detail::output_adapter<char, std::string>(out), ' ',
+                                                Json::error_handler_t::replace);
+  serializer.dump(json, depth >= 0, false, depth >= 0 ? 2 : 0, depth >= 0 ? static_cast<unsigned>(depth) : 0);
+}
+
+// Appends `text` as a JSON string exactly as nlohmann prints it (UTF-8 kept, invalid UTF-8
+// replaced by U+FFFD): quoted as it is when nothing needs escaping, else by nlohmann.
+void append_string(std::string& out, std::string_view text) {
+  const bool plain = std::none_of(text.begin(), text.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\';
+  });
+  if (plain && valid_utf8(text)) {
+    out += '"';
+    out += text;
+    out += '"';
+  } else {
+    dump_nested(out, Json(std::string(text)), -1);
+  }
+}
+
+// An object printed member by member as nlohmann prints one: pretty, nested `depth` spaces deep,
+// two more per level; or on one line when `depth` < 0.
+class ObjectPrinter {
+ public:
+  ObjectPrinter(std::string& out, int depth) : out_(out), depth_(depth) {}
+  // Starts the member `key`; its value comes next.
+  std::string& key(std::string_view key) {
+    out_ += first_ ? '{' : ',';
+    first_ = false;
+    if (depth_ >= 0) {
+      out_ += '\n';
+      out_.append(static_cast<std::size_t>(depth_) + 2, ' ');
+    }
+    append_string(out_, key);
+    out_ += depth_ >= 0 ? ": " : ":";
+    return out_;
+  }
+  void string(std::string_view key, std::string_view value) { append_string(this->key(key), value); }
+  void localized(std::string_view key, const Localized& text) {
+    this->key(key);
+    ObjectPrinter object = nested();
+    object.string("zh", text.zh);
+    object.string("en", text.en);
+    object.close();
+  }
+  ObjectPrinter nested() const { return ObjectPrinter(out_, depth_ >= 0 ? depth_ + 2 : -1); }
+  void close() {
+    if (first_) {
+      out_ += "{}";
+      return;
+    }
+    if (depth_ >= 0) {
+      out_ += '\n';
+      out_.append(static_cast<std::size_t>(depth_), ' ');
+    }
+    out_ += '}';
+  }
+
+ private:
+  std::string& out_;
+  int depth_;
+  bool first_ = true;
+};
+
+// Whether two pairs of `fields` share a name (nlohmann would then print the name once).
+bool repeats_a_name(const Fields& fields) {
+  for (auto a = fields.begin(); a != fields.end(); ++a)
+    for (auto b = std::next(a); b != fields.end(); ++b)
+      if ((*a).first == (*b).first) return true;
+  return false;
+}
+
+}  // namespace
+
+void append_finding_json(std::string& out, const Report& report, const Finding& finding, int depth) {
+  // A repeated id or detail name keeps nlohmann's rule (the first place, one value): printed by
+  // nlohmann, like the reference.
+  if (repeats_a_name(finding.ids) || repeats_a_name(finding.details)) {
+    dump_nested(out, finding_json(report, finding), depth);
+    return;
+  }
+  const Rule& rule = rule_of(report, finding.rule);
+  const bool redact = report.options.redact;
+  ObjectPrinter json(out, depth);
+  json.string("rule", finding.rule);
+  json.string("severity", to_string(finding.severity));
+  json.localized("article", rule.article);
+  json.localized("title", rule.title);
+  json.key("subject");
+  ObjectPrinter subject = json.nested();
+  subject.string("kind", finding.subject_kind);
+  subject.string("id", redact ? shown_subject_id(report, finding) : finding.subject_id);
+  if (!finding.subject_name.empty())
+    subject.string("name", redact ? shown_subject_name(report, finding) : finding.subject_name);
+  subject.close();
+  for (const auto& [name, value] : finding.ids)
+    json.string(name, redact ? shown_field(report, finding, name) : std::string(value));
+  if (!finding.due_on.empty()) json.string("due_on", finding.due_on);
+  if (finding.days_overdue) json.key("days_overdue") += std::to_string(*finding.days_overdue);
+  json.string("message", (redact ? finding.message_redacted : finding.message).in(report.lang));
+  json.localized("remedy", rule.remedy);
+  if (!finding.details.empty() && !redact) {
+    json.key("details");
+    ObjectPrinter details = json.nested();
+    for (const auto& [name, value] : finding.details) details.string(name, value);
+    details.close();
+  }
+  if (!finding.change.empty()) json.string("change", finding.change);
+  json.string("fingerprint", finding.fingerprint);
+  json.close();
+}
+
+std::string finding_json_reference(const Report& report, const Finding& finding, int depth) {
+  std::string out;
+  dump_nested(out, finding_json(report, finding), depth);
+  return out;
+}
+
+namespace {
+
 Json waiver_json(const Waiver& waiver) {
   return Json{{"rule", waiver.rule},
               {"subject", waiver.subject},  // the file's own text: the reader of a redacted report wrote it
               {"reason", waiver.reason},
               {"approved_by", waiver.approved_by},
               {"expires", format_date(waiver.expires)}};
-}
-
-std::string dump(const Json& json, int indent) {
-  return json.dump(indent, ' ', false, Json::error_handler_t::replace);
-}
-
-// Appends `json` printed as dump(json, 2) would print it nested `depth` spaces deep (every line
-// after the first indented by `depth`), straight into `out`.
-void dump_nested(std::string& out, const Json& json, unsigned depth) {
-  nlohmann::detail::serializer<Json> serializer(nlohmann::detail::output_adapter<char, std::string>(out), ' ',
-                                                Json::error_handler_t::replace);
-  serializer.dump(json, true, false, 2, depth);
 }
 
 // Appends `text` (a value printed with its own indentation) with every line after the first
@@ -326,11 +442,17 @@ std::string json(const Report& report) {
     // At national scale the findings are most of the document: with two threads (see
     // CHATAUDIT_THREADS) each prints a half, the second into a string of its own.
     const std::size_t count = result.findings.size();
-    auto print = [&](std::string& into, std::size_t begin, std::size_t end) {
+    // `last`: the findings `into` will hold in the end, up to `last` (the second half is appended
+    // to the first). Once 64 are printed, room for the rest is reserved at their average size: a
+    // string that grows by doubling copies itself again and again.
+    auto print = [&](std::string& into, std::size_t begin, std::size_t end, std::size_t last) {
+      const std::size_t start = into.size();
       for (std::size_t i = begin; i < end; ++i) {
         into += "    ";
-        dump_nested(into, finding_json(report, result.findings[i]), 4);
+        append_finding_json(into, report, result.findings[i], 4);
         into += i + 1 < count ? ",\n" : "\n";
+        if (i == begin + 63 && last > i + 1)
+          into.reserve(into.size() + (into.size() - start) / 64 * (last - i - 1) / 8 * 9 + 4096);
       }
     };
     const std::size_t half = worker_threads() > 1 ? count / 2 : count;
@@ -339,13 +461,13 @@ std::string json(const Report& report) {
     std::thread helper;
     if (half < count) helper = std::thread([&] {
       try {
-        print(second, half, count);
+        print(second, half, count, count);
       } catch (...) {
         failed = std::current_exception();
       }
     });
     try {
-      print(out, 0, half);
+      print(out, 0, half, count);
     } catch (...) {
       if (helper.joinable()) helper.join();
       throw;
@@ -365,7 +487,10 @@ std::string json(const Report& report) {
 
 std::string jsonl(const Report& report) {
   std::string out;
-  for (const Finding& finding : report.result->findings) out += dump(finding_json(report, finding), -1) + "\n";
+  for (const Finding& finding : report.result->findings) {
+    append_finding_json(out, report, finding, -1);
+    out += '\n';
+  }
   return out;
 }
 

@@ -477,3 +477,48 @@ TEST_CASE("json: summary.tables gives each table's rows read and loaded; invento
     CHECK_FALSE(contains(lines, "\"read\""));
   }
 }
+
+TEST_CASE("json: each finding printed member by member is byte for byte what nlohmann::json prints") {
+  Fixture fixture;
+  std::vector<Finding> findings = fixture.result.findings;
+  // Every optional member, every kind of value that needs escaping, and names that repeat.
+  Finding full = make_finding("member-departed", Severity::notice, "membership", "G1/wx \"q\"", "名\t字",
+                              {"中文 \\ \"引号\" \x1f end", "line\nbreak \x7f del"}, "persisting");
+  full.ids = Fields{{"org_id", "O1"}, {"group_id", "G1"}, {"handle", "wx_zhang"}, {"responsible_id", ""}};
+  full.due_on = "2026-11-20";
+  full.days_overdue = -3;
+  full.details = Fields{{"first_membership", "G1/wx_a"}, {"n", "2"}, {"note\"key", "a\r\nb"}, {"", "empty name"}};
+  findings.push_back(full);
+  Finding broken = full;  // invalid UTF-8 becomes U+FFFD
+  broken.subject_name = "bad \xC3\x28 byte";
+  broken.details = Fields{{"x", "\xFF"}};
+  broken.days_overdue = 1234567890123;
+  findings.push_back(broken);
+  Finding repeated = full;  // nlohmann keeps a repeated name once, in its first place
+  repeated.ids = Fields{{"group_id", "G1"}, {"person_id", "P1"}, {"group_id", "G2"}};
+  repeated.details = Fields{{"a", "1"}, {"b", "2"}, {"a", "3"}};
+  findings.push_back(repeated);
+  Finding bare = make_finding("temporary-group-overdue", Severity::error, "group", "", "", {"", ""}, "");
+  bare.fingerprint.clear();
+  findings.push_back(bare);
+
+  for (const bool redact : {false, true})
+    for (const Lang lang : {Lang::en, Lang::zh})
+      for (const int depth : {-1, 0, 4})
+        for (const Finding& finding : findings) {
+          CAPTURE(redact);
+          CAPTURE(depth);
+          CAPTURE(finding.subject_id);
+          fixture.report.options.redact = redact;
+          fixture.report.lang = lang;
+          std::string out = "prefix";
+          formats::append_finding_json(out, fixture.report, finding, depth);
+          CHECK(out == "prefix" + formats::finding_json_reference(fixture.report, finding, depth));
+        }
+  // The reference itself: nested two levels deep, as the report's findings array holds it.
+  std::string nested;
+  formats::append_finding_json(nested, fixture.report, findings[2], 4);
+  CHECK(nested.starts_with("{\n      \"rule\": \"member-departed\",\n      \"severity\": \"warning\",\n"
+                           "      \"article\": {\n        \"zh\": \"第五条\",\n        \"en\": \"Art. 5\"\n      },\n"));
+  CHECK(nested.ends_with("\n      \"fingerprint\": \"0123456789abcdef\"\n    }"));
+}
