@@ -86,6 +86,25 @@ TEST_CASE("text: sha256_hex around the padding boundaries") {
         "6836cf13bac400e9105071cd6af47084dfacad4e5e302c94bfed24e013afb73e");
 }
 
+TEST_CASE("text: sha256_hex with the CPU's SHA instructions equals the portable code on every length") {
+  // On a machine without them both are the portable code; the vectors above check that.
+  MESSAGE("SHA instructions used: " << chataudit::sha256_uses_cpu_instructions());
+  std::string bytes;
+  std::uint32_t seed = 12345;
+  for (int i = 0; i < 4096 + 77; ++i) {
+    seed = seed * 1103515245u + 12345u;
+    bytes += static_cast<char>(seed >> 23);
+  }
+  for (std::size_t size = 0; size <= 300; ++size) {
+    CAPTURE(size);
+    CHECK(sha256_hex(std::string_view(bytes).substr(0, size)) ==
+          chataudit::sha256_hex_portable(std::string_view(bytes).substr(0, size)));
+  }
+  CHECK(sha256_hex(bytes) == chataudit::sha256_hex_portable(bytes));
+  CHECK(chataudit::sha256_hex_portable(std::string(1000000, 'a')) ==
+        "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
 TEST_CASE("nfkc folds full-width forms; remove_white_space drops every kind of space") {
   using chataudit::nfkc;
   using chataudit::remove_white_space;

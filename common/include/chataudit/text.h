@@ -24,7 +24,11 @@ std::string mask_name(std::string_view utf8);
 /// A chat handle masked for --redact: up to the first `_` (or its first two characters, never
 /// all of them), then "***" ("wx_zhang" → "wx_***", "zhang88" → "zh***", "张三" → "张***").
 std::string mask_handle(std::string_view utf8);
-/// SHA-256 of `bytes` in lower-case hex.
+/// SHA-256 of `bytes` in lower-case hex; with the CPU's SHA instructions where it has them.
 std::string sha256_hex(std::string_view bytes);
+/// The same in portable C++ only (what tests compare the instructions' result with).
+std::string sha256_hex_portable(std::string_view bytes);
+/// Whether sha256_hex() uses the CPU's SHA instructions on this machine.
+bool sha256_uses_cpu_instructions();
 
 }  // namespace chataudit
