@@ -369,6 +369,13 @@ void Column::ensure_lookup() const {
   lookup_built_.store(true, std::memory_order_release);
 }
 
+bool Column::holds_null() const {
+  const std::size_t rows = size();
+  for (std::size_t row = 0; row < rows; ++row)
+    if (code(row) == 0) return true;
+  return false;
+}
+
 bool Column::contains_text(std::string_view text) const {
   if (dictionary_ != this) return dictionary_->contains_text(text);
   ensure_lookup();
@@ -659,6 +666,64 @@ bool ColumnTable::append_row(sqlite3_stmt* statement) {
     }
     group->rows.push_back(row == Column::kNoRow || !group->via ? row : (*group->via)[row]);
   }
+  ++rows_;
+  return true;
+}
+
+std::vector<int> ColumnTable::witnessed_columns() {
+  std::vector<int> columns = plain_;
+  // One witness per source table (its groups share its cursor), from any of its groups' columns.
+  for (std::size_t g = 0; g < groups_.size(); ++g) {
+    Group& group = *groups_[g];
+    group.leader = static_cast<int>(g);
+    group.witness = -1;
+    for (std::size_t before = 0; before < g; ++before)
+      if (groups_[before]->source == group.source) group.leader = static_cast<int>(before);
+    if (group.leader != static_cast<int>(g)) continue;
+    // The candidates (here, there) by distinct values, most first; the first without a NULL is it.
+    std::vector<std::pair<int, int>> candidates;
+    for (const auto& other : groups_)
+      if (other->source == group.source) candidates.insert(candidates.end(), other->columns.begin(), other->columns.end());
+    std::stable_sort(candidates.begin(), candidates.end(), [&](const auto& a, const auto& b) {
+      return group.source->column(static_cast<std::size_t>(a.second)).distinct() >
+             group.source->column(static_cast<std::size_t>(b.second)).distinct();
+    });
+    for (const auto& [here, there] : candidates)
+      if (!group.source->column(static_cast<std::size_t>(there)).holds_null()) {
+        group.witness = there;
+        columns.push_back(here);
+        break;
+      }
+    if (group.witness < 0) return {};
+  }
+  return columns;
+}
+
+bool ColumnTable::append_witnessed_row(sqlite3_stmt* statement) {
+  int at = static_cast<int>(plain_.size());
+  for (std::size_t g = 0; g < groups_.size(); ++g) {
+    Group& group = *groups_[g];
+    std::uint32_t row;
+    if (group.leader != static_cast<int>(g)) {
+      row = groups_[static_cast<std::size_t>(group.leader)]->cursor_row;
+    } else {
+      const Cursor* cursor = tracking.cursor_on(group.source);
+      if (!cursor || group.witness < 0) return false;
+      row = cursor->at < cursor->end ? cursor->row() : Column::kNoRow;
+      const int index = at++;
+      const int type = sqlite3_column_type(statement, index);
+      if (type == SQLITE_NULL)
+        row = Column::kNoRow;
+      else if (row == Column::kNoRow ||
+               !group.source->column(static_cast<std::size_t>(group.witness)).holds(row, statement, index, type))
+        return false;
+      group.cursor_row = row;
+    }
+    group.rows.push_back(row == Column::kNoRow || !group.via ? row : (*group.via)[row]);
+  }
+  // The values last: a row that fails above adds none (the table is then filled again anyway).
+  at = 0;
+  for (const int c : plain_) columns_[static_cast<std::size_t>(c)]->push_from(statement, at++);
   ++rows_;
   return true;
 }

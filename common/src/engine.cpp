@@ -426,7 +426,9 @@ class Runner {
         table->settle();
         if (std::getenv("CHATAUDIT_EXPLAIN")) {
           std::fprintf(stderr, "store: view %s, %zu rows%s\n", view.name.c_str(), table->rows(),
-                       referenced ? "" : " (references to stored columns did not hold: values of its own)");
+                       !referenced ? " (references to stored columns did not hold: values of its own)"
+                       : narrowed_ ? " (filled through a narrowed statement)"
+                                   : "");
           const std::string layout = table->layout();
           std::fprintf(stderr, "%s", layout.c_str());
         }
@@ -480,6 +482,8 @@ class Runner {
       exec(fmt::format("DROP {} temp.{}", type == "view" ? "VIEW" : "TABLE", quote_identifier(view.name)), view);
   }
 
+  bool narrowed_ = false;  // whether this runner's last fill_part() read a narrowed statement
+
   /// The runners (on connections of their own) that views are shared out to.
   void set_partners(std::vector<Runner*> partners) { partners_ = std::move(partners); }
 
@@ -508,6 +512,14 @@ class Runner {
   Filled fill_part(const View& view, ColumnTable& table, std::size_t index, std::size_t count, bool references) {
     sqlite3_stmt* statement = prepare(view.sql, view.sql_where, "view " + view.name);
     if (references) store_.refer(table, statement);
+    bool narrowed = false;
+    if (table.has_references())
+      if (sqlite3_stmt* narrow = narrowed_statement(view, table)) {
+        sqlite3_finalize(statement);
+        statement = narrow;
+        narrowed = true;
+      }
+    narrowed_ = narrowed;
     std::optional<CursorTracking> tracking;
     if (table.has_references()) tracking.emplace();
     std::optional<ShardScope> scope;
@@ -515,7 +527,7 @@ class Runner {
     int rc;
     bool kept = true;
     while ((rc = sqlite3_step(statement)) == SQLITE_ROW)
-      if (!(kept = table.append_row(statement))) break;
+      if (!(kept = narrowed ? table.append_witnessed_row(statement) : table.append_row(statement))) break;
     const bool held = !scope || scope->held();
     scope.reset();
     tracking.reset();
@@ -568,22 +580,58 @@ class Runner {
     return nullptr;
   }
 
-  // See fill_sharded: judged from the view's query plan and its bytecode.
-  bool plain_join(const View& view) {
-    auto rows = [&](const std::string& sql, int column) {
-      std::vector<std::string> out;
-      sqlite3_stmt* statement = nullptr;
-      if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &statement, nullptr) != SQLITE_OK) {
-        sqlite3_finalize(statement);
-        return out;
-      }
-      bind(statement, sql, view.sql_where, "view " + view.name);
-      while (sqlite3_step(statement) == SQLITE_ROW)
-        out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(statement, column)));
+  // A view's SQL as a statement that returns only the `columns` of `table` that
+  // ColumnTable::witnessed_columns() names (SQLite merges the view into it and leaves the other
+  // columns unread), or nullptr where that is not safe: the narrowed statement must run the very
+  // plan of the view's own, a plain loop over the tables (every loop a scan or a lookup, nothing
+  // buffered, see plain_statement), so that each row comes from where the tables' cursors are.
+  sqlite3_stmt* narrowed_statement(const View& view, ColumnTable& table) {
+    const std::vector<int> columns = table.witnessed_columns();
+    if (columns.empty()) return nullptr;
+    std::string names, selected;
+    for (std::size_t i = 0; i < table.width(); ++i) names += fmt::format("{}c{}", i ? ", " : "", i);
+    for (const int column : columns) selected += fmt::format("{}c{}", selected.empty() ? "" : ", ", column);
+    const std::string sql = fmt::format("WITH \"chataudit narrowed\"({}) AS (\n{}\n)\nSELECT {} FROM \"chataudit narrowed\"",
+                                        names, view.sql, selected);
+    const std::vector<std::string> plan = query_rows(view, "EXPLAIN QUERY PLAN " + view.sql, 3);
+    if (plan.empty() || plan != query_rows(view, "EXPLAIN QUERY PLAN " + sql, 3)) return nullptr;
+    for (const std::string& line : plan)
+      if ((!line.starts_with("SCAN ") && !line.starts_with("SEARCH ")) || line.find("RIGHT-JOIN") != std::string::npos)
+        return nullptr;
+    if (!plain_statement(view, sql)) return nullptr;
+    sqlite3_stmt* statement = nullptr;
+    sqlite3_set_authorizer(db_, read_only_authorizer, nullptr);
+    const int rc = sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &statement, nullptr);
+    sqlite3_set_authorizer(db_, nullptr, nullptr);
+    if (rc != SQLITE_OK || !statement || !sqlite3_stmt_readonly(statement)) {
+      sqlite3_finalize(statement);
+      return nullptr;
+    }
+    bind(statement, sql, view.sql_where, "view " + view.name);
+    return statement;
+  }
+
+  // The text of column `column` of each row `sql` returns (parameters bound as the view's); none
+  // when it does not compile.
+  std::vector<std::string> query_rows(const View& view, const std::string& sql, int column) {
+    std::vector<std::string> out;
+    sqlite3_stmt* statement = nullptr;
+    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &statement, nullptr) != SQLITE_OK) {
       sqlite3_finalize(statement);
       return out;
-    };
-    const std::vector<std::string> plan = rows("EXPLAIN QUERY PLAN " + view.sql, 3);
+    }
+    bind(statement, sql, view.sql_where, "view " + view.name);
+    while (sqlite3_step(statement) == SQLITE_ROW) {
+      const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(statement, column));
+      out.emplace_back(text ? text : "");
+    }
+    sqlite3_finalize(statement);
+    return out;
+  }
+
+  // See fill_sharded: judged from the view's query plan and its bytecode.
+  bool plain_join(const View& view) {
+    const std::vector<std::string> plan = query_rows(view, "EXPLAIN QUERY PLAN " + view.sql, 3);
     if (plan.empty() || !plan.front().starts_with("SCAN ") ||
         plan.front().find("VIRTUAL TABLE INDEX 0:") == std::string::npos)
       return false;
@@ -593,6 +641,12 @@ class Runner {
       // A full scan on the inner side of a LEFT JOIN cannot be the part that is shared out.
       if (line.find("LEFT-JOIN") != std::string::npos && line.find("INDEX 0:") != std::string::npos) return false;
     }
+    return plain_statement(view, view.sql);
+  }
+
+  // Whether `sql`'s bytecode buffers nothing: no aggregate, sorter, temporary table, co-routine,
+  // subroutine (a subquery), LIMIT or OFFSET.
+  bool plain_statement(const View& view, const std::string& sql) {
     // Once (a constant computed once per statement) and IfPos (a LEFT JOIN's match flag) are
     // fine; a LIMIT, OFFSET, temporary table or subquery shows as one of these.
     static const std::set<std::string, std::less<>> kRefused = {
@@ -600,9 +654,9 @@ class Runner {
         "OpenEphemeral", "OpenAutoindex", "OpenPseudo", "OpenDup",  "InitCoroutine", "Yield",
         "EndCoroutine", "DecrJumpZero", "OffsetLimit", "RowSetAdd", "RowSetRead",   "RowSetTest",
         "Gosub",        "VUpdate",     "Insert",    "Delete",     "IdxInsert",    "SorterInsert"};
-    for (const std::string& opcode : rows("EXPLAIN " + view.sql, 1))
-      if (kRefused.count(opcode)) return false;
-    return true;
+    const std::vector<std::string> opcodes = query_rows(view, "EXPLAIN " + sql, 1);
+    return !opcodes.empty() && std::none_of(opcodes.begin(), opcodes.end(),
+                                            [](const std::string& opcode) { return kRefused.count(opcode) > 0; });
   }
 
   struct Compiled {

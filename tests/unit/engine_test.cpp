@@ -391,3 +391,45 @@ TEST_CASE("findings get their message in the report's language only, and ties on
   CHECK(chinese.findings[1].message.zh == "甲");
   CHECK(chinese.findings[0].message.en.empty());
 }
+
+TEST_CASE("a view that is a plain join is filled through a narrowed statement with the same rows as one that is not") {
+  Fixture f;
+  // G2's org O2 has a parent; O1 (G1, G3) has none: their org columns come out NULL (outer join).
+  const std::string joined =
+      "SELECT g.group_id, g.name, g.term, o.org_id AS parent_org, o.parent_id, g.group_id || '!' AS shouted "
+      "FROM groups g LEFT JOIN orgs o ON o.org_id = g.org_id AND o.parent_id IS NOT NULL "
+      "WHERE g.work_ended_on IS NULL OR g.work_ended_on < :as_of";
+  auto view = [](std::string_view name, std::string_view sql) {
+    return "[[view]]\nname = \"" + std::string(name) + "\"\nrequires = [\"groups\", \"orgs\"]\nsql = \"" +
+           std::string(sql) + "\"\n";
+  };
+  const std::string rule = rule_toml("r", "error",
+                                     "SELECT 'group' AS subject_kind, a.group_id AS subject_id, a.parent_org, "
+                                     "a.parent_id, a.shouted FROM plain a JOIN sorted b USING (group_id)",
+                                     "{parent_org} {parent_id} {shouted}");
+  // `sorted` has an ORDER BY: not a plain join, filled with its values read.
+  const RunResult result =
+      f.run(view("plain", joined) + view("sorted", joined + " ORDER BY g.name DESC") + rule);
+  REQUIRE(result.findings.size() == 3);
+  CHECK(result.findings[0].subject_id == "G1");
+  CHECK(result.findings[0].message.en == "  G1!");  // NULL prints as nothing
+  CHECK(result.findings[1].subject_id == "G2");
+  CHECK(result.findings[1].message.en == "O2 O1 G2!");
+  CHECK(result.findings[2].subject_id == "G3");
+  CHECK(result.findings[2].message.en == "  G3!");
+  auto rows = [&](std::string_view table) {
+    std::string out;
+    SQLite::Statement query(f.inventory.db(), "SELECT group_id, name, term, parent_org, parent_id, shouted FROM " +
+                                                  std::string(table) + " ORDER BY group_id");
+    while (query.executeStep())
+      for (int c = 0; c < 6; ++c) out += (query.getColumn(c).isNull() ? "NULL" : query.getColumn(c).getString()) + "|";
+    return out;
+  };
+  CHECK(rows("plain") == "G1|一群|temporary|NULL|NULL|G1!|G2|九三学社二群|temporary|O2|O1|G2!|G3|三群|long|NULL|NULL|G3!|");
+  CHECK(rows("sorted") == rows("plain"));
+  // As of 2026-11-15, G2's work has not ended yet: the parameter reaches the narrowed statement.
+  RunOptions earlier;
+  earlier.as_of = Date(2026, 11, 15);
+  CHECK(f.run(view("plain", joined) + view("sorted", joined + " ORDER BY g.name DESC") + rule, earlier).findings.size() == 2);
+  CHECK(rows("plain") == "G1|一群|temporary|NULL|NULL|G1!|G3|三群|long|NULL|NULL|G3!|");
+}

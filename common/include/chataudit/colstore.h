@@ -146,6 +146,8 @@ class Column {
   std::int64_t find(sqlite3_value* value) const;
   /// Whether the column holds the text `text`.
   bool contains_text(std::string_view text) const;
+  /// Whether some row holds NULL (a scan of the codes).
+  bool holds_null() const;
   /// The rows holding `code`, in row order; built on first use (thread-safe).
   std::pair<const std::uint32_t*, const std::uint32_t*> rows_with(std::uint32_t code) const;
   /// Whether the posting lists rows_with() reads have been built.
@@ -239,6 +241,18 @@ class ColumnTable {
   /// table are all NULL (the unmatched side of an outer join). False when neither holds: then the
   /// references cannot stand for the values, and the table must be filled again without them.
   bool append_row(sqlite3_stmt* statement);
+  /// Filling through a narrowed statement: one that returns, of the view's columns, only these —
+  /// the columns holding values of their own, then one witness per source table (a column passed
+  /// through from it that holds no NULL there, the one of most distinct values; the source
+  /// table's groups share it, as they share its cursor) — so that SQLite
+  /// need not read the columns the references stand for. Empty when some source table offers no
+  /// witness: then append_row() it is.
+  std::vector<int> witnessed_columns();
+  /// append_row() for a narrowed statement (see witnessed_columns()): each source table's row is
+  /// the one its cursor is at, checked by the witness alone — the value there, or NULL for no row
+  /// (the unmatched side of an outer join: NULL is no value the witness holds). False when neither
+  /// holds, as append_row().
+  bool append_witnessed_row(sqlite3_stmt* statement);
   /// How each column holds its values, one line per column (for CHATAUDIT_EXPLAIN):
   /// `name: values`, `name: codes into another column's values`, `name: rows of SOURCE`.
   std::string layout() const;
@@ -260,6 +274,10 @@ class ColumnTable {
     const BigVector<std::uint32_t>* via;
     BigVector<std::uint32_t> rows;
     std::vector<std::pair<int, int>> columns;
+    // witnessed_columns(): the first group with the same source (whose witness checks the cursor
+    // row for all of them), the witness (a column there; the leader's only), and the row checked.
+    int leader = -1, witness = -1;
+    std::uint32_t cursor_row = 0;
   };
   std::vector<std::unique_ptr<Group>> groups_;
   std::vector<int> plain_;  // the columns holding values of their own
