@@ -452,8 +452,13 @@ std::optional<std::string> normalize(const ColumnRules& rules, std::string_view 
     case ColumnType::date:
       if (auto date = parse_date_as(cell, rules.date_format, zone)) {
         out.kind = Value::Kind::text;
-        out.storage = format_date(*date);
-        out.text = out.storage;
+        // Nearly every cell is written YYYY-MM-DD already: kept as it is once it reads as a date.
+        if (cell.size() == 10 && cell[4] == '-' && cell[7] == '-') {
+          out.text = cell;
+        } else {
+          out.storage = format_date(*date);
+          out.text = out.storage;
+        }
         return std::nullopt;
       }
       return fmt::format("invalid date \"{}\"; expected {}{}", cell, accepted_date_spellings(rules.date_format),
