@@ -225,10 +225,10 @@ WHERE g.serving AND g.owner_id IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM current_members cm
                   WHERE cm.group_id = g.group_id AND cm.person_id = g.owner_id)
 
--- rule: member-duplicate  [policy sql 6889ebb6e764]
+-- rule: member-duplicate  [policy sql 43b267bd322d]
 WITH twice(group_id, person_id) AS (
   SELECT group_id, person_id FROM current_members WHERE person_id IS NOT NULL
-  GROUP BY person_id, group_id HAVING count(*) > 1)
+  GROUP BY group_id, person_id HAVING count(*) > 1)
 SELECT DISTINCT 'membership' AS subject_kind, d.membership_id AS subject_id, d.display_name AS subject_name,
        d.org_id, d.dept_id, d.group_id, d.person_id, d.handle, d.owner_id AS responsible_id,
        d.group_label AS group_name, d.member_label, d.first_membership
