@@ -678,7 +678,10 @@ std::vector<int> ColumnTable::witnessed_columns() {
     group.leader = static_cast<int>(g);
     group.witness = -1;
     for (std::size_t before = 0; before < g; ++before)
-      if (groups_[before]->source == group.source) group.leader = static_cast<int>(before);
+      if (groups_[before]->source == group.source) {
+        group.leader = static_cast<int>(before);
+        break;
+      }
     if (group.leader != static_cast<int>(g)) continue;
     // The candidates (here, there) by distinct values, most first; the first without a NULL is it.
     std::vector<std::pair<int, int>> candidates;
