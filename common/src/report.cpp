@@ -320,12 +320,24 @@ void append_finding_json(std::string& out, const Report& report, const Finding& 
   json.key("subject");
   ObjectPrinter subject = json.nested();
   subject.string("kind", finding.subject_kind);
-  subject.string("id", redact ? shown_subject_id(report, finding) : finding.subject_id);
-  if (!finding.subject_name.empty())
-    subject.string("name", redact ? shown_subject_name(report, finding) : finding.subject_name);
+  // (Redacted values only are built anew; the others are printed from where they are.)
+  if (redact)
+    subject.string("id", shown_subject_id(report, finding));
+  else
+    subject.string("id", finding.subject_id);
+  if (!finding.subject_name.empty()) {
+    if (redact)
+      subject.string("name", shown_subject_name(report, finding));
+    else
+      subject.string("name", finding.subject_name);
+  }
   subject.close();
-  for (const auto& [name, value] : finding.ids)
-    json.string(name, redact ? shown_field(report, finding, name) : std::string(value));
+  for (const auto& [name, value] : finding.ids) {
+    if (redact)
+      json.string(name, shown_field(report, finding, name));
+    else
+      json.string(name, value);
+  }
   if (!finding.due_on.empty()) json.string("due_on", finding.due_on);
   if (finding.days_overdue) json.key("days_overdue") += std::to_string(*finding.days_overdue);
   json.string("message", (redact ? finding.message_redacted : finding.message).in(report.lang));
