@@ -36,7 +36,27 @@ int display_width(std::string_view utf8) {
   return width;
 }
 
+bool ascii_or_cjk(std::string_view utf8) {
+  const auto* p = reinterpret_cast<const unsigned char*>(utf8.data());
+  const auto* end = p + utf8.size();
+  while (p < end) {
+    if (*p < 0x80) {
+      ++p;
+      continue;
+    }
+    // U+4000–U+9FFF: E4–E9 then two continuation bytes.
+    if (*p < 0xE4 || *p > 0xE9 || end - p < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80) return false;
+    p += 3;
+  }
+  return true;
+}
+
 std::string nfkc(std::string_view utf8) {
+  if (ascii_or_cjk(utf8)) return std::string(utf8);
+  return nfkc_utf8proc(utf8);
+}
+
+std::string nfkc_utf8proc(std::string_view utf8) {
   utf8proc_uint8_t* folded = nullptr;
   const utf8proc_ssize_t length =
       utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(utf8.data()), static_cast<utf8proc_ssize_t>(utf8.size()),
@@ -50,6 +70,11 @@ std::string nfkc(std::string_view utf8) {
 std::string remove_white_space(std::string_view utf8) {
   std::string result;
   result.reserve(utf8.size());
+  if (ascii_or_cjk(utf8)) {
+    for (const char c : utf8)
+      if (!ascii_white_space(static_cast<unsigned char>(c))) result += c;
+    return result;
+  }
   const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(utf8.data());
   auto remaining = static_cast<utf8proc_ssize_t>(utf8.size());
   while (remaining > 0) {

@@ -117,6 +117,45 @@ TEST_CASE("nfkc folds full-width forms; remove_white_space drops every kind of s
   CHECK(remove_white_space("a\xFF b") == "a\xFF" "b");
 }
 
+TEST_CASE("nfkc's shortcut: ASCII and the ideographs U+4000-U+9FFF are left as they are, as utf8proc leaves them") {
+  using chataudit::ascii_or_cjk;
+  auto utf8 = [](char32_t c) {
+    std::string out;
+    if (c < 0x80) {
+      out += static_cast<char>(c);
+    } else {
+      out += static_cast<char>(0xE0 | (c >> 12));
+      out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (c & 0x3F));
+    }
+    return out;
+  };
+  // What the shortcut assumes, checked against utf8proc code point by code point.
+  std::size_t checked = 0;
+  for (char32_t c = 0; c < 0xA000; c = c == 0x7F ? 0x4000 : c + 1) {
+    const std::string one = utf8(c);
+    REQUIRE(ascii_or_cjk(one));
+    REQUIRE(chataudit::nfkc_utf8proc(one) == one);
+    ++checked;
+  }
+  CHECK(checked == 128 + 0x6000);
+  CHECK(chataudit::nfkc("Wang 王\t一x") == "Wang 王\t一x");
+  CHECK(ascii_or_cjk(""));
+  CHECK(ascii_or_cjk("\xE4\x80\x80\xE9\xBF\xBF"));      // U+4000, U+9FFF
+  CHECK_FALSE(ascii_or_cjk("\xE3\xBF\xBF"));              // U+3FFF
+  CHECK_FALSE(ascii_or_cjk("\xEA\x80\x80"));              // U+A000
+  CHECK_FALSE(ascii_or_cjk("\xE3\x80\x80"));              // U+3000, ideographic space
+  CHECK_FALSE(ascii_or_cjk("a\xE4\xB8"));                  // cut short
+  CHECK_FALSE(ascii_or_cjk("\xE4\xB8\x41"));              // not a continuation byte
+  CHECK_FALSE(ascii_or_cjk("\xC3\xA9"));                   // é
+  CHECK_FALSE(ascii_or_cjk("\xFF"));
+  // Outside the shortcut, utf8proc folds: a letter and a combining accent compose.
+  CHECK(chataudit::nfkc("e\xCC\x81") == "\xC3\xA9");
+  CHECK(chataudit::nfkc("\xEF\xBC\xA1\xE4\xB8\x80") == "A\xE4\xB8\x80");  // Ａ一 → A一
+  CHECK(chataudit::remove_white_space(" 张\t三\r\n\v\f") == "张三");
+  CHECK(chataudit::remove_white_space("张\xC2\x85三") == "张三");  // U+0085, not in the shortcut
+}
+
 TEST_CASE("names and handles are masked for --redact") {
   CHECK(chataudit::mask_name("张三丰") == "张**");
   CHECK(chataudit::mask_name("张") == "张");

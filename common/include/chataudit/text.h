@@ -16,8 +16,16 @@ std::string ascii_lower(std::string_view text);
 /// NFKC normalization (full-width → half-width, compatibility forms folded); invalid UTF-8 is
 /// returned unchanged.
 std::string nfkc(std::string_view utf8);
+/// The same through utf8proc always, without nfkc()'s shortcut for ASCII and CJK text (what tests
+/// compare that shortcut with).
+std::string nfkc_utf8proc(std::string_view utf8);
 /// `utf8` without any Unicode White_Space character (ASCII space and controls, U+00A0, U+3000, …).
 std::string remove_white_space(std::string_view utf8);
+/// Whether `utf8` is well-formed and holds only ASCII and the ideographs U+4000–U+9FFF: text that
+/// NFKC leaves as it is (none of it decomposes, none combines), and whose only white space is ASCII's.
+bool ascii_or_cjk(std::string_view utf8);
+/// Whether `byte` is ASCII white space (tab, line feed, vertical tab, form feed, carriage return, space).
+constexpr bool ascii_white_space(unsigned char byte) { return byte == ' ' || (byte >= 0x09 && byte <= 0x0D); }
 /// A person's name masked for --redact: its first character, then one `*` per other character
 /// ("张三丰" → "张**", "David Wang" → "D*********").
 std::string mask_name(std::string_view utf8);

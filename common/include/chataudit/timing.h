@@ -1,7 +1,8 @@
 #pragma once
 // Phase timings for profiling: with CHATAUDIT_TIMINGS set in the environment, each phase of a run
 // (loading a table, a view, a rule, rendering) prints its wall time to standard error, and a
-// second line with the process's resident memory then and its peak so far. Off by default; never
+// second line with the process's resident memory then and its peak so far. The CPU time the whole
+// process spent meanwhile (all threads) follows the wall time: twice the wall time is both cores busy. Off by default; never
 // part of a report.
 #include <chrono>
 #include <cstdio>
@@ -9,17 +10,22 @@
 #include <cstring>
 #include <string_view>
 
+#include <sys/resource.h>
+
 namespace chataudit {
 
 class PhaseTimer {
  public:
-  PhaseTimer() : start_(std::chrono::steady_clock::now()) {}
+  PhaseTimer() : start_(std::chrono::steady_clock::now()), cpu_start_(cpu_seconds()) {}
   /// Prints "timing: WHAT SECONDS" when CHATAUDIT_TIMINGS is set, and restarts the clock.
   void lap(std::string_view what) {
     const auto now = std::chrono::steady_clock::now();
     if (enabled()) {
       const double seconds = std::chrono::duration<double>(now - start_).count();
-      std::fprintf(stderr, "timing: %-40.*s %8.3f s\n", static_cast<int>(what.size()), what.data(), seconds);
+      const double cpu = cpu_seconds();
+      std::fprintf(stderr, "timing: %-40.*s %8.3f s, cpu %.3f s\n", static_cast<int>(what.size()), what.data(), seconds,
+                   cpu - cpu_start_);
+      cpu_start_ = cpu;
       std::fprintf(stderr, "memory: %-40.*s %8ld MiB now, %ld MiB peak\n", static_cast<int>(what.size()), what.data(),
                    status_kib("VmRSS:") / 1024, status_kib("VmHWM:") / 1024);
     }
@@ -31,6 +37,15 @@ class PhaseTimer {
   }
 
  private:
+  // User and system time of the process so far, all threads.
+  static double cpu_seconds() {
+    if (!enabled()) return 0;
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+           static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  }
+
   // A "NAME: N kB" line of /proc/self/status, or 0.
   static long status_kib(const char* name) {
     std::FILE* status = std::fopen("/proc/self/status", "r");
@@ -45,6 +60,7 @@ class PhaseTimer {
   }
 
   std::chrono::steady_clock::time_point start_;
+  double cpu_start_;
 };
 
 }  // namespace chataudit
