@@ -26,6 +26,7 @@
 #include <iostream>
 #include <iterator>
 #include <limits>
+#include <mutex>
 #include <optional>
 #include <sstream>
 #include <thread>
@@ -625,6 +626,14 @@ HeaderPlan plan_header(const std::string& table, const TableSpec* spec, const In
 }
 
 class Loader {
+  // What loads on two threads share (see load_inventory): the store's list of tables and the
+  // connection it declares them on, the inventory's records, keys_.
+  template <class F>
+  decltype(auto) locked(F&& f) {
+    std::lock_guard lock(shared_);
+    return f();
+  }
+
  public:
   Loader(Inventory& inventory, SQLite::Database& db, const TimeZone& zone, const InventorySources& sources)
       : inventory_(inventory), db_(db), zone_(zone), sources_(sources) {}
@@ -641,7 +650,8 @@ class Loader {
       try {
         source_db = std::make_unique<SQLite::Database>(sqlite_read_only_uri(source.path),
                                                        SQLite::OPEN_READONLY | SQLite::OPEN_URI);
-        inventory_.record(table).digest = sha256_hex(MappedFile(source.path).view());
+        const std::string sha = sha256_hex(MappedFile(source.path).view());
+        locked([&] { inventory_.record(table).digest = sha; });
         if (!has_table_or_view(*source_db, source.source_table))
           throw Error(Diagnostic{
               .file = source.path,
@@ -683,7 +693,10 @@ class Loader {
     } catch (const SQLite::Exception& e) {
       throw Error(Diagnostic{.file = source.path, .locator = table, .message = e.what()});
     }
-    if (digest.valid()) inventory_.record(table).digest = digest.get();
+    if (digest.valid()) {
+      const std::string sha = digest.get();
+      locked([&] { inventory_.record(table).digest = sha; });
+    }
   }
 
  private:
@@ -738,7 +751,7 @@ class Loader {
       source_names.push_back(index >= 0 ? std::string(trim(rows.header()[index])) : layout.names[c]);
     }
 
-    ColumnTable& stored = create_table(inventory_, table, layout);
+    ColumnTable& stored = locked([&]() -> ColumnTable& { return create_table(inventory_, table, layout); });
 
     // Keys seen in this table, for duplicates; parents' keys, for references from child tables.
     int key_index = -1;
@@ -747,9 +760,9 @@ class Loader {
         if (layout.names[c] == spec->key) key_index = static_cast<int>(c);
     std::unordered_map<std::string, int> first_line;
 
-    LoadedTable& stats = inventory_.record(table);
+    LoadedTable& stats = locked([&]() -> LoadedTable& { return inventory_.record(table); });
     stats.source = source.path;
-    const std::vector<ParentCheck> checks = parent_checks(table, layout);
+    const std::vector<ParentCheck> checks = locked([&] { return parent_checks(table, layout); });
     // Reads `part`'s rows into `into`, counting in `read` and `loaded`. `total` counts the rows of
     // every part, for the limit.
     std::atomic<std::size_t> total{0};
@@ -821,7 +834,8 @@ class Loader {
     if (!rest) {
       read_part(rows, stored, problems, stats.rows_read, stats.rows_loaded, false);
     } else {
-      ColumnTable& second = inventory_.store().create(table, stored.names(), stored.types());
+      ColumnTable& second = locked(
+          [&]() -> ColumnTable& { return inventory_.store().create(table, stored.names(), stored.types()); });
       DiagnosticList second_problems;
       std::size_t second_read = 0, second_loaded = 0;
       std::exception_ptr second_error;
@@ -846,11 +860,11 @@ class Loader {
       stats.rows_read += second_read;
       stats.rows_loaded += second_loaded;
       if (problems.empty()) stored.append(second);
-      inventory_.store().release(second);
+      locked([&] { inventory_.store().release(second); });
     }
     problems.throw_if_any();
     // Child tables look their references up in this table's key column.
-    if (key_index >= 0) keys_[table] = &stored.column(static_cast<std::size_t>(key_index));
+    if (key_index >= 0) locked([&] { keys_[table] = &stored.column(static_cast<std::size_t>(key_index)); });
   }
 
   // One reference to check on every row, resolved once per table: which column, against which
@@ -900,6 +914,7 @@ class Loader {
   const TimeZone& zone_;
   const InventorySources& sources_;
   std::unordered_map<std::string, const Column*> keys_;  // each keyed table's key column
+  std::mutex shared_;  // see locked()
 };
 
 // Every table's mapping, owned for the whole load: --mapping for all sources, else each
@@ -1083,17 +1098,45 @@ Inventory load_inventory(const InventorySources& sources, const std::set<std::st
   sqlite3_db_config(db.getHandle(), SQLITE_DBCONFIG_DQS_DDL, 0, nullptr);
   SQLite::Transaction transaction(db);
   Loader loader(inventory, db, zone, sources);
-  // Schema order loads parents before the tables that must reference them.
-  for (const TableSpec& spec : inventory_schema()) {
-    const std::string name{spec.name};
-    if (auto it = chosen.find(name); it != chosen.end()) {
+  // Schema order loads parents before the tables that must reference them. A table that neither
+  // references another nor is referenced (people, say) is loaded on a second thread meanwhile,
+  // where there are two; the error reported is still the first table's in schema order.
+  const std::vector<TableSpec>& schema{inventory_schema().begin(), inventory_schema().end()};
+  auto independent = [](std::string_view table) {
+    for (const ParentReference& reference : parent_references())
+      if (reference.table == table || reference.parent_table == table) return false;
+    return true;
+  };
+  std::vector<std::size_t> here, aside;
+  for (std::size_t i = 0; i < schema.size(); ++i) {
+    const std::string name{schema[i].name};
+    if (!chosen.count(name))
+      create_table(inventory, name, canonical_layout(schema[i]));
+    else
+      (worker_threads() > 1 && independent(name) ? aside : here).push_back(i);
+  }
+  std::vector<std::exception_ptr> errors(schema.size());
+  auto load_each = [&](const std::vector<std::size_t>& tables) {
+    for (const std::size_t i : tables) {
+      const std::string name{schema[i].name};
       PhaseTimer timer;
-      loader.load(name, it->second);
+      try {
+        loader.load(name, chosen.at(name));
+      } catch (...) {
+        errors[i] = std::current_exception();
+        return;
+      }
       timer.lap("load " + name);
     }
-    else
-      create_table(inventory, name, canonical_layout(spec));
+  };
+  {
+    std::thread second;
+    if (!aside.empty()) second = std::thread(load_each, std::cref(aside));
+    load_each(here);
+    if (second.joinable()) second.join();
   }
+  for (const std::exception_ptr& error : errors)
+    if (error) std::rethrow_exception(error);
   for (const auto& [table, source] : chosen)
     if (!find_table(table)) loader.load(table, source);
   transaction.commit();

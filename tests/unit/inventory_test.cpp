@@ -137,6 +137,38 @@ TEST_CASE("a membership naming a group not in the inventory is an input error") 
                      "belong together\n");
 }
 
+TEST_CASE("tables loaded on two threads report the first bad table in schema order, as one thread would") {
+  // orgs and people (referenced by no check) load beside groups and members.
+  TempDir dir;
+  const std::string bad_orgs = dir.write("orgs.csv", "org_id,level\nO1,central\nO1,local\n");
+  const std::string good_orgs = dir.write("orgs_ok.csv", "org_id,level\nO1,central\n");
+  const std::string bad_people = dir.write("people.csv", "person_id,status\nP1,asleep\n");
+  const std::string good_people = dir.write("people_ok.csv", "person_id,status\nP1,active\n");
+  const std::string bad_groups = dir.write("groups.csv", "group_id,org_id,term\nG1,O1,forever\n");
+  const std::string good_groups = dir.write("groups_ok.csv", "group_id,org_id\nG1,O1\n");
+  const std::string bad_members = dir.write("members.csv", "group_id,handle\nG9,b\n");
+  auto first_error = [&](const std::string& orgs, const std::string& people, const std::string& groups) {
+    InventorySources sources;
+    sources.tables = {{"orgs", orgs}, {"people", people}, {"groups", groups}, {"members", bad_members}};
+    const std::string text =
+        error_text([&] { load_inventory(sources, {"orgs", "people", "groups", "members"}, shanghai()); });
+    return text.substr(0, text.find(':', dir.path().size()));  // the file
+  };
+  CHECK(first_error(bad_orgs, bad_people, bad_groups) == bad_orgs);
+  CHECK(first_error(good_orgs, bad_people, bad_groups) == bad_people);
+  CHECK(first_error(good_orgs, good_people, bad_groups) == bad_groups);
+  CHECK(first_error(good_orgs, good_people, good_groups) == bad_members);
+  CHECK(first_error(bad_orgs, good_people, good_groups) == bad_orgs);
+  // Loaded, all four are there whichever thread read them.
+  InventorySources sources;
+  sources.tables = {{"orgs", good_orgs}, {"people", good_people}, {"groups", good_groups},
+                    {"members", dir.write("members_ok.csv", "group_id,handle,person_id\nG1,b,P1\n")}};
+  Inventory inventory = load_inventory(sources, {"orgs", "people", "groups", "members"}, shanghai());
+  CHECK(query(inventory,
+              "SELECT o.level, p.status, g.org_id, m.handle FROM orgs o, people p, groups g, members m") ==
+        "central|active|O1|b\n");
+}
+
 TEST_CASE("a SQLite inventory is read as text and reported as table.column row N") {
   TempDir dir;
   const std::string path = dir.path() + "/inventory.sqlite";
