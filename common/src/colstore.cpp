@@ -121,27 +121,27 @@ std::size_t handed_slot(const char* text) {
 }  // namespace
 
 Column::Column(ByteArena& arena) : arena_(arena) {
-  entries_.push_back(Entry{0, 0, SQLITE_NULL});
+  entries_.push_back(Entry::null());
   slots_.assign(16, 0);
 }
 
 Column::Column(ByteArena& arena, const Column& source, const BigVector<std::uint32_t>& rows)
     : arena_(arena), dictionary_(source.dictionary_), source_(&source), rows_(&rows) {
-  entries_.push_back(Entry{0, 0, SQLITE_NULL});
+  entries_.push_back(Entry::null());
 }
 
 bool Column::holds(std::size_t row, sqlite3_stmt* statement, int index, int type) const {
   const Entry& entry = dictionary_->entries_[code(row)];
-  if (static_cast<int>(entry.type) != type) return false;
+  if (static_cast<int>(entry.type()) != type) return false;
   switch (type) {
-    case SQLITE_INTEGER: return entry.payload == static_cast<std::uint64_t>(sqlite3_column_int64(statement, index));
-    case SQLITE_FLOAT: return entry.payload == std::bit_cast<std::uint64_t>(sqlite3_column_double(statement, index));
+    case SQLITE_INTEGER: return entry.bits() == static_cast<std::uint64_t>(sqlite3_column_int64(statement, index));
+    case SQLITE_FLOAT: return entry.bits() == std::bit_cast<std::uint64_t>(sqlite3_column_double(statement, index));
     case SQLITE_TEXT:
     case SQLITE_BLOB: {
       const auto* bytes = static_cast<const char*>(sqlite3_column_blob(statement, index));
       const auto size = static_cast<std::size_t>(sqlite3_column_bytes(statement, index));
-      const auto* held = reinterpret_cast<const char*>(entry.payload);
-      return size == entry.size && (size == 0 || bytes == held || std::memcmp(bytes, held, size) == 0);
+      const char* held = entry.data();
+      return size == entry.size() && (size == 0 || bytes == held || std::memcmp(bytes, held, size) == 0);
     }
     default: return true;  // NULL
   }
@@ -162,12 +162,10 @@ std::int64_t Column::lookup(std::uint32_t type, std::uint64_t payload, std::stri
     if ((slot >> 32) != tag) continue;
     const std::uint32_t code = static_cast<std::uint32_t>(slot) - 1;
     const Entry& entry = entries_[code];
-    if (entry.type != type) continue;
+    if (entry.type() != type) continue;
     if (type == SQLITE_TEXT || type == SQLITE_BLOB) {
-      if (entry.size == bytes.size() &&
-          std::memcmp(reinterpret_cast<const char*>(entry.payload), bytes.data(), bytes.size()) == 0)
-        return code;
-    } else if (entry.payload == payload) {
+      if (entry.size() == bytes.size() && std::memcmp(entry.data(), bytes.data(), bytes.size()) == 0) return code;
+    } else if (entry.bits() == payload) {
       return code;
     }
   }
@@ -188,7 +186,7 @@ void Column::grow_slots() {
 std::uint32_t Column::add(Entry entry, std::uint64_t hash) {
   const auto code = static_cast<std::uint32_t>(entries_.size());
   entries_.push_back(entry);
-  types_ |= 1u << entry.type;
+  types_ |= 1u << entry.type();
   if (!deduplicated_) return code;
   if (entries_.size() * 2 > slots_.size()) grow_slots();
   const std::size_t mask = slots_.size() - 1;
@@ -226,9 +224,7 @@ void Column::push_code(std::uint32_t code) {
 std::uint64_t Column::prefetch_text(std::string_view text) const {
   if (!deduplicated_) return 0;
   const Entry& last = entries_[last_];
-  if (last.type == SQLITE_TEXT && last.size == text.size() &&
-      std::memcmp(reinterpret_cast<const char*>(last.payload), text.data(), text.size()) == 0)
-    return 0;
+  if (last.type() == SQLITE_TEXT && last.view() == text) return 0;
   const std::uint64_t hash = hash_of(SQLITE_TEXT, 0, text);
   __builtin_prefetch(&slots_[hash & (slots_.size() - 1)]);
   return hash;
@@ -236,8 +232,7 @@ std::uint64_t Column::prefetch_text(std::string_view text) const {
 
 void Column::push_bytes(std::uint32_t type, std::string_view bytes, std::uint64_t hash) {
   const Entry& last = entries_[last_];
-  if (last.type == type && last.size == bytes.size() &&
-      std::memcmp(reinterpret_cast<const char*>(last.payload), bytes.data(), bytes.size()) == 0) {
+  if (last.type() == type && last.view() == bytes) {
     push_code(last_);
     return;
   }
@@ -248,8 +243,7 @@ void Column::push_bytes(std::uint32_t type, std::string_view bytes, std::uint64_
     const Handed& from = handed[handed_slot(bytes.data())];
     if (from.text == bytes.data() && from.column && from.column != this) {
       const Entry& source = from.column->entries_[from.code];
-      if (source.payload == reinterpret_cast<std::uint64_t>(bytes.data()) && source.size == bytes.size() &&
-          source.type == SQLITE_TEXT) {
+      if (source.data() == bytes.data() && source.size() == bytes.size() && source.type() == SQLITE_TEXT) {
         BigVector<std::uint32_t>* table = nullptr;
         for (auto& [column, codes] : translations_)
           if (column == from.column) table = &codes;
@@ -263,17 +257,16 @@ void Column::push_bytes(std::uint32_t type, std::string_view bytes, std::uint64_
             return;
           }
         }
-        stored = bytes.data();  // the arena's bytes never move: shared, not copied
+        // An arena's bytes never move: shared, not copied (a short text is copied into the entry).
+        if (Entry::needs_storage(bytes.size())) stored = bytes.data();
       }
     }
   }
   if (deduplicated_ && hash == 0) hash = hash_of(type, 0, bytes);
   std::int64_t code = deduplicated_ ? lookup(type, 0, bytes, hash) : -1;
   if (code < 0) {
-    if (!stored) stored = arena_.store(bytes);
-    code = add(Entry{reinterpret_cast<std::uint64_t>(stored), static_cast<std::uint32_t>(bytes.size()),
-                     type},
-               hash);
+    if (!stored && Entry::needs_storage(bytes.size())) stored = arena_.store(bytes);
+    code = add(Entry::bytes(type, bytes, stored), hash);
   }
   last_ = static_cast<std::uint32_t>(code);
   if (translated) *translated = last_;
@@ -282,13 +275,13 @@ void Column::push_bytes(std::uint32_t type, std::string_view bytes, std::uint64_
 
 void Column::push_number(std::uint32_t type, std::uint64_t payload) {
   const Entry& last = entries_[last_];
-  if (last.type == type && last.payload == payload) {
+  if (last.type() == type && last.bits() == payload) {
     push_code(last_);
     return;
   }
   const std::uint64_t hash = deduplicated_ ? hash_of(type, payload, {}) : 0;
   std::int64_t code = deduplicated_ ? lookup(type, payload, {}, hash) : -1;
-  if (code < 0) code = add(Entry{payload, 0, type}, hash);
+  if (code < 0) code = add(Entry::number(type, payload), hash);
   last_ = static_cast<std::uint32_t>(code);
   push_code(last_);
 }
@@ -322,18 +315,17 @@ void Column::push_from(sqlite3_stmt* statement, int index) {
 void Column::result(sqlite3_context* context, std::uint32_t code) const {
   if (dictionary_ != this) return dictionary_->result(context, code);
   const Entry& entry = entries_[code];
-  switch (entry.type) {
-    case SQLITE_INTEGER: sqlite3_result_int64(context, static_cast<std::int64_t>(entry.payload)); break;
-    case SQLITE_FLOAT: sqlite3_result_double(context, std::bit_cast<double>(entry.payload)); break;
+  switch (entry.type()) {
+    case SQLITE_INTEGER: sqlite3_result_int64(context, static_cast<std::int64_t>(entry.bits())); break;
+    case SQLITE_FLOAT: sqlite3_result_double(context, std::bit_cast<double>(entry.bits())); break;
     case SQLITE_TEXT: {
-      const auto* text = reinterpret_cast<const char*>(entry.payload);
-      sqlite3_result_text(context, text, static_cast<int>(entry.size), SQLITE_STATIC);
+      const char* text = entry.data();
+      sqlite3_result_text(context, text, static_cast<int>(entry.size()), SQLITE_STATIC);
       handed[handed_slot(text)] = Handed{text, this, code};
       break;
     }
     case SQLITE_BLOB:
-      sqlite3_result_blob(context, reinterpret_cast<const char*>(entry.payload), static_cast<int>(entry.size),
-                          SQLITE_STATIC);
+      sqlite3_result_blob(context, entry.data(), static_cast<int>(entry.size()), SQLITE_STATIC);
       break;
     default: sqlite3_result_null(context);
   }
@@ -352,11 +344,11 @@ void Column::ensure_lookup() const {
   const std::size_t mask = size - 1;
   for (std::uint32_t code = 1; code < entries_.size(); ++code) {
     const Entry& entry = entries_[code];
-    const bool bytes = entry.type == SQLITE_TEXT || entry.type == SQLITE_BLOB;
-    const std::string_view text(reinterpret_cast<const char*>(entry.payload), bytes ? entry.size : 0);
-    const std::uint64_t payload = bytes ? 0 : entry.payload;
-    const std::uint64_t hash = hash_of(entry.type, payload, text);
-    const std::int64_t found = lookup(entry.type, payload, text, hash);
+    const bool bytes = entry.type() == SQLITE_TEXT || entry.type() == SQLITE_BLOB;
+    const std::string_view text = bytes ? entry.view() : std::string_view();
+    const std::uint64_t payload = bytes ? 0 : entry.bits();
+    const std::uint64_t hash = hash_of(entry.type(), payload, text);
+    const std::int64_t found = lookup(entry.type(), payload, text, hash);
     if (found >= 0) {
       canon_[code] = static_cast<std::uint32_t>(found);
       continue;
@@ -387,8 +379,7 @@ std::int64_t Column::find_text(std::string_view bytes) const {
   const Handed& from = handed[handed_slot(bytes.data())];
   if (from.text != bytes.data() || !from.column || from.column == this) return hashed();
   const Entry& source = from.column->entries_[from.code];
-  if (source.payload != reinterpret_cast<std::uint64_t>(bytes.data()) || source.size != bytes.size() ||
-      source.type != SQLITE_TEXT)
+  if (source.data() != bytes.data() || source.size() != bytes.size() || source.type() != SQLITE_TEXT)
     return hashed();
   int slot = 0;
   while (slot < kFound && found_from_[slot].load(std::memory_order_acquire) != from.column) ++slot;
@@ -468,16 +459,16 @@ std::pair<const std::uint32_t*, const std::uint32_t*> Column::rows_with(std::uin
 bool Column::has_postings() const { return postings_built_.load(std::memory_order_acquire); }
 
 void Column::append(const Column& other) {
-  // Each of the other column's values once into this dictionary (its bytes shared, not copied),
-  // then its rows as codes here.
+  // Each of the other column's values once into this dictionary (the bytes of a long one shared,
+  // not copied: the table adopts the other's arena), then its rows as codes here.
   BigVector<std::uint32_t> codes(other.entries_.size(), 0);
   for (std::size_t k = 1; k < other.entries_.size(); ++k) {
     const Entry& entry = other.entries_[k];
-    const std::string_view bytes(reinterpret_cast<const char*>(entry.payload),
-                                 entry.type == SQLITE_TEXT || entry.type == SQLITE_BLOB ? entry.size : 0);
-    const std::uint64_t payload = entry.type == SQLITE_TEXT || entry.type == SQLITE_BLOB ? 0 : entry.payload;
-    const std::uint64_t hash = deduplicated_ ? hash_of(entry.type, payload, bytes) : 0;
-    const std::int64_t code = deduplicated_ ? lookup(entry.type, payload, bytes, hash) : -1;
+    const bool has_bytes = entry.type() == SQLITE_TEXT || entry.type() == SQLITE_BLOB;
+    const std::string_view bytes = has_bytes ? entry.view() : std::string_view();
+    const std::uint64_t payload = has_bytes ? 0 : entry.bits();
+    const std::uint64_t hash = deduplicated_ ? hash_of(entry.type(), payload, bytes) : 0;
+    const std::int64_t code = deduplicated_ ? lookup(entry.type(), payload, bytes, hash) : -1;
     codes[k] = code >= 0 ? static_cast<std::uint32_t>(code) : add(entry, hash);
   }
   for (std::size_t row = 0; row < other.size_; ++row) push_code(codes[other.code(row)]);
@@ -503,8 +494,8 @@ const BigVector<std::uint32_t>& Column::ranks() const {
     return type == SQLITE_NULL ? 0 : type == SQLITE_INTEGER || type == SQLITE_FLOAT ? 1 : type == SQLITE_TEXT ? 2 : 3;
   };
   auto number = [](const Entry& e) {
-    return e.type == SQLITE_INTEGER ? static_cast<long double>(static_cast<std::int64_t>(e.payload))
-                                    : static_cast<long double>(std::bit_cast<double>(e.payload));
+    return e.type() == SQLITE_INTEGER ? static_cast<long double>(static_cast<std::int64_t>(e.bits()))
+                                      : static_cast<long double>(std::bit_cast<double>(e.bits()));
   };
   // Sorted by class and the first eight bytes held in the key itself (most comparisons never
   // reach the bytes), then by the whole value.
@@ -516,11 +507,12 @@ const BigVector<std::uint32_t>& Column::ranks() const {
   for (std::uint32_t code = 0; code < entries_.size(); ++code) {
     const Entry& e = entries_[code];
     std::uint64_t prefix = 0;
-    if (e.type == SQLITE_TEXT || e.type == SQLITE_BLOB) {
-      const auto* bytes = reinterpret_cast<const unsigned char*>(e.payload);
-      for (std::uint32_t i = 0; i < 8; ++i) prefix = prefix << 8 | (i < e.size ? bytes[i] : 0);
+    if (e.type() == SQLITE_TEXT || e.type() == SQLITE_BLOB) {
+      const auto* bytes = reinterpret_cast<const unsigned char*>(e.data());
+      const std::uint32_t size = e.size();
+      for (std::uint32_t i = 0; i < 8; ++i) prefix = prefix << 8 | (i < size ? bytes[i] : 0);
     }
-    keys[code] = Key{prefix, static_cast<std::uint32_t>(klass(e.type)), code};
+    keys[code] = Key{prefix, static_cast<std::uint32_t>(klass(e.type())), code};
   }
   std::sort(keys.begin(), keys.end(), [&](const Key& a, const Key& b) {
     if (a.klass != b.klass) return a.klass < b.klass;
@@ -530,13 +522,12 @@ const BigVector<std::uint32_t>& Column::ranks() const {
     const int kx = static_cast<int>(a.klass);
     if (kx == 0) return false;
     if (kx == 1) {
-      if (x.type == SQLITE_INTEGER && y.type == SQLITE_INTEGER)
-        return static_cast<std::int64_t>(x.payload) < static_cast<std::int64_t>(y.payload);
+      if (x.type() == SQLITE_INTEGER && y.type() == SQLITE_INTEGER)
+        return static_cast<std::int64_t>(x.bits()) < static_cast<std::int64_t>(y.bits());
       return number(x) < number(y);
     }
-    const int c = std::memcmp(reinterpret_cast<const char*>(x.payload), reinterpret_cast<const char*>(y.payload),
-                              std::min(x.size, y.size));
-    return c != 0 ? c < 0 : x.size < y.size;
+    const int c = std::memcmp(x.data(), y.data(), std::min(x.size(), y.size()));
+    return c != 0 ? c < 0 : x.size() < y.size();
   });
   BigVector<std::uint32_t> order(entries_.size());
   for (std::size_t i = 0; i < keys.size(); ++i) order[i] = keys[i].code;
@@ -548,7 +539,7 @@ const BigVector<std::uint32_t>& Column::ranks() const {
   for (std::size_t i = 1; i < order.size(); ++i) {
     const Entry& x = entries_[order[i - 1]];
     const Entry& y = entries_[order[i]];
-    const bool equal = klass(x.type) == 1 && klass(y.type) == 1 && number(x) == number(y);
+    const bool equal = klass(x.type()) == 1 && klass(y.type()) == 1 && number(x) == number(y);
     if (!equal) ++rank;
     ranks_[order[i]] = rank;
   }

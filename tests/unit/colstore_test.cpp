@@ -233,6 +233,46 @@ TEST_CASE("appending a table takes its rows, values and bytes") {
   CHECK(first.column(0).distinct() == 3);  // NULL, 'a', 'b'
 }
 
+TEST_CASE("texts and blobs of up to 12 bytes are held in the dictionary itself, longer ones apart: both read back exactly") {
+  Db db;
+  db.exec("CREATE TABLE ref(k, v)");
+  // Lengths around the boundary (11, 12, 13 bytes), empty ones, CJK (3 bytes a character), blobs
+  // with NUL bytes, repeated values.
+  const std::string alphabet = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMN";
+  const std::string blob = "x'000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F2021222324252627'";
+  for (const int n : {0, 1, 11, 12, 13, 40, 12, 13})
+    db.exec(fmt::format("INSERT INTO ref VALUES ('{}', substr({}, 1, {}))", alphabet.substr(0, static_cast<std::size_t>(n)),
+                        blob, n));
+  db.exec("INSERT INTO ref VALUES ('张三丰', '张三丰张'), ('欧阳娜娜丽', '欧阳娜娜'), ('张三丰', x''), ('abcdefghijkL', 'x')");
+  // Rows into two tables, the second appended to the first and released: every value must stay.
+  std::vector<std::string> names{"k", "v"}, types{"", ""};
+  ColumnTable& first = db.store.create("col", names, types);
+  ColumnTable& second = db.store.create("part", names, types);
+  sqlite3_stmt* statement = nullptr;
+  sqlite3_prepare_v2(db.handle, "SELECT * FROM ref ORDER BY rowid", -1, &statement, nullptr);
+  for (int row = 0; sqlite3_step(statement) == SQLITE_ROW; ++row) (row < 5 ? first : second).append_row(statement);
+  sqlite3_finalize(statement);
+  first.append(second);
+  db.store.release(second);
+  db.exec(db.store.create_statement(first, "main"));
+  for (const char* sql : {
+           "SELECT k, v FROM TABLE ORDER BY rowid",
+           "SELECT k, v FROM TABLE WHERE k = 'abcdefghijk'",
+           "SELECT k, v FROM TABLE WHERE k = 'abcdefghijkl'",
+           "SELECT k, v FROM TABLE WHERE k = 'abcdefghijklm'",
+           "SELECT k, v FROM TABLE WHERE k = '张三丰'",
+           "SELECT k, v FROM TABLE WHERE v = x'000102030405060708090A0B'",
+           "SELECT k, v FROM TABLE WHERE v = x'000102030405060708090A0B0C'",
+           "SELECT k, v FROM TABLE ORDER BY k, v",
+           "SELECT v, count(*) FROM TABLE GROUP BY v ORDER BY v",
+           "SELECT k, length(k), hex(k), typeof(v), length(v), hex(v) FROM TABLE",
+           "SELECT t.k, u.v FROM TABLE t JOIN TABLE u ON u.k = t.k ORDER BY 1, 2",
+       })
+    same(db, sql);
+  CHECK(first.column(0).distinct() == 10);  // NULL and nine texts
+  CHECK(db.rows("SELECT k FROM col WHERE k = 'abcdefghijklm'") == "3:abcdefghijklm\n3:abcdefghijklm\n");
+}
+
 TEST_CASE("a column of all-distinct values stops hashing them while filling; lookups still find every row") {
   Db db;
   db.exec("CREATE TABLE ref(k, v)");

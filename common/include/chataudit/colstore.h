@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -156,11 +157,62 @@ class Column {
   const BigVector<std::uint32_t>& ranks() const;
 
  private:
-  struct Entry {
-    std::uint64_t payload;  // the text's address, the integer, or the real's bits
-    std::uint32_t size;     // bytes of text or blob
-    std::uint32_t type;     // SQLITE_INTEGER, SQLITE_FLOAT, SQLITE_TEXT, SQLITE_BLOB; SQLITE_NULL for code 0
+  // One distinct value in 16 bytes. A text or blob of up to kInline bytes is held in the entry
+  // itself (reading it costs no second trip to memory); a longer one is the address of its bytes
+  // in the arena and their count. Integers and reals are their 64 bits.
+  class Entry {
+   public:
+    static constexpr std::uint32_t kInline = 12;
+    static Entry null() { return Entry(SQLITE_NULL); }
+    static Entry number(std::uint32_t type, std::uint64_t bits) {
+      Entry entry(type);
+      std::memcpy(entry.data_, &bits, sizeof bits);
+      return entry;
+    }
+    // `stored`: where the bytes stay when they are longer than kInline (ignored otherwise).
+    static Entry bytes(std::uint32_t type, std::string_view bytes, const char* stored) {
+      Entry entry(type);
+      if (!needs_storage(bytes.size())) {
+        entry.meta_ |= kInlineBit | static_cast<std::uint32_t>(bytes.size()) << 4;
+        if (!bytes.empty()) std::memcpy(entry.data_, bytes.data(), bytes.size());
+      } else {
+        const auto size = static_cast<std::uint32_t>(bytes.size());
+        std::memcpy(entry.data_, &stored, sizeof stored);
+        std::memcpy(entry.data_ + sizeof stored, &size, sizeof size);
+      }
+      return entry;
+    }
+    /// Whether a text or blob of `size` bytes is kept outside the entry (in the arena).
+    static bool needs_storage(std::size_t size) { return size > kInline; }
+    std::uint32_t type() const { return meta_ & 7u; }
+    /// The integer, or the real's bits.
+    std::uint64_t bits() const {
+      std::uint64_t bits;
+      std::memcpy(&bits, data_, sizeof bits);
+      return bits;
+    }
+    /// A text's or blob's bytes (they stay where they are as long as the entry does not move).
+    const char* data() const {
+      if (meta_ & kInlineBit) return data_;
+      const char* stored;
+      std::memcpy(&stored, data_, sizeof stored);
+      return stored;
+    }
+    std::uint32_t size() const {
+      if (meta_ & kInlineBit) return meta_ >> 4;
+      std::uint32_t size;
+      std::memcpy(&size, data_ + sizeof(const char*), sizeof size);
+      return size;
+    }
+    std::string_view view() const { return {data(), size()}; }
+
+   private:
+    explicit Entry(std::uint32_t type) : meta_(type) {}
+    static constexpr std::uint32_t kInlineBit = 8;
+    alignas(8) char data_[12] = {};  // the bytes themselves; else their address and size; or the number
+    std::uint32_t meta_;             // SQLITE_x type (SQLITE_NULL for code 0) | kInlineBit | inline size << 4
   };
+  static_assert(sizeof(Entry) == 16);
   static std::uint64_t hash_of(std::uint32_t type, std::uint64_t payload, std::string_view bytes);
   void push_bytes(std::uint32_t type, std::string_view bytes, std::uint64_t hash = 0);
   void push_number(std::uint32_t type, std::uint64_t payload);
