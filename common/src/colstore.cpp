@@ -565,6 +565,10 @@ struct Cursor {
   std::uint32_t row() const { return list ? list[at] : static_cast<std::uint32_t>(at); }
   const char* parsed_from = nullptr;  // the index string `columns` was read from
   std::vector<int> columns;
+  // In an ordered scan, the codes of the columns the query reads, at each position of the order
+  // (ColumnTable::ordered_codes); nullptr for a column read from its rows.
+  std::vector<const std::uint32_t*> ordered_codes;
+  bool ordered = false;  // the last filter was an ordered scan
 };
 
 // The cursor each table is read with, on this thread (see CursorTracking).
@@ -807,7 +811,26 @@ const BigVector<std::uint32_t>& ColumnTable::ordered_by(const std::vector<int>& 
     for (std::uint32_t row : order) next[start[rank_of[row]]++] = row;
     order.swap(next);
   }
+  // Scattered: more than one step in eight goes further than 4,096 rows (a scan in that order then
+  // misses the cache row after row; shorter steps, as within a group of rows, stay near).
+  std::size_t far = 0;
+  for (std::size_t i = 1; i < order.size(); ++i)
+    far += (order[i] > order[i - 1] ? order[i] - order[i - 1] : order[i - 1] - order[i]) > 4096;
+  scattered_[columns] = far > order.size() / 8;
   return orders_.emplace(columns, std::move(order)).first->second;
+}
+
+const std::uint32_t* ColumnTable::ordered_codes(const std::vector<int>& columns, int column) const {
+  const BigVector<std::uint32_t>& order = ordered_by(columns);
+  std::lock_guard lock(lazy_);
+  if (!scattered_.at(columns)) return nullptr;
+  auto key = std::make_pair(columns, column);
+  if (auto it = ordered_codes_.find(key); it != ordered_codes_.end()) return it->second.data();
+  // One tight loop: its reads do not wait on one another, unlike a scan's row by row.
+  const Column& values = *columns_[static_cast<std::size_t>(column)];
+  BigVector<std::uint32_t> codes(order.size());
+  for (std::size_t i = 0; i < order.size(); ++i) codes[i] = values.code(order[i]);
+  return ordered_codes_.emplace(std::move(key), std::move(codes)).first->second.data();
 }
 
 namespace {
@@ -884,8 +907,15 @@ int best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
   for (int i = 0; i < info->nOrderBy; ++i)
     if (info->aOrderBy[i].iColumn < 0 || info->aOrderBy[i].desc) ordered = false;
   if (ordered) {
+    // The columns in the order, then after a `;` the columns the query reads (colUsed: bit 63
+    // stands for every column from the 64th on), for ordered_codes().
     std::string columns;
     for (int i = 0; i < info->nOrderBy; ++i) columns += fmt::format("{}{}", i ? "," : "", info->aOrderBy[i].iColumn);
+    std::string used;
+    for (std::size_t c = 0; c < table.width(); ++c)
+      if (info->colUsed & (sqlite3_uint64{1} << std::min<std::size_t>(c, 63)))
+        used += fmt::format("{}{}", used.empty() ? "" : ",", c);
+    columns += ";" + used;
     info->idxNum = -1;
     info->idxStr = sqlite3_mprintf("%s", columns.c_str());
     info->needToFreeIdxStr = 1;
@@ -926,6 +956,7 @@ int filter(sqlite3_vtab_cursor* base, int index, const char* index_text, int arg
   cursor.list = nullptr;
   cursor.at = 0;
   cursor.end = table.rows();
+  cursor.ordered = false;
   if (tracking.active) tracking.note(&table, &cursor);
   if (shard.active) {
     // The statement's first filter must be a full scan, its outer loop, and the only read of that
@@ -946,6 +977,7 @@ int filter(sqlite3_vtab_cursor* base, int index, const char* index_text, int arg
   if (cursor.parsed_from != index_text || !index_text) {  // the plan's string lives as long as the cursor
     cursor.columns = column_list(index_text);
     cursor.parsed_from = index_text;
+    cursor.ordered_codes.clear();
   }
   const std::vector<int>& columns = cursor.columns;
   if (index == 1 && static_cast<int>(columns.size()) == argc) {
@@ -976,6 +1008,14 @@ int filter(sqlite3_vtab_cursor* base, int index, const char* index_text, int arg
     const BigVector<std::uint32_t>& order = table.ordered_by(columns);
     cursor.list = order.data();
     cursor.end = order.size();
+    cursor.ordered = true;
+    if (cursor.ordered_codes.empty()) {
+      cursor.ordered_codes.assign(table.width(), nullptr);
+      const char* semicolon = std::strchr(index_text, ';');
+      for (const int column : column_list(semicolon ? semicolon + 1 : nullptr))
+        if (column >= 0 && static_cast<std::size_t>(column) < table.width())
+          cursor.ordered_codes[static_cast<std::size_t>(column)] = table.ordered_codes(columns, column);
+    }
   }
   return SQLITE_OK;
 }
@@ -993,7 +1033,8 @@ int eof(sqlite3_vtab_cursor* base) {
 int column(sqlite3_vtab_cursor* base, sqlite3_context* context, int index) {
   const auto& cursor = *reinterpret_cast<Cursor*>(base);
   const Column& column = cursor.table->column(static_cast<std::size_t>(index));
-  column.dictionary().result(context, column.code(cursor.row()));
+  const std::uint32_t* ordered = cursor.ordered ? cursor.ordered_codes[static_cast<std::size_t>(index)] : nullptr;
+  column.dictionary().result(context, ordered ? ordered[cursor.at] : column.code(cursor.row()));
   return SQLITE_OK;
 }
 

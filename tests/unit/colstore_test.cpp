@@ -273,6 +273,33 @@ TEST_CASE("texts and blobs of up to 12 bytes are held in the dictionary itself, 
   CHECK(db.rows("SELECT k FROM col WHERE k = 'abcdefghijklm'") == "3:abcdefghijklm\n3:abcdefghijklm\n");
 }
 
+TEST_CASE("an ordered scan that jumps about the table reads the codes it needs from copies in that order") {
+  Db db;
+  db.exec("CREATE TABLE ref(k, v, w)");
+  // 60,000 rows whose k order visits them far apart; v repeats; w in row order.
+  db.exec(
+      "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 59999) "
+      "INSERT INTO ref SELECT printf('k%06d', (i * 7919) % 60000), (i % 97) || 'v', i FROM n");
+  db.copy_to_store("col", {"k", "v", "w"}, "");
+  for (const char* sql : {
+           "SELECT k, v FROM TABLE ORDER BY k",
+           "SELECT k, v, w FROM TABLE ORDER BY k LIMIT 5 OFFSET 30000",
+           "SELECT v, count(*), min(k), max(w) FROM TABLE GROUP BY v",
+           "SELECT w, k FROM TABLE ORDER BY w",
+           "SELECT k FROM TABLE WHERE v = '5v' ORDER BY k",
+       })
+    same(db, sql);
+  CHECK(db.plan("SELECT k, v FROM col ORDER BY k").find("USE TEMP B-TREE") == std::string::npos);
+  const ColumnTable& table = *db.store.find("col");
+  CHECK(table.ordered_codes({0}, 1) != nullptr);  // k order: far apart
+  CHECK(table.ordered_codes({2}, 0) == nullptr);  // w order: the rows' own
+  const BigVector<std::uint32_t>& order = table.ordered_by({0});
+  const std::uint32_t* codes = table.ordered_codes({0}, 1);
+  bool same_codes = true;
+  for (std::size_t i = 0; i < order.size(); ++i) same_codes = same_codes && codes[i] == table.column(1).code(order[i]);
+  CHECK(same_codes);
+}
+
 TEST_CASE("a column of all-distinct values stops hashing them while filling; lookups still find every row") {
   Db db;
   db.exec("CREATE TABLE ref(k, v)");

@@ -312,6 +312,12 @@ class ColumnTable {
   std::string declaration() const;
   /// The rows in the order of `columns` (ascending, BINARY), built on first use (thread-safe).
   const BigVector<std::uint32_t>& ordered_by(const std::vector<int>& columns) const;
+  /// The codes of column `column` at the rows of ordered_by(`columns`), in that order: a scan in
+  /// that order reads them one after the other, where the rows themselves lie all over the table
+  /// (and a reference's source rows further still). nullptr when the order visits the rows nearly
+  /// in row order already (a copy would gain nothing). Built on first use (thread-safe); kept
+  /// with the order.
+  const std::uint32_t* ordered_codes(const std::vector<int>& columns, int column) const;
 
  private:
   std::string name_;
@@ -336,6 +342,8 @@ class ColumnTable {
   std::size_t rows_ = 0;
   mutable std::mutex lazy_;
   mutable std::map<std::vector<int>, BigVector<std::uint32_t>> orders_;
+  mutable std::map<std::vector<int>, bool> scattered_;  // whether the order jumps about (ordered_codes)
+  mutable std::map<std::pair<std::vector<int>, int>, BigVector<std::uint32_t>> ordered_codes_;
 };
 
 /// While it lives, a statement stepped on this thread reads only part of its outer loop: the
