@@ -415,6 +415,14 @@ struct Value {
   std::string storage;
 };
 
+// Sets `out`'s value, keeping its storage (whose bytes the next reformatted date reuses).
+Value& assign(Value& out, Value::Kind kind, std::string_view text = {}, std::int64_t integer = 0) {
+  out.kind = kind;
+  out.text = text;
+  out.integer = integer;
+  return out;
+}
+
 bool ascii_iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return (x >= 'A' && x <= 'Z' ? x - 'A' + 'a' : x) == (y >= 'A' && y <= 'Z' ? y - 'A' + 'a' : y);
@@ -433,22 +441,22 @@ const ValueMapping* mapped_value(const ColumnRules& rules, std::string_view cell
 std::optional<std::string> normalize(const ColumnRules& rules, std::string_view cell, const TimeZone& zone,
                                      Value& out) {
   const ColumnSpec* spec = rules.spec;
-  out = Value{};
+  assign(out, Value::Kind::null);
   if (spec == nullptr) {
-    if (!cell.empty()) out = Value{Value::Kind::text, cell};
+    if (!cell.empty()) assign(out, Value::Kind::text, cell);
     return std::nullopt;
   }
   if (cell.empty()) {
     if (spec->required) return std::string("empty; a value is required");
-    if (spec->type == ColumnType::boolean) out = Value{Value::Kind::integer, {}, 0};
+    if (spec->type == ColumnType::boolean) assign(out, Value::Kind::integer, {}, 0);
     if (spec->type == ColumnType::enumeration && !spec->default_word.empty())
-      out = Value{Value::Kind::text, spec->default_word};
+      assign(out, Value::Kind::text, spec->default_word);
     return std::nullopt;
   }
   switch (spec->type) {
     case ColumnType::text:
     case ColumnType::id:
-      out = Value{Value::Kind::text, cell};
+      assign(out, Value::Kind::text, cell);
       return std::nullopt;
     case ColumnType::date:
       if (auto date = parse_date_as(cell, rules.date_format, zone)) {
@@ -467,11 +475,11 @@ std::optional<std::string> normalize(const ColumnRules& rules, std::string_view 
     case ColumnType::boolean: {
       const std::string lower = ascii_lower(cell);
       if (const ValueMapping* mapped = mapped_value(rules, lower))
-        return out = Value{Value::Kind::integer, {}, mapped->value == "1" ? 1 : 0}, std::nullopt;
+        return assign(out, Value::Kind::integer, {}, mapped->value == "1" ? 1 : 0), std::nullopt;
       for (std::string_view word : kTrueWords)
-        if (lower == word) return out = Value{Value::Kind::integer, {}, 1}, std::nullopt;
+        if (lower == word) return assign(out, Value::Kind::integer, {}, 1), std::nullopt;
       for (std::string_view word : kFalseWords)
-        if (lower == word) return out = Value{Value::Kind::integer, {}, 0}, std::nullopt;
+        if (lower == word) return assign(out, Value::Kind::integer, {}, 0), std::nullopt;
       return fmt::format("invalid boolean \"{}\"; expected true/false, yes/no, y/n, 1/0 or 是/否", cell);
     }
     case ColumnType::integer: {
@@ -488,18 +496,18 @@ std::optional<std::string> normalize(const ColumnRules& rules, std::string_view 
         else number = number * 10 + (c - '0');
       }
       if (!ok) return fmt::format("invalid integer \"{}\"; expected a whole number such as 2", cell);
-      out = Value{Value::Kind::integer, {}, negative ? -number : number};
+      assign(out, Value::Kind::integer, {}, negative ? -number : number);
       return std::nullopt;
     }
     case ColumnType::enumeration: {
       const std::string lower = ascii_lower(cell);
       // The mapping first: an office's own word wins over a built-in synonym it happens to reuse.
       if (const ValueMapping* mapped = mapped_value(rules, lower))
-        return out = Value{Value::Kind::text, mapped->value}, std::nullopt;
+        return assign(out, Value::Kind::text, mapped->value), std::nullopt;
       for (std::string_view word : spec->words)
-        if (lower == word) return out = Value{Value::Kind::text, word}, std::nullopt;
+        if (lower == word) return assign(out, Value::Kind::text, word), std::nullopt;
       for (const EnumSynonym& synonym : spec->synonyms)
-        if (lower == synonym.spelling) return out = Value{Value::Kind::text, synonym.canonical}, std::nullopt;
+        if (lower == synonym.spelling) return assign(out, Value::Kind::text, synonym.canonical), std::nullopt;
       return fmt::format("unknown {} \"{}\"; expected one of {}", spec->name, cell, accepted_words(rules));
     }
   }
@@ -773,13 +781,22 @@ class Loader {
       std::vector<Cell> cells;
       std::vector<Value> values(layout.names.size());
       std::vector<std::uint64_t> hashes(layout.names.size());
+      // Rows are added to `total` (which the other part shares) 1,024 at a time, and the rest at
+      // the end: the limit is never missed, and found at most a batch late.
+      std::size_t uncounted = 0;
+      int line = 1;
+      auto count = [&] {
+        if (total.fetch_add(uncounted, std::memory_order_relaxed) + uncounted > kMaxRowsPerTable)
+          throw Error(rows.at(Cell{{}, line, 1}, table, {},
+                              fmt::format("more than {} data rows, the most chataudit loads into one table",
+                                          kMaxRowsPerTable)));
+        uncounted = 0;
+      };
       while (rows.next(cells)) {
         if (second && failed.load(std::memory_order_relaxed)) return;
         ++read;
-        if (total.fetch_add(1, std::memory_order_relaxed) + 1 > kMaxRowsPerTable)
-          throw Error(rows.at(cells.empty() ? Cell{} : Cell{{}, cells.front().line, 1}, table, {},
-                              fmt::format("more than {} data rows, the most chataudit loads into one table",
-                                          kMaxRowsPerTable)));
+        if (!cells.empty()) line = cells.front().line;
+        if (++uncounted == 1024) count();
         bool row_ok = true;
         // A column with no header is a spreadsheet's empty column only while it stays empty.
         for (std::size_t index : plan.unnamed) {
@@ -824,6 +841,7 @@ class Loader {
         into.end_row();
         ++loaded;
       }
+      if (uncounted) count();
     };
     // A large file without a key column (whose duplicates one reader must see) is read by two
     // threads, each from its half, into tables of their own; the second's rows are then appended,
