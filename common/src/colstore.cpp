@@ -17,6 +17,8 @@ namespace chataudit {
 namespace {
 
 constexpr std::size_t kArenaBlock = std::size_t{4} << 20;
+// ColumnTable::settle() shares its columns out among threads from this many rows on.
+constexpr std::size_t kSettleRowsPerThread = std::size_t{1} << 16;
 
 std::uint64_t mix(std::uint64_t x) {  // splitmix64's finalizer
   x ^= x >> 30;
@@ -196,6 +198,19 @@ std::uint32_t Column::add(Entry entry, std::uint64_t hash) {
   return code;
 }
 
+void Column::widen(int width) {
+  if (width_ == 1 && width > 1) {
+    middle_.assign(narrow_.begin(), narrow_.end());
+    BigVector<std::uint8_t>().swap(narrow_);
+    width_ = 2;
+  }
+  if (width_ == 2 && width > 2) {
+    wide_.assign(middle_.begin(), middle_.end());
+    BigVector<std::uint16_t>().swap(middle_);
+    width_ = 4;
+  }
+}
+
 void Column::push_code(std::uint32_t code) {
   // A column of (nearly) all distinct values, such as a per-row id: the dictionary would only
   // repeat the rows, so values are no longer looked up, each new one is added (see find()).
@@ -203,16 +218,7 @@ void Column::push_code(std::uint32_t code) {
     deduplicated_ = false;
     BigVector<std::uint64_t>().swap(slots_);
   }
-  if (width_ == 1 && code > 0xFF) {
-    middle_.assign(narrow_.begin(), narrow_.end());
-    BigVector<std::uint8_t>().swap(narrow_);
-    width_ = 2;
-  }
-  if (width_ == 2 && code > 0xFFFF) {
-    wide_.assign(middle_.begin(), middle_.end());
-    BigVector<std::uint16_t>().swap(middle_);
-    width_ = 4;
-  }
+  if (code > (width_ == 1 ? 0xFFu : width_ == 2 ? 0xFFFFu : 0xFFFFFFFFu)) widen(code > 0xFFFF ? 4 : 2);
   switch (width_) {
     case 1: narrow_.push_back(static_cast<std::uint8_t>(code)); break;
     case 2: middle_.push_back(static_cast<std::uint16_t>(code)); break;
@@ -482,7 +488,23 @@ std::unique_ptr<Column> Column::codes_of(ByteArena& arena, const Column& values)
 
 void Column::append_codes(const Column& other) {
   if (other.dictionary_ != dictionary_ || dictionary_ == this) throw std::logic_error("Column::append_codes: another dictionary");
-  for (std::size_t row = 0; row < other.size(); ++row) push_code(other.code(row));
+  // The codes' width is known from the dictionary: sized once, filled in one loop.
+  const std::size_t distinct = dictionary_->entries_.size();
+  const int width = distinct <= 0x100 ? 1 : distinct <= 0x10000 ? 2 : 4;
+  widen(width);
+  const std::size_t rows = other.size();
+  auto fill = [&](auto& codes) {
+    const std::size_t at = codes.size();
+    codes.resize(at + rows);
+    for (std::size_t row = 0; row < rows; ++row)
+      codes[at + row] = static_cast<std::remove_reference_t<decltype(codes[0])>>(other.code(row));
+  };
+  switch (width_) {
+    case 1: fill(narrow_); break;
+    case 2: fill(middle_); break;
+    default: fill(wide_);
+  }
+  size_ += rows;
 }
 
 const BigVector<std::uint32_t>& Column::ranks() const {
@@ -727,19 +749,32 @@ bool ColumnTable::append_witnessed_row(sqlite3_stmt* statement) {
 }
 
 void ColumnTable::settle(std::size_t few_values) {
+  // The columns to give codes of their own, made on as many threads as there are (each column
+  // its own), then put in place.
+  std::vector<std::size_t> settled;
+  for (const auto& group : groups_)
+    for (const auto& [here, there] : group->columns)
+      if (columns_[static_cast<std::size_t>(here)]->distinct() <= few_values)
+        settled.push_back(static_cast<std::size_t>(here));
+  std::vector<std::unique_ptr<Column>> own(settled.size());
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t i; (i = next.fetch_add(1)) < settled.size();) {
+      own[i] = Column::codes_of(arena_, columns_[settled[i]]->dictionary());
+      own[i]->append_codes(*columns_[settled[i]]);
+    }
+  };
+  std::vector<std::thread> threads;
+  const std::size_t wanted = rows_ >= kSettleRowsPerThread ? std::min<std::size_t>(worker_threads(), settled.size()) : 1;
+  for (std::size_t t = 1; t < wanted; ++t) threads.emplace_back(work);
+  work();
+  for (std::thread& thread : threads) thread.join();
+  for (std::size_t i = 0; i < settled.size(); ++i) columns_[settled[i]] = std::move(own[i]);
   for (auto g = groups_.begin(); g != groups_.end();) {
     Group& group = **g;
-    for (auto c = group.columns.begin(); c != group.columns.end();) {
-      const auto index = static_cast<std::size_t>(c->first);
-      if (columns_[index]->distinct() > few_values) {
-        ++c;
-        continue;
-      }
-      auto own = Column::codes_of(arena_, columns_[index]->dictionary());
-      own->append_codes(*columns_[index]);
-      columns_[index] = std::move(own);
-      c = group.columns.erase(c);
-    }
+    std::erase_if(group.columns, [&](const std::pair<int, int>& column) {
+      return std::find(settled.begin(), settled.end(), static_cast<std::size_t>(column.first)) != settled.end();
+    });
     g = group.columns.empty() ? groups_.erase(g) : std::next(g);
   }
 }

@@ -444,6 +444,25 @@ TEST_CASE("a view's columns passed through from stored tables keep the source's 
   }
 }
 
+TEST_CASE("settling a large view gives its columns of few values codes of their own, on two threads, the same values") {
+  Db db;
+  db.exec("CREATE TABLE ref(k, v, w)");
+  // 70,000 rows (past the 65,536 from which settle() shares columns out): k of 300 values (two-byte
+  // codes), v of 7, w all distinct (stays a reference).
+  db.exec(
+      "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 69999) "
+      "INSERT INTO ref SELECT 'k' || (i * 31 % 300), CASE WHEN i % 7 THEN 'v' || (i % 7) END, 'w' || i FROM n");
+  db.copy_to_store("source", {"k", "v", "w"}, "");
+  ColumnTable* view = nullptr;
+  REQUIRE(fill_view(db, "view", "SELECT s.k, s.v, s.w FROM source s", 0, 1, &view));
+  CHECK(view->layout() ==
+        "  k: codes into another column's values\n"
+        "  v: codes into another column's values\n"
+        "  w: rows of source\n");
+  CHECK(db.rows("SELECT * FROM view") == db.rows("SELECT * FROM ref"));
+  CHECK(db.rows("SELECT k, count(*) FROM view GROUP BY k") == db.rows("SELECT k, count(*) FROM ref GROUP BY k"));
+}
+
 TEST_CASE("a narrowed fill of a view over a view: three groups of references share the source's one witness") {
   Db db;
   // Two tables of 2,000 keys each (more than settle's 1,000: their references stay rows).

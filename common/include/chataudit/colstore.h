@@ -219,6 +219,8 @@ class Column {
   std::int64_t lookup(std::uint32_t type, std::uint64_t payload, std::string_view bytes, std::uint64_t hash) const;
   std::uint32_t add(Entry entry, std::uint64_t hash);
   void push_code(std::uint32_t code);
+  /// Stores the codes in `width` bytes each (1, 2 or 4) from now on, if they are narrower.
+  void widen(int width);
   void grow_slots();
 
   ByteArena& arena_;
