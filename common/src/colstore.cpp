@@ -752,10 +752,13 @@ void ColumnTable::settle(std::size_t few_values) {
   // The columns to give codes of their own, made on as many threads as there are (each column
   // its own), then put in place.
   std::vector<std::size_t> settled;
-  for (const auto& group : groups_)
+  for (const auto& group : groups_) {
+    std::vector<std::size_t> many;  // the group's columns of many values
     for (const auto& [here, there] : group->columns)
-      if (columns_[static_cast<std::size_t>(here)]->distinct() <= few_values)
-        settled.push_back(static_cast<std::size_t>(here));
+      (columns_[static_cast<std::size_t>(here)]->distinct() <= few_values ? settled : many)
+          .push_back(static_cast<std::size_t>(here));
+    if (many.size() == 1) settled.push_back(many.front());  // the group's rows go: no larger
+  }
   std::vector<std::unique_ptr<Column>> own(settled.size());
   std::atomic<std::size_t> next{0};
   auto work = [&] {

@@ -395,7 +395,7 @@ TEST_CASE("a view's columns passed through from stored tables keep the source's 
   REQUIRE(fill_view(db, "joined", view, 0, 1, &table));
   CHECK(table->layout() ==
         "  k: codes into another column's values\n"
-        "  v: rows of members\n"
+        "  v: codes into another column's values\n"  // the last column from members: its rows go
         "  label: codes into another column's values\n"
         "  group_key: codes into another column's values\n"
         "  shouted: values\n");
@@ -446,38 +446,49 @@ TEST_CASE("a view's columns passed through from stored tables keep the source's 
 
 TEST_CASE("settling a large view gives its columns of few values codes of their own, on two threads, the same values") {
   Db db;
-  db.exec("CREATE TABLE ref(k, v, w)");
+  db.exec("CREATE TABLE ref(k, v, w, x)");
   // 70,000 rows (past the 65,536 from which settle() shares columns out): k of 300 values (two-byte
-  // codes), v of 7, w all distinct (stays a reference).
+  // codes), v of 7, w and x all distinct.
   db.exec(
       "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 69999) "
-      "INSERT INTO ref SELECT 'k' || (i * 31 % 300), CASE WHEN i % 7 THEN 'v' || (i % 7) END, 'w' || i FROM n");
-  db.copy_to_store("source", {"k", "v", "w"}, "");
+      "INSERT INTO ref SELECT 'k' || (i * 31 % 300), CASE WHEN i % 7 THEN 'v' || (i % 7) END, 'w' || i, i FROM n");
+  db.copy_to_store("source", {"k", "v", "w", "x"}, "");
+  // w and x: two columns of many values from one table keep its rows (one row for both) ...
   ColumnTable* view = nullptr;
-  REQUIRE(fill_view(db, "view", "SELECT s.k, s.v, s.w FROM source s", 0, 1, &view));
+  REQUIRE(fill_view(db, "view", "SELECT s.k, s.v, s.w, s.x FROM source s", 0, 1, &view));
   CHECK(view->layout() ==
         "  k: codes into another column's values\n"
         "  v: codes into another column's values\n"
-        "  w: rows of source\n");
+        "  w: rows of source\n"
+        "  x: rows of source\n");
   CHECK(db.rows("SELECT * FROM view") == db.rows("SELECT * FROM ref"));
   CHECK(db.rows("SELECT k, count(*) FROM view GROUP BY k") == db.rows("SELECT k, count(*) FROM ref GROUP BY k"));
+  // ... and one alone gets codes of its own (no larger than the rows, which go).
+  ColumnTable* alone = nullptr;
+  REQUIRE(fill_view(db, "alone", "SELECT s.k, s.w FROM source s WHERE s.v IS NOT NULL", 0, 1, &alone));
+  CHECK(alone->layout() == "  k: codes into another column's values\n  w: codes into another column's values\n");
+  CHECK(db.rows("SELECT * FROM alone") == db.rows("SELECT k, w FROM ref WHERE v IS NOT NULL"));
+  CHECK(db.rows("SELECT w FROM alone WHERE w = 'w69998'") == "3:w69998\n");
 }
 
 TEST_CASE("a narrowed fill of a view over a view: three groups of references share the source's one witness") {
   Db db;
-  // Two tables of 2,000 keys each (more than settle's 1,000: their references stay rows).
+  // Two tables of 2,000 keys each (more than settle's 1,000: their references stay rows, two
+  // columns from each).
   for (const char* name : {"a", "b"}) {
-    db.exec("CREATE TABLE ref(k)");
+    db.exec("CREATE TABLE ref(k, k2)");
     db.exec(fmt::format("WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 1999) "
-                        "INSERT INTO ref SELECT '{}' || i FROM n",
+                        "INSERT INTO ref SELECT '{0}' || i, '{0}' || i || '.2' FROM n",
                         name));
-    db.copy_to_store(name, {"k"}, "");
+    db.copy_to_store(name, {"k", "k2"}, "");
     db.exec("DROP TABLE ref");
   }
   ColumnTable* ab = nullptr;
-  REQUIRE(fill_view(db, "ab", "SELECT a.k AS ak, b.k AS bk, a.k || '-' || b.k AS own FROM a JOIN b ON b.k = 'b' || substr(a.k, 2)",
+  REQUIRE(fill_view(db, "ab",
+                    "SELECT a.k AS ak, b.k AS bk, a.k || '-' || b.k AS own, a.k2 AS ak2, b.k2 AS bk2 "
+                    "FROM a JOIN b ON b.k = 'b' || substr(a.k, 2)",
                     0, 1, &ab));
-  CHECK(ab->layout() == "  ak: rows of a\n  bk: rows of b\n  own: values\n");
+  CHECK(ab->layout() == "  ak: rows of a\n  bk: rows of b\n  own: values\n  ak2: rows of a\n  bk2: rows of b\n");
   // Over ab: one group through a's rows, one through b's, one of ab's own values; one cursor.
   const std::string over = "SELECT x.bk, x.own, x.ak, length(x.own) AS n FROM ab x WHERE x.ak <> 'a7'";
   ColumnTable *checked = nullptr, *narrow = nullptr;

@@ -286,8 +286,10 @@ class ColumnTable {
   /// Once filled: a reference to a column of few distinct values (`few_values` or fewer, whose codes
   /// take one or two bytes) becomes a column of codes of its own into the source's dictionary:
   /// smaller than the row it keeps, or hardly larger, and read without going through the source's
-  /// rows. References to columns of many values (4-byte codes) stay: one row per source table
-  /// stands for all of them.
+  /// rows. So does the last reference left to a source table: its codes take no more room than
+  /// the rows they replace (which are then freed). References to columns of many values (4-byte
+  /// codes) from a table more than one column reads stay: one row per source table stands for all
+  /// of them.
   void settle(std::size_t few_values = 0x10000);
   /// Appends the current row of `statement` (one value per column). A reference column takes the
   /// row the statement's cursor on its source table is at (see CursorTracking), once the value
