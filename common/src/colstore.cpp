@@ -780,6 +780,15 @@ void ColumnTable::settle(std::size_t few_values) {
     });
     g = group.columns.empty() ? groups_.erase(g) : std::next(g);
   }
+  // A view of every row of one table, in its order (person_state of people): its references read
+  // the source's rows directly.
+  for (const auto& group : groups_) {
+    const Column& first = *columns_[static_cast<std::size_t>(group->columns.front().first)];
+    const BigVector<std::uint32_t>& rows = group->rows;
+    bool same = rows.size() == first.source_->size();
+    for (std::size_t row = 0; same && row < rows.size(); ++row) same = rows[row] == row;
+    for (const auto& [here, there] : group->columns) columns_[static_cast<std::size_t>(here)]->same_rows_ = same;
+  }
 }
 
 void ColumnTable::append(ColumnTable& other) {
@@ -814,7 +823,8 @@ std::string ColumnTable::layout() const {
     std::string how = "values";
     for (const auto& group : groups_)
       for (const auto& [here, there] : group->columns)
-        if (here == static_cast<int>(c)) how = "rows of " + group->source->name();
+        if (here == static_cast<int>(c))
+          how = "rows of " + group->source->name() + (columns_[c]->same_rows() ? ", one for one" : "");
     if (how == "values" && &columns_[c]->dictionary() != columns_[c].get()) how = "codes into another column's values";
     text += fmt::format("  {}: {}\n", names_[c], how);
   }

@@ -453,14 +453,15 @@ TEST_CASE("settling a large view gives its columns of few values codes of their 
       "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 69999) "
       "INSERT INTO ref SELECT 'k' || (i * 31 % 300), CASE WHEN i % 7 THEN 'v' || (i % 7) END, 'w' || i, i FROM n");
   db.copy_to_store("source", {"k", "v", "w", "x"}, "");
-  // w and x: two columns of many values from one table keep its rows (one row for both) ...
+  // w and x: two columns of many values from one table keep its rows (one row for both; here
+  // every row of it in order, so they read its rows directly) ...
   ColumnTable* view = nullptr;
   REQUIRE(fill_view(db, "view", "SELECT s.k, s.v, s.w, s.x FROM source s", 0, 1, &view));
   CHECK(view->layout() ==
         "  k: codes into another column's values\n"
         "  v: codes into another column's values\n"
-        "  w: rows of source\n"
-        "  x: rows of source\n");
+        "  w: rows of source, one for one\n"
+        "  x: rows of source, one for one\n");
   CHECK(db.rows("SELECT * FROM view") == db.rows("SELECT * FROM ref"));
   CHECK(db.rows("SELECT k, count(*) FROM view GROUP BY k") == db.rows("SELECT k, count(*) FROM ref GROUP BY k"));
   // ... and one alone gets codes of its own (no larger than the rows, which go).
@@ -488,7 +489,18 @@ TEST_CASE("a narrowed fill of a view over a view: three groups of references sha
                     "SELECT a.k AS ak, b.k AS bk, a.k || '-' || b.k AS own, a.k2 AS ak2, b.k2 AS bk2 "
                     "FROM a JOIN b ON b.k = 'b' || substr(a.k, 2)",
                     0, 1, &ab));
-  CHECK(ab->layout() == "  ak: rows of a\n  bk: rows of b\n  own: values\n  ak2: rows of a\n  bk2: rows of b\n");
+  CHECK(ab->layout() ==
+        "  ak: rows of a, one for one\n  bk: rows of b, one for one\n  own: values\n  ak2: rows of a, one for one\n"
+        "  bk2: rows of b, one for one\n");
+  // b's rows in reverse: as many as b has, but not one for one.
+  ColumnTable* reversed = nullptr;
+  const std::string backwards =
+      "SELECT a.k AS ak, a.k2 AS ak2, b.k AS bk, b.k2 AS bk2 FROM a JOIN b ON b.k = 'b' || (1999 - substr(a.k, 2))";
+  REQUIRE(fill_view(db, "reversed", backwards, 0, 1, &reversed));
+  CHECK(reversed->layout() ==
+        "  ak: rows of a, one for one\n  ak2: rows of a, one for one\n  bk: rows of b\n  bk2: rows of b\n");
+  CHECK(db.rows("SELECT * FROM reversed WHERE ak = 'a3'") == "3:a3|3:a3.2|3:b1996|3:b1996.2\n");
+  CHECK(db.rows("SELECT count(*), count(DISTINCT bk) FROM reversed WHERE bk2 = bk || '.2'") == "1:2000|1:2000\n");
   // Over ab: one group through a's rows, one through b's, one of ab's own values; one cursor.
   const std::string over = "SELECT x.bk, x.own, x.ak, length(x.own) AS n FROM ab x WHERE x.ak <> 'a7'";
   ColumnTable *checked = nullptr, *narrow = nullptr;

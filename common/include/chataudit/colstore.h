@@ -115,10 +115,14 @@ class Column {
   std::size_t size() const { return rows_ ? rows_->size() : size_; }
   /// Whether the column reads another's values (see the second constructor).
   bool references() const { return rows_ != nullptr; }
+  /// Whether a reference's rows are its source's, one for one and in order (row r reads row r:
+  /// the rows list need not be read). Checked by ColumnTable::settle().
+  bool same_rows() const { return same_rows_; }
   /// The column whose dictionary the codes index: this one, or the one a reference leads to.
   const Column& dictionary() const { return *dictionary_; }
   std::uint32_t code(std::size_t row) const {
     if (rows_) {
+      if (same_rows_) return source_->code(row);
       const std::uint32_t at = (*rows_)[row];
       return at == kNoRow ? 0 : source_->code(at);
     }
@@ -227,6 +231,8 @@ class Column {
   const Column* dictionary_ = this;
   const Column* source_ = nullptr;                   // a reference: the column read,
   const BigVector<std::uint32_t>* rows_ = nullptr;  // at these rows
+  bool same_rows_ = false;                           // rows_ is 0, 1, 2 … to the source's size
+  friend class ColumnTable;
   BigVector<Entry> entries_;
   // Open addressing: (the hash's low 32 bits << 32) | (code + 1), 0 empty; rebuilt on first lookup
   // when not deduplicated.
