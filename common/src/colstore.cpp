@@ -455,6 +455,10 @@ std::pair<const std::uint32_t*, const std::uint32_t*> Column::rows_with(std::uin
       posting_rows_.resize(rows);
       BigVector<std::uint32_t> next(posting_start_.begin(), posting_start_.end() - 1);
       for (std::size_t row = 0; row < rows; ++row) posting_rows_[next[key(row)]++] = static_cast<std::uint32_t>(row);
+      // Every value once, in row order (a key column as loaded): value k at row k - 1.
+      bool in_order = values.entries_.size() == rows + 1;
+      for (std::size_t row = 0; in_order && row < rows; ++row) in_order = key(row) == row + 1;
+      one_row_per_code_ = in_order;
       postings_built_.store(true, std::memory_order_release);
     }
   }
@@ -463,6 +467,11 @@ std::pair<const std::uint32_t*, const std::uint32_t*> Column::rows_with(std::uin
 }
 
 bool Column::has_postings() const { return postings_built_.load(std::memory_order_acquire); }
+
+bool Column::one_row_per_code() const {
+  if (!postings_built_.load(std::memory_order_acquire)) rows_with(0);  // sets it
+  return one_row_per_code_;
+}
 
 void Column::append(const Column& other) {
   // Each of the other column's values once into this dictionary (the bytes of a long one shared,
@@ -1030,6 +1039,7 @@ int filter(sqlite3_vtab_cursor* base, int index, const char* index_text, int arg
   const std::vector<int>& columns = cursor.columns;
   if (index == 1 && static_cast<int>(columns.size()) == argc) {
     // The shortest posting list among the equalities; SQLite checks the others on its rows.
+    std::size_t shortest = cursor.end;  // rows to visit so far: all of them
     for (int i = 0; i < argc; ++i) {
       const Column& column = table.column(static_cast<std::size_t>(columns[static_cast<std::size_t>(i)]));
       const int type = sqlite3_value_type(argv[i]);
@@ -1046,10 +1056,19 @@ int filter(sqlite3_vtab_cursor* base, int index, const char* index_text, int arg
         cursor.end = 0;
         return SQLITE_OK;
       }
+      if (column.one_row_per_code()) {
+        // Value `code` is at row code - 1 and nowhere else: that row, no list read.
+        cursor.list = nullptr;
+        cursor.at = static_cast<std::size_t>(code) - 1;
+        cursor.end = static_cast<std::size_t>(code);
+        shortest = 1;
+        continue;
+      }
       const auto [first, last] = column.rows_with(static_cast<std::uint32_t>(code));
-      if (static_cast<std::size_t>(last - first) < cursor.end) {
+      if (static_cast<std::size_t>(last - first) < shortest) {
         cursor.list = first;
-        cursor.end = static_cast<std::size_t>(last - first);
+        cursor.at = 0;
+        cursor.end = shortest = static_cast<std::size_t>(last - first);
       }
     }
   } else if (index < 0) {

@@ -214,6 +214,36 @@ TEST_CASE("a shared-out scan: the parts of a plain join, in order, are the whole
   CHECK(db.rows("SELECT count(*) FROM col") == "1:1000\n");
 }
 
+TEST_CASE("a column of distinct values and no NULL finds a value's one row without a posting list") {
+  Db db;
+  db.exec("CREATE TABLE ref(k, v)");
+  db.exec(
+      "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 999) "
+      "INSERT INTO ref SELECT 'k' || i, i % 10 FROM n");
+  db.copy_to_store("col", {"k", "v"}, "");
+  const ColumnTable& table = *db.store.find("col");
+  CHECK(table.column(0).one_row_per_code());
+  CHECK_FALSE(table.column(1).one_row_per_code());
+  for (const char* sql : {
+           "SELECT k, v FROM TABLE WHERE k = 'k0'",
+           "SELECT k, v FROM TABLE WHERE k = 'k999'",
+           "SELECT k, v FROM TABLE WHERE k = 'k1000'",
+           "SELECT k, v FROM TABLE WHERE k = 'k5' AND v = 5",
+           "SELECT k, v FROM TABLE WHERE k = 'k5' AND v = 6",
+           "SELECT t.k, u.v FROM TABLE t JOIN TABLE u ON u.k = t.k WHERE t.v = 3 ORDER BY 1",
+           "SELECT t.k, (SELECT count(*) FROM TABLE u WHERE u.k = t.k) FROM TABLE t WHERE t.v = 7",
+       })
+    same(db, sql);
+  CHECK(db.rows("SELECT rowid, v FROM col WHERE k = 'k123'") == "1:123|1:3\n");
+  // With a NULL, or a value twice, rows are found through the lists.
+  db.exec("DROP TABLE ref");
+  db.exec("CREATE TABLE ref(k)");
+  db.exec("INSERT INTO ref VALUES ('a'), (NULL), ('c')");
+  db.copy_to_store("with_null", {"k"}, "");
+  CHECK_FALSE(db.store.find("with_null")->column(0).one_row_per_code());
+  CHECK(db.rows("SELECT rowid FROM with_null WHERE k = 'c'") == "1:2\n");
+}
+
 TEST_CASE("appending a table takes its rows, values and bytes") {
   Db db;
   db.exec("CREATE TABLE ref(k, v)");

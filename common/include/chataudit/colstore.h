@@ -157,6 +157,10 @@ class Column {
   std::pair<const std::uint32_t*, const std::uint32_t*> rows_with(std::uint32_t code) const;
   /// Whether the posting lists rows_with() reads have been built.
   bool has_postings() const;
+  /// Whether code k (k ≥ 1) is held by row k - 1 alone: every row a value of its own, in the
+  /// order they were first seen (a key column as loaded, and a view's reference to one). Builds
+  /// the posting lists.
+  bool one_row_per_code() const;
   /// Each code's position in SQLite's BINARY order of the values; built on first use.
   const BigVector<std::uint32_t>& ranks() const;
 
@@ -263,6 +267,7 @@ class Column {
   mutable std::mutex lazy_;
   mutable std::atomic<bool> postings_built_{false};
   mutable BigVector<std::uint32_t> posting_start_, posting_rows_;
+  mutable bool one_row_per_code_ = false;  // set with the posting lists
   mutable BigVector<std::uint32_t> ranks_;
 };
 
