@@ -68,6 +68,22 @@ struct Db {
     return out;
   }
 
+  // Copies table `ref` (k, v) into the store as `name` as the loader's two halves do: its first
+  // `split` rows into that table, the others into a second one appended to it and released.
+  ColumnTable& copy_in_two_parts(const std::string& name, int split) {
+    std::vector<std::string> names{"k", "v"}, types{"", ""};
+    ColumnTable& first = store.create(name, names, types);
+    ColumnTable& second = store.create("part", names, types);
+    sqlite3_stmt* statement = nullptr;
+    sqlite3_prepare_v2(handle, "SELECT k, v FROM ref ORDER BY rowid", -1, &statement, nullptr);
+    for (int row = 0; sqlite3_step(statement) == SQLITE_ROW; ++row) (row < split ? first : second).append_row(statement);
+    sqlite3_finalize(statement);
+    first.append(second);
+    store.release(second);
+    exec(store.create_statement(first, "main"));
+    return first;
+  }
+
   // Copies table `ref` (every row, in rowid order) into the store as virtual table `name`.
   void copy_to_store(const std::string& name, const std::vector<std::string>& columns, const std::string& types) {
     std::vector<std::string> declared(columns.size(), types);
@@ -248,16 +264,7 @@ TEST_CASE("appending a table takes its rows, values and bytes") {
   Db db;
   db.exec("CREATE TABLE ref(k, v)");
   db.exec("INSERT INTO ref VALUES ('a', 1), ('b', NULL), ('a', 2.5)");
-  std::vector<std::string> names{"k", "v"}, types{"", ""};
-  ColumnTable& first = db.store.create("joined", names, types);
-  ColumnTable& second = db.store.create("part", names, types);
-  sqlite3_stmt* statement = nullptr;
-  sqlite3_prepare_v2(db.handle, "SELECT * FROM ref", -1, &statement, nullptr);
-  for (int row = 0; sqlite3_step(statement) == SQLITE_ROW; ++row) (row < 2 ? first : second).append_row(statement);
-  sqlite3_finalize(statement);
-  first.append(second);
-  db.store.release(second);
-  db.exec(db.store.create_statement(first, "main"));
+  const ColumnTable& first = db.copy_in_two_parts("joined", 2);
   CHECK(db.rows("SELECT k, v FROM joined") == "3:a|1:1\n3:b|5:\n3:a|2:2.5\n");
   CHECK(db.rows("SELECT v FROM joined WHERE k = 'a'") == "1:1\n2:2.5\n");
   CHECK(first.column(0).distinct() == 3);  // NULL, 'a', 'b'
@@ -275,16 +282,7 @@ TEST_CASE("texts and blobs of up to 12 bytes are held in the dictionary itself, 
                         blob, n));
   db.exec("INSERT INTO ref VALUES ('张三丰', '张三丰张'), ('欧阳娜娜丽', '欧阳娜娜'), ('张三丰', x''), ('abcdefghijkL', 'x')");
   // Rows into two tables, the second appended to the first and released: every value must stay.
-  std::vector<std::string> names{"k", "v"}, types{"", ""};
-  ColumnTable& first = db.store.create("col", names, types);
-  ColumnTable& second = db.store.create("part", names, types);
-  sqlite3_stmt* statement = nullptr;
-  sqlite3_prepare_v2(db.handle, "SELECT * FROM ref ORDER BY rowid", -1, &statement, nullptr);
-  for (int row = 0; sqlite3_step(statement) == SQLITE_ROW; ++row) (row < 5 ? first : second).append_row(statement);
-  sqlite3_finalize(statement);
-  first.append(second);
-  db.store.release(second);
-  db.exec(db.store.create_statement(first, "main"));
+  const ColumnTable& first = db.copy_in_two_parts("col", 5);
   for (const char* sql : {
            "SELECT k, v FROM TABLE ORDER BY rowid",
            "SELECT k, v FROM TABLE WHERE k = 'abcdefghijk'",
