@@ -8,6 +8,7 @@
 #include <bit>
 #include <charconv>
 #include <cstring>
+#include <exception>
 #include <functional>
 #include <numeric>
 #include <thread>
@@ -770,10 +771,15 @@ void ColumnTable::settle(std::size_t few_values) {
   }
   std::vector<std::unique_ptr<Column>> own(settled.size());
   std::atomic<std::size_t> next{0};
+  std::vector<std::exception_ptr> errors(settled.size());  // out of memory, say: nothing changes
   auto work = [&] {
     for (std::size_t i; (i = next.fetch_add(1)) < settled.size();) {
-      own[i] = Column::codes_of(arena_, columns_[settled[i]]->dictionary());
-      own[i]->append_codes(*columns_[settled[i]]);
+      try {
+        own[i] = Column::codes_of(arena_, columns_[settled[i]]->dictionary());
+        own[i]->append_codes(*columns_[settled[i]]);
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
     }
   };
   std::vector<std::thread> threads;
@@ -781,6 +787,8 @@ void ColumnTable::settle(std::size_t few_values) {
   for (std::size_t t = 1; t < wanted; ++t) threads.emplace_back(work);
   work();
   for (std::thread& thread : threads) thread.join();
+  for (const std::exception_ptr& error : errors)
+    if (error) std::rethrow_exception(error);
   for (std::size_t i = 0; i < settled.size(); ++i) columns_[settled[i]] = std::move(own[i]);
   for (auto g = groups_.begin(); g != groups_.end();) {
     Group& group = **g;
