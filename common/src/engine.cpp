@@ -1002,7 +1002,7 @@ class Helpers {
 // rule sorted or hashed and has let go of no longer counts towards the peak of the next. Not
 // under AddressSanitizer, whose allocator replaces glibc's: glibc's malloc_trim would then set up
 // glibc's unused allocator from two threads at once, and crash.
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define CHATAUDIT_OWN_MALLOC 0
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer) || __has_feature(thread_sanitizer)
