@@ -200,6 +200,11 @@ std::uint32_t Column::add(Entry entry, std::uint64_t hash) {
 }
 
 void Column::widen(int width) {
+  if (width_ == 0) {  // sealed: the codes are stored again
+    wide_.resize(size_);
+    std::iota(wide_.begin(), wide_.end(), 1u);
+    width_ = 4;
+  }
   if (width_ == 1 && width > 1) {
     middle_.assign(narrow_.begin(), narrow_.end());
     BigVector<std::uint8_t>().swap(narrow_);
@@ -219,6 +224,7 @@ void Column::push_code(std::uint32_t code) {
     deduplicated_ = false;
     BigVector<std::uint64_t>().swap(slots_);
   }
+  if (width_ == 0) widen(4);
   if (code > (width_ == 1 ? 0xFFu : width_ == 2 ? 0xFFFFu : 0xFFFFFFFFu)) widen(code > 0xFFFF ? 4 : 2);
   switch (width_) {
     case 1: narrow_.push_back(static_cast<std::uint8_t>(code)); break;
@@ -469,7 +475,19 @@ std::pair<const std::uint32_t*, const std::uint32_t*> Column::rows_with(std::uin
 
 bool Column::has_postings() const { return postings_built_.load(std::memory_order_acquire); }
 
+void Column::seal() {
+  if (rows_ || width_ == 0 || size_ == 0 || size_ >= 0xFFFFFFFFu) return;
+  for (std::size_t row = 0; row < size_; ++row)
+    if (code(row) != row + 1) return;  // most columns stop at their second row
+  BigVector<std::uint8_t>().swap(narrow_);
+  BigVector<std::uint16_t>().swap(middle_);
+  BigVector<std::uint32_t>().swap(wide_);
+  width_ = 0;
+}
+
 bool Column::one_row_per_code() const {
+  // Sealed codes into a dictionary of distinct values: code k is row k - 1's, and no other row's.
+  if (width_ == 0 && dictionary_->deduplicated_) return true;
   if (!postings_built_.load(std::memory_order_acquire)) rows_with(0);  // sets it
   return one_row_per_code_;
 }
@@ -664,6 +682,8 @@ void ColumnTable::reference(std::size_t index, const ColumnTable& source, std::s
           via = &g->rows;
           read = &g->source->column(static_cast<std::size_t>(there));
         }
+  // A source whose references read their own source's rows one for one: its rows are those rows.
+  if (via && source.column(source_column).same_rows()) via = nullptr;
   Group* group = nullptr;
   for (auto& g : groups_)
     if (g->source == &source && g->via == via) group = g.get();
@@ -806,6 +826,7 @@ void ColumnTable::settle(std::size_t few_values) {
     for (std::size_t row = 0; same && row < rows.size(); ++row) same = rows[row] == row;
     for (const auto& [here, there] : group->columns) columns_[static_cast<std::size_t>(here)]->same_rows_ = same;
   }
+  seal();
 }
 
 void ColumnTable::append(ColumnTable& other) {
@@ -826,6 +847,10 @@ void ColumnTable::append(ColumnTable& other) {
   rows_ += other.rows_;
   other.rows_ = 0;
   arena_.adopt(std::move(other.arena_));
+}
+
+void ColumnTable::seal() {
+  for (const auto& column : columns_) column->seal();
 }
 
 int ColumnTable::column_index(std::string_view name) const {

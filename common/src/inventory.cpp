@@ -881,6 +881,7 @@ class Loader {
       locked([&] { inventory_.store().release(second); });
     }
     problems.throw_if_any();
+    stored.seal();
     // Child tables look their references up in this table's key column.
     if (key_index >= 0) locked([&] { keys_[table] = &stored.column(static_cast<std::size_t>(key_index)); });
   }

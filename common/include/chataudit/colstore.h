@@ -127,11 +127,19 @@ class Column {
       return at == kNoRow ? 0 : source_->code(at);
     }
     switch (width_) {
+      case 0: return static_cast<std::uint32_t>(row) + 1;  // sealed in row order (see seal())
       case 1: return narrow_[row];
       case 2: return middle_[row];
       default: return wide_[row];
     }
   }
+  /// Once the column is complete: codes that are 1, 2, 3 … in row order (every row a value first
+  /// seen there: a key column as loaded) are no longer stored; code(row) is row + 1. Reading a
+  /// row's code then costs no trip to memory, and the array is freed. A value pushed later stores
+  /// them again.
+  void seal();
+  /// Whether seal() found the codes in row order and stopped storing them.
+  bool sealed() const { return width_ == 0; }
   /// Distinct values, NULL included.
   std::size_t distinct() const { return dictionary_->entries_.size(); }
   /// Bit (1 << SQLITE_x) for every type the column holds (NULL excepted).
@@ -258,7 +266,7 @@ class Column {
   std::int64_t find_text(std::string_view text) const;
   void ensure_lookup() const;
   unsigned types_ = 0;
-  int width_ = 1;
+  int width_ = 1;  // bytes per code; 0: sealed, code(row) is row + 1
   std::size_t size_ = 0;
   BigVector<std::uint8_t> narrow_;
   BigVector<std::uint16_t> middle_;
@@ -292,6 +300,8 @@ class ColumnTable {
   /// Makes column `index` (of an empty table) a reference to column `source_column` of `source`:
   /// each row then keeps the row of `source` it came from, one per source table, not the value.
   void reference(std::size_t index, const ColumnTable& source, std::size_t source_column);
+  /// Seals each column (Column::seal()) once the table is complete.
+  void seal();
   /// Whether any column is a reference.
   bool has_references() const { return !groups_.empty(); }
   /// Once filled: a reference to a column of few distinct values (`few_values` or fewer, whose codes
