@@ -243,6 +243,20 @@ std::uint64_t Column::prefetch_text(std::string_view text) const {
   return hash;
 }
 
+void Column::prefetch_entry(std::uint64_t hash, bool bytes_too) const {
+  if (hash == 0 || !deduplicated_) return;
+  const std::uint64_t slot = slots_[hash & (slots_.size() - 1)];
+  if (slot == 0 || (slot >> 32) != (hash & 0xFFFFFFFFu)) return;
+  const std::uint32_t code = static_cast<std::uint32_t>(slot) - 1;
+  if (code >= entries_.size()) return;
+  const Entry& entry = entries_[code];
+  if (!bytes_too) {
+    __builtin_prefetch(&entry);
+  } else if ((entry.type() == SQLITE_TEXT || entry.type() == SQLITE_BLOB) && Entry::needs_storage(entry.size())) {
+    __builtin_prefetch(entry.data());
+  }
+}
+
 void Column::push_bytes(std::uint32_t type, std::string_view bytes, std::uint64_t hash) {
   const Entry& last = entries_[last_];
   if (last.type() == type && last.view() == bytes) {

@@ -402,6 +402,9 @@ std::string accepted_words(const ColumnRules& rules) {
   return synonyms.empty() ? words : words + " (or " + synonyms + ")";
 }
 
+// Rows the loader reads before it pushes them into the store (see read_part).
+constexpr std::size_t kBatchRows = 32;
+
 constexpr std::string_view kTrueWords[] = {"true", "yes", "y", "1", "是"};
 constexpr std::string_view kFalseWords[] = {"false", "no", "n", "0", "否"};
 
@@ -780,7 +783,41 @@ class Loader {
                          std::size_t& loaded, bool second) {
       std::vector<Cell> cells;
       std::vector<Value> values(layout.names.size());
-      std::vector<std::uint64_t> hashes(layout.names.size());
+      // Rows accepted wait in a batch of kBatchRows before they go in: each value's dictionary
+      // slot is fetched as its row is read, the entries those slots name once the batch is full,
+      // and only then are the values pushed, in row order. The trips to memory of a whole batch
+      // are under way at once, where a row at a time waits for each in turn.
+      const std::size_t width = layout.names.size();
+      struct Pending {
+        Value::Kind kind;
+        std::uint32_t offset, size;  // a text's bytes in `pending_bytes`
+        std::int64_t integer;
+        std::uint64_t hash;  // prefetch_text()'s
+      };
+      std::vector<Pending> pending;
+      pending.reserve(kBatchRows * width);
+      std::string pending_bytes;
+      auto flush = [&] {
+        for (std::size_t i = 0; i < pending.size(); ++i) into.column(i % width).prefetch_entry(pending[i].hash);
+        for (std::size_t i = 0; i < pending.size(); ++i) into.column(i % width).prefetch_entry(pending[i].hash, true);
+        for (std::size_t i = 0; i < pending.size(); ++i) {
+          const Pending& value = pending[i];
+          Column& column = into.column(i % width);
+          switch (value.kind) {
+            case Value::Kind::null: column.push_null(); break;
+            case Value::Kind::text:
+              column.push_text(std::string_view(pending_bytes).substr(value.offset, value.size), value.hash);
+              break;
+            case Value::Kind::integer: column.push_integer(value.integer); break;
+          }
+          if (i % width == width - 1) {
+            into.end_row();
+            ++loaded;
+          }
+        }
+        pending.clear();
+        pending_bytes.clear();
+      };
       // Rows are added to `total` (which the other part shares) 1,024 at a time, and the rest at
       // the end: the limit is never missed, and found at most a batch late.
       std::size_t uncounted = 0;
@@ -827,20 +864,18 @@ class Loader {
         }
         if (row_ok && spec) row_ok = check_parents(table, checks, layout, source_names, cells, values, rows, problems);
         if (!row_ok || !problems.empty()) continue;  // keep reading to list every bad cell; insert nothing more
-        // Every column's lookup started before the first is made: their memory is fetched at once.
-        for (std::size_t c = 0; c < values.size(); ++c)
-          hashes[c] = values[c].kind == Value::Kind::text ? into.column(c).prefetch_text(values[c].text) : 0;
-        for (std::size_t c = 0; c < values.size(); ++c) {
-          Column& column = into.column(c);
-          switch (values[c].kind) {
-            case Value::Kind::null: column.push_null(); break;
-            case Value::Kind::text: column.push_text(values[c].text, hashes[c]); break;
-            case Value::Kind::integer: column.push_integer(values[c].integer); break;
-          }
+        for (std::size_t c = 0; c < width; ++c) {
+          const Value& value = values[c];
+          Pending& added = pending.emplace_back(Pending{value.kind, 0, 0, value.integer, 0});
+          if (value.kind != Value::Kind::text) continue;
+          added.offset = static_cast<std::uint32_t>(pending_bytes.size());
+          added.size = static_cast<std::uint32_t>(value.text.size());
+          pending_bytes.append(value.text);
+          added.hash = into.column(c).prefetch_text(value.text);
         }
-        into.end_row();
-        ++loaded;
+        if (pending.size() == kBatchRows * width) flush();
       }
+      flush();
       if (uncounted) count();
     };
     // A large file without a key column (whose duplicates one reader must see) is read by two

@@ -225,6 +225,10 @@ TEST_CASE("a large file read by two threads, one per half, loads as read by one:
   const std::string whole = rows_of(csv, std::size_t{1} << 40);
   CHECK(whole.starts_with("0|G1|h0|name 0\"\n0|2026-01-10|admin\n1|G2|h1|name 1\"\n1|2026-02-11|member\n"));
   CHECK(std::count(whole.begin(), whole.end(), '\n') == 800);
+  // Rows go in 32 at a time: either side of a batch's end, and the last batch's 16 rows.
+  CHECK(whole.find("31|G2|h31|name 31\"\n3|2026-05-11|member\n32|G3|h32|name 32\"\n4|2026-06-12|member\n") !=
+        std::string::npos);
+  CHECK(whole.ends_with("399|G1|h399|name 399\"\n0|2026-04-19|member\n"));
   CHECK(rows_of(csv, 1) == whole);
   // Problems in both halves: every one, in file order, at its line.
   std::string bad = csv;

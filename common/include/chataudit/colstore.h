@@ -98,6 +98,11 @@ class Column {
   /// Starts fetching the memory push_text(`text`) will look at, so that the lookups of a row's
   /// columns overlap; returns what push_text(text, hash) then takes (0: nothing to look up).
   std::uint64_t prefetch_text(std::string_view text) const;
+  /// Once prefetch_text()'s slot has arrived: starts fetching the dictionary entry the slot names;
+  /// with `bytes_too`, once that entry has arrived, the bytes of a long text it holds apart. A
+  /// loader that prefetches a batch of rows' slots, then their entries, then those bytes, then
+  /// pushes the rows keeps many of these trips to memory under way at once.
+  void prefetch_entry(std::uint64_t hash, bool bytes_too = false) const;
   /// push_text(), with the hash prefetch_text() returned for `text`.
   void push_text(std::string_view text, std::uint64_t hash) { push_bytes(SQLITE_TEXT, text, hash); }
   void push_blob(std::string_view bytes) { push_bytes(SQLITE_BLOB, bytes); }
