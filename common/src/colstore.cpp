@@ -18,7 +18,7 @@ namespace chataudit {
 namespace {
 
 constexpr std::size_t kArenaBlock = std::size_t{4} << 20;
-// ColumnTable::settle() shares its columns out among threads from this many rows on.
+// ColumnTable::settle() and append() share their columns out among threads from this many rows on.
 constexpr std::size_t kSettleRowsPerThread = std::size_t{1} << 16;
 
 std::uint64_t mix(std::uint64_t x) {  // splitmix64's finalizer
@@ -852,12 +852,34 @@ void ColumnTable::append(ColumnTable& other) {
     rows.insert(rows.end(), other.groups_[g]->rows.begin(), other.groups_[g]->rows.end());
     BigVector<std::uint32_t>().swap(other.groups_[g]->rows);
   }
-  // Each of the other's columns is freed once taken: at most one column is held twice.
-  for (const int c : plain_) {
-    const auto at = static_cast<std::size_t>(c);
-    columns_[at]->append(*other.columns_[at]);
-    other.columns_[at] = std::make_unique<Column>(other.arena_);
-  }
+  // Each of the other's columns is freed once taken: at most one column per thread is held twice.
+  // Columns are independent: a large table's are shared out among threads, those of most values
+  // (the longest to merge) first.
+  std::vector<std::size_t> order(plain_.begin(), plain_.end());
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return other.columns_[a]->distinct() > other.columns_[b]->distinct();
+  });
+  std::atomic<std::size_t> next{0};
+  std::vector<std::exception_ptr> errors(order.size());
+  auto work = [&] {
+    for (std::size_t i; (i = next.fetch_add(1)) < order.size();) {
+      const std::size_t at = order[i];
+      try {
+        columns_[at]->append(*other.columns_[at]);
+        other.columns_[at] = std::make_unique<Column>(other.arena_);
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  const std::size_t wanted =
+      other.rows_ >= kSettleRowsPerThread ? std::min<std::size_t>(worker_threads(), order.size()) : 1;
+  for (std::size_t t = 1; t < wanted; ++t) threads.emplace_back(work);
+  work();
+  for (std::thread& thread : threads) thread.join();
+  for (const std::exception_ptr& error : errors)
+    if (error) std::rethrow_exception(error);
   rows_ += other.rows_;
   other.rows_ = 0;
   arena_.adopt(std::move(other.arena_));
