@@ -319,6 +319,16 @@ TEST_CASE("appending a table takes its rows, values and bytes") {
   CHECK(db.rows("SELECT k, v FROM joined") == "3:a|1:1\n3:b|5:\n3:a|2:2.5\n");
   CHECK(db.rows("SELECT v FROM joined WHERE k = 'a'") == "1:1\n2:2.5\n");
   CHECK(first.column(0).distinct() == 3);  // NULL, 'a', 'b'
+  // A large second part (65,536 rows or more): its columns merge on two threads.
+  db.exec("DROP TABLE ref");
+  db.exec("CREATE TABLE ref(k, v)");
+  db.exec(
+      "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 139999) "
+      "INSERT INTO ref SELECT 'k' || (i * 7 % 100003), CASE WHEN i % 13 THEN i % 300 END FROM n");
+  db.copy_in_two_parts("col", 70000);
+  for (const char* sql : {"SELECT k, v FROM TABLE ORDER BY rowid", "SELECT v, count(*) FROM TABLE GROUP BY v",
+                          "SELECT k, v FROM TABLE WHERE k = 'k99999'"})
+    same(db, sql);
 }
 
 TEST_CASE("texts and blobs of up to 12 bytes are held in the dictionary itself, longer ones apart: both read back exactly") {
