@@ -115,7 +115,7 @@ FROM person_state p
 JOIN current_members cm ON cm.person_id = p.person_id
 WHERE p.departed_gone
 
--- rule: member-out-of-scope  [policy sql 628d389af641]
+-- rule: member-out-of-scope  [policy sql 310cec829991]
 SELECT DISTINCT 'membership' AS subject_kind, cm.membership_id AS subject_id, cm.display_name AS subject_name,
        cm.org_id, cm.dept_id, cm.group_id, cm.person_id, cm.handle, cm.owner_id AS responsible_id,
        cm.group_label AS group_name, cm.member_label, cm.scope,
@@ -128,9 +128,8 @@ SELECT DISTINCT 'membership' AS subject_kind, cm.membership_id AS subject_id, cm
 FROM current_members cm
 JOIN person_state p ON p.person_id = cm.person_id
 LEFT JOIN org_tree t ON cm.scope = 'org' AND t.ancestor_id = cm.org_id AND t.org_id = cm.person_org_id
-WHERE (   (cm.scope = 'dept' AND cm.person_dept_id IS NOT NULL AND cm.dept_id IS NOT NULL
-           AND cm.person_dept_id <> cm.dept_id)
-       OR (cm.scope = 'org' AND cm.person_org_id IS NOT NULL AND cm.person_org_id <> cm.org_id))
+WHERE CASE cm.scope WHEN 'dept' THEN cm.person_dept_id <> cm.dept_id
+                    WHEN 'org' THEN cm.person_org_id <> cm.org_id END
   AND p.status <> 'departed'
   AND NOT p.external
   AND (p.recorded_status <> 'transferred' OR p.transferred_gone)
@@ -144,12 +143,12 @@ FROM person_state p
 JOIN current_members cm ON cm.person_id = p.person_id
 WHERE p.external AND NOT cm.allows_external
 
--- rule: member-unidentified  [policy sql ef9d5b8d8452]
+-- rule: member-unidentified  [policy sql 9f878f67cc3c]
 SELECT DISTINCT 'membership' AS subject_kind, cm.membership_id AS subject_id, cm.display_name AS subject_name,
        cm.org_id, cm.dept_id, cm.group_id, cm.person_id, cm.handle, cm.owner_id AS responsible_id,
        cm.group_label AS group_name, cm.member_label, COALESCE(cm.person_id, '—') AS person_shown
 FROM current_members cm
-WHERE cm.person_id IS NULL OR NOT cm.person_known
+WHERE NOT cm.person_known
 
 -- rule: member-name-mismatch  [policy sql 4590a509c8a9]
 SELECT DISTINCT 'membership' AS subject_kind, cm.membership_id AS subject_id, cm.display_name AS subject_name,
