@@ -403,7 +403,7 @@ std::string accepted_words(const ColumnRules& rules) {
 }
 
 // Rows the loader reads before it pushes them into the store (see read_part).
-constexpr std::size_t kBatchRows = 32;
+constexpr std::size_t kBatchRows = 32, kBatchBytes = std::size_t{1} << 20;
 
 constexpr std::string_view kTrueWords[] = {"true", "yes", "y", "1", "是"};
 constexpr std::string_view kFalseWords[] = {"false", "no", "n", "0", "否"};
@@ -790,7 +790,7 @@ class Loader {
       const std::size_t width = layout.names.size();
       struct Pending {
         Value::Kind kind;
-        std::uint32_t offset, size;  // a text's bytes in `pending_bytes`
+        std::size_t offset, size;  // a text's bytes in `pending_bytes`
         std::int64_t integer;
         std::uint64_t hash;  // prefetch_text()'s
       };
@@ -817,6 +817,7 @@ class Loader {
         }
         pending.clear();
         pending_bytes.clear();
+        if (pending_bytes.capacity() > 4 * kBatchBytes) std::string().swap(pending_bytes);  // after a huge text
       };
       // Rows are added to `total` (which the other part shares) 1,024 at a time, and the rest at
       // the end: the limit is never missed, and found at most a batch late.
@@ -868,12 +869,13 @@ class Loader {
           const Value& value = values[c];
           Pending& added = pending.emplace_back(Pending{value.kind, 0, 0, value.integer, 0});
           if (value.kind != Value::Kind::text) continue;
-          added.offset = static_cast<std::uint32_t>(pending_bytes.size());
-          added.size = static_cast<std::uint32_t>(value.text.size());
+          added.offset = pending_bytes.size();
+          added.size = value.text.size();
           pending_bytes.append(value.text);
           added.hash = into.column(c).prefetch_text(value.text);
         }
-        if (pending.size() == kBatchRows * width) flush();
+        // (A batch of long texts goes in early: the copies it waits in stay small.)
+        if (pending.size() == kBatchRows * width || pending_bytes.size() >= kBatchBytes) flush();
       }
       flush();
       if (uncounted) count();

@@ -229,6 +229,20 @@ TEST_CASE("a large file read by two threads, one per half, loads as read by one:
   CHECK(whole.find("31|G2|h31|name 31\"\n3|2026-05-11|member\n32|G3|h32|name 32\"\n4|2026-06-12|member\n") !=
         std::string::npos);
   CHECK(whole.ends_with("399|G1|h399|name 399\"\n0|2026-04-19|member\n"));
+  // A batch that holds more than a mebibyte of text goes in before it has 32 rows.
+  std::string long_names = "group_id,handle,display_name\n";
+  for (int i = 0; i < 40; ++i)
+    long_names += fmt::format("G1,h{},{}\n", i, i % 9 == 4 ? std::string(700000, static_cast<char>('a' + i % 26)) : "n" + std::to_string(i));
+  const std::string lengths = [&] {
+    InventorySources sources;
+    sources.tables.emplace_back("groups", dir.write("groups.csv", "group_id,org_id\nG1,O1\n"));
+    sources.tables.emplace_back("members", dir.write("members.csv", long_names));
+    Inventory inventory = load_inventory(sources, {"groups", "members"}, shanghai());
+    return query(inventory, "SELECT count(*), sum(length(display_name)), group_concat(substr(display_name, 1, 3), ' ') FROM members");
+  }();
+  CHECK(lengths ==
+        "40|2800099|n0 n1 n2 n3 eee n5 n6 n7 n8 n9 n10 n11 n12 nnn n14 n15 n16 n17 n18 n19 n20 n21 "
+        "www n23 n24 n25 n26 n27 n28 n29 n30 fff n32 n33 n34 n35 n36 n37 n38 n39\n");
   CHECK(rows_of(csv, 1) == whole);
   // Problems in both halves: every one, in file order, at its line.
   std::string bad = csv;
