@@ -9,6 +9,7 @@
 
 #include <CLI/CLI.hpp>
 #include <SQLiteCpp/Exception.h>
+#include <sqlite3.h>
 #include <cerrno>
 #include <charconv>
 #include <ctime>
@@ -597,6 +598,11 @@ int run(const ToolSpec& tool, const Options& o) {
 }  // namespace
 
 int run_tool(const ToolSpec& tool, int argc, char** argv) {
+  // Before SQLite's first use (it then refuses): no count of the bytes it holds. Debian's SQLite
+  // is built without lookaside memory (SQLITE_OMIT_LOOKASIDE), so every value a statement makes is
+  // a malloc, and with the count kept each of them takes one process-wide mutex, which the rules
+  // running on two threads then wait on. Nothing here reads that count.
+  sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   CLI::App app{tool.summary, tool.name};
   Options options;
   setup_options(app, tool, options);
