@@ -53,6 +53,13 @@ std::string render(const Report& report, Format format) {
   return {};
 }
 
+std::vector<std::string> render_parts(const Report& report, Format format) {
+  if (format == Format::json) return formats::json_parts(report);
+  std::vector<std::string> parts;
+  parts.push_back(render(report, format));
+  return parts;
+}
+
 std::string_view severity_label(Severity severity, Lang lang) {
   if (lang == Lang::en) return to_string(severity);
   switch (severity) {
@@ -384,6 +391,16 @@ void indented(std::string& out, std::string_view text, int by) {
 }  // namespace
 
 std::string json(const Report& report) {
+  std::vector<std::string> parts = json_parts(report);
+  std::size_t size = 0;
+  for (const std::string& part : parts) size += part.size();
+  std::string out = std::move(parts.front());
+  out.reserve(size);
+  for (std::size_t i = 1; i < parts.size(); ++i) out += parts[i];
+  return out;
+}
+
+std::vector<std::string> json_parts(const Report& report) {
   const RunResult& result = *report.result;
   const Review& review = *report.review;
   // inventory.tables keeps its {name: rows loaded} shape; summary.tables adds the rows read, so a
@@ -430,6 +447,7 @@ std::string json(const Report& report) {
   }
   // The object is written member by member, and the findings one by one, exactly as nlohmann
   // would print the whole document: a report of a million findings is never one JSON tree.
+  std::vector<std::string> parts;
   std::string out = "{\n";
   auto member = [&out](std::string_view key, std::string_view value_text, bool last = false) {
     out += "  ";
@@ -454,17 +472,16 @@ std::string json(const Report& report) {
     // At national scale the findings are most of the document: with two threads (see
     // CHATAUDIT_THREADS) each prints a half, the second into a string of its own.
     const std::size_t count = result.findings.size();
-    // `last`: the findings `into` will hold in the end, up to `last` (the second half is appended
-    // to the first). Once 64 are printed, room for the rest is reserved at their average size: a
-    // string that grows by doubling copies itself again and again.
-    auto print = [&](std::string& into, std::size_t begin, std::size_t end, std::size_t last) {
+    // Once 64 are printed, room for the rest up to `end` is reserved at their average size (and an
+    // eighth more): a string that grows by doubling copies itself again and again.
+    auto print = [&](std::string& into, std::size_t begin, std::size_t end) {
       const std::size_t start = into.size();
       for (std::size_t i = begin; i < end; ++i) {
         into += "    ";
         append_finding_json(into, report, result.findings[i], 4);
         into += i + 1 < count ? ",\n" : "\n";
-        if (i == begin + 63 && last > i + 1)
-          into.reserve(into.size() + (into.size() - start) / 64 * (last - i - 1) / 8 * 9 + 4096);
+        if (i == begin + 63 && end > i + 1)
+          into.reserve(into.size() + (into.size() - start) / 64 * (end - i - 1) / 8 * 9 + 4096);
       }
     };
     const std::size_t half = worker_threads() > 1 ? count / 2 : count;
@@ -473,20 +490,23 @@ std::string json(const Report& report) {
     std::thread helper;
     if (half < count) helper = std::thread([&] {
       try {
-        print(second, half, count, count);
+        print(second, half, count);
       } catch (...) {
         failed = std::current_exception();
       }
     });
     try {
-      print(out, 0, half, count);
+      print(out, 0, half);
     } catch (...) {
       if (helper.joinable()) helper.join();
       throw;
     }
     if (helper.joinable()) helper.join();
     if (failed) std::rethrow_exception(failed);
-    out += second;
+    // The second half stays a part of its own (the writer writes one after the other), with the
+    // rest of the document after it.
+    parts.push_back(std::move(out));
+    out = std::move(second);
     out += "  ]";
   }
   out += ",\n";
@@ -494,7 +514,8 @@ std::string json(const Report& report) {
   member("resolved", dump(resolved, 2), !review.compared);
   if (review.compared) member("baseline", dump(Json(review.baseline_source), 2), true);
   out += "}\n";
-  return out;
+  parts.push_back(std::move(out));
+  return parts;
 }
 
 std::string jsonl(const Report& report) {

@@ -1,6 +1,7 @@
 #pragma once
 // The renderers, one per format; report.cpp dispatches. Internal to the library.
 #include <string>
+#include <vector>
 
 #include "chataudit/report.h"
 
@@ -8,6 +9,9 @@ namespace chataudit::formats {
 
 std::string text(const Report& report);
 std::string json(const Report& report);
+/// The JSON report in the parts it is printed in (on two threads, a half of the findings each):
+/// put together, json().
+std::vector<std::string> json_parts(const Report& report);
 std::string jsonl(const Report& report);
 std::string csv(const Report& report);
 std::string markdown(const Report& report);

@@ -3,6 +3,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include "chataudit/engine.h"
@@ -50,6 +51,9 @@ struct Report {
 
 /// Renders `report` in `format`; the text is complete (ends with a newline) or empty.
 std::string render(const Report& report, Format format);
+/// render()'s text in parts, to be written one after the other: a report of a million findings
+/// need not be copied into one string first (the JSON report is printed in halves on two threads).
+std::vector<std::string> render_parts(const Report& report, Format format);
 
 // What every renderer shows, with --redact applied. Renderers use these, never the raw fields.
 /// The finding's message in the report's language.
