@@ -633,6 +633,14 @@ struct Cursor {
   // (ColumnTable::ordered_codes); nullptr for a column read from its rows.
   std::vector<const std::uint32_t*> ordered_codes;
   bool ordered = false;  // the last filter was an ordered scan
+  // A column every row the last filter visits holds the text its equality named, and that text
+  // was one the store handed out (its bytes stay where they are): column() hands those bytes out
+  // again instead of reading the row's dictionary entry, a trip to memory per row of a join's
+  // inner side. -1: none.
+  int known_column = -1;
+  const char* known_text = nullptr;
+  int known_size = 0;
+  Handed known_handed;  // where the text came from (see Handed), noted again as it is handed out
 };
 
 // The cursor each table is read with, on this thread (see CursorTracking).
@@ -1083,6 +1091,7 @@ int filter(sqlite3_vtab_cursor* base, int index, const char* index_text, int arg
   cursor.at = 0;
   cursor.end = table.rows();
   cursor.ordered = false;
+  cursor.known_column = -1;
   if (tracking.active) tracking.note(&table, &cursor);
   if (shard.active) {
     // The statement's first filter must be a full scan, its outer loop, and the only read of that
@@ -1125,12 +1134,27 @@ int filter(sqlite3_vtab_cursor* base, int index, const char* index_text, int arg
         cursor.end = 0;
         return SQLITE_OK;
       }
+      // The rows this constraint leads to hold the value itself (same type, same bytes): while
+      // they are the ones visited, the column's value is known (see Cursor::known_column).
+      auto know = [&] {
+        cursor.known_column = -1;
+        if (type != SQLITE_TEXT) return;
+        const auto* text = static_cast<const char*>(sqlite3_value_blob(argv[i]));  // a text's bytes, as they are
+        const int size = sqlite3_value_bytes(argv[i]);
+        const Handed& from = handed[handed_slot(text)];
+        if (!text || from.text != text || !from.column || !from.column->holds_text_at(from.code, text, size)) return;
+        cursor.known_column = columns[static_cast<std::size_t>(i)];
+        cursor.known_text = text;
+        cursor.known_size = size;
+        cursor.known_handed = from;
+      };
       if (column.one_row_per_code()) {
         // Value `code` is at row code - 1 and nowhere else: that row, no list read.
         cursor.list = nullptr;
         cursor.at = static_cast<std::size_t>(code) - 1;
         cursor.end = static_cast<std::size_t>(code);
         shortest = 1;
+        know();
         continue;
       }
       const auto [first, last] = column.rows_with(static_cast<std::uint32_t>(code));
@@ -1138,6 +1162,7 @@ int filter(sqlite3_vtab_cursor* base, int index, const char* index_text, int arg
         cursor.list = first;
         cursor.at = 0;
         cursor.end = shortest = static_cast<std::size_t>(last - first);
+        know();
       }
     }
   } else if (index < 0) {
@@ -1168,6 +1193,11 @@ int eof(sqlite3_vtab_cursor* base) {
 
 int column(sqlite3_vtab_cursor* base, sqlite3_context* context, int index) {
   const auto& cursor = *reinterpret_cast<Cursor*>(base);
+  if (index == cursor.known_column) {
+    sqlite3_result_text(context, cursor.known_text, cursor.known_size, SQLITE_STATIC);
+    handed[handed_slot(cursor.known_text)] = cursor.known_handed;
+    return SQLITE_OK;
+  }
   const Column& column = cursor.table->column(static_cast<std::size_t>(index));
   const std::uint32_t* ordered = cursor.ordered ? cursor.ordered_codes[static_cast<std::size_t>(index)] : nullptr;
   column.dictionary().result(context, ordered ? ordered[cursor.at] : column.code(cursor.row()));

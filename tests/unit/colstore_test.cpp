@@ -665,3 +665,45 @@ TEST_CASE("a view column with codes into its source's values is not taken for un
   CHECK(db.rows("SELECT DISTINCT k FROM v WHERE k = 'a'") == "3:a\n");
   CHECK(db.rows("SELECT k FROM v WHERE k = 'a' GROUP BY k") == "3:a\n");
 }
+
+TEST_CASE("a join's inner column looked up by a stored text reads back right, whichever constraint leads the lookup") {
+  Db db;
+  // outer(k, a): keys short (inline) and long (in the arena); inner(k, v, w): each key three times,
+  // w distinct, so that `inner.w = outer.a` leads where both equalities apply.
+  db.exec("CREATE TABLE ref(k, a)");
+  db.exec(
+      "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 299) "
+      "INSERT INTO ref SELECT CASE WHEN i % 2 THEN 'k' || i ELSE 'a-key-longer-than-twelve-' || i END, 'w' || (i * 3 + i % 4) FROM n");
+  db.copy_to_store("col_outer", {"k", "a"}, "TEXT");
+  db.exec("ALTER TABLE ref RENAME TO ref_outer");
+  db.exec("CREATE TABLE ref(k, v, w)");
+  db.exec(
+      "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 899) "
+      "INSERT INTO ref SELECT CASE WHEN (i % 300) % 2 THEN 'k' || (i % 300) ELSE 'a-key-longer-than-twelve-' || (i % 300) END, i, 'w' || i FROM n");
+  db.copy_to_store("col_inner", {"k", "v", "w"}, "TEXT");
+  db.exec("ALTER TABLE ref RENAME TO ref_inner");
+  for (const char* sql : {
+           // The key's list leads: every row it gives holds the key.
+           "SELECT o.k, i.k, i.v, i.k = o.k FROM OUTER o JOIN INNER i ON i.k = o.k ORDER BY 1, 3",
+           // w's one-row list leads; the row's k may be another key, and reads as its own.
+           "SELECT o.k, o.a, i.k, i.v FROM OUTER o JOIN INNER i ON i.w = o.a AND i.k = o.k ORDER BY 1",
+           "SELECT o.k, o.a, i.k, i.v FROM OUTER o JOIN INNER i ON i.k = o.k AND i.w = o.a ORDER BY 1",
+           "SELECT o.k, i.k, i.w FROM OUTER o JOIN INNER i ON i.w = o.a ORDER BY 1",
+           // A key SQLite computed (not the store's bytes) and a literal.
+           "SELECT o.k, i.k, i.v FROM OUTER o JOIN INNER i ON i.k = substr(o.k, 1) ORDER BY 1, 3",
+           "SELECT i.k, i.v FROM INNER i WHERE i.k = 'k7' ORDER BY 2",
+           // The inner key passed on to a third lookup, and into an aggregate.
+           "SELECT o.k, count(*), max(j.v) FROM OUTER o JOIN INNER i ON i.k = o.k JOIN INNER j ON j.k = i.k GROUP BY o.k ORDER BY 1",
+       }) {
+    std::string col = sql, ref = sql;
+    for (auto [word, table] : {std::pair{"OUTER", "outer"}, std::pair{"INNER", "inner"}}) {
+      for (std::size_t at = col.find(word); at != std::string::npos; at = col.find(word, at)) col.replace(at, 5, std::string("col_") + table);
+      for (std::size_t at = ref.find(word); at != std::string::npos; at = ref.find(word, at)) ref.replace(at, 5, std::string("ref_") + table);
+    }
+    const std::string expected = db.rows(ref);
+    CHECK_MESSAGE(!expected.empty(), ref);
+    CHECK_MESSAGE(db.rows(col) == expected, col);
+  }
+  // The plans are lookups into the store (the case under test), not scans.
+  CHECK(db.plan("SELECT o.k, i.k FROM col_outer o JOIN col_inner i ON i.w = o.a AND i.k = o.k").find("INDEX 1:") != std::string::npos);
+}

@@ -151,6 +151,13 @@ class Column {
   unsigned types() const { return dictionary_->types_; }
   /// Sets the result of `context` to the value with `code` (text and blobs not copied).
   void result(sqlite3_context* context, std::uint32_t code) const;
+  /// Whether the value with `code` (in this column's own dictionary) is the text of `size` bytes
+  /// held at `text` itself, not a copy: what result() handed out for it.
+  bool holds_text_at(std::uint32_t code, const char* text, int size) const {
+    if (code >= entries_.size()) return false;
+    const Entry& entry = entries_[code];
+    return entry.type() == SQLITE_TEXT && entry.data() == text && static_cast<int>(entry.size()) == size;
+  }
   /// False once the column has turned out to hold (nearly) only distinct values: it then keeps no
   /// hash while filling and a value may have several codes; find() and rows_with() build the hash
   /// when first used and work with each value's first code.
