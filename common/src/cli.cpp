@@ -130,7 +130,7 @@ struct OutputTarget {
 
 bool is_stdout(const std::string& path) { return path == "-" || path == "/dev/stdout"; }
 
-// Writes all of `content` to `fd`; false on a short or failed write.
+// Writes all of `parts`, one after the other, to `fd`; false on a short or failed write.
 bool write_all(int fd, const std::vector<std::string>& parts) {
   for (const std::string& content : parts) {
     std::size_t written = 0;
@@ -182,9 +182,9 @@ bool link_into_place(int fd, const std::string& path) {
   write_failed(path, EEXIST);
 }
 
-// Writes `content` to `path`: standard output, a FIFO or a device directly; a file atomically, so
-// that a reader, or a kill at any moment, finds the old file or the whole new one, never a part.
-// Writes the parts of a rendered report, one after the other, to `path` (see render_parts()).
+// Writes `content` (a rendered report's parts, one after the other: see render_parts()) to
+// `path`: standard output, a FIFO or a device directly; a file atomically, so that a reader, or a
+// kill at any moment, finds the old file or the whole new one, never a part.
 void write_output(const std::string& path, const std::vector<std::string>& content) {
   if (is_stdout(path)) {
     for (const std::string& part : content) std::cout << part;
@@ -335,7 +335,8 @@ std::string file_name_for(std::string_view key) {
 // --split-by: one report per responsible person (or org), each with only its own findings and
 // waived findings; `{id}` in --mail-to becomes the key. Keys without findings get no report.
 std::vector<std::pair<std::string, std::vector<std::string>>> split_reports(const Report& whole, Format format,
-                                                               const std::string& split_by, const std::string& dir) {
+                                                                            const std::string& split_by,
+                                                                            const std::string& dir) {
   const std::string field = split_by == "org" ? "org_id" : "responsible_id";
   auto key_of = [&](const Finding& f) {
     const std::string key = f.field(field);
