@@ -3,8 +3,8 @@
 #include <optional>
 #include <span>
 #include <string>
-#include <vector>
 #include <string_view>
+#include <vector>
 
 #include "chataudit/engine.h"
 #include "chataudit/review.h"
