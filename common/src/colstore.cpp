@@ -786,8 +786,14 @@ bool ColumnTable::append_witnessed_row(sqlite3_stmt* statement) {
       const int type = sqlite3_column_type(statement, index);
       if (type == SQLITE_NULL)
         row = Column::kNoRow;
-      else if (row == Column::kNoRow ||
+      else if (row == Column::kNoRow)
+        return false;
+      else if (!(group.witness == cursor->known_column && type == SQLITE_TEXT &&
+                 sqlite3_column_blob(statement, index) == cursor->known_text &&
+                 sqlite3_column_bytes(statement, index) == cursor->known_size) &&
                !group.source->column(static_cast<std::size_t>(group.witness)).holds(row, statement, index, type))
+        // (The witness is the key the cursor's lookup followed, and the statement holds those very
+        // bytes: every row the lookup visits holds them, so the row's entry need not be read.)
         return false;
       group.cursor_row = row;
     }

@@ -634,6 +634,49 @@ TEST_CASE("a narrowed fill needs a witness per source table and refuses rows its
   CHECK(db.rows("SELECT * FROM plain") == "1:1|3:a\n5:|3:b\n1:3|3:c\n");
 }
 
+TEST_CASE("a narrowed fill whose witness is the key an inner lookup followed: the rows and values of the checked fill") {
+  Db db;
+  // outer(k, a): 400 keys, a quarter of them unknown to inner (an outer join's unmatched side);
+  // short keys held in the dictionary, long ones in the arena.
+  db.exec("CREATE TABLE ref(k, a)");
+  db.exec(
+      "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 399) "
+      "INSERT INTO ref SELECT CASE WHEN i % 2 THEN 'k' || i ELSE 'a-key-longer-than-twelve-' || i END, 'a' || i FROM n");
+  db.copy_to_store("outer_keys", {"k", "a"}, "");
+  db.exec("DROP TABLE ref");
+  // once(k, v): each of the first 300 keys once (a one-row lookup); thrice(k, v): each three times
+  // (a posting list). v has few values, so that k (no NULL, most values) is the witness.
+  for (const auto& [name, copies] : {std::pair{"once", 1}, std::pair{"thrice", 3}}) {
+    db.exec("CREATE TABLE ref(k, v)");
+    db.exec(fmt::format(
+        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < {}) "
+        "INSERT INTO ref SELECT CASE WHEN (i % 300) % 2 THEN 'k' || (i % 300) ELSE 'a-key-longer-than-twelve-' || (i % 300) END, "
+        "i % 7 FROM n",
+        300 * copies - 1));
+    db.copy_to_store(name, {"k", "v"}, "");
+    db.exec("DROP TABLE ref");
+  }
+  for (const char* inner : {"once", "thrice"}) {
+    for (const char* join : {"JOIN", "LEFT JOIN"}) {
+      const std::string sql = fmt::format(
+          "SELECT o.a AS oa, i.k AS ik, i.v AS iv, o.k || '!' AS own FROM outer_keys o {} {} i ON i.k = o.k", join, inner);
+      const std::string checked_name = fmt::format("checked_{}_{}", inner, join[0] == 'L' ? "left" : "inner");
+      ColumnTable *checked = nullptr, *narrow = nullptr;
+      REQUIRE(fill_view(db, checked_name, sql, 0, 1, &checked));
+      REQUIRE(fill_view(db, checked_name + "_narrow", sql, 0, 1, &narrow, true));
+      CHECK(narrow->layout() == checked->layout());
+      const std::string rows = db.rows("SELECT * FROM " + checked_name);
+      CHECK(db.rows("SELECT * FROM " + checked_name + "_narrow") == rows);
+      // As SQLite itself gives them.
+      CHECK(rows == db.rows(sql));
+      const int expected = (join[0] == 'L' ? 100 : 0) + 300 * (inner[0] == 't' ? 3 : 1);
+      CHECK(db.rows("SELECT count(*) FROM " + checked_name + "_narrow") == fmt::format("1:{}\n", expected));
+    }
+  }
+  // The lookup is the store's (the case under test), not a scan.
+  CHECK(db.plan("SELECT i.k FROM outer_keys o JOIN thrice i ON i.k = o.k").find("INDEX 1:") != std::string::npos);
+}
+
 TEST_CASE("references that cannot hold are refused: a table read twice, rows out of the scan's order") {
   Db db;
   db.exec("CREATE TABLE ref(k, v)");
