@@ -92,6 +92,60 @@ class MappedFile {
   std::size_t size_ = 0;
 };
 
+// The keys a table has shown so far, each with the line it was first on: one open-addressing
+// table of 16-byte slots (the key's hash, and where its bytes are in one buffer of all the keys),
+// where a map of strings costs an allocation or two per key (a million people, a million rows).
+class KeyLines {
+ public:
+  /// The line `key` was first on, if it was seen before; else nothing, and `line` is recorded
+  /// for it.
+  std::optional<int> first(std::string_view key, int line) {
+    if ((used_ + 1) * 2 > slots_.size()) grow();
+    const std::uint64_t hash = std::hash<std::string_view>{}(key);
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t at = hash & mask;; at = (at + 1) & mask) {
+      Slot& slot = slots_[at];
+      if (slot.key == 0) {
+        keys_.push_back(Key{bytes_.size(), key.size()});
+        bytes_.append(key);
+        slot = Slot{hash, static_cast<std::uint32_t>(keys_.size()), line};
+        ++used_;
+        return std::nullopt;
+      }
+      if (slot.hash == hash && bytes_of(slot.key) == key) return slot.line;
+    }
+  }
+
+ private:
+  struct Slot {
+    std::uint64_t hash = 0;
+    std::uint32_t key = 0;  // keys_ index + 1; 0: empty
+    int line = 0;
+  };
+  struct Key {
+    std::size_t offset, size;
+  };
+  std::string_view bytes_of(std::uint32_t key) const {
+    const Key& at = keys_[key - 1];
+    return std::string_view(bytes_).substr(at.offset, at.size);
+  }
+  void grow() {
+    std::vector<Slot> old(std::max<std::size_t>(slots_.size() * 2, 1024));
+    old.swap(slots_);
+    const std::size_t mask = slots_.size() - 1;
+    for (const Slot& slot : old) {
+      if (slot.key == 0) continue;
+      std::size_t at = slot.hash & mask;
+      while (slots_[at].key != 0) at = (at + 1) & mask;
+      slots_[at] = slot;
+    }
+  }
+  std::vector<Slot> slots_;
+  std::vector<Key> keys_;
+  std::string bytes_;
+  std::size_t used_ = 0;
+};
+
 // Standard input, a FIFO or a device cannot be mapped: read whole, with a limit. A stream whose
 // first megabyte holds a NUL byte is not text in any encoding the file can be in without a BOM
 // saying otherwise: reading stops there and the CSV reader reports the NUL at its position
@@ -769,7 +823,7 @@ class Loader {
     if (spec && !spec->key.empty())
       for (std::size_t c = 0; c < layout.names.size(); ++c)
         if (layout.names[c] == spec->key) key_index = static_cast<int>(c);
-    std::unordered_map<std::string, int> first_line;
+    KeyLines first_line;
 
     LoadedTable& stats = locked([&]() -> LoadedTable& { return inventory_.record(table); });
     stats.source = source.path;
@@ -855,11 +909,10 @@ class Loader {
         // Keys are checked even in a row with other bad cells, so that every duplicate is listed.
         if (key_index >= 0 && values[key_index].kind == Value::Kind::text) {
           const Cell& cell = cells[layout.source_index[key_index]];
-          auto [it, fresh] = first_line.emplace(std::string(values[key_index].text), cell.line);
-          if (!fresh) {
+          if (const std::optional<int> first = first_line.first(values[key_index].text, cell.line)) {
             problems.add(rows.at(cell, source_names[key_index], layout.names[key_index],
                                  fmt::format("duplicate {} \"{}\" (first on {} {})", spec->key, values[key_index].text,
-                                             rows.row_word(), it->second)));
+                                             rows.row_word(), *first)));
             row_ok = false;
           }
         }

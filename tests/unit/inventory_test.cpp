@@ -103,6 +103,21 @@ TEST_CASE("bad cells are all listed with file, line and column") {
                     file + ":4:1: group_id: empty; a value is required\n");
 }
 
+TEST_CASE("duplicate keys among thousands are each found, with the line of the first") {
+  TempDir dir;
+  // 5,000 keys (the table of keys seen grows several times), long and short; three repeated late,
+  // one of them twice, and keys that differ only in their last byte or their length.
+  std::string csv = "group_id,org_id\n";
+  for (int i = 0; i < 5000; ++i) csv += fmt::format("{}{},O1\n", i % 2 ? "G" : "GROUP-WITH-A-LONGER-ID-", i);
+  csv += "G4001,O1\nGROUP-WITH-A-LONGER-ID-10,O1\nG7,O1\nG4001,O1\nG40011,O1\nG400,O1\n";
+  const std::string text = error_text([&] { load_groups(dir, csv); });
+  const std::string file = dir.path() + "/groups.csv";
+  CHECK(text == file + ":5002:1: group_id: duplicate group_id \"G4001\" (first on line 4003)\n" + file +
+                    ":5003:1: group_id: duplicate group_id \"GROUP-WITH-A-LONGER-ID-10\" (first on line 12)\n" + file +
+                    ":5004:1: group_id: duplicate group_id \"G7\" (first on line 9)\n" + file +
+                    ":5005:1: group_id: duplicate group_id \"G4001\" (first on line 4003)\n");
+}
+
 TEST_CASE("a missing required column or an empty file stops the load") {
   TempDir dir;
   CHECK(error_text([&] { load_groups(dir, "name,org_id\nx,O1\n"); }) ==
