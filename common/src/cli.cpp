@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #if defined(__GLIBC__)
 #include <gnu/libc-version.h>
+#include <sys/prctl.h>
 #endif
 #include <fmt/format.h>
 #include <sys/stat.h>
@@ -617,16 +618,23 @@ int run(const ToolSpec& tool, const Options& o) {
 // come from malloc, and on a virtual machine every 4 KiB page fault costs microseconds (at the
 // benchmark's scale L: 150,000 faults fewer, one to two seconds of CPU). GLIBC_TUNABLES that
 // names the tunable already is left as it is (glibc.malloc.hugetlb=0 keeps plain pages), and the
-// restarted tool puts the variable back as it was before it does anything else. Sanitizer builds,
+// restarted tool puts the variable back as it was, and its process name (ps, top), before it does
+// anything else. Sanitizer builds,
 // whose malloc is not glibc's, do not restart.
 void restart_with_huge_pages(char** argv) {
 #if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
   static constexpr const char* kWere = "CHATAUDIT_GLIBC_TUNABLES_WERE";  // "=VALUE", or "" when unset
+  static constexpr const char* kName = "CHATAUDIT_PROCESS_NAME_WAS";     // what ps and top showed
   const char* tunables = std::getenv("GLIBC_TUNABLES");
   if (const char* were = std::getenv(kWere)) {  // the restarted process: put things back
     if (*were == '=') setenv("GLIBC_TUNABLES", were + 1, 1);
     else unsetenv("GLIBC_TUNABLES");
     unsetenv(kWere);
+    // Started as /proc/self/exe, the process would be called "exe" (ps, top, pkill).
+    if (const char* name = std::getenv(kName)) {
+      prctl(PR_SET_NAME, name, 0, 0, 0);
+      unsetenv(kName);
+    }
     return;
   }
   if (!argv || !argv[0] || (tunables && std::strstr(tunables, "glibc.malloc.hugetlb"))) return;
@@ -643,7 +651,10 @@ void restart_with_huge_pages(char** argv) {
   const std::string were = tunables ? std::string("=") + tunables : std::string();
   const std::string wanted =
       tunables && *tunables ? std::string(tunables) + ":glibc.malloc.hugetlb=1" : std::string("glibc.malloc.hugetlb=1");
+  char name[32] = {};
+  if (prctl(PR_GET_NAME, name, 0, 0, 0) != 0) return;
   setenv(kWere, were.c_str(), 1);
+  setenv(kName, name, 1);
   setenv("GLIBC_TUNABLES", wanted.c_str(), 1);
   std::fflush(nullptr);
   execv("/proc/self/exe", argv);
@@ -651,6 +662,7 @@ void restart_with_huge_pages(char** argv) {
   if (tunables) setenv("GLIBC_TUNABLES", were.c_str() + 1, 1);
   else unsetenv("GLIBC_TUNABLES");
   unsetenv(kWere);
+  unsetenv(kName);
 #else
   (void)argv;
 #endif
