@@ -619,8 +619,7 @@ int run(const ToolSpec& tool, const Options& o) {
 // benchmark's scale L: 150,000 faults fewer, one to two seconds of CPU). GLIBC_TUNABLES that
 // names the tunable already is left as it is (glibc.malloc.hugetlb=0 keeps plain pages), and the
 // restarted tool puts the variable back as it was, and its process name (ps, top), before it does
-// anything else. Sanitizer builds,
-// whose malloc is not glibc's, do not restart.
+// anything else. Sanitizer builds, whose malloc is not glibc's, do not restart.
 void restart_with_huge_pages(char** argv) {
 #if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
   static constexpr const char* kWere = "CHATAUDIT_GLIBC_TUNABLES_WERE";  // "=VALUE", or "" when unset
