@@ -610,6 +610,8 @@ int run(const ToolSpec& tool, const Options& o) {
   return static_cast<int>(failing ? ExitStatus::findings : ExitStatus::clean);
 }
 
+}  // namespace
+
 // glibc's malloc asks the kernel for transparent huge pages only when the tunable
 // glibc.malloc.hugetlb is 1 (glibc 2.35 and later), and reads its tunables once, as the program
 // starts. Where the kernel gives huge pages to memory that asks for them (transparent_hugepage
@@ -666,8 +668,6 @@ void restart_with_huge_pages(char** argv) {
   (void)argv;
 #endif
 }
-
-}  // namespace
 
 int run_tool(const ToolSpec& tool, int argc, char** argv) {
   restart_with_huge_pages(argv);
