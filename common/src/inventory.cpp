@@ -837,6 +837,7 @@ class Loader {
                          std::size_t& loaded, bool second) {
       std::vector<Cell> cells;
       std::vector<Value> values(layout.names.size());
+      std::vector<std::string> last_found(checks.size());  // see check_parents()
       // Rows accepted wait in a batch of kBatchRows before they go in: each value's dictionary
       // slot is fetched as its row is read, the entries those slots name once the batch is full,
       // and only then are the values pushed, in row order. The trips to memory of a whole batch
@@ -916,7 +917,8 @@ class Loader {
             row_ok = false;
           }
         }
-        if (row_ok && spec) row_ok = check_parents(table, checks, layout, source_names, cells, values, rows, problems);
+        if (row_ok && spec)
+          row_ok = check_parents(table, checks, layout, source_names, cells, values, rows, problems, last_found);
         if (!row_ok || !problems.empty()) continue;  // keep reading to list every bad cell; insert nothing more
         for (std::size_t c = 0; c < width; ++c) {
           const Value& value = values[c];
@@ -1002,13 +1004,21 @@ class Loader {
     return checks;
   }
 
+  // `last_found`: for each check, the value last found in its parent table (a child table sorted
+  // by its parent, as members by group, names the same parent row after row: one comparison).
   bool check_parents(const std::string& table, const std::vector<ParentCheck>& checks, const TableLayout& layout,
                      const std::vector<std::string>& source_names, const std::vector<Cell>& cells,
-                     const std::vector<Value>& values, const RowSource& rows, DiagnosticList& problems) {
-    for (const ParentCheck& check : checks) {
+                     const std::vector<Value>& values, const RowSource& rows, DiagnosticList& problems,
+                     std::vector<std::string>& last_found) {
+    for (std::size_t i = 0; i < checks.size(); ++i) {
+      const ParentCheck& check = checks[i];
       if (check.when_column >= 0 && values[check.when_column].text != check.when_value) continue;
       const Value& value = values[check.column];
-      if (value.kind != Value::Kind::text || check.keys->contains_text(value.text)) continue;
+      if (value.kind != Value::Kind::text || (!last_found[i].empty() && value.text == last_found[i])) continue;
+      if (check.keys->contains_text(value.text)) {
+        last_found[i].assign(value.text);
+        continue;
+      }
       const int c = check.column;
       problems.add(rows.at(cells[layout.source_index[c]], source_names[c], layout.names[c],
                            fmt::format("\"{}\" is not in table {}; the {} and {} files do not belong together",

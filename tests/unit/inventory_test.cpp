@@ -145,11 +145,15 @@ TEST_CASE("no more than 100 problems are listed, and the rest are counted") {
 TEST_CASE("a membership naming a group not in the inventory is an input error") {
   TempDir dir;
   InventorySources sources;
-  sources.tables.emplace_back("groups", dir.write("groups.csv", "group_id,org_id\nG1,O1\n"));
-  sources.tables.emplace_back("members", dir.write("members.csv", "group_id,handle\nG1,a\nG9,b\n"));
-  CHECK(error_text([&] { load_inventory(sources, {"groups", "members"}, shanghai()); }) ==
-        dir.path() + "/members.csv:3:1: group_id: \"G9\" is not in table groups; the members and groups files do not "
-                     "belong together\n");
+  sources.tables.emplace_back("groups", dir.write("groups.csv", "group_id,org_id\nG1,O1\nG2,O1\n"));
+  // The same group row after row (found once, then compared with the last found), then one that
+  // is missing, between two that are not, and again after them.
+  sources.tables.emplace_back("members", dir.write("members.csv", "group_id,handle\nG1,a\nG1,b\nG9,c\nG1,d\nG2,e\nG9,f\n"));
+  const std::string text = error_text([&] { load_inventory(sources, {"groups", "members"}, shanghai()); });
+  CHECK(text == dir.path() + "/members.csv:4:1: group_id: \"G9\" is not in table groups; the members and groups files do not "
+                             "belong together\n" +
+                    dir.path() + "/members.csv:7:1: group_id: \"G9\" is not in table groups; the members and groups files do not "
+                             "belong together\n");
 }
 
 TEST_CASE("tables loaded on two threads report the first bad table in schema order, as one thread would") {
