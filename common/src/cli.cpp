@@ -3,10 +3,6 @@
 #include "chataudit/cli.h"
 
 #include <fcntl.h>
-#if defined(__GLIBC__)
-#include <gnu/libc-version.h>
-#include <sys/prctl.h>
-#endif
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -591,12 +587,6 @@ int run(const ToolSpec& tool, const Options& o) {
   timer.lap("review and render");
   for (const auto& [path, content] : writes) write_output(path, content);
   timer.lap("write");
-  // The reports written are not freed: the process ends soon after, and handing a few hundred
-  // MiB back to the system page by page (0.3 s for the JSON report at scale L) is time spent on
-  // nothing. Held by a pointer no destructor follows at exit, they stay reachable, so leak
-  // checkers do not count them.
-  static auto* written = new std::vector<std::pair<std::string, std::vector<std::string>>>;
-  for (auto& item : writes) written->push_back(std::move(item));
   if (!o.record.empty()) {
     Report recorded = report;
     recorded.result = before_only_new ? &*before_only_new : &result;
@@ -612,65 +602,7 @@ int run(const ToolSpec& tool, const Options& o) {
 
 }  // namespace
 
-// glibc's malloc asks the kernel for transparent huge pages only when the tunable
-// glibc.malloc.hugetlb is 1 (glibc 2.35 and later), and reads its tunables once, as the program
-// starts. Where the kernel gives huge pages to memory that asks for them (transparent_hugepage
-// "madvise", Debian's default), the tool starts itself again, once, with that tunable added: the
-// column store takes huge pages itself, but the findings, the report's text and SQLite's sorters
-// come from malloc, and on a virtual machine every 4 KiB page fault costs microseconds (at the
-// benchmark's scale L: 150,000 faults fewer, one to two seconds of CPU). GLIBC_TUNABLES that
-// names the tunable already is left as it is (glibc.malloc.hugetlb=0 keeps plain pages), and the
-// restarted tool puts the variable back as it was, and its process name (ps, top), before it does
-// anything else. Sanitizer builds, whose malloc is not glibc's, do not restart.
-void restart_with_huge_pages(char** argv) {
-#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
-  static constexpr const char* kWere = "CHATAUDIT_GLIBC_TUNABLES_WERE";  // "=VALUE", or "" when unset
-  static constexpr const char* kName = "CHATAUDIT_PROCESS_NAME_WAS";     // what ps and top showed
-  const char* tunables = std::getenv("GLIBC_TUNABLES");
-  if (const char* were = std::getenv(kWere)) {  // the restarted process: put things back
-    if (*were == '=') setenv("GLIBC_TUNABLES", were + 1, 1);
-    else unsetenv("GLIBC_TUNABLES");
-    unsetenv(kWere);
-    // Started as /proc/self/exe, the process would be called "exe" (ps, top, pkill).
-    if (const char* name = std::getenv(kName)) {
-      prctl(PR_SET_NAME, name, 0, 0, 0);
-      unsetenv(kName);
-    }
-    return;
-  }
-  if (!argv || !argv[0] || (tunables && std::strstr(tunables, "glibc.malloc.hugetlb"))) return;
-  int major = 0, minor = 0;
-  if (std::sscanf(gnu_get_libc_version(), "%d.%d", &major, &minor) != 2 || major < 2 || (major == 2 && minor < 35))
-    return;
-  char mode[128] = {};
-  if (std::FILE* file = std::fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r")) {
-    const std::size_t read = std::fread(mode, 1, sizeof mode - 1, file);
-    mode[read] = '\0';
-    std::fclose(file);
-  }
-  if (!std::strstr(mode, "[madvise]")) return;  // "always": glibc gets them anyway; "never": none to get
-  const std::string were = tunables ? std::string("=") + tunables : std::string();
-  const std::string wanted =
-      tunables && *tunables ? std::string(tunables) + ":glibc.malloc.hugetlb=1" : std::string("glibc.malloc.hugetlb=1");
-  char name[32] = {};
-  if (prctl(PR_GET_NAME, name, 0, 0, 0) != 0) return;
-  setenv(kWere, were.c_str(), 1);
-  setenv(kName, name, 1);
-  setenv("GLIBC_TUNABLES", wanted.c_str(), 1);
-  std::fflush(nullptr);
-  execv("/proc/self/exe", argv);
-  // Not restarted (no /proc, say): go on as we are.
-  if (tunables) setenv("GLIBC_TUNABLES", were.c_str() + 1, 1);
-  else unsetenv("GLIBC_TUNABLES");
-  unsetenv(kWere);
-  unsetenv(kName);
-#else
-  (void)argv;
-#endif
-}
-
 int run_tool(const ToolSpec& tool, int argc, char** argv) {
-  restart_with_huge_pages(argv);
   // Before SQLite's first use (it then refuses): no count of the bytes it holds. Debian's SQLite
   // is built without lookaside memory (SQLITE_OMIT_LOOKASIDE), so every value a statement makes is
   // a malloc, and with the count kept each of them takes one process-wide mutex, which the rules

@@ -14,15 +14,7 @@ struct ToolSpec {
   bool due_within = false;       ///< --due-within DAYS (= --set due_soon_days=DAYS)
 };
 
-/// Parses the command line, runs the tool, prints the report; returns the exit status. Calls
-/// restart_with_huge_pages() first.
+/// Parses the command line, runs the tool, prints the report; returns the exit status.
 int run_tool(const ToolSpec& tool, int argc, char** argv);
-
-/// Where glibc's malloc could take transparent huge pages but is not asked to (glibc 2.35 or
-/// later, the kernel's mode "madvise", GLIBC_TUNABLES not naming glibc.malloc.hugetlb), starts
-/// the program again (/proc/self/exe, `argv`) with glibc.malloc.hugetlb=1 added to
-/// GLIBC_TUNABLES; returns if it does not. In the restarted program, puts GLIBC_TUNABLES and the
-/// process name back as they were and returns. See chataudit-policy(5), ENVIRONMENT.
-void restart_with_huge_pages(char** argv);
 
 }  // namespace chataudit
