@@ -15,7 +15,6 @@
 #include <ctime>
 #include <map>
 #include <optional>
-#include <random>
 #include <set>
 #include <cstdlib>
 #include <cstring>
@@ -25,6 +24,9 @@
 
 #include "chataudit/engine.h"
 #include "chataudit/history.h"
+#include "chataudit/mail.h"
+#include "chataudit/outputs.h"
+#include "chataudit/scope.h"
 #include "chataudit/review.h"
 #include "chataudit/error.h"
 #include "chataudit/inventory.h"
@@ -45,10 +47,12 @@ struct Options {
   std::string policy, as_of, format, lang, fail_on = "error", explain;
   std::string org, person, group;
   std::string waivers, baseline, record, mail_from, split_by, output_dir, color = "auto";
-  int due_within = 0;
-  bool due_within_given = false;
+  std::string job, min_severity, mail_unassigned, sendmail;
+  std::vector<std::string> mail_domains;
+  int due_within = 0, remind_after = 0;
+  bool due_within_given = false, remind_after_given = false;
   bool list_rules = false, quiet = false, verbose = false, version = false;
-  bool only_new = false, redact = false, bom = false;
+  bool only_new = false, redact = false, bom = false, send = false;
 };
 
 void setup_options(CLI::App& app, const ToolSpec& tool, Options& o) {
@@ -73,8 +77,17 @@ void setup_options(CLI::App& app, const ToolSpec& tool, Options& o) {
       ->type_name("REPORT.json|last");
   app.add_flag("--only-new", o.only_new, "keep only findings new since the baseline");
   app.add_option("--record", o.record, "append this run to a SQLite history database")->type_name("DB");
-  app.add_option("--mail-to", o.mail_to, "e-mail recipient (repeatable; {id} = the --split-by key)")->type_name("ADDR");
+  app.add_option("--job", o.job, "name this run's job in its scope (--baseline last matches it)")->type_name("NAME");
+  app.add_option("--remind-after", o.remind_after, "deliver a persisting finding again after DAYS")->type_name("DAYS");
+  app.add_option("--min-severity", o.min_severity, "least severity listed (default notice)")
+      ->type_name("error|warning|notice");
+  app.add_option("--mail-to", o.mail_to, "recipient (repeatable; {id}, {email} with --split-by)")->type_name("ADDR");
   app.add_option("--mail-from", o.mail_from, "e-mail sender")->type_name("ADDR");
+  app.add_option("--mail-unassigned", o.mail_unassigned, "recipient of findings no one serving can act on")
+      ->type_name("ADDR");
+  app.add_option("--mail-domain", o.mail_domains, "domain {email} may name (repeatable)")->type_name("D");
+  app.add_flag("--send", o.send, "pipe each e-mail report to sendmail -t -oi; record only if accepted");
+  app.add_option("--sendmail", o.sendmail, "the command --send pipes to (run by /bin/sh)")->type_name("CMD");
   app.add_option("--split-by", o.split_by, "one report per responsible person or org")->type_name("responsible|org");
   app.add_option("--output-dir", o.output_dir, "directory for the --split-by reports")->type_name("DIR");
   app.add_flag("--redact", o.redact, "mask personal names and handles");
@@ -84,7 +97,7 @@ void setup_options(CLI::App& app, const ToolSpec& tool, Options& o) {
   if (tool.person_filter) app.add_option("--person", o.person, "the leaver's checklist: what this person holds")->type_name("ID");
   if (tool.group_filter) app.add_option("--group", o.group, "only this group")->type_name("ID");
   if (tool.due_within)
-    app.add_option("--due-within", o.due_within, "warn of groups due within DAYS (= --set due_soon_days=DAYS)")
+    app.add_option("--due-within", o.due_within, "groups due within DAYS (= --set due_soon_days=DAYS)")
         ->type_name("DAYS");
   app.add_flag("--list-rules", o.list_rules, "list the rules this tool runs, then exit");
   app.add_option("--explain", o.explain, "show a rule's article, text, parameters and SQL")->type_name("RULE");
@@ -123,126 +136,6 @@ std::pair<std::string, std::string> split_assignment(const std::string& text, st
   return {text.substr(0, equals), text.substr(equals + 1)};
 }
 
-struct OutputTarget {
-  Format format;
-  std::string path;
-};
-
-bool is_stdout(const std::string& path) { return path == "-" || path == "/dev/stdout"; }
-
-// Writes all of `parts`, one after the other, to `fd`; false on a short or failed write.
-bool write_all(int fd, const std::vector<std::string>& parts) {
-  for (const std::string& content : parts) {
-    std::size_t written = 0;
-    while (written < content.size()) {
-      const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return false;
-      written += static_cast<std::size_t>(n);
-    }
-  }
-  return true;
-}
-
-// `path` + ".tmp." + six random letters or digits, as mkstemp would name it.
-std::string temporary_name(const std::string& path) {
-  static constexpr std::string_view kLetters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-  static std::random_device device;
-  std::string name = path + ".tmp.";
-  for (int i = 0; i < 6; ++i) name += kLetters[device() % kLetters.size()];
-  return name;
-}
-
-[[noreturn]] void write_failed(const std::string& path, int error) {
-  throw Error(Diagnostic{.file = path, .message = fmt::format("write failed: {}", std::strerror(error))});
-}
-
-// The file at `path` replaced by, or created as, the unnamed file `fd` (O_TMPFILE, complete and
-// flushed). A new path gets its name in one step; an existing file is replaced by linking the
-// file under a temporary name and renaming that over it, so only a kill between those two calls
-// can leave a FILE.tmp.XXXXXX behind, and then it holds the whole report. False (errno set) when
-// the file cannot be linked at all (no /proc): the caller falls back to a named temporary file.
-bool link_into_place(int fd, const std::string& path) {
-  const std::string self = fmt::format("/proc/self/fd/{}", fd);
-  if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, path.c_str(), AT_SYMLINK_FOLLOW) == 0) return true;
-  if (errno != EEXIST) return false;
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    const std::string temp = temporary_name(path);
-    if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, temp.c_str(), AT_SYMLINK_FOLLOW) != 0) {
-      if (errno == EEXIST) continue;
-      write_failed(path, errno);
-    }
-    if (::rename(temp.c_str(), path.c_str()) != 0) {
-      const int error = errno;
-      ::unlink(temp.c_str());
-      write_failed(path, error);
-    }
-    return true;
-  }
-  write_failed(path, EEXIST);
-}
-
-// Writes `content` (a rendered report's parts, one after the other: see render_parts()) to
-// `path`: standard output, a FIFO or a device directly; a file atomically, so that a reader, or a
-// kill at any moment, finds the old file or the whole new one, never a part.
-void write_output(const std::string& path, const std::vector<std::string>& content) {
-  if (is_stdout(path)) {
-    for (const std::string& part : content) std::cout << part;
-    std::cout << std::flush;
-    return;
-  }
-  struct stat info {};
-  if (::lstat(path.c_str(), &info) == 0) {
-    // A link to a FIFO or a device (/dev/stdout → a pipe or terminal) is a stream, not a file to
-    // replace; a link to anything else is refused rather than followed or clobbered.
-    struct stat target {};
-    if (S_ISLNK(info.st_mode) && ::stat(path.c_str(), &target) == 0 && (S_ISFIFO(target.st_mode) || S_ISCHR(target.st_mode)))
-      info = target;
-    else if (S_ISLNK(info.st_mode))
-      throw Error(Diagnostic{.file = path, .message = "is a symbolic link; refusing to write through it"});
-    if (S_ISDIR(info.st_mode)) throw Error(Diagnostic{.file = path, .message = "is a directory"});
-    if (S_ISFIFO(info.st_mode) || S_ISCHR(info.st_mode)) {
-      const int fd = ::open(path.c_str(), O_WRONLY);
-      if (fd < 0) throw Error(Diagnostic{.file = path, .message = std::strerror(errno)});
-      const bool ok = write_all(fd, content);
-      ::close(fd);
-      if (!ok) throw Error(Diagnostic{.file = path, .message = "write failed"});
-      return;
-    }
-  }
-  // First choice: an unnamed file in the target's directory (O_TMPFILE), which a kill before it is
-  // linked into place leaves nothing of. The mode is 0666 less the umask, as for any new file.
-#ifdef O_TMPFILE
-  {
-    std::string dir = std::filesystem::path(path).parent_path().string();
-    if (dir.empty()) dir = ".";
-    const int fd = ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
-    if (fd >= 0) {
-      const struct Closer {
-        int fd;
-        ~Closer() { ::close(fd); }
-      } closer{fd};
-      if (!write_all(fd, content) || ::fsync(fd) != 0) write_failed(path, errno);
-      if (link_into_place(fd, path)) return;
-    }
-    // Not supported here (old kernel, a file system without it, no /proc): a named temporary file.
-  }
-#endif
-  std::string temp = path + ".tmp.XXXXXX";
-  const int fd = ::mkstemp(temp.data());
-  if (fd < 0) throw Error(Diagnostic{.file = path, .message = fmt::format("cannot create a temporary file: {}", std::strerror(errno))});
-  const mode_t mask = ::umask(0);
-  ::umask(mask);
-  ::fchmod(fd, 0666 & ~mask);
-  const bool ok = write_all(fd, content) && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok || ::rename(temp.c_str(), path.c_str()) != 0) {
-    const std::string reason = std::strerror(errno);
-    ::unlink(temp.c_str());
-    throw Error(Diagnostic{.file = path, .message = "write failed: " + reason});
-  }
-}
-
 // Parameters a rule reads: those in its SQL and in the views it reads, transitively.
 std::vector<std::string> params_used(const Policy& policy, const Rule& rule) {
   static const std::regex parameter(R"((^|[^:A-Za-z0-9_]):([A-Za-z_][A-Za-z0-9_]*))");
@@ -255,7 +148,7 @@ std::vector<std::string> params_used(const Policy& policy, const Rule& rule) {
   return names;
 }
 
-void explain(const Policy& policy, const Rule& rule, const std::vector<Param>& params, const Date& as_of) {
+std::string explain(const Policy& policy, const Rule& rule, const std::vector<Param>& params, const Date& as_of) {
   std::string out = fmt::format("{}  ({}, {})\n", rule.id, rule.tool, to_string(rule.severity));
   out += fmt::format("  {}  {}\n  {}  {}\n", rule.article.zh, rule.title.zh, rule.article.en, rule.title.en);
   out += fmt::format("\nMessage:\n  zh: {}\n  en: {}\n", rule.message.zh, rule.message.en);
@@ -284,7 +177,7 @@ void explain(const Policy& policy, const Rule& rule, const std::vector<Param>& p
     out += "  " + sql.substr(start, end - start) + "\n";
     start = end + 1;
   }
-  std::cout << out;
+  return out;
 }
 
 // Seconds since the epoch for the e-mail Date: header: SOURCE_DATE_EPOCH when set (reproducible
@@ -321,68 +214,302 @@ std::string_view extension(Format format) {
   return "txt";
 }
 
-// A split key as a file name: letters, digits, '.', '_' and '-' kept, anything else '_'.
-std::string file_name_for(std::string_view key) {
-  std::string name;
-  for (char c : key) {
-    const bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                      c == '_' || c == '.';
-    name += keep ? c : '_';
-  }
-  return name.empty() || name[0] == '.' ? "_" + name : name;
+// What the report is written as and where, decided before any work.
+struct OutputTarget {
+  Format format;
+  std::string path;
+};
+
+struct Plan {
+  Format format = Format::text;
+  std::vector<OutputTarget> targets;
+  Severity fail_on = Severity::error;
+  bool never_fail = false;
+  Severity min_severity = Severity::notice;
+  bool mails = false;        // an e-mail report is written (or sent)
+  bool uses_email = false;   // {email} in --mail-to
+  std::string sendmail;      // the command --send pipes to
+};
+
+bool has_placeholder(const std::vector<std::string>& addresses, std::string_view placeholder) {
+  return std::any_of(addresses.begin(), addresses.end(),
+                     [&](const std::string& address) { return address.find(placeholder) != std::string::npos; });
 }
 
-// --split-by: one report per responsible person (or org), each with only its own findings and
-// waived findings; `{id}` in --mail-to becomes the key. Keys without findings get no report.
-std::vector<std::pair<std::string, std::vector<std::string>>> split_reports(const Report& whole, Format format,
-                                                                            const std::string& split_by,
-                                                                            const std::string& dir) {
-  const std::string field = split_by == "org" ? "org_id" : "responsible_id";
-  auto key_of = [&](const Finding& f) {
-    const std::string key = f.field(field);
-    return key.empty() ? std::string("unassigned") : key;
-  };
-  std::map<std::string, RunResult> results;
-  std::map<std::string, Review> reviews;
-  for (const Finding& finding : whole.result->findings) {
-    RunResult& part = results[key_of(finding)];
-    part.findings.push_back(finding);
+void check_mail_options(const Options& o, Plan& plan) {
+  for (const std::string& to : o.mail_to) check_address("--mail-to", to);
+  if (!o.mail_from.empty()) check_address("--mail-from", o.mail_from);
+  if (!o.mail_unassigned.empty()) check_address("--mail-unassigned", o.mail_unassigned);
+  for (const std::string* flag : {&o.mail_from, &o.mail_unassigned})
+    if (flag->find('{') != std::string::npos)
+      throw Error(fmt::format("{}: {{id}} and {{email}} are for --mail-to", *flag));
+  for (const std::string& domain : o.mail_domains)
+    if (!is_plain_address_in("x@" + domain, {domain}))
+      throw Error(fmt::format("--mail-domain {}: expected a domain such as corp.example", domain));
+  const bool id = has_placeholder(o.mail_to, "{id}");
+  plan.uses_email = has_placeholder(o.mail_to, "{email}");
+  if ((id || plan.uses_email) && o.split_by.empty())
+    throw Error("--mail-to with {id} or {email} needs --split-by (one report per key)");
+  if (plan.uses_email && o.split_by != "responsible")
+    throw Error("--mail-to {email} needs --split-by responsible (the responsible person's people.email)");
+  if (plan.uses_email && o.mail_domains.empty())
+    throw Error("--mail-to {email} needs --mail-domain D: the domains a person's address may be in");
+  if (plan.mails && o.mail_to.empty())
+    throw Error("an e-mail report needs a recipient: add --mail-to ADDR (sendmail -t reads it from To:)");
+  if (plan.mails && !o.split_by.empty() && o.mail_unassigned.empty())
+    throw Error("--split-by with an e-mail report needs --mail-unassigned ADDR: who gets the findings no one "
+                "serving can act on");
+  if (o.send && !plan.mails) throw Error("--send sends e-mail reports: add --format email or --output email:FILE");
+  if (!o.sendmail.empty() && !o.send) throw Error("--sendmail CMD goes with --send");
+  if (o.send) plan.sendmail = o.sendmail.empty() ? default_sendmail() : o.sendmail;
+}
+
+Severity severity_option(const std::string& flag, const std::string& value) {
+  if (auto severity = parse_severity(value)) return *severity;
+  throw Error(fmt::format("{} {}: expected error, warning or notice", flag, value));
+}
+
+Plan plan_outputs(const Options& o) {
+  Plan plan;
+  if (!o.format.empty()) {
+    auto parsed = parse_format(o.format);
+    if (!parsed)
+      throw Error(fmt::format("--format {}: expected text, json, jsonl, csv, markdown, html, email or junit", o.format));
+    plan.format = *parsed;
   }
-  for (const WaivedFinding& item : whole.review->waived) reviews[key_of(item.finding)].waived.push_back(item);
-  std::vector<std::pair<std::string, std::vector<std::string>>> writes;
-  std::set<std::string> names;
-  for (auto& [key, part] : results) {
-    part.rules_run = whole.result->rules_run;
-    part.rules_skipped = whole.result->rules_skipped;
-    part.params = whole.result->params;
-    Review& review = reviews[key];
-    review.compared = whole.review->compared;
-    review.baseline_source = whole.review->baseline_source;
-    Report report = whole;
-    report.result = &part;
-    report.review = &review;
-    report.title_suffix = " — " + key;
-    for (std::string& address : report.options.mail_to) {
-      for (std::size_t at = address.find("{id}"); at != std::string::npos; at = address.find("{id}", at + key.size()))
-        address.replace(at, 4, key);
+  for (const std::string& output : o.outputs) {
+    const std::size_t colon = output.find(':');
+    auto prefixed = colon == std::string::npos ? std::nullopt : parse_format(output.substr(0, colon));
+    if (prefixed) plan.targets.push_back({*prefixed, output.substr(colon + 1)});
+    else plan.targets.push_back({plan.format, output});
+  }
+  if (o.fail_on == "never") plan.never_fail = true;
+  else plan.fail_on = severity_option("--fail-on", o.fail_on);
+  if (!o.min_severity.empty()) plan.min_severity = severity_option("--min-severity", o.min_severity);
+  if (!plan.never_fail && plan.fail_on > plan.min_severity)
+    throw Error(fmt::format("--fail-on {} is below --min-severity {}: findings left out of the report cannot fail "
+                            "the run",
+                            o.fail_on, o.min_severity));
+  if (o.color != "auto" && o.color != "always" && o.color != "never")
+    throw Error(fmt::format("--color {}: expected auto, always or never", o.color));
+  if (!o.split_by.empty() && o.split_by != "responsible" && o.split_by != "org")
+    throw Error(fmt::format("--split-by {}: expected responsible or org", o.split_by));
+  if (o.split_by.empty() != o.output_dir.empty())
+    throw Error("--split-by and --output-dir go together: --split-by responsible|org --output-dir DIR");
+  if (!o.split_by.empty() && !plan.targets.empty()) throw Error("--split-by writes to --output-dir; drop --output");
+  plan.mails = (plan.format == Format::email && (plan.targets.empty() || !o.split_by.empty())) ||
+               std::any_of(plan.targets.begin(), plan.targets.end(),
+                           [](const OutputTarget& t) { return t.format == Format::email; });
+  check_mail_options(o, plan);
+  if (o.only_new && o.baseline.empty()) throw Error("--only-new needs --baseline REPORT.json (or last)");
+  if (o.baseline == "last" && o.record.empty())
+    throw Error("--baseline last reads the history database: give it with --record DB");
+  if (o.remind_after_given && o.remind_after < 1)
+    throw Error(fmt::format("--remind-after {}: expected a number of days, 1 or more", o.remind_after));
+  if (o.remind_after_given && (o.record.empty() || o.baseline != "last" || !o.only_new))
+    throw Error("--remind-after DAYS goes with --record DB --baseline last --only-new");
+  if (std::any_of(o.job.begin(), o.job.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; }))
+    throw Error("--job: a name without control characters");
+  return plan;
+}
+
+// Every file the run reads, for check_outputs(): an output must never replace one of them.
+std::vector<InputFile> input_files(const Options& o, const Policy& policy) {
+  std::vector<InputFile> inputs;
+  for (const std::string& file : policy.files) inputs.push_back({file, "the policy"});
+  if (!o.waivers.empty()) inputs.push_back({o.waivers, "the waiver file"});
+  if (!o.mapping.empty()) inputs.push_back({o.mapping, "the mapping file"});
+  if (!o.record.empty()) inputs.push_back({o.record, "the --record history database"});
+  for (const std::string& table : o.tables) inputs.push_back({split_assignment(table, "--table").second, "an inventory table"});
+  for (const std::string& path : o.inventories) {
+    std::error_code error;
+    if (!std::filesystem::is_directory(path, error)) {
+      inputs.push_back({path, "the inventory"});
+      continue;
     }
-    std::string name = file_name_for(key);
-    while (!names.insert(name).second) name += "_";
-    writes.emplace_back((std::filesystem::path(dir) / (name + "." + std::string(extension(format)))).string(),
-                        render_parts(report, format));
+    // Whatever in the directory could hold a table or its mapping.
+    for (const auto& entry : std::filesystem::directory_iterator(path, error)) {
+      const std::string extension = entry.path().extension().string();
+      if (extension == ".csv" || extension == ".tsv" || extension == ".txt" || extension == ".xlsx" ||
+          extension == ".toml")
+        inputs.push_back({entry.path().string(), "a file of the inventory"});
+    }
   }
-  return writes;
+  return inputs;
+}
+
+Scope make_scope(const ToolSpec& tool, const Options& o, const Policy& policy, const RunOptions& run_options,
+                 const Inventory& inventory) {
+  Scope scope;
+  scope.tool = tool.name;
+  scope.job = o.job;
+  scope.policy_id = policy.id;
+  for (const auto& [table, loaded] : inventory.loaded()) scope.inventory.push_back(table + "=" + scope_path(loaded.source));
+  std::sort(scope.inventory.begin(), scope.inventory.end());
+  scope.inventory_shown = inventory.source;
+  scope.org = o.org;
+  scope.person = o.person;
+  scope.group = o.group;
+  const std::set<std::string> only(o.rules.begin(), o.rules.end());
+  scope.rules.assign(only.begin(), only.end());
+  const std::set<std::string> skipped(o.skip_rules.begin(), o.skip_rules.end());
+  scope.skip_rules.assign(skipped.begin(), skipped.end());
+  for (const auto& [name, value] : run_options.overrides) scope.set[name] = value;
+  scope.min_severity = o.min_severity;
+  return scope;
+}
+
+// people.email of everyone with one, for --mail-to {email}; read before the tables are freed.
+std::map<std::string, std::string> read_emails(Inventory& inventory) {
+  std::map<std::string, std::string> emails;
+  SQLite::Statement query(inventory.db(), "SELECT person_id, email FROM people WHERE email IS NOT NULL");
+  while (query.executeStep()) emails[query.getColumn(0).getString()] = query.getColumn(1).getString();
+  return emails;
+}
+
+// One report of --split-by: the key (a plain id, or "unassigned") and its file name.
+struct SplitPart {
+  RunResult result;
+  Review review;
+};
+
+// --split-by: one report per responsible person (or org), each with only its own findings and
+// waived findings. A key that is not a plain id, or (with {email}) whose person has no plain
+// address in an allowed domain, never reaches an address or a file name: its findings go to the
+// `unassigned` report, with those no one serving can act on.
+struct Splitter {
+  const Options& o;
+  const Plan& plan;
+  const std::map<std::string, std::string>& emails;
+
+  std::string key_of(const Finding& finding) const {
+    const std::string key = finding.field(o.split_by == "org" ? "org_id" : "responsible_id");
+    if (!is_plain_id(key)) return "unassigned";
+    if (plan.uses_email) {
+      const auto email = emails.find(key);
+      if (email == emails.end() || !is_plain_address_in(email->second, o.mail_domains)) return "unassigned";
+    }
+    return key;
+  }
+
+  std::vector<std::string> recipients(const std::string& key) const {
+    std::vector<std::string> to;
+    if (key == "unassigned") {
+      to.push_back(o.mail_unassigned);
+      for (const std::string& address : o.mail_to)
+        if (address.find('{') == std::string::npos) to.push_back(address);
+      return to;
+    }
+    const auto email = emails.find(key);
+    for (const std::string& address : o.mail_to)
+      to.push_back(fill_address(address, key, email == emails.end() ? std::string() : email->second));
+    return to;
+  }
+};
+
+// A rendered e-mail report to hand to sendmail, and whom it is for (named when it fails).
+struct Message {
+  std::vector<std::string> to;
+  std::vector<std::string> parts;
+};
+
+struct Outputs {
+  std::vector<Write> writes;
+  std::vector<Message> messages;
+};
+
+void add_split_reports(const Report& whole, const Splitter& splitter, Format format, const std::string& dir,
+                       const std::string& manifest_key, bool send, Outputs& out) {
+  std::map<std::string, SplitPart> parts;
+  for (const Finding& finding : whole.result->findings) parts[splitter.key_of(finding)].result.findings.push_back(finding);
+  for (const WaivedFinding& item : whole.review->waived) {
+    auto part = parts.find(splitter.key_of(item.finding));
+    if (part != parts.end()) part->second.review.waived.push_back(item);  // waived alone: no report
+  }
+  std::vector<std::string> names;
+  for (auto& [key, part] : parts) {
+    part.result.rules_run = whole.result->rules_run;
+    part.result.rules_skipped = whole.result->rules_skipped;
+    part.result.params = whole.result->params;
+    part.review.compared = whole.review->compared;
+    part.review.baseline_source = whole.review->baseline_source;
+    Report report = whole;
+    report.result = &part.result;
+    report.review = &part.review;
+    report.title_suffix = " — " + key;
+    report.options.mail_to = splitter.recipients(key);
+    const std::string name = key + "." + std::string(extension(format));
+    names.push_back(name);
+    std::vector<std::string> rendered = render_parts(report, format);
+    if (send && format == Format::email) out.messages.push_back(Message{report.options.mail_to, rendered});
+    out.writes.push_back(Write{(std::filesystem::path(dir) / name).string(), std::move(rendered)});
+  }
+  for (Write& stale : SplitManifest(dir, manifest_key).update(names)) out.writes.push_back(std::move(stale));
+}
+
+Outputs render_outputs(const Report& report, const Options& o, const Plan& plan, const Splitter& splitter,
+                       const Scope& scope) {
+  Outputs out;
+  const bool clean = report.result->findings.empty();
+  if (!o.split_by.empty()) {
+    std::error_code error;
+    std::filesystem::create_directories(o.output_dir, error);
+    if (error) throw Error(Diagnostic{.file = o.output_dir, .message = "cannot create the directory: " + error.message()});
+    add_split_reports(report, splitter, plan.format, o.output_dir,
+                      scope.key() + "\n" + std::string(to_string(plan.format)), o.send, out);
+    return out;
+  }
+  std::vector<OutputTarget> targets = plan.targets;
+  if (targets.empty() && !o.quiet) targets.push_back({plan.format, "-"});
+  for (const OutputTarget& target : targets) {
+    const bool email = target.format == Format::email;
+    // Quiet when clean: no text or e-mail on standard output; an e-mail file is removed, so that
+    // a script that mails it when it exists does not mail yesterday's findings again.
+    const bool quiet_format = target.format == Format::text || email;
+    if (clean && !o.verbose && quiet_format && (is_stdout(target.path) || email)) {
+      if (email && !is_stdout(target.path)) out.writes.push_back(Write{target.path, {}, true});
+      continue;
+    }
+    Report styled = report;
+    styled.options.color = target.format == Format::text && is_stdout(target.path) && use_color(o.color);
+    std::vector<std::string> rendered = render_parts(styled, target.format);
+    if (email && o.send) {
+      out.messages.push_back(Message{report.options.mail_to, rendered});
+      if (is_stdout(target.path)) continue;  // sent, not printed
+    }
+    out.writes.push_back(Write{target.path, std::move(rendered)});
+  }
+  return out;
+}
+
+void send_all(const std::vector<Message>& messages, const std::string& command) {
+  std::vector<Diagnostic> failed;
+  for (const Message& message : messages) {
+    std::string bytes;
+    for (const std::string& part : message.parts) bytes += part;
+    const std::string problem = send_message(command, bytes);
+    if (!problem.empty())
+      failed.push_back(Diagnostic{.message = fmt::format("--send: {} did not take the report for {}: {}", command,
+                                                         fmt::join(message.to, ", "), problem)});
+  }
+  if (failed.empty()) return;
+  failed.push_back(Diagnostic{.message = fmt::format("{} of {} messages not sent; the run was not recorded, so the "
+                                                     "next run delivers these findings again",
+                                                     failed.size(), messages.size())});
+  throw Error(failed);
 }
 
 void print_notes(const std::string& tool, const RunResult& result, const Review& review) {
+  std::string out;
   for (const SkippedRule& skipped : result.rules_skipped)
-    std::cerr << tool << ": " << fmt::format("rule {} skipped: {}", skipped.rule, skipped.reason) << '\n';
+    out += tool + ": " + fmt::format("rule {} skipped: {}", skipped.rule, skipped.reason) + '\n';
   for (const Waiver& waiver : review.waivers_expired)
-    std::cerr << fmt::format("{}:{}: waiver for {} {} expired on {}\n", waiver.where.file, waiver.where.line, waiver.rule,
-                             waiver.subject, format_date(waiver.expires));
+    out += fmt::format("{}:{}: waiver for {} {} expired on {}\n", waiver.where.file, waiver.where.line, waiver.rule,
+                       waiver.subject, format_date(waiver.expires));
   for (const Waiver& waiver : review.waivers_unused)
-    std::cerr << fmt::format("{}:{}: waiver for {} {} matched no finding\n", waiver.where.file, waiver.where.line,
-                             waiver.rule, waiver.subject);
+    out += fmt::format("{}:{}: waiver for {} {} matched no finding\n", waiver.where.file, waiver.where.line, waiver.rule,
+                       waiver.subject);
+  std::cerr << out;
 }
 
 void print_error(const std::string& tool, const Error& error) {
@@ -395,15 +522,7 @@ void print_error(const std::string& tool, const Error& error) {
   if (error.omitted() > 0) std::cerr << tool << ": … and " << error.omitted() << " more problems not listed\n";
 }
 
-int run(const ToolSpec& tool, const Options& o) {
-  if (o.version) {
-    std::cout << tool.name << " (chataudit) " << CHATAUDIT_VERSION << '\n';
-    return static_cast<int>(ExitStatus::clean);
-  }
-  const Lang lang = choose_lang(o.lang);
-  const std::string policy_path = o.policy.empty() ? default_policy_path() : o.policy;
-  const Policy policy = load_policy(policy_path);
-
+RunOptions make_run_options(const ToolSpec& tool, const Options& o, const Policy& policy, Lang lang) {
   RunOptions run_options;
   run_options.tool = tool.name;
   run_options.only_rules = o.rules;
@@ -424,74 +543,32 @@ int run(const ToolSpec& tool, const Options& o) {
   } else {
     throw Error(fmt::format("--as-of {}: not a date; expected {}", o.as_of, accepted_date_spellings()));
   }
-  const std::vector<Param> params = apply_overrides(policy, run_options.overrides);
+  return run_options;
+}
 
+// --list-rules and --explain: printed, checked, exit 0.
+std::optional<int> answer_question(const ToolSpec& tool, const Options& o, const Policy& policy,
+                                   const RunOptions& run_options, const std::vector<Param>& params, Lang lang) {
   if (o.list_rules) {
+    std::string out;
     for (const Rule& rule : policy.rules) {
       if (rule.tool != tool.name || !rule.enabled) continue;
-      std::cout << fmt::format("{:<30} {:<8} {}  {}\n", rule.id, to_string(rule.severity), rule.article.in(lang),
-                               rule.title.in(lang));
+      out += fmt::format("{:<30} {:<8} {}  {}\n", rule.id, to_string(rule.severity), rule.article.in(lang),
+                         rule.title.in(lang));
     }
+    write_stdout(out);
     return static_cast<int>(ExitStatus::clean);
   }
   if (!o.explain.empty()) {
     const Rule* rule = policy.find_rule(o.explain);
     if (!rule) throw Error(fmt::format("--explain {}: no such rule in policy {} (see --list-rules)", o.explain, policy.id));
-    explain(policy, *rule, params, run_options.as_of);
+    write_stdout(explain(policy, *rule, params, run_options.as_of));
     return static_cast<int>(ExitStatus::clean);
   }
+  return std::nullopt;
+}
 
-  // Outputs are decided before any work, so a typo costs nothing.
-  Format format = Format::text;
-  if (!o.format.empty()) {
-    auto parsed = parse_format(o.format);
-    if (!parsed)
-      throw Error(fmt::format("--format {}: expected text, json, jsonl, csv, markdown, html, email or junit", o.format));
-    format = *parsed;
-  }
-  std::vector<OutputTarget> targets;
-  for (const std::string& output : o.outputs) {
-    const std::size_t colon = output.find(':');
-    auto prefixed = colon == std::string::npos ? std::nullopt : parse_format(output.substr(0, colon));
-    if (prefixed) targets.push_back({*prefixed, output.substr(colon + 1)});
-    else targets.push_back({format, output});
-  }
-  Severity fail_on = Severity::error;
-  bool never_fail = false;
-  if (o.fail_on == "never") never_fail = true;
-  else if (auto severity = parse_severity(o.fail_on)) fail_on = *severity;
-  else throw Error(fmt::format("--fail-on {}: expected error, warning, notice or never", o.fail_on));
-
-  if (o.color != "auto" && o.color != "always" && o.color != "never")
-    throw Error(fmt::format("--color {}: expected auto, always or never", o.color));
-  if (!o.split_by.empty() && o.split_by != "responsible" && o.split_by != "org")
-    throw Error(fmt::format("--split-by {}: expected responsible or org", o.split_by));
-  if (o.split_by.empty() != o.output_dir.empty())
-    throw Error("--split-by and --output-dir go together: --split-by responsible|org --output-dir DIR");
-  if (!o.split_by.empty() && !targets.empty()) throw Error("--split-by writes to --output-dir; drop --output");
-  // A CR or LF in an address would let a value write its own mail headers (Bcc: …).
-  for (const std::string* address : [&] {
-         std::vector<const std::string*> all{&o.mail_from};
-         for (const std::string& to : o.mail_to) all.push_back(&to);
-         return all;
-       }()) {
-    if (std::any_of(address->begin(), address->end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; }))
-      throw Error(fmt::format("--mail-to/--mail-from: an address holds a control character (CR, LF, …); refused"));
-  }
-  const bool email_output = (format == Format::email && (targets.empty() || !o.split_by.empty())) ||
-                            std::any_of(targets.begin(), targets.end(), [](const OutputTarget& t) { return t.format == Format::email; });
-  if (email_output && o.mail_to.empty())
-    throw Error("an e-mail report needs a recipient: add --mail-to ADDR (sendmail -t reads it from To:)");
-  if (o.only_new && o.baseline.empty()) throw Error("--only-new needs --baseline REPORT.json (or last)");
-  if (o.baseline == "last" && o.record.empty())
-    throw Error("--baseline last reads the history database: give it with --record DB");
-  // Waivers and the baseline are read before the inventory: a bad file fails fast.
-  std::vector<Waiver> waivers;
-  if (!o.waivers.empty()) waivers = load_waivers(o.waivers);
-  std::optional<Baseline> baseline;
-  if (o.baseline == "last") baseline = last_recorded_run(o.record, tool.name);
-  else if (!o.baseline.empty()) baseline = load_baseline(o.baseline, tool.name);
-
+Inventory load_for(const Options& o, const Plan& plan, const Policy& policy, const std::vector<const Rule*>& selected) {
   if (o.inventories.empty() && o.tables.empty())
     throw Error("no inventory given; use --inventory PATH (a CSV directory or SQLite file) or --table NAME=PATH");
   InventorySources sources;
@@ -500,13 +577,11 @@ int run(const ToolSpec& tool, const Options& o) {
   sources.encoding = o.encoding;
   sources.delimiter = o.delimiter;
   for (const std::string& table : o.tables) sources.tables.push_back(split_assignment(table, "--table"));
-
-  const std::vector<const Rule*> selected = select_rules(policy, run_options);
-  if (selected.empty()) throw Error("no rule left to run (check --rule and --skip-rule)");
   std::set<std::string> wanted = tables_needed(policy, selected);
   if (!o.org.empty()) wanted.insert("orgs");
   if (!o.person.empty()) wanted.insert("people");
   if (!o.group.empty()) wanted.insert("groups");
+  if (plan.uses_email) wanted.insert("people");
   for (const auto& [table, path] : sources.tables) {
     if (!find_table(table) && !wanted.count(table)) {
       std::string names;
@@ -522,82 +597,125 @@ int run(const ToolSpec& tool, const Options& o) {
       throw Error(Diagnostic{.file = loaded.source,
                              .message = fmt::format("table {}: {} rows read but {} loaded", table, loaded.rows_read,
                                                     loaded.rows_loaded)});
+  return inventory;
+}
 
+void require_some_rule_ran(const RunResult& result) {
+  if (!result.rules_run.empty()) return;
+  std::vector<Diagnostic> reasons;
+  for (const SkippedRule& skipped : result.rules_skipped)
+    reasons.push_back(Diagnostic{.message = fmt::format("rule {} skipped: {}", skipped.rule, skipped.reason)});
+  reasons.push_back(Diagnostic{.message = "every selected rule was skipped; nothing was checked"});
+  throw Error(reasons);
+}
+
+// Findings this run delivers stay in `findings`; those --only-new or --min-severity leave out move
+// to the returned list (the history keeps them, marked undelivered).
+std::vector<Finding> set_aside_undelivered(std::vector<Finding>& findings, bool only_new, Severity min_severity) {
+  std::vector<Finding> kept, aside;
+  kept.reserve(findings.size());
+  for (Finding& finding : findings) {
+    const bool wanted = finding.severity <= min_severity && (!only_new || finding.change != "persisting");
+    (wanted ? kept : aside).push_back(std::move(finding));
+  }
+  findings = std::move(kept);
+  return aside;
+}
+
+int run(const ToolSpec& tool, const Options& o) {
+  if (o.version) {
+    write_stdout(fmt::format("{} (chataudit) {}\n", tool.name, CHATAUDIT_VERSION));
+    return static_cast<int>(ExitStatus::clean);
+  }
+  const Lang lang = choose_lang(o.lang);
+  const Policy policy = load_policy(o.policy.empty() ? default_policy_path() : o.policy);
+  const RunOptions run_options = make_run_options(tool, o, policy, lang);
+  const std::vector<Param> params = apply_overrides(policy, run_options.overrides);
+  if (auto answered = answer_question(tool, o, policy, run_options, params, lang)) return *answered;
+
+  // Outputs, recipients and the history are checked before any work, so a typo costs nothing and
+  // no output can replace a file the run reads.
+  const Plan plan = plan_outputs(o);
+  std::vector<std::string> paths;
+  for (const OutputTarget& target : plan.targets) paths.push_back(target.path);
+  check_outputs(paths, o.output_dir, input_files(o, policy));
+  if (!o.record.empty()) prepare_history(o.record);
+  // Waivers and a baseline file are read before the inventory: a bad file fails fast.
+  std::vector<Waiver> waivers;
+  if (!o.waivers.empty()) waivers = load_waivers(o.waivers);
+  std::optional<Baseline> baseline;
+  if (!o.baseline.empty() && o.baseline != "last") baseline = load_baseline(o.baseline, tool.name);
+
+  const std::vector<const Rule*> selected = select_rules(policy, run_options);
+  if (selected.empty()) throw Error("no rule left to run (check --rule and --skip-rule)");
+  Inventory inventory = load_for(o, plan, policy, selected);
   PhaseTimer timer;
   RunResult result = run_rules(inventory, policy, run_options);
+  const std::map<std::string, std::string> emails = plan.uses_email ? read_emails(inventory) : std::map<std::string, std::string>{};
   // The report needs the findings, not the tables: at national scale that is most of the memory.
   inventory.release_data();
   timer.lap("rules (all)");
-  if (result.rules_run.empty()) {
-    std::vector<Diagnostic> reasons;
-    for (const SkippedRule& skipped : result.rules_skipped)
-      reasons.push_back(Diagnostic{.message = fmt::format("rule {} skipped: {}", skipped.rule, skipped.reason)});
-    reasons.push_back(Diagnostic{.message = "every selected rule was skipped; nothing was checked"});
-    throw Error(reasons);
-  }
+  require_some_rule_ran(result);
+  const Scope scope = make_scope(tool, o, policy, run_options, inventory);
 
-  // After the rules: waivers, then the baseline, then --only-new. What is left decides the exit.
+  // After the rules: waivers, then the baseline, then what this run delivers.
   Review review;
   WaiverOutcome waived = apply_waivers(result.findings, waivers, run_options.as_of);
   review.waived = std::move(waived.waived);
   review.waivers_expired = std::move(waived.expired);
   review.waivers_unused = std::move(waived.unused);
+  if (o.baseline == "last") baseline = last_recorded_run(o.record, scope, run_options.as_of);
   if (baseline) {
     review.compared = true;
     review.baseline_source = baseline->source;
     review.resolved = apply_baseline(result.findings, review.waived, *baseline);
+    if (o.baseline == "last") mark_redeliveries(result.findings, *baseline, run_options.as_of, o.remind_after);
   }
-  // The history keeps every finding, so that the next --baseline last sees the persisting ones too.
-  // (A copy only when --only-new is about to drop some: at national scale it is not free.)
-  std::optional<RunResult> before_only_new;
-  if (o.only_new && !o.record.empty()) before_only_new = result;
-  if (o.only_new) std::erase_if(result.findings, [](const Finding& f) { return f.change != "new"; });
+  std::vector<Finding> undelivered = set_aside_undelivered(result.findings, o.only_new, plan.min_severity);
+  Review shown = review;  // waived findings below --min-severity are left out of the report too
+  std::erase_if(shown.waived, [&](const WaivedFinding& item) { return item.finding.severity > plan.min_severity; });
 
-  Report report{tool.name, CHATAUDIT_VERSION, run_options.as_of, &policy, &inventory, &result, &review, lang, fail_on};
+  Report report{tool.name, CHATAUDIT_VERSION, run_options.as_of, &policy, &inventory, &result, &shown, lang, plan.fail_on};
+  report.scope = &scope;
   report.options.redact = o.redact;
   report.options.bom = o.bom;
   report.options.verbose = o.verbose;
   report.options.mail_to = o.mail_to;
   report.options.mail_from = o.mail_from;
-  const bool mails = format == Format::email ||
-                     std::any_of(targets.begin(), targets.end(), [](const OutputTarget& t) { return t.format == Format::email; });
-  if (mails || !o.record.empty()) report.options.mail_date = mail_date();
-  const bool clean = result.findings.empty();
-
-  // Render everything first: either every output is written or, on error, none is half-written.
-  std::vector<std::pair<std::string, std::vector<std::string>>> writes;
-  if (!o.split_by.empty()) {
-    writes = split_reports(report, format, o.split_by, o.output_dir);
-    std::error_code error;
-    std::filesystem::create_directories(o.output_dir, error);
-    if (error) throw Error(Diagnostic{.file = o.output_dir, .message = "cannot create the directory: " + error.message()});
-  } else {
-    if (targets.empty() && !o.quiet) targets.push_back({format, "-"});
-    for (const OutputTarget& target : targets) {
-      // Quiet when clean: no text or e-mail on standard output, no e-mail file.
-      const bool quiet_format = target.format == Format::text || target.format == Format::email;
-      if (clean && !o.verbose && quiet_format && (is_stdout(target.path) || target.format == Format::email)) continue;
-      Report styled = report;
-      styled.options.color = target.format == Format::text && is_stdout(target.path) && use_color(o.color);
-      writes.emplace_back(target.path, render_parts(styled, target.format));
-    }
-  }
-  // The report goes out before the run is recorded: a failed write must not make the next
-  // --baseline last --only-new treat undelivered findings as already reported.
+  if (plan.mails || !o.record.empty()) report.options.mail_date = mail_date();
+  const Outputs outputs = render_outputs(report, o, plan, Splitter{o, plan, emails}, scope);
   timer.lap("review and render");
-  for (const auto& [path, content] : writes) write_output(path, content);
+  // Every report goes out before the run is recorded: a failed write or a message sendmail did not
+  // take must not make the next --baseline last --only-new treat its findings as delivered.
+  write_all_or_none(outputs.writes);
+  if (o.send) send_all(outputs.messages, plan.sendmail);
   timer.lap("write");
   if (!o.record.empty()) {
     Report recorded = report;
-    recorded.result = before_only_new ? &*before_only_new : &result;
-    record_run(o.record, recorded);
+    recorded.review = &review;
+    record_run(o.record, recorded, scope, undelivered, o.baseline == "last" ? &*baseline : nullptr);
   }
   if (o.verbose) print_notes(tool.name, result, review);
 
-  if (never_fail) return static_cast<int>(ExitStatus::clean);
+  if (plan.never_fail) return static_cast<int>(ExitStatus::clean);
   const bool failing = std::any_of(result.findings.begin(), result.findings.end(),
-                                   [&](const Finding& f) { return f.severity <= fail_on; });
+                                   [&](const Finding& f) { return f.severity <= plan.fail_on; });
   return static_cast<int>(failing ? ExitStatus::findings : ExitStatus::clean);
+}
+
+// Runs `body`, printing a chataudit::Error (or anything else thrown) once; returns exit 2 then.
+template <class Body>
+int guarded(const ToolSpec& tool, Body&& body) {
+  try {
+    return body();
+  } catch (const Error& e) {
+    print_error(tool.name, e);
+  } catch (const SQLite::Exception& e) {
+    std::cerr << tool.name << ": SQLite: " << e.what() << '\n';
+  } catch (const std::exception& e) {
+    std::cerr << tool.name << ": " << e.what() << '\n';
+  }
+  return static_cast<int>(ExitStatus::error);
 }
 
 }  // namespace
@@ -614,23 +732,17 @@ int run_tool(const ToolSpec& tool, int argc, char** argv) {
   try {
     app.parse(argc, argv);
     options.due_within_given = tool.due_within && app.count("--due-within") > 0;
+    options.remind_after_given = app.count("--remind-after") > 0;
   } catch (const CLI::CallForHelp&) {
-    std::cout << app.help();
-    return static_cast<int>(ExitStatus::clean);
+    return guarded(tool, [&] {
+      write_stdout(app.help());
+      return static_cast<int>(ExitStatus::clean);
+    });
   } catch (const CLI::ParseError& e) {
     std::cerr << tool.name << ": " << e.what() << "\n" << "Try '" << tool.name << " --help' for more information.\n";
     return static_cast<int>(ExitStatus::error);
   }
-  try {
-    return run(tool, options);
-  } catch (const Error& e) {
-    print_error(tool.name, e);
-  } catch (const SQLite::Exception& e) {
-    std::cerr << tool.name << ": SQLite: " << e.what() << '\n';
-  } catch (const std::exception& e) {
-    std::cerr << tool.name << ": " << e.what() << '\n';
-  }
-  return static_cast<int>(ExitStatus::error);
+  return guarded(tool, [&] { return run(tool, options); });
 }
 
 }  // namespace chataudit

@@ -406,6 +406,7 @@ Policy load_policy(const std::string& path) {
   // The digest covers every file that shaped the policy (this one and what it extends), in path order.
   std::string bytes;
   for (const std::string& file : visiting) bytes += read_policy_file(file);
+  policy.files.assign(visiting.begin(), visiting.end());
   policy.digest = sha256_hex(bytes);
   return policy;
 }

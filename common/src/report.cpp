@@ -159,6 +159,10 @@ std::size_t count_new(const std::vector<Finding>& findings) {
 
 }  // namespace
 
+std::string scope_line(const Report& report) {
+  return report.scope ? report.scope->line(report.lang) + "\n" : std::string();
+}
+
 std::string summary_line(const Report& report) {
   const auto& findings = report.result->findings;
   const auto counts = count_by_severity(findings);
@@ -462,6 +466,7 @@ std::vector<std::string> json_parts(const Report& report) {
   member("policy", dump(Json{{"id", report.policy->id}, {"digest", report.policy->digest}}, 2));
   member("inventory",
          dump(Json{{"source", report.inventory->source}, {"digest", report.inventory->digest()}, {"tables", tables}}, 2));
+  if (report.scope) member("scope", dump(Json::parse(report.scope->json()), 2));
   member("summary", dump(summary, 2));
   // The findings straight into `out`, each nested two levels deep (member, array element).
   out += "  \"findings\": ";
@@ -519,9 +524,16 @@ std::vector<std::string> json_parts(const Report& report) {
 }
 
 std::string jsonl(const Report& report) {
-  std::string out;
+  // Each line stands alone: what run it came from, then the finding.
+  std::string lead = "{" + dump(Json("tool"), -1) + ":" + dump(Json(report.tool), -1) + "," + dump(Json("as_of"), -1) +
+                     ":" + dump(Json(format_date(report.as_of)), -1) + ",";
+  if (report.scope) lead += dump(Json("scope"), -1) + ":" + report.scope->json() + ",";
+  std::string out, line;
   for (const Finding& finding : report.result->findings) {
-    append_finding_json(out, report, finding, -1);
+    line.clear();
+    append_finding_json(line, report, finding, -1);
+    out += lead;
+    out.append(line, 1);  // the finding's members, after its opening brace
     out += '\n';
   }
   return out;
@@ -657,7 +669,7 @@ std::string text(const Report& report) {
   for (const SkippedRule& skipped : result.rules_skipped)
     lines.push_back(fmt::format("{} ({})", skipped.rule, shown_skip_reason(report, skipped)));
   section("未运行的规则：", "Rules skipped:", lines);
-  return out + summary_line(report);
+  return out + scope_line(report) + summary_line(report);
 }
 
 }  // namespace formats

@@ -187,7 +187,12 @@ std::string html(const Report& report) {
                      esc(report.policy->id), esc(report.policy->title.in(lang)));
   if (report.inventory && !report.inventory->source.empty())
     out += fmt::format(" · {} <code>{}</code>", esc(tr(lang, "清单", "Inventory")), esc(report.inventory->source));
-  out += "</p>\n</header>\n";
+  out += "</p>\n";
+  if (std::string scope = scope_line(report); !scope.empty()) {
+    scope.pop_back();
+    out += fmt::format("<p class=\"meta scope\">{}</p>\n", esc(scope));
+  }
+  out += "</header>\n";
 
   std::array<std::size_t, 3> counts{};
   std::size_t fresh = 0;

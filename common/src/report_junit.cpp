@@ -46,6 +46,7 @@ std::string junit(const Report& report) {
   property("policy_digest", report.policy->digest);
   property("version", report.version);
   if (report.inventory) property("inventory", report.inventory->source);
+  if (report.scope) property("scope", report.scope->json());
   out += "    </properties>\n";
 
   for (const std::string& rule_id : result.rules_run) {

@@ -176,7 +176,9 @@ std::string markdown(const Report& report) {
 
   std::string summary = summary_line(report);
   while (!summary.empty() && summary.back() == '\n') summary.pop_back();
-  return out + "---\n\n" + md(summary) + "\n";
+  std::string scope = scope_line(report);
+  while (!scope.empty() && scope.back() == '\n') scope.pop_back();
+  return out + "---\n\n" + (scope.empty() ? "" : md(scope) + "\n\n") + md(summary) + "\n";
 }
 
 }  // namespace chataudit::formats

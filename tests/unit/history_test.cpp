@@ -48,9 +48,23 @@ struct Run {
   }
 };
 
+Scope scope_of(const std::string& tool, const std::string& org = "") {
+  Scope scope;
+  scope.tool = tool;
+  scope.policy_id = "jiusan-2020";
+  scope.inventory = {"groups=/srv/registry/groups.csv"};
+  scope.org = org;
+  return scope;
+}
+
+void record(const std::string& path, const Report& report, const std::vector<Finding>& undelivered = {},
+            const Baseline* baseline = nullptr) {
+  record_run(path, report, scope_of(report.tool), undelivered, baseline);
+}
+
 std::string record_error(const std::string& path, const Report& report) {
   try {
-    record_run(path, report);
+    record(path, report);
   } catch (const Error& error) {
     return error.diagnostics().front().to_string();
   }
@@ -59,7 +73,7 @@ std::string record_error(const std::string& path, const Report& report) {
 
 std::string last_run_error(const std::string& path) {
   try {
-    last_recorded_run(path, "stale-group-finder");
+    last_recorded_run(path, scope_of("stale-group-finder"), Date(2026, 12, 31));
   } catch (const Error& error) {
     return error.diagnostics().front().to_string();
   }
@@ -75,7 +89,7 @@ TEST_CASE("history: two recorded runs, their rows, and the last run as a baselin
   Run first("stale-group-finder", Date(2026, 11, 20));
   first.result.findings = {make_finding("r1", Severity::error, "G1"), make_finding("r2", Severity::warning, "G2")};
   first.report.options.mail_date = 1795000000;  // 2026-11-18T11:06:40Z
-  record_run(path, first.report);
+  record(path, first.report);
 
   Run second("stale-group-finder", Date(2026, 11, 27));
   second.report.lang = Lang::zh;
@@ -89,15 +103,15 @@ TEST_CASE("history: two recorded runs, their rows, and the last run as a baselin
   Finding waived = make_finding("r4", Severity::error, "G4");
   second.review.waived.push_back(WaivedFinding{waived, Waiver{}});
   second.review.resolved.push_back(PastFinding{"r2", "warning", "group", "G2", "", "English G2", "f"});
-  record_run(path, second.report);
+  record(path, second.report);
 
   // Another tool's run, recorded later, is not "the last run" of stale-group-finder.
   Run other("registry-check", Date(2026, 11, 28));
   other.result.findings = {make_finding("a1", Severity::error, "A1")};
-  record_run(path, other.report);
+  record(path, other.report);
 
   SQLite::Database db(path);
-  CHECK(db.execAndGet("PRAGMA user_version").getInt() == 1);
+  CHECK(db.execAndGet("PRAGMA user_version").getInt() == 2);
   CHECK(db.execAndGet("PRAGMA journal_mode").getString() == "wal");
   CHECK(db.execAndGet("SELECT count(*) FROM runs").getInt() == 3);
 
@@ -161,7 +175,7 @@ TEST_CASE("history: two recorded runs, their rows, and the last run as a baselin
   CHECK(findings.getColumn(8).getInt() == 1);
   CHECK_FALSE(findings.executeStep());
 
-  const Baseline baseline = last_recorded_run(path, "stale-group-finder");
+  const Baseline baseline = last_recorded_run(path, scope_of("stale-group-finder"), Date(2026, 12, 31));
   CHECK(baseline.source == path);
   REQUIRE(baseline.findings.size() == 2);  // the waived finding is not part of the baseline
   CHECK(baseline.findings[0].rule == "r1");
@@ -173,13 +187,13 @@ TEST_CASE("history: two recorded runs, their rows, and the last run as a baselin
   CHECK(baseline.findings[0].fingerprint == second.result.findings[0].fingerprint);
   CHECK(baseline.findings[1].subject_id == "G3");
 
-  CHECK(last_recorded_run(path, "handover-check").findings.empty());
+  CHECK(last_recorded_run(path, scope_of("handover-check"), Date(2026, 12, 31)).findings.empty());
 }
 
 TEST_CASE("history: no database yet is an empty baseline, and reading creates no file") {
   TempDir dir;
   const std::string path = dir.path() + "/history.db";
-  const Baseline baseline = last_recorded_run(path, "stale-group-finder");
+  const Baseline baseline = last_recorded_run(path, scope_of("stale-group-finder"), Date(2026, 12, 31));
   CHECK(baseline.findings.empty());
   CHECK(baseline.source == path);
   CHECK_FALSE(std::filesystem::exists(path));
@@ -189,11 +203,11 @@ TEST_CASE("history: no database yet is an empty baseline, and reading creates no
 TEST_CASE("history: an empty file is an empty history") {
   TempDir dir;
   const std::string path = dir.write("history.db", "");
-  CHECK(last_recorded_run(path, "stale-group-finder").findings.empty());
+  CHECK(last_recorded_run(path, scope_of("stale-group-finder"), Date(2026, 12, 31)).findings.empty());
   Run run("stale-group-finder", Date(2026, 11, 27));
   run.result.findings = {make_finding("r1", Severity::error, "G1")};
-  record_run(path, run.report);
-  CHECK(last_recorded_run(path, "stale-group-finder").findings.size() == 1);
+  record(path, run.report);
+  CHECK(last_recorded_run(path, scope_of("stale-group-finder"), Date(2026, 12, 31)).findings.size() == 1);
 }
 
 TEST_CASE("history: a file that is not a history database is refused") {
@@ -223,13 +237,135 @@ TEST_CASE("history: a file that is not a history database is refused") {
     const std::string path = dir.path() + "/history.db";
     {
       SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-      db.exec("PRAGMA user_version = 2");
+      db.exec("PRAGMA user_version = 3");
     }
-    const std::string expected = path + ": history database schema version 2; this chataudit reads version 1";
+    const std::string expected = path + ": history database schema version 3; this chataudit reads versions 1 and 2";
     CHECK(last_run_error(path) == expected);
     CHECK(record_error(path, run.report) == expected);
   }
   SUBCASE("a directory") {
     CHECK(last_run_error(dir.path()) == dir.path() + ": is a directory, not a history database");
   }
+}
+
+namespace {
+
+// The baseline --baseline last gives `tool` in `scope` on `as_of`, as subject ids.
+std::vector<std::string> baseline_subjects(const std::string& path, const Scope& scope, Date as_of) {
+  std::vector<std::string> subjects;
+  for (const PastFinding& past : last_recorded_run(path, scope, as_of).findings) subjects.push_back(past.subject_id);
+  return subjects;
+}
+
+}  // namespace
+
+TEST_CASE("history: --baseline last is the latest run of the same scope on or before the as-of date") {
+  TempDir dir;
+  const std::string path = dir.path() + "/history.db";
+  auto record_in = [&](const std::string& org, Date as_of, std::vector<std::string> subjects) {
+    Run run("stale-group-finder", as_of);
+    for (const std::string& subject : subjects) run.result.findings.push_back(make_finding("r1", Severity::error, subject));
+    record_run(path, run.report, scope_of("stale-group-finder", org), {}, nullptr);
+  };
+  record_in("O02", Date(2026, 11, 20), {"G1", "G2"});
+  record_in("O03", Date(2026, 11, 21), {"G7"});
+  // O02 again: its own last run, not O03's, later though it is.
+  CHECK(baseline_subjects(path, scope_of("stale-group-finder", "O02"), Date(2026, 11, 22)) ==
+        std::vector<std::string>{"G1", "G2"});
+  CHECK(baseline_subjects(path, scope_of("stale-group-finder", "O03"), Date(2026, 11, 22)) ==
+        std::vector<std::string>{"G7"});
+  // A scope never recorded, or an as-of before every run: no baseline.
+  CHECK(baseline_subjects(path, scope_of("stale-group-finder", "O04"), Date(2026, 11, 22)).empty());
+  CHECK(baseline_subjects(path, scope_of("stale-group-finder", "O02"), Date(2026, 11, 19)).empty());
+  // A re-run for an earlier date compares with the run of that date or before, not a later one.
+  record_in("O02", Date(2026, 11, 25), {"G2"});
+  CHECK(baseline_subjects(path, scope_of("stale-group-finder", "O02"), Date(2026, 11, 24)) ==
+        std::vector<std::string>{"G1", "G2"});
+  CHECK(baseline_subjects(path, scope_of("stale-group-finder", "O02"), Date(2026, 11, 25)) ==
+        std::vector<std::string>{"G2"});
+  // Another inventory is another scope.
+  Scope elsewhere = scope_of("stale-group-finder", "O02");
+  elsewhere.inventory = {"groups=/srv/other/groups.csv"};
+  CHECK(baseline_subjects(path, elsewhere, Date(2026, 11, 30)).empty());
+}
+
+TEST_CASE("history: reminders come back once per period, and a changed responsible person reassigns") {
+  TempDir dir;
+  const std::string path = dir.path() + "/history.db";
+  const Scope scope = scope_of("stale-group-finder");
+  // Runs day by day with --baseline last --only-new --remind-after 3; returns each day's delivered changes.
+  auto day = [&](Date as_of, const std::string& responsible) {
+    Run run("stale-group-finder", as_of);
+    Finding finding = make_finding("r1", Severity::error, "G1");
+    finding.ids = {{"group_id", "G1"}, {"responsible_id", responsible}};
+    run.result.findings = {finding};
+    const Baseline baseline = last_recorded_run(path, scope, as_of);
+    run.review.compared = true;
+    apply_baseline(run.result.findings, {}, baseline);
+    mark_redeliveries(run.result.findings, baseline, as_of, 3);
+    const std::string change = run.result.findings[0].change;
+    std::vector<Finding> undelivered;
+    if (change == "persisting") undelivered.swap(run.result.findings);
+    record_run(path, run.report, scope, undelivered, &baseline);
+    return change;
+  };
+  CHECK(day(Date(2026, 11, 1), "P1") == "new");
+  CHECK(day(Date(2026, 11, 2), "P1") == "persisting");
+  CHECK(day(Date(2026, 11, 3), "P1") == "persisting");
+  CHECK(day(Date(2026, 11, 4), "P1") == "reminder");  // 3 days after its delivery on the 1st
+  CHECK(day(Date(2026, 11, 5), "P1") == "persisting");
+  CHECK(day(Date(2026, 11, 6), "P1") == "persisting");
+  CHECK(day(Date(2026, 11, 7), "P1") == "reminder");
+  CHECK(day(Date(2026, 11, 8), "P2") == "reassigned");  // the owner left: his leader must hear of it
+  CHECK(day(Date(2026, 11, 9), "P2") == "persisting");
+  CHECK(day(Date(2026, 11, 10), "") == "reassigned");  // no one serving: to the unassigned report
+}
+
+TEST_CASE("history: a database of the first layout is migrated in place; its runs count as delivered") {
+  TempDir dir;
+  const std::string path = dir.path() + "/history.db";
+  {
+    SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec(R"sql(
+CREATE TABLE runs (run_id INTEGER PRIMARY KEY, tool TEXT NOT NULL, as_of TEXT NOT NULL, recorded_at TEXT NOT NULL,
+  version TEXT, policy_id TEXT, policy_digest TEXT, inventory_source TEXT, inventory_digest TEXT, findings INTEGER,
+  errors INTEGER, warnings INTEGER, notices INTEGER, waived INTEGER, new INTEGER, resolved INTEGER);
+CREATE TABLE findings (run_id INTEGER NOT NULL REFERENCES runs(run_id), rule TEXT NOT NULL, severity TEXT NOT NULL,
+  subject_kind TEXT NOT NULL, subject_id TEXT NOT NULL, subject_name TEXT, fingerprint TEXT NOT NULL, message TEXT,
+  change TEXT, waived INTEGER NOT NULL, org_id TEXT, responsible_id TEXT, due_on TEXT, days_overdue INTEGER);
+CREATE INDEX findings_by_run ON findings(run_id);
+CREATE INDEX runs_by_tool ON runs(tool, run_id);
+PRAGMA user_version = 1;
+INSERT INTO runs(run_id, tool, as_of, recorded_at, policy_id) VALUES (1, 'stale-group-finder', '2026-11-20', 'x', 'jiusan-2020');
+)sql");
+    SQLite::Statement insert(db, "INSERT INTO findings VALUES (1, 'r1', 'error', 'group', ?, '', ?, 'm', NULL, ?, NULL, 'P1', NULL, NULL)");
+    for (const auto& [subject, waived] : {std::pair<std::string, int>{"G1", 0}, {"G2", 1}}) {
+      insert.reset();
+      insert.bind(1, subject);
+      insert.bind(2, fingerprint("r1", "group", subject));
+      insert.bind(3, waived);
+      insert.exec();
+    }
+  }
+  prepare_history(path);
+  SQLite::Database db(path);
+  CHECK(db.execAndGet("PRAGMA user_version").getInt() == 2);
+  CHECK(db.execAndGet("SELECT migrated FROM runs").getInt() == 1);
+  CHECK(db.execAndGet("SELECT group_concat(subject_id || ':' || delivered || ':' || ifnull(delivered_on, '-') || ':' || "
+                      "delivered_to_known, ' ') FROM findings")
+            .getString() == "G1:1:2026-11-20:0 G2:0:-:0");
+  // The first run of any scope of that tool and policy compares with the migrated run; a migrated
+  // responsible person never reassigns.
+  const Scope scope = scope_of("stale-group-finder", "O02");
+  const Baseline baseline = last_recorded_run(path, scope, Date(2026, 11, 27));
+  REQUIRE(baseline.findings.size() == 1);
+  std::vector<Finding> findings{make_finding("r1", Severity::error, "G1")};
+  findings[0].ids = {{"responsible_id", "P9"}};
+  apply_baseline(findings, {}, baseline);
+  mark_redeliveries(findings, baseline, Date(2026, 11, 27), 0);
+  CHECK(findings[0].change == "persisting");
+  CHECK(baseline_subjects(path, scope_of("registry-check"), Date(2026, 11, 27)).empty());
+  // Migrating again does nothing.
+  prepare_history(path);
+  CHECK(db.execAndGet("SELECT count(*) FROM findings WHERE delivered = 1").getInt() == 1);
 }

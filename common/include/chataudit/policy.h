@@ -67,6 +67,7 @@ struct Rule {
 
 struct Policy {
   std::string path;    ///< as given
+  std::vector<std::string> files;  ///< this file and every file it extends (what the run reads)
   std::string digest;  ///< SHA-256 of the file's bytes (and of the bases it extends), hex
   std::string id;
   Localized title;

@@ -8,6 +8,7 @@
 
 #include "chataudit/engine.h"
 #include "chataudit/review.h"
+#include "chataudit/scope.h"
 
 namespace chataudit {
 
@@ -47,6 +48,7 @@ struct Report {
   Severity fail_on = Severity::error;
   RenderOptions options;
   std::string title_suffix;           ///< e.g. " — P031" for one report of --split-by
+  const Scope* scope = nullptr;       ///< what the run covered; null only in unit tests
 };
 
 /// Renders `report` in `format`; the text is complete (ends with a newline) or empty.
@@ -84,6 +86,9 @@ std::size_t count_of(const std::vector<RuleGroup>& groups, Severity severity);
 std::string shown_skip_reason(const Report& report, const SkippedRule& skipped);
 /// "error" / "错误" …
 std::string_view severity_label(Severity severity, Lang lang);
+/// What the run covered, one line in the report's language ("Scope: …"; with trailing newline),
+/// or empty when the report has no scope (unit tests).
+std::string scope_line(const Report& report);
 /// The one-line summary that ends the text report (with trailing newline).
 std::string summary_line(const Report& report);
 /// The e-mail subject: "TOOL: N findings, M new — as of DATE" (in the report's language).

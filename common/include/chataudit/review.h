@@ -38,6 +38,10 @@ WaiverOutcome apply_waivers(std::vector<Finding>& findings, const std::vector<Wa
 /// A finding as an earlier run reported it.
 struct PastFinding {
   std::string rule, severity, subject_kind, subject_id, subject_name, message, fingerprint;
+  // From the history only (a baseline file has none): the finding's last delivery in this scope.
+  std::string delivered_on;         ///< its as-of date (`YYYY-MM-DD`); empty: never delivered
+  std::string delivered_to;         ///< who had to act then (empty: no one)
+  bool delivered_to_known = false;  ///< false for runs migrated from the first layout
 };
 
 struct Baseline {
