@@ -600,6 +600,19 @@ struct Style {
 
 }  // namespace
 
+namespace {
+
+// The last line of the text report: the summary, its ending kept (title_suffix may be an inventory value).
+std::string summary_text(const Report& report) {
+  std::string summary = summary_line(report);
+  summary.pop_back();
+  return visible_controls(summary) + "\n";
+}
+
+}  // namespace
+
+// Every string the text report prints goes through visible_controls() (SPEC §2): a value can
+// neither forge a line nor hide or reorder what is around it.
 std::string text(const Report& report) {
   const RunResult& result = *report.result;
   const Review& review = *report.review;
@@ -610,25 +623,29 @@ std::string text(const Report& report) {
   for (const RuleGroup& group : group_by_rule(report)) {
     const Rule& rule = *group.rule;
     out += fmt::format("{} {} — {}{}{}{}\n", style.severity(rule.severity, fmt::format("[{}]", severity_label(rule.severity, lang))),
-                       style.apply(rule.id, "1"), rule.title.in(lang), zh ? "（" : " (", rule.article.in(lang),
-                       zh ? "）" : ")");
+                       style.apply(visible_controls(rule.id), "1"), visible_controls(rule.title.in(lang)),
+                       zh ? "（" : " (", visible_controls(rule.article.in(lang)), zh ? "）" : ")");
+    std::vector<std::string> ids;
+    ids.reserve(group.findings.size());
     int width = 0;
-    for (const Finding& finding : group.findings)
-      width = std::max(width, display_width(shown_subject_id(report, finding)));
-    const std::string new_label = change_label(lang, "new");
     for (const Finding& finding : group.findings) {
+      ids.push_back(visible_controls(shown_subject_id(report, finding)));
+      width = std::max(width, display_width(ids.back()));
+    }
+    const std::string new_label = change_label(lang, "new");
+    for (std::size_t i = 0; i < group.findings.size(); ++i) {
+      const Finding& finding = group.findings[i];
       std::string change;
       if (review.compared)
         change = pad_right(finding.change == "new" ? new_label : "", display_width(new_label)) + "  ";
-      out += "  " + pad_right(shown_subject_id(report, finding), width) + "  " + change +
-             shown_message(report, finding) + "\n";
+      out += "  " + pad_right(ids[i], width) + "  " + change + visible_controls(shown_message(report, finding)) + "\n";
     }
-    out += fmt::format("  {}{}\n\n", zh ? "整改：" : "Remedy: ", rule.remedy.in(lang));
+    out += fmt::format("  {}{}\n\n", zh ? "整改：" : "Remedy: ", visible_controls(rule.remedy.in(lang)));
   }
   auto section = [&](std::string_view title_zh, std::string_view title_en, const std::vector<std::string>& lines) {
     if (lines.empty()) return;
     out += std::string(zh ? title_zh : title_en) + "\n";
-    for (const std::string& line : lines) out += "  " + line + "\n";
+    for (const std::string& line : lines) out += "  " + visible_controls(line) + "\n";
     out += "\n";
   };
   std::vector<std::string> lines;
@@ -657,7 +674,7 @@ std::string text(const Report& report) {
   for (const SkippedRule& skipped : result.rules_skipped)
     lines.push_back(fmt::format("{} ({})", skipped.rule, shown_skip_reason(report, skipped)));
   section("未运行的规则：", "Rules skipped:", lines);
-  return out + summary_line(report);
+  return out + summary_text(report);
 }
 
 }  // namespace formats

@@ -15,7 +15,6 @@ namespace {
 
 std::string esc(std::string_view text) { return escape_markup(text, Markup::html); }
 
-// A finding as the baseline recorded it, so the redaction helpers apply to it too.
 // The stylesheet. Under 600px wide every table row becomes a block whose cells carry their column
 // name (data-label), so nothing scrolls sideways on a phone; printed, colours turn into outlines.
 constexpr std::string_view kStyle = R"(
