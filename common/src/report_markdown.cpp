@@ -1,6 +1,7 @@
 // The Markdown report: for a wiki page, an issue or a chat message that renders Markdown.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 
 #include "chataudit/text.h"
@@ -67,11 +68,19 @@ void render_findings(const Report& report, std::string& out) {
       out += fmt::format("### [{}] {}", severity_label(severity, lang), md(group.findings.front().rule));
       if (rule) out += fmt::format(" — {}{}", md(rule->title.in(lang)), paren(lang, md(rule->article.in(lang))));
       out += "\n\n";
+      // Who must act and the due date get a column each where any finding of the rule has them.
+      const bool any_responsible = std::ranges::any_of(
+          group.findings, [&](const Finding& finding) { return !shown_responsible(report, finding).empty(); });
+      const bool any_due = std::ranges::any_of(group.findings, [](const Finding& finding) { return !finding.due_on.empty(); });
       std::vector<std::string_view> labels{tr(lang, "对象", "Subject"), tr(lang, "说明", "Message")};
+      if (any_responsible) labels.push_back(tr(lang, "责任人", "Who must act"));
+      if (any_due) labels.push_back(tr(lang, "到期", "Due"));
       if (compared) labels.push_back(tr(lang, "变化", "Change"));
       out += header(labels);
       for (const Finding& finding : group.findings) {
         std::vector<std::string> cells{subject_cell(report, finding), md(shown_message(report, finding))};
+        if (any_responsible) cells.push_back(md(shown_responsible(report, finding)));
+        if (any_due) cells.push_back(md(shown_due(report, finding)));
         if (compared) cells.push_back(md(change_label(lang, finding.change)));
         out += row(cells);
       }

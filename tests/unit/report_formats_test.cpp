@@ -646,3 +646,89 @@ TEST_CASE("markdown: no inventory value becomes a link, an image, emphasis, HTML
   CHECK_FALSE(contains(md, " <http"));
   CHECK_FALSE(contains(md, "www.evil"));
 }
+
+namespace {
+
+// The fixture's first finding with who must act and its due date.
+void add_responsible(Fixture& fixture, std::string name = "孙七") {
+  Finding& finding = fixture.result.findings[0];
+  finding.ids = Fields{{"group_id", "G1"}, {"responsible_id", "P009"}};
+  if (!name.empty()) finding.details = Fields{{"responsible_name", name}};
+  finding.due_on = "2026-11-26";
+  finding.days_overdue = 1;
+}
+
+// The line of `text` that contains `part`.
+std::string line_with(std::string_view text, std::string_view part) {
+  const std::size_t at = text.find(part);
+  if (at == std::string_view::npos) return {};
+  const std::size_t begin = text.rfind('\n', at) + 1;
+  return std::string(text.substr(begin, text.find('\n', at) - begin));
+}
+
+}  // namespace
+
+TEST_CASE("text: who must act and the due date on a line under the message, aligned with it") {
+  Fixture fixture;
+  add_responsible(fixture);
+  fixture.result.findings[1].due_on = "2026-11-20";
+  fixture.result.findings[1].days_overdue = 7;
+  const std::string text = formats::text(fixture.report);
+  const std::string message_line = line_with(text, "Group G1 is 7 days overdue");
+  const std::string action_line = line_with(text, "Who must act: ");
+  CHECK(action_line.ends_with("Who must act: 孙七 (P009); due 2026-11-26 (1 day overdue)"));
+  // The action line starts in the message's column.
+  CHECK(action_line.find_first_not_of(' ') == message_line.find("Group G1"));
+  // A finding with only a due date: that alone; one with neither: no line.
+  CHECK(line_with(text, "Due 2026-11-20").ends_with("Due 2026-11-20 (7 days overdue)"));
+  CHECK(line_with(text, "Zhang left") != "");
+  CHECK_FALSE(contains(text.substr(text.find("Zhang left")), "Due"));
+  CHECK(count(text, "Who must act") == 1);
+
+  SUBCASE("only the id until the policy returns responsible_name") {
+    Fixture id_only;
+    add_responsible(id_only, "");
+    CHECK(contains(formats::text(id_only.report), "Who must act: P009; due 2026-11-26 (1 day overdue)\n"));
+  }
+  SUBCASE("Chinese") {
+    Fixture zh(Lang::zh);
+    add_responsible(zh);
+    CHECK(contains(formats::text(zh.report), "责任人：孙七（P009）；到期：2026-11-26（已逾期 1 天）\n"));
+  }
+  SUBCASE("--redact masks the name, not the id") {
+    fixture.report.options.redact = true;
+    const std::string redacted = formats::text(fixture.report);
+    CHECK(contains(redacted, "Who must act: 孙* (P009)"));
+    CHECK_FALSE(contains(redacted, "孙七"));
+  }
+}
+
+TEST_CASE("markdown and html: who must act and due in columns of their own where a rule's findings have them") {
+  Fixture fixture;
+  add_responsible(fixture);
+  const std::string md = formats::markdown(fixture.report);
+  CHECK(contains(md, "| Subject | Message | Who must act | Due | Change |\n|---|---|---|---|---|\n"));
+  CHECK(contains(md, " | 孙七 \\(P009\\) | 2026-11-26 \\(1 day overdue\\) | new |\n"));
+  CHECK(contains(md, "| G2 (Line\\<U+000D\\>\\<U+000A\\>Bcc: evil\\@example.com) | G2 overdue\\<U+0001\\> |   |   | "
+                     "persisting |\n"));
+  CHECK(contains(md, "### [warning] member-departed — Departed member still in group (Art. 5)\n\n"
+                     "| Subject | Message | Change |\n"));
+
+  const std::string page = formats::html(fixture.report);
+  CHECK(contains(page, "<th>Subject</th><th>Message</th><th>Who must act</th><th>Due</th><th>Change</th>"));
+  CHECK(contains(page,
+                 "<td data-label=\"Who must act\">孙七 (P009)</td><td data-label=\"Due\">2026-11-26 (1 day overdue)</td>"));
+  CHECK(contains(page, "<td data-label=\"Who must act\"></td><td data-label=\"Due\"></td>"));
+  CHECK(tag_balance(page) == "");
+
+  Fixture zh(Lang::zh);
+  add_responsible(zh);
+  CHECK(contains(formats::markdown(zh.report), "| 对象 | 说明 | 责任人 | 到期 | 变化 |"));
+  CHECK(contains(formats::markdown(zh.report), " | 孙七（P009） | 2026-11-26（已逾期 1 天） | 新增 |"));
+  CHECK(contains(formats::html(zh.report), "<td data-label=\"责任人\">孙七（P009）</td><td data-label=\"到期\">2026-11-26（已逾期 1 天）</td>"));
+
+  fixture.report.options.redact = true;
+  CHECK(contains(formats::markdown(fixture.report), " | 孙\\* \\(P009\\) | "));
+  CHECK(contains(formats::html(fixture.report), "<td data-label=\"Who must act\">孙* (P009)</td>"));
+  CHECK_FALSE(contains(formats::markdown(fixture.report) + formats::html(fixture.report), "孙七"));
+}
