@@ -71,7 +71,8 @@ void render_findings(const Report& report, std::string& out) {
       // Who must act and the due date get a column each where any finding of the rule has them.
       const bool any_responsible = std::ranges::any_of(
           group.findings, [&](const Finding& finding) { return !shown_responsible(report, finding).empty(); });
-      const bool any_due = std::ranges::any_of(group.findings, [](const Finding& finding) { return !finding.due_on.empty(); });
+      const bool any_due =
+          std::ranges::any_of(group.findings, [](const Finding& finding) { return !finding.due_on.empty(); });
       std::vector<std::string_view> labels{tr(lang, "对象", "Subject"), tr(lang, "说明", "Message")};
       if (any_responsible) labels.push_back(tr(lang, "责任人", "Who must act"));
       if (any_due) labels.push_back(tr(lang, "到期", "Due"));

@@ -15,7 +15,9 @@ std::string change_label(Lang lang, std::string_view change) {
   return std::string(change);
 }
 
-std::string control_name(char32_t code_point) { return fmt::format("<U+{:04X}>", static_cast<std::uint32_t>(code_point)); }
+std::string control_name(char32_t code_point) {
+  return fmt::format("<U+{:04X}>", static_cast<std::uint32_t>(code_point));
+}
 
 std::string visible_controls(std::string_view text) {
   std::string out;

@@ -216,7 +216,8 @@ TEST_CASE("markdown groups findings by severity and rule, escapes cells, lists w
   // Markup in values is escaped; a line break in a name does not end the row.
   CHECK_FALSE(contains(md, "<script>"));
   CHECK(contains(md, "| G1 (临时\\<script\\>群 \\& \\|x\\|) | Group G1 is 7 days overdue \\<script\\>"));
-  CHECK(contains(md, "| G2 (Line\\<U+000D\\>\\<U+000A\\>Bcc: evil\\@example.com) | G2 overdue\\<U+0001\\> | persisting |\n"));
+  CHECK(contains(md,
+                 "| G2 (Line\\<U+000D\\>\\<U+000A\\>Bcc: evil\\@example.com) | G2 overdue\\<U+0001\\> | persisting |\n"));
   CHECK(contains(md, "Zhang left \\*b\\* \\_i\\_ \\`code\\` a\\|b \\\\x | new |"));
   for (std::size_t at = md.find("\n|"); at != std::string::npos; at = md.find("\n|", at + 1))
     CHECK(md.substr(at + 1, md.find('\n', at + 1) - at - 1).ends_with("|"));
