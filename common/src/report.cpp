@@ -145,6 +145,23 @@ std::string shown_field(const Report& report, const Finding& finding, std::strin
   return report.options.redact && field == "handle" ? mask_handle(value) : value;
 }
 
+std::string shown_responsible(const Report& report, const Finding& finding) {
+  const std::string id = finding.field("responsible_id");
+  std::string name = finding.field("responsible_name");
+  if (report.options.redact) name = mask_name(name);
+  if (name.empty() || id.empty()) return name + id;
+  return name + formats::paren(report.lang, id);
+}
+
+std::string shown_due(const Report& report, const Finding& finding) {
+  if (finding.due_on.empty()) return {};
+  // days_overdue is 0 or less while the date is still ahead (a rule may report it as it likes).
+  if (!finding.days_overdue || *finding.days_overdue <= 0) return finding.due_on;
+  const std::int64_t days = *finding.days_overdue;
+  if (report.lang == Lang::zh) return fmt::format("{}（已逾期 {} 天）", finding.due_on, days);
+  return fmt::format("{} ({} day{} overdue)", finding.due_on, days, days == 1 ? "" : "s");
+}
+
 namespace {
 
 std::array<std::size_t, 3> count_by_severity(const std::vector<Finding>& findings) {
@@ -612,6 +629,30 @@ struct Style {
 
 }  // namespace
 
+namespace {
+
+// The line under a finding that says who must act and by when ("Who must act: 王五 (P009); due
+// 2026-11-26 (1 day overdue)"), or empty when the finding names neither.
+std::string action_line(const Report& report, const Finding& finding) {
+  const bool zh = report.lang == Lang::zh;
+  const std::string responsible = shown_responsible(report, finding), due = shown_due(report, finding);
+  std::string line;
+  if (!responsible.empty()) line = (zh ? "责任人：" : "Who must act: ") + responsible;
+  if (!due.empty()) line += (line.empty() ? (zh ? "到期：" : "Due ") : (zh ? "；到期：" : "; due ")) + due;
+  return line;
+}
+
+// The last line of the text report: the summary, its ending kept (title_suffix may be an inventory value).
+std::string summary_text(const Report& report) {
+  std::string summary = summary_line(report);
+  summary.pop_back();
+  return visible_controls(summary) + "\n";
+}
+
+}  // namespace
+
+// Every string the text report prints goes through visible_controls() (SPEC §2): a value can
+// neither forge a line nor hide or reorder what is around it.
 std::string text(const Report& report) {
   const RunResult& result = *report.result;
   const Review& review = *report.review;
@@ -622,25 +663,34 @@ std::string text(const Report& report) {
   for (const RuleGroup& group : group_by_rule(report)) {
     const Rule& rule = *group.rule;
     out += fmt::format("{} {} — {}{}{}{}\n", style.severity(rule.severity, fmt::format("[{}]", severity_label(rule.severity, lang))),
-                       style.apply(rule.id, "1"), rule.title.in(lang), zh ? "（" : " (", rule.article.in(lang),
-                       zh ? "）" : ")");
+                       style.apply(visible_controls(rule.id), "1"), visible_controls(rule.title.in(lang)),
+                       zh ? "（" : " (", visible_controls(rule.article.in(lang)), zh ? "）" : ")");
+    std::vector<std::string> ids;
+    ids.reserve(group.findings.size());
     int width = 0;
-    for (const Finding& finding : group.findings)
-      width = std::max(width, display_width(shown_subject_id(report, finding)));
-    const std::string new_label = change_label(lang, "new");
     for (const Finding& finding : group.findings) {
+      ids.push_back(visible_controls(shown_subject_id(report, finding)));
+      width = std::max(width, display_width(ids.back()));
+    }
+    const std::string new_label = change_label(lang, "new");
+    const int change_width = review.compared ? display_width(new_label) + 2 : 0;
+    // Who must act goes on a line of its own, under the message.
+    const std::string action_indent(static_cast<std::size_t>(2 + width + 2 + change_width), ' ');
+    for (std::size_t i = 0; i < group.findings.size(); ++i) {
+      const Finding& finding = group.findings[i];
       std::string change;
       if (review.compared)
         change = pad_right(finding.change == "new" ? new_label : "", display_width(new_label)) + "  ";
-      out += "  " + pad_right(shown_subject_id(report, finding), width) + "  " + change +
-             shown_message(report, finding) + "\n";
+      out += "  " + pad_right(ids[i], width) + "  " + change + visible_controls(shown_message(report, finding)) + "\n";
+      const std::string action = action_line(report, finding);
+      if (!action.empty()) out += action_indent + visible_controls(action) + "\n";
     }
-    out += fmt::format("  {}{}\n\n", zh ? "整改：" : "Remedy: ", rule.remedy.in(lang));
+    out += fmt::format("  {}{}\n\n", zh ? "整改：" : "Remedy: ", visible_controls(rule.remedy.in(lang)));
   }
   auto section = [&](std::string_view title_zh, std::string_view title_en, const std::vector<std::string>& lines) {
     if (lines.empty()) return;
     out += std::string(zh ? title_zh : title_en) + "\n";
-    for (const std::string& line : lines) out += "  " + line + "\n";
+    for (const std::string& line : lines) out += "  " + visible_controls(line) + "\n";
     out += "\n";
   };
   std::vector<std::string> lines;
@@ -669,7 +719,7 @@ std::string text(const Report& report) {
   for (const SkippedRule& skipped : result.rules_skipped)
     lines.push_back(fmt::format("{} ({})", skipped.rule, shown_skip_reason(report, skipped)));
   section("未运行的规则：", "Rules skipped:", lines);
-  return out + scope_line(report) + summary_line(report);
+  return out + visible_controls(scope_line(report)) + summary_text(report);
 }
 
 }  // namespace formats

@@ -6,6 +6,7 @@
 
 #include "chataudit/text.h"
 #include "report_formats.h"
+#include "report_util.h"
 
 namespace chataudit::formats {
 
@@ -214,7 +215,9 @@ std::string email(const Report& report) {
   if (!header_safe(report.options.mail_from).empty()) header("From", address_list("From", {report.options.mail_from}));
   const std::string to = address_list("To", report.options.mail_to);
   if (!to.empty()) header("To", to);
-  header("Subject", unstructured("Subject", mail_subject(report)));
+  // The subject may carry a --split-by key: its controls are shown like the body's (a line break
+  // would become a space anyway, a bidi override would not).
+  header("Subject", unstructured("Subject", visible_controls(mail_subject(report))));
   header("Date", rfc5322_date(report.options.mail_date));
   header("MIME-Version", "1.0");
   header("Content-Type", fmt::format("multipart/alternative;{} boundary=\"{}\"", kCrlf, boundary));

@@ -3,6 +3,7 @@
 // doctype, so it can be checked with any XML parser.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 
 #include "chataudit/text.h"
@@ -15,7 +16,6 @@ namespace {
 
 std::string esc(std::string_view text) { return escape_markup(text, Markup::html); }
 
-// A finding as the baseline recorded it, so the redaction helpers apply to it too.
 // The stylesheet. Under 600px wide every table row becomes a block whose cells carry their column
 // name (data-label), so nothing scrolls sideways on a phone; printed, colours turn into outlines.
 constexpr std::string_view kStyle = R"(
@@ -129,11 +129,20 @@ void render_findings(const Report& report, std::string& out) {
         out += fmt::format("<p class=\"article\">{}{}</p>\n", esc(tr(lang, "依据：", "Article: ")),
                            esc(rule->article.in(lang)));
       {
+        // Who must act and the due date get a column each where any finding of the rule has them.
+        const bool any_responsible = std::ranges::any_of(
+            group.findings, [&](const Finding& finding) { return !shown_responsible(report, finding).empty(); });
+        const bool any_due =
+            std::ranges::any_of(group.findings, [](const Finding& finding) { return !finding.due_on.empty(); });
         std::vector<std::string_view> labels{tr(lang, "对象", "Subject"), tr(lang, "说明", "Message")};
+        if (any_responsible) labels.push_back(tr(lang, "责任人", "Who must act"));
+        if (any_due) labels.push_back(tr(lang, "到期", "Due"));
         if (compared) labels.push_back(tr(lang, "变化", "Change"));
         Table table(out, labels);
         for (const Finding& finding : group.findings) {
           std::vector<std::string> cells{subject_cell(report, finding), esc(shown_message(report, finding))};
+          if (any_responsible) cells.push_back(esc(shown_responsible(report, finding)));
+          if (any_due) cells.push_back(esc(shown_due(report, finding)));
           if (compared) cells.push_back(esc(change_label(lang, finding.change)));
           table.row(cells);
         }

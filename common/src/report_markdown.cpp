@@ -1,6 +1,7 @@
 // The Markdown report: for a wiki page, an issue or a chat message that renders Markdown.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 
 #include "chataudit/text.h"
@@ -11,31 +12,34 @@ namespace chataudit::formats {
 
 namespace {
 
-// Backslash-escapes what Markdown would read as markup (tables, emphasis, code, HTML, links,
-// entities); a line break inside a cell would end the table row, so white space is flattened.
-std::string md(std::string_view text) {
+// A value as Markdown text that stays text: controls shown as <U+XXXX> (a line break would end the
+// table row or forge one), then a backslash before everything Markdown would read as markup —
+// links and images ([ ] ( )), emphasis, code, HTML, table cells, entities, strikethrough. GitHub's
+// extended autolinks (http://…, www.…, a@b.c) start a link with no markup at all, so the ':' of
+// "://", the '.' after "www" and every '@' are escaped too: an escaped character ends them.
+std::string md(std::string_view value) {
+  const std::string text = visible_controls(value);
   std::string out;
   out.reserve(text.size());
-  for (char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7F) {
-      out += ' ';
-    } else {
-      if (std::string_view("\\`*_|<>[]&~").find(c) != std::string_view::npos) out += '\\';
-      out += c;
-    }
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const bool markup = std::string_view("\\`*_|<>[]()&~@").find(c) != std::string_view::npos;
+    const bool url = c == ':' && text.compare(i + 1, 2, "//") == 0;
+    const bool www = c == '.' && i >= 3 && ascii_lower(text.substr(i - 3, 3)) == "www";
+    if (markup || url || www) out += '\\';
+    out += c;
   }
   return out;
 }
 
 // A table row from already escaped cells.
-std::string row(std::initializer_list<std::string> cells) {
+std::string row(const std::vector<std::string>& cells) {
   std::string out = "|";
   for (const std::string& cell : cells) out += fmt::format(" {} |", cell.empty() ? " " : cell);
   return out + "\n";
 }
 
-std::string header(std::initializer_list<std::string_view> labels, std::string_view last_align = "---") {
+std::string header(const std::vector<std::string_view>& labels, std::string_view last_align = "---") {
   std::string head = "|", rule = "|";
   std::size_t i = 0;
   for (std::string_view label : labels) {
@@ -47,7 +51,7 @@ std::string header(std::initializer_list<std::string_view> labels, std::string_v
 
 std::string subject_cell(const Report& report, const Finding& finding) {
   const std::string name = shown_subject_name(report, finding);
-  return md(shown_subject_id(report, finding)) + (name.empty() ? "" : md(paren(report.lang, name)));
+  return md(shown_subject_id(report, finding)) + (name.empty() ? "" : paren(report.lang, md(name)));
 }
 
 void render_findings(const Report& report, std::string& out) {
@@ -62,18 +66,24 @@ void render_findings(const Report& report, std::string& out) {
       if (group.severity != severity) continue;
       const Rule* rule = group.rule;
       out += fmt::format("### [{}] {}", severity_label(severity, lang), md(group.findings.front().rule));
-      if (rule) out += fmt::format(" — {}{}", md(rule->title.in(lang)), md(paren(lang, rule->article.in(lang))));
+      if (rule) out += fmt::format(" — {}{}", md(rule->title.in(lang)), paren(lang, md(rule->article.in(lang))));
       out += "\n\n";
-      if (compared)
-        out += header({tr(lang, "对象", "Subject"), tr(lang, "说明", "Message"), tr(lang, "变化", "Change")});
-      else
-        out += header({tr(lang, "对象", "Subject"), tr(lang, "说明", "Message")});
+      // Who must act and the due date get a column each where any finding of the rule has them.
+      const bool any_responsible = std::ranges::any_of(
+          group.findings, [&](const Finding& finding) { return !shown_responsible(report, finding).empty(); });
+      const bool any_due =
+          std::ranges::any_of(group.findings, [](const Finding& finding) { return !finding.due_on.empty(); });
+      std::vector<std::string_view> labels{tr(lang, "对象", "Subject"), tr(lang, "说明", "Message")};
+      if (any_responsible) labels.push_back(tr(lang, "责任人", "Who must act"));
+      if (any_due) labels.push_back(tr(lang, "到期", "Due"));
+      if (compared) labels.push_back(tr(lang, "变化", "Change"));
+      out += header(labels);
       for (const Finding& finding : group.findings) {
-        if (compared)
-          out += row({subject_cell(report, finding), md(shown_message(report, finding)),
-                      md(change_label(lang, finding.change))});
-        else
-          out += row({subject_cell(report, finding), md(shown_message(report, finding))});
+        std::vector<std::string> cells{subject_cell(report, finding), md(shown_message(report, finding))};
+        if (any_responsible) cells.push_back(md(shown_responsible(report, finding)));
+        if (any_due) cells.push_back(md(shown_due(report, finding)));
+        if (compared) cells.push_back(md(change_label(lang, finding.change)));
+        out += row(cells);
       }
       if (rule) out += fmt::format("\n**{}** {}\n", tr(lang, "整改：", "Remedy:"), md(rule->remedy.in(lang)));
       out += "\n";

@@ -15,6 +15,37 @@ std::string change_label(Lang lang, std::string_view change) {
   return std::string(change);
 }
 
+std::string control_name(char32_t code_point) {
+  return fmt::format("<U+{:04X}>", static_cast<std::uint32_t>(code_point));
+}
+
+std::string visible_controls(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  const auto* bytes = reinterpret_cast<const utf8proc_uint8_t*>(text.data());
+  std::size_t kept = 0;  // text[kept, i) is copied as it is
+  for (std::size_t i = 0; i < text.size();) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte >= 0x20 && byte < 0x7F) {  // printable ASCII, the common case: nothing to decode
+      ++i;
+      continue;
+    }
+    utf8proc_int32_t code_point = 0;
+    const utf8proc_ssize_t length =
+        utf8proc_iterate(bytes + i, static_cast<utf8proc_ssize_t>(text.size() - i), &code_point);
+    if (length > 0 && !hidden_control(static_cast<char32_t>(code_point))) {
+      i += static_cast<std::size_t>(length);
+      continue;
+    }
+    out.append(text.substr(kept, i - kept));
+    out += length > 0 ? control_name(static_cast<char32_t>(code_point)) : "\xEF\xBF\xBD";
+    i += length > 0 ? static_cast<std::size_t>(length) : 1;
+    kept = i;
+  }
+  out.append(text.substr(kept));
+  return out;
+}
+
 std::string escape_markup(std::string_view text, Markup markup) {
   std::string out;
   out.reserve(text.size());
@@ -39,12 +70,12 @@ std::string escape_markup(std::string_view text, Markup markup) {
       case 0xFFFF: continue;
       default: break;
     }
-    const bool c0 = code_point < 0x20 || code_point == 0x7F;
+    const bool c0 = code_point < 0x20;
     const bool line_or_tab = code_point == '\t' || code_point == '\n' || code_point == '\r';
-    if (markup == Markup::html && (c0 || (code_point >= 0x80 && code_point <= 0x9F))) {
-      out += ' ';
-    } else if (c0 && !line_or_tab) {
-      // XML 1.0 has no way to write these at all.
+    if (markup == Markup::html ? hidden_control(static_cast<char32_t>(code_point)) : c0 && !line_or_tab) {
+      // Shown, never hidden or obeyed; and XML 1.0 has no way to write a C0 control at all.
+      const std::string name = control_name(static_cast<char32_t>(code_point));
+      out += "&lt;" + name.substr(1, name.size() - 2) + "&gt;";
     } else if (c0 && markup == Markup::xml_attribute) {
       out += fmt::format("&#{};", code_point);
     } else {

@@ -246,11 +246,13 @@ if(yes)
   string(FIND "${message}" "\n\n" header_end)
   string(SUBSTRING "${message}" 0 ${header_end} headers)
   string(REGEX REPLACE "boundary=\"[^\"]*\"" "boundary=\"B\"" headers "${headers}")
-  # To: keeps what precedes the control character; the subject, "stale-group-finder — P1 Bcc:
-  # y@evil.example: 1 finding — as of 2026-11-27", is one encoded phrase with the CR/LF a space.
+  # To: keeps what precedes the control character; the subject, "stale-group-finder — P1<U+000D>
+  # <U+000A>Bcc: y@evil.example: 1 finding — as of 2026-11-27", is one encoded phrase with the CR/LF
+  # shown as text (SPEC §2), as in the body.
   expect("crlf-in-mail-headers: headers" "${headers}" "To: P1
-Subject: =?UTF-8?B?c3RhbGUtZ3JvdXAtZmluZGVyIOKAlCBQMSBCY2M6IHlAZXZpbC5l?=
- =?UTF-8?B?eGFtcGxlOiAxIGZpbmRpbmcg4oCUIGFzIG9mIDIwMjYtMTEtMjc=?=
+Subject: =?UTF-8?B?c3RhbGUtZ3JvdXAtZmluZGVyIOKAlCBQMTxVKzAwMEQ+PFUrMDAw?=
+ =?UTF-8?B?QT5CY2M6IHlAZXZpbC5leGFtcGxlOiAxIGZpbmRpbmcg4oCUIGFz?=
+ =?UTF-8?B?IG9mIDIwMjYtMTEtMjc=?=
 Date: Fri, 27 Nov 2026 04:00:00 +0000
 MIME-Version: 1.0
 Content-Type: multipart/alternative;

@@ -3,6 +3,7 @@
 #include "../../common/src/report_formats.h"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <string>
 #include <vector>
@@ -215,7 +216,8 @@ TEST_CASE("markdown groups findings by severity and rule, escapes cells, lists w
   // Markup in values is escaped; a line break in a name does not end the row.
   CHECK_FALSE(contains(md, "<script>"));
   CHECK(contains(md, "| G1 (临时\\<script\\>群 \\& \\|x\\|) | Group G1 is 7 days overdue \\<script\\>"));
-  CHECK(contains(md, "| G2 (Line  Bcc: evil@example.com) | G2 overdue  | persisting |\n"));
+  CHECK(contains(md,
+                 "| G2 (Line\\<U+000D\\>\\<U+000A\\>Bcc: evil\\@example.com) | G2 overdue\\<U+0001\\> | persisting |\n"));
   CHECK(contains(md, "Zhang left \\*b\\* \\_i\\_ \\`code\\` a\\|b \\\\x | new |"));
   for (std::size_t at = md.find("\n|"); at != std::string::npos; at = md.find("\n|", at + 1))
     CHECK(md.substr(at + 1, md.find('\n', at + 1) - at - 1).ends_with("|"));
@@ -280,7 +282,7 @@ TEST_CASE("html is one self-contained, well-formed, escaped page") {
     CHECK_FALSE(contains(page, "<link"));
     CHECK_FALSE(contains(page, "\x01"));
     CHECK(contains(page, "临时&lt;script&gt;群 &amp; |x|"));
-    CHECK(contains(page, "Line  Bcc: evil@example.com"));
+    CHECK(contains(page, "Line&lt;U+000D&gt;&lt;U+000A&gt;Bcc: evil@example.com"));
     // Groups: severity, then rule, each with its article and remedy.
     CHECK(count(page, "<div class=\"group error\">") == 1);
     CHECK(count(page, "<div class=\"group warning\">") == 1);
@@ -389,7 +391,8 @@ TEST_CASE("junit: one test case per rule, a failure per finding, skipped rules s
                  "<testcase classname=\"stale-group-finder\" name=\"temporary-group-overdue\">\n"
                  "      <failure message=\"G1 (临时&lt;script&gt;群 &amp; |x|): Group G1 is 7 days overdue "
                  "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;q&#39;\" type=\"error\">"));
-  CHECK(contains(xml, "message=\"G2 (Line&#13;&#10;Bcc: evil@example.com): G2 overdue\""));
+  // XML 1.0 cannot hold U+0001 even as a reference: shown as text, like the human formats show it.
+  CHECK(contains(xml, "message=\"G2 (Line&#13;&#10;Bcc: evil@example.com): G2 overdue&lt;U+0001&gt;\""));
   CHECK(contains(xml, "Remedy: Dissolve the group &amp; file it\n</failure>"));
   CHECK(contains(xml,
                  "<testcase classname=\"stale-group-finder\" name=\"handle-shared\">\n"
@@ -521,4 +524,212 @@ TEST_CASE("json: each finding printed member by member is byte for byte what nlo
   CHECK(nested.starts_with("{\n      \"rule\": \"member-departed\",\n      \"severity\": \"warning\",\n"
                            "      \"article\": {\n        \"zh\": \"第五条\",\n        \"en\": \"Art. 5\"\n      },\n"));
   CHECK(nested.ends_with("\n      \"fingerprint\": \"0123456789abcdef\"\n    }"));
+}
+
+namespace {
+
+// Every code point SPEC §2 keeps from a reader, as UTF-8.
+std::vector<std::string> hidden_code_points() {
+  std::vector<std::string> out;
+  auto add = [&](char32_t first, char32_t last) {
+    for (char32_t c = first; c <= last; ++c) {
+      std::string bytes;
+      if (c < 0x80) {
+        bytes += static_cast<char>(c);
+      } else if (c < 0x800) {
+        bytes += static_cast<char>(0xC0 | (c >> 6));
+        bytes += static_cast<char>(0x80 | (c & 0x3F));
+      } else {
+        bytes += static_cast<char>(0xE0 | (c >> 12));
+        bytes += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+        bytes += static_cast<char>(0x80 | (c & 0x3F));
+      }
+      out.push_back(bytes);
+    }
+  };
+  add(0x00, 0x1F);
+  add(0x7F, 0x9F);
+  add(0x061C, 0x061C);
+  add(0x200E, 0x200F);
+  add(0x2028, 0x202E);
+  add(0x2066, 0x2069);
+  add(0xFEFF, 0xFEFF);
+  return out;
+}
+
+// The hidden code points `out` holds raw, a line break (`line_break`: "\n", or "\r\n" in a message)
+// aside; empty when there are none.
+std::string raw_controls(std::string out, std::string_view line_break) {
+  for (std::size_t at = out.find(line_break); at != std::string::npos; at = out.find(line_break, at))
+    out.replace(at, line_break.size(), " ");
+  std::string found;
+  for (const std::string& bytes : hidden_code_points())
+    if (contains(out, bytes)) found += fmt::format("{:02X} ", static_cast<unsigned char>(bytes.back()));
+  return found;
+}
+
+// A finding whose every inventory value carries control characters, bidi overrides and a line
+// break that would forge a line of its own.
+constexpr std::string_view kHostile = "A\x1b[31mB\x07" "C\rD\nFORGED LINE\u202E" "E\u2066F\uFEFFG\u0085H\x7fI\u2028J";
+
+}  // namespace
+
+TEST_CASE("no control character from the inventory reaches a person raw: text, Markdown, HTML, e-mail") {
+  for (const Lang lang : {Lang::en, Lang::zh}) {
+    CAPTURE(lang == Lang::zh);
+    Fixture fixture(lang);
+    Finding& finding = fixture.result.findings[0];
+    finding.subject_id = "G1" + std::string(kHostile);
+    finding.subject_name = std::string(kHostile);
+    finding.message = {std::string(kHostile), std::string(kHostile)};
+    finding.message_redacted = finding.message;
+    finding.ids = Fields{{"group_id", "G1"}, {"responsible_id", "P1\n\u202E"}};
+    finding.details = Fields{{"responsible_name", std::string(kHostile)}};
+    finding.due_on = "2026-11-26\x1b";
+    fixture.review.waivers_unused[0].subject = "G8" + std::string(kHostile);
+    fixture.review.resolved[0].message = std::string(kHostile);
+    fixture.report.title_suffix = " — " + std::string(kHostile);
+    fixture.report.options.mail_to = {"audit@example.org"};
+
+    const std::string text = formats::text(fixture.report);
+    CHECK(raw_controls(text, "\n") == "");
+    CHECK_FALSE(contains(text, "\nFORGED"));
+    CHECK(contains(text, "D<U+000A>FORGED LINE<U+202E>E<U+2066>F<U+FEFF>G<U+0085>H<U+007F>I<U+2028>J"));
+    CHECK(contains(text, "A<U+001B>[31mB<U+0007>C<U+000D>D"));
+    const std::string md = formats::markdown(fixture.report);
+    CHECK(raw_controls(md, "\n") == "");
+    CHECK_FALSE(contains(md, "\nFORGED"));
+    CHECK(contains(md, "D\\<U+000A\\>FORGED LINE\\<U+202E\\>E"));
+    const std::string page = formats::html(fixture.report);
+    CHECK(raw_controls(page, "\n") == "");
+    CHECK(contains(page, "D&lt;U+000A&gt;FORGED LINE&lt;U+202E&gt;E"));
+    CHECK(tag_balance(page) == "");
+
+    const std::string mail = formats::email(fixture.report);
+    CHECK(raw_controls(mail, "\r\n") == "");
+    const std::string plain = part_body(mail, "text/plain; charset=UTF-8");
+    CHECK(raw_controls(plain, "\r\n") == "");
+    CHECK(plain == with_crlf(text));
+    CHECK(raw_controls(part_body(mail, "text/html; charset=UTF-8"), "\r\n") == "");
+    const std::string subject = decode_words(header_value(mail, "Subject"));
+    CHECK(raw_controls(subject, "\r\n") == "");
+    CHECK(contains(subject, "D<U+000A>FORGED LINE<U+202E>E"));
+  }
+}
+
+TEST_CASE("JSON keeps the exact values; JUnit keeps them where XML 1.0 can and is still well-formed") {
+  Fixture fixture;
+  fixture.result.findings[0].subject_name = std::string(kHostile);
+  const std::string json = formats::json(fixture.report);
+  CHECK(contains(json, "A\\u001b[31mB\\u0007C\\rD\\nFORGED LINE\u202E"));
+  const std::string xml = formats::junit(fixture.report);
+  CHECK(tag_balance(xml) == "");
+  CHECK(contains(xml, "A&lt;U+001B&gt;[31mB&lt;U+0007&gt;C&#13;D&#10;FORGED LINE\u202E"));  // an attribute
+  CHECK(contains(xml, "A&lt;U+001B&gt;[31mB&lt;U+0007&gt;C\rD\nFORGED LINE\u202E"));      // text
+  CHECK_FALSE(contains(xml, "\x1b"));
+  CHECK_FALSE(contains(xml, "\x07"));
+}
+
+TEST_CASE("markdown: no inventory value becomes a link, an image, emphasis, HTML or a new cell") {
+  Fixture fixture;
+  fixture.review.compared = false;
+  Finding& finding = fixture.result.findings[0];
+  finding.subject_name = "[x](http://evil.example)";
+  finding.message = {"![img](https://evil.example/a.png) <http://evil.example> www.evil.example a@evil.example",
+                     "![img](https://evil.example/a.png) <http://evil.example> www.evil.example a@evil.example"};
+  finding.message_redacted = finding.message;
+  const std::string md = formats::markdown(fixture.report);
+  CHECK(contains(md, "| G1 (\\[x\\]\\(http\\://evil.example\\)) |"));
+  CHECK(contains(md, "| !\\[img\\]\\(https\\://evil.example/a.png\\) \\<http\\://evil.example\\> www\\.evil.example "
+                     "a\\@evil.example |"));
+  CHECK_FALSE(contains(md, "]("));
+  CHECK_FALSE(contains(md, "http://"));
+  CHECK_FALSE(contains(md, " <http"));
+  CHECK_FALSE(contains(md, "www.evil"));
+}
+
+namespace {
+
+// The fixture's first finding with who must act and its due date.
+void add_responsible(Fixture& fixture, std::string name = "孙七") {
+  Finding& finding = fixture.result.findings[0];
+  finding.ids = Fields{{"group_id", "G1"}, {"responsible_id", "P009"}};
+  if (!name.empty()) finding.details = Fields{{"responsible_name", name}};
+  finding.due_on = "2026-11-26";
+  finding.days_overdue = 1;
+}
+
+// The line of `text` that contains `part`.
+std::string line_with(std::string_view text, std::string_view part) {
+  const std::size_t at = text.find(part);
+  if (at == std::string_view::npos) return {};
+  const std::size_t begin = text.rfind('\n', at) + 1;
+  return std::string(text.substr(begin, text.find('\n', at) - begin));
+}
+
+}  // namespace
+
+TEST_CASE("text: who must act and the due date on a line under the message, aligned with it") {
+  Fixture fixture;
+  add_responsible(fixture);
+  fixture.result.findings[1].due_on = "2026-11-20";
+  fixture.result.findings[1].days_overdue = 7;
+  const std::string text = formats::text(fixture.report);
+  const std::string message_line = line_with(text, "Group G1 is 7 days overdue");
+  const std::string action_line = line_with(text, "Who must act: ");
+  CHECK(action_line.ends_with("Who must act: 孙七 (P009); due 2026-11-26 (1 day overdue)"));
+  // The action line starts in the message's column.
+  CHECK(action_line.find_first_not_of(' ') == message_line.find("Group G1"));
+  // A finding with only a due date: that alone; one with neither: no line.
+  CHECK(line_with(text, "Due 2026-11-20").ends_with("Due 2026-11-20 (7 days overdue)"));
+  CHECK(line_with(text, "Zhang left") != "");
+  CHECK_FALSE(contains(text.substr(text.find("Zhang left")), "Due"));
+  CHECK(count(text, "Who must act") == 1);
+
+  SUBCASE("only the id until the policy returns responsible_name") {
+    Fixture id_only;
+    add_responsible(id_only, "");
+    CHECK(contains(formats::text(id_only.report), "Who must act: P009; due 2026-11-26 (1 day overdue)\n"));
+  }
+  SUBCASE("Chinese") {
+    Fixture zh(Lang::zh);
+    add_responsible(zh);
+    CHECK(contains(formats::text(zh.report), "责任人：孙七（P009）；到期：2026-11-26（已逾期 1 天）\n"));
+  }
+  SUBCASE("--redact masks the name, not the id") {
+    fixture.report.options.redact = true;
+    const std::string redacted = formats::text(fixture.report);
+    CHECK(contains(redacted, "Who must act: 孙* (P009)"));
+    CHECK_FALSE(contains(redacted, "孙七"));
+  }
+}
+
+TEST_CASE("markdown and html: who must act and due in columns of their own where a rule's findings have them") {
+  Fixture fixture;
+  add_responsible(fixture);
+  const std::string md = formats::markdown(fixture.report);
+  CHECK(contains(md, "| Subject | Message | Who must act | Due | Change |\n|---|---|---|---|---|\n"));
+  CHECK(contains(md, " | 孙七 \\(P009\\) | 2026-11-26 \\(1 day overdue\\) | new |\n"));
+  CHECK(contains(md, "| G2 (Line\\<U+000D\\>\\<U+000A\\>Bcc: evil\\@example.com) | G2 overdue\\<U+0001\\> |   |   | "
+                     "persisting |\n"));
+  CHECK(contains(md, "### [warning] member-departed — Departed member still in group (Art. 5)\n\n"
+                     "| Subject | Message | Change |\n"));
+
+  const std::string page = formats::html(fixture.report);
+  CHECK(contains(page, "<th>Subject</th><th>Message</th><th>Who must act</th><th>Due</th><th>Change</th>"));
+  CHECK(contains(page,
+                 "<td data-label=\"Who must act\">孙七 (P009)</td><td data-label=\"Due\">2026-11-26 (1 day overdue)</td>"));
+  CHECK(contains(page, "<td data-label=\"Who must act\"></td><td data-label=\"Due\"></td>"));
+  CHECK(tag_balance(page) == "");
+
+  Fixture zh(Lang::zh);
+  add_responsible(zh);
+  CHECK(contains(formats::markdown(zh.report), "| 对象 | 说明 | 责任人 | 到期 | 变化 |"));
+  CHECK(contains(formats::markdown(zh.report), " | 孙七（P009） | 2026-11-26（已逾期 1 天） | 新增 |"));
+  CHECK(contains(formats::html(zh.report), "<td data-label=\"责任人\">孙七（P009）</td><td data-label=\"到期\">2026-11-26（已逾期 1 天）</td>"));
+
+  fixture.report.options.redact = true;
+  CHECK(contains(formats::markdown(fixture.report), " | 孙\\* \\(P009\\) | "));
+  CHECK(contains(formats::html(fixture.report), "<td data-label=\"Who must act\">孙* (P009)</td>"));
+  CHECK_FALSE(contains(formats::markdown(fixture.report) + formats::html(fixture.report), "孙七"));
 }

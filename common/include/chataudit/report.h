@@ -66,6 +66,13 @@ std::string shown_subject_id(const Report& report, const Finding& finding);
 std::string shown_subject_name(const Report& report, const Finding& finding);
 /// One id field (`handle` masked; others as they are).
 std::string shown_field(const Report& report, const Finding& finding, std::string_view field);
+/// Who must act (SPEC §5): "NAME (ID)" from responsible_name and responsible_id (full-width
+/// parentheses in Chinese), the name or the id alone when only one is known, the name masked under
+/// --redact; empty when the finding names no one.
+std::string shown_responsible(const Report& report, const Finding& finding);
+/// The due date, with the days overdue when there are any: "2026-11-26 (1 day overdue)",
+/// "2026-11-26（已逾期 1 天）"; empty when the finding has no due date.
+std::string shown_due(const Report& report, const Finding& finding);
 /// A resolved finding (from the baseline) as a Finding the shown_* helpers accept; under --redact
 /// its message is the rule's title, since the recorded message may name people.
 Finding resolved_finding(const Report& report, const PastFinding& past);
