@@ -254,10 +254,27 @@ std::vector<std::string> tables_required(const Policy& policy, const Rule& rule)
   return tables;
 }
 
+std::vector<std::string> tables_optional(const Policy& policy, const Rule& rule) {
+  const std::vector<std::string> required = tables_required(policy, rule);
+  std::vector<std::string> tables;
+  auto add = [&](const std::vector<std::string>& names) {
+    for (const std::string& table : names)
+      if (std::find(required.begin(), required.end(), table) == required.end() &&
+          std::find(tables.begin(), tables.end(), table) == tables.end())
+        tables.push_back(table);
+  };
+  add(rule.optional_tables);
+  for (const View* view : views_read(policy, rule)) add(view->optional_tables);
+  return tables;
+}
+
 std::set<std::string> tables_needed(const Policy& policy, const std::vector<const Rule*>& rules) {
   std::set<std::string> tables;
-  for (const Rule* rule : rules)
+  for (const Rule* rule : rules) {
     for (const std::string& table : tables_required(policy, *rule)) tables.insert(table);
+    // Loaded when the inventory has them; the loader makes the others empty.
+    for (const std::string& table : tables_optional(policy, *rule)) tables.insert(table);
+  }
   return tables;
 }
 
