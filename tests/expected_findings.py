@@ -3,8 +3,8 @@
 
 EXPECTED.md is the sample's executable specification: for each tool, "fires" rows are the complete
 list of (rule, subject) findings and "no" rows are near misses that must not appear; the
-"--person" and "--org" sections list the exact findings under those filters, and "Who must act"
-the responsible_id of selected findings ("—": none).
+"--person", "--org" and "--group" sections list the exact findings under those filters, and "Who
+must act" the responsible_id of selected findings ("—": none).
 
 usage: expected_findings.py BIN_DIR SOURCE_DIR
 """
@@ -88,6 +88,14 @@ def main():
         want = {(row[1], row[2]) for row in expected[org_section] if row[0] == tool}
         if got != want:
             problems.append(f"{tool} --org {org_id}: missing {sorted(want - got)}, unexpected {sorted(got - want)}")
+
+    group_section = next(name for name in expected if name.startswith("--group"))
+    group_id = group_section.split()[-1]
+    for tool in ("membership-audit", "stale-group-finder"):
+        got = {(f["rule"], f["subject"]["id"]) for f in run(bin_dir, source_dir, tool, "--group", group_id)}
+        want = {(row[1], row[2]) for row in expected[group_section] if row[0] == tool}
+        if got != want:
+            problems.append(f"{tool} --group {group_id}: missing {sorted(want - got)}, unexpected {sorted(got - want)}")
 
     for tool, rule, subject, responsible, _why in expected["Who must act"]:
         finding = next((f for f in found[tool] if (f["rule"], f["subject"]["id"]) == (rule, subject)), None)
