@@ -497,3 +497,28 @@ TEST_CASE("a view's optional tables are the optional tables of every rule that r
   CHECK(result.rules_skipped.empty());
   CHECK(result.findings.size() == 3);
 }
+
+TEST_CASE("a rule or view reading an inventory table it does not declare is a policy error with a position") {
+  Fixture f;
+  const std::string path = f.dir.path() + "/p.toml";
+  // Positions point at the table's name in the SQL.
+  const std::string reads_people = rule_toml("r", "error",
+                                             "SELECT 'group' AS subject_kind, g.group_id AS subject_id\n"
+                                             "FROM groups g LEFT JOIN people p ON p.person_id = g.owner_id");
+  CHECK(f.error(reads_people) ==
+        path + ":26:25: rule r: reads table people, which neither its requires nor its optional names (nor those "
+               "of the views it reads); add it to requires (a rule is skipped when such a table is absent) or to "
+               "optional (an absent one reads as empty)");
+  // Declared by a view the rule reads: allowed.
+  const std::string view = "[[view]]\nname = \"owners\"\noptional = [\"people\"]\nsql = \"SELECT person_id FROM people\"\n";
+  const std::string through_view = rule_toml("r", "error",
+                                             "SELECT 'group' AS subject_kind, g.group_id AS subject_id FROM groups g\n"
+                                             "WHERE g.owner_id IN (SELECT person_id FROM owners)\n"
+                                             "  AND NOT EXISTS (SELECT 1 FROM people WHERE person_id = g.owner_id)");
+  CHECK(f.run(view + through_view).rules_run == std::vector<std::string>{"r"});
+  // A view is held to its own declarations and those of the views it reads.
+  const std::string undeclared_view = "[[view]]\nname = \"named\"\nrequires = [\"groups\"]\n"
+                                      "sql = \"SELECT g.group_id FROM groups g JOIN depts d ON d.dept_id = g.dept_id\"\n";
+  CHECK(f.error(undeclared_view + rule_toml("r", "error", kOverdueSql))
+            .starts_with(path + ":18:45: view named: reads table depts, which neither its requires nor its optional names"));
+}
