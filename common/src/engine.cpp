@@ -305,7 +305,9 @@ int read_only_authorizer(void* reads, int action, const char* table, const char*
                          const char*) {
   switch (action) {
     case SQLITE_READ:
-      if (reads && table && database && std::string_view(database) == "main")
+      // A table read for no column (count(*)) comes with no database name: kept too, and
+      // check_declared looks it up in main.
+      if (reads && table && (!database || std::string_view(database) == "main"))
         static_cast<std::set<std::string>*>(reads)->insert(table);
       return SQLITE_OK;
     case SQLITE_SELECT:

@@ -509,6 +509,11 @@ TEST_CASE("a rule or view reading an inventory table it does not declare is a po
         path + ":26:25: rule r: reads table people, which neither its requires nor its optional names (nor those "
                "of the views it reads); add it to requires (a rule is skipped when such a table is absent) or to "
                "optional (an absent one reads as empty)");
+  // A table read for no column at all is held to the same.
+  const std::string counts_people = rule_toml("r", "error",
+                                              "SELECT 'group' AS subject_kind, group_id AS subject_id,\n"
+                                              "       (SELECT count(*) FROM people) AS people_rows FROM groups");
+  CHECK(f.error(counts_people).starts_with(path + ":26:30: rule r: reads table people, which neither"));
   // Declared by a view the rule reads: allowed.
   const std::string view = "[[view]]\nname = \"owners\"\noptional = [\"people\"]\nsql = \"SELECT person_id FROM people\"\n";
   const std::string through_view = rule_toml("r", "error",
