@@ -3,7 +3,8 @@
 
 EXPECTED.md is the sample's executable specification: for each tool, "fires" rows are the complete
 list of (rule, subject) findings and "no" rows are near misses that must not appear; the
-"--person" and "--org" sections list the exact findings under those filters.
+"--person", "--org" and "--group" sections list the exact findings under those filters, and "Who
+must act" the responsible_id of selected findings ("—": none).
 
 usage: expected_findings.py BIN_DIR SOURCE_DIR
 """
@@ -45,8 +46,10 @@ def main():
         expected = sections(f.read())
     problems = []
 
+    found = {}
     for tool in TOOLS:
         findings = run(bin_dir, source_dir, tool)
+        found[tool] = findings
         got = {(f["rule"], f["subject"]["id"]) for f in findings}
         by_key = {(f["rule"], f["subject"]["id"]): f for f in findings}
         fires, near_misses = set(), set()
@@ -85,6 +88,23 @@ def main():
         want = {(row[1], row[2]) for row in expected[org_section] if row[0] == tool}
         if got != want:
             problems.append(f"{tool} --org {org_id}: missing {sorted(want - got)}, unexpected {sorted(got - want)}")
+
+    group_section = next(name for name in expected if name.startswith("--group"))
+    group_id = group_section.split()[-1]
+    for tool in ("membership-audit", "stale-group-finder"):
+        got = {(f["rule"], f["subject"]["id"]) for f in run(bin_dir, source_dir, tool, "--group", group_id)}
+        want = {(row[1], row[2]) for row in expected[group_section] if row[0] == tool}
+        if got != want:
+            problems.append(f"{tool} --group {group_id}: missing {sorted(want - got)}, unexpected {sorted(got - want)}")
+
+    for tool, rule, subject, responsible, _why in expected["Who must act"]:
+        finding = next((f for f in found[tool] if (f["rule"], f["subject"]["id"]) == (rule, subject)), None)
+        if finding is None:
+            problems.append(f"who must act: no finding {tool} {rule} {subject}")
+            continue
+        got = finding.get("responsible_id", "—")
+        if got != responsible:
+            problems.append(f"who must act: {tool} {rule} {subject}: responsible_id {got}, expected {responsible}")
 
     for problem in problems:
         print(problem)

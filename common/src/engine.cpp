@@ -232,11 +232,24 @@ bool mentions(std::string_view text, std::string_view word) {
   return false;
 }
 
+// Where `word` first occurs in `text` as a whole identifier; -1 when it does not.
+int word_offset(std::string_view text, std::string_view word) {
+  for (std::size_t at = text.find(word); at != std::string_view::npos; at = text.find(word, at + 1)) {
+    const bool starts = at == 0 || !identifier_char(text[at - 1]);
+    const bool ends = at + word.size() == text.size() || !identifier_char(text[at + word.size()]);
+    if (starts && ends) return static_cast<int>(at);
+  }
+  return -1;
+}
+
 }  // namespace
 
-std::vector<const View*> views_read(const Policy& policy, const Rule& rule) {
+namespace {
+
+// The views `sql` reads, directly or through other views (a view's name as a word in the SQL).
+std::vector<const View*> views_read_by(const Policy& policy, const std::string& sql) {
   std::vector<const View*> read;
-  std::vector<const std::string*> texts{&rule.sql};
+  std::vector<const std::string*> texts{&sql};
   for (std::size_t i = 0; i < texts.size(); ++i)
     for (const View& view : policy.views)
       if (std::find(read.begin(), read.end(), &view) == read.end() && mentions(*texts[i], view.name)) {
@@ -246,6 +259,10 @@ std::vector<const View*> views_read(const Policy& policy, const Rule& rule) {
   return read;
 }
 
+}  // namespace
+
+std::vector<const View*> views_read(const Policy& policy, const Rule& rule) { return views_read_by(policy, rule.sql); }
+
 std::vector<std::string> tables_required(const Policy& policy, const Rule& rule) {
   std::vector<std::string> tables = rule.requires_tables;
   for (const View* view : views_read(policy, rule))
@@ -254,21 +271,46 @@ std::vector<std::string> tables_required(const Policy& policy, const Rule& rule)
   return tables;
 }
 
+std::vector<std::string> tables_optional(const Policy& policy, const Rule& rule) {
+  const std::vector<std::string> required = tables_required(policy, rule);
+  std::vector<std::string> tables;
+  auto add = [&](const std::vector<std::string>& names) {
+    for (const std::string& table : names)
+      if (std::find(required.begin(), required.end(), table) == required.end() &&
+          std::find(tables.begin(), tables.end(), table) == tables.end())
+        tables.push_back(table);
+  };
+  add(rule.optional_tables);
+  for (const View* view : views_read(policy, rule)) add(view->optional_tables);
+  return tables;
+}
+
 std::set<std::string> tables_needed(const Policy& policy, const std::vector<const Rule*>& rules) {
   std::set<std::string> tables;
-  for (const Rule* rule : rules)
+  for (const Rule* rule : rules) {
     for (const std::string& table : tables_required(policy, *rule)) tables.insert(table);
+    // Loaded when the inventory has them; the loader makes the others empty.
+    for (const std::string& table : tables_optional(policy, *rule)) tables.insert(table);
+  }
   return tables;
 }
 
 namespace {
 
 // Rules may read; nothing else. Views are prepared under the same authorizer before being
-// materialized by the engine's own CREATE TEMP TABLE.
-int read_only_authorizer(void*, int action, const char* table, const char* function, const char*, const char*) {
+// materialized by the engine's own CREATE TEMP TABLE. With `reads` (a std::set<std::string>*), the
+// tables of the main schema the statement reads are collected there: the inventory's tables (the
+// views live in temp), to be held against what the rule or view declares.
+int read_only_authorizer(void* reads, int action, const char* table, const char* function, const char* database,
+                         const char*) {
   switch (action) {
-    case SQLITE_SELECT:
     case SQLITE_READ:
+      // A table read for no column (count(*)) comes with no database name: kept too, and
+      // check_declared looks it up in main.
+      if (reads && table && (!database || std::string_view(database) == "main"))
+        static_cast<std::set<std::string>*>(reads)->insert(table);
+      return SQLITE_OK;
+    case SQLITE_SELECT:
     case SQLITE_RECURSIVE:
       return SQLITE_OK;
     case SQLITE_FUNCTION:
@@ -362,9 +404,11 @@ class Runner {
     register_functions(db_);
   }
 
-  // Prepares `sql` read-only; policy errors point at the SQL in the policy file.
+  // Prepares `sql` read-only; policy errors point at the SQL in the policy file. The inventory
+  // tables it reads are left in reads_.
   sqlite3_stmt* prepare(const std::string& sql, const SourceRef& where, std::string_view what) {
-    sqlite3_set_authorizer(db_, read_only_authorizer, nullptr);
+    reads_.clear();
+    sqlite3_set_authorizer(db_, read_only_authorizer, &reads_);
     sqlite3_stmt* statement = nullptr;
     const char* tail = nullptr;
     const int rc = sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &statement, &tail);
@@ -392,6 +436,47 @@ class Runner {
     return statement;
   }
 
+  // SPEC §4: a rule or view reads only the inventory tables that its requires or optional names, or
+  // those of the views it reads (`declared`); the tables the statement just prepared read (reads_)
+  // are held against them. Any other table could be missing in one run and present in another.
+  void check_declared(const std::vector<std::string>& declared, const std::string& sql, const SourceRef& where,
+                      std::string_view what) {
+    for (const std::string& table : reads_) {
+      if (std::find(declared.begin(), declared.end(), table) != declared.end()) continue;
+      sqlite3_stmt* query = nullptr;  // a table of the inventory, not a table-valued function
+      sqlite3_prepare_v2(db_, "SELECT 1 FROM main.sqlite_schema WHERE type = 'table' AND name = ?1", -1, &query, nullptr);
+      bind_text(query, 1, table);
+      const bool inventory_table = sqlite3_step(query) == SQLITE_ROW;
+      sqlite3_finalize(query);
+      if (!inventory_table) continue;
+      policy_error(position_in(where, sql, word_offset(sql, table)),
+                   fmt::format("{}: reads table {}, which neither its requires nor its optional names (nor those "
+                               "of the views it reads); add it to requires (a rule is skipped when such a table is "
+                               "absent) or to optional (an absent one reads as empty)",
+                               what, table));
+    }
+  }
+
+  // The tables a view may read: its own requires and optional, and those of the views it reads.
+  std::vector<std::string> declared_tables(const View& view) const {
+    std::vector<std::string> tables;
+    auto add = [&](const View& from) {
+      for (const auto* list : {&from.requires_tables, &from.optional_tables})
+        for (const std::string& table : *list)
+          if (std::find(tables.begin(), tables.end(), table) == tables.end()) tables.push_back(table);
+    };
+    add(view);
+    for (const View* read : views_read_by(policy_, view.sql)) add(*read);
+    return tables;
+  }
+
+  // The tables a rule may read (see check_declared).
+  std::vector<std::string> declared_tables(const Rule& rule) const {
+    std::vector<std::string> tables = tables_required(policy_, rule);
+    for (const std::string& table : tables_optional(policy_, rule)) tables.push_back(table);
+    return tables;
+  }
+
   // Every view is compiled and gets its table (so that every rule compiles); only those in `needed`
   // (read by a rule that runs) are filled, the others stay empty. A view's table lives in the
   // column store (a virtual table in the temp schema) with the columns and declared types SQLite
@@ -405,6 +490,7 @@ class Runner {
         continue;
       }
       sqlite3_finalize(prepare(view.sql, view.sql_where, "view " + view.name));
+      check_declared(declared_tables(view), view.sql, view.sql_where, "view " + view.name);
       drop_earlier(view);
       exec(fmt::format("DROP TABLE IF EXISTS temp.{}", quote_identifier(kShape)), view);
       const std::string shape = fmt::format("CREATE TEMP TABLE {} AS SELECT * FROM (", quote_identifier(kShape));
@@ -465,6 +551,12 @@ class Runner {
   // view keeps no bound values, so parameters are refused with a position.
   void create_plain_view(const View& view) {
     sqlite3_stmt* statement = prepare(view.sql, view.sql_where, "view " + view.name);
+    try {
+      check_declared(declared_tables(view), view.sql, view.sql_where, "view " + view.name);
+    } catch (...) {
+      sqlite3_finalize(statement);
+      throw;
+    }
     const int parameters = sqlite3_bind_parameter_count(statement);
     const char* name = parameters > 0 ? sqlite3_bind_parameter_name(statement, 1) : nullptr;
     const std::string first = name ? name : "?";  // prepare() has refused nameless ones already
@@ -497,6 +589,7 @@ class Runner {
   }
 
   bool narrowed_ = false;  // whether this runner's last fill_part() read a narrowed statement
+  std::set<std::string> reads_;  // the inventory tables the statement prepare() prepared last reads
 
   /// The runners (on connections of their own) that views are shared out to.
   void set_partners(std::vector<Runner*> partners) { partners_ = std::move(partners); }
@@ -681,6 +774,12 @@ class Runner {
 
   Compiled compile(const Rule& rule) {
     sqlite3_stmt* statement = prepare(rule.sql, rule.sql_where, "rule " + rule.id);
+    try {
+      check_declared(declared_tables(rule), rule.sql, rule.sql_where, "rule " + rule.id);
+    } catch (...) {
+      sqlite3_finalize(statement);
+      throw;
+    }
     Compiled compiled{&rule, statement, {}};
     for (int i = 0; i < sqlite3_column_count(statement); ++i) compiled.columns.emplace_back(sqlite3_column_name(statement, i));
     auto has = [&](std::string_view name) {

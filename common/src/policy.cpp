@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -10,6 +11,7 @@
 #include <toml++/toml.h>
 
 #include "chataudit/error.h"
+#include "chataudit/schema.h"
 #include "chataudit/text.h"
 
 namespace chataudit {
@@ -207,12 +209,33 @@ bool valid_name(std::string_view name, bool dashes) {
   return !(name[0] >= '0' && name[0] <= '9');
 }
 
+// `optional`: tables a rule or view reads when they are supplied. An absent one is read as the
+// schema's empty table (every canonical column, no row), so it must be an inventory table; a table
+// cannot be both required and optional.
+std::vector<std::string> optional_tables_at(const PolicyReader& reader, const toml::table& table, std::string_view what,
+                                            const std::vector<std::string>& required) {
+  std::vector<std::string> names = reader.strings_at(table, "optional", what);
+  const toml::array& array = *table.get("optional")->as_array();
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (!find_table(names[i])) {
+      std::string known;
+      for (const TableSpec& spec : inventory_schema()) known += (known.empty() ? "" : ", ") + std::string(spec.name);
+      reader.fail(*array.get(i), fmt::format("{}: optional table \"{}\" is not an inventory table; an absent optional "
+                                             "table reads as that table with no rows, so it must be one of: {}",
+                                             what, names[i], known));
+    }
+    if (std::find(required.begin(), required.end(), names[i]) != required.end())
+      reader.fail(*array.get(i), fmt::format("{}: table \"{}\" is both required and optional", what, names[i]));
+  }
+  return names;
+}
+
 void load_into(Policy& policy, const std::string& path, int depth, std::set<std::string>& visiting);
 
 void read_rule(const PolicyReader& reader, const toml::table& table, Policy& policy) {
   reader.only_keys(table,
-                   {"id", "tool", "severity", "article", "title", "message", "remedy", "requires", "only_with", "sql",
-                    "enabled"},
+                   {"id", "tool", "severity", "article", "title", "message", "remedy", "requires", "optional",
+                    "only_with", "sql", "enabled"},
                    "[[rule]]");
   const std::string id = reader.string_at(table, "id", "[[rule]]", true);
   if (!valid_name(id, true))
@@ -255,6 +278,7 @@ void read_rule(const PolicyReader& reader, const toml::table& table, Policy& pol
     rule.sql_where = reader.string_content_start(*table.get("sql"));
   }
   if (table.contains("requires")) rule.requires_tables = reader.strings_at(table, "requires", what);
+  if (table.contains("optional")) rule.optional_tables = optional_tables_at(reader, table, what, rule.requires_tables);
   if (table.contains("only_with")) {
     rule.only_with = reader.string_at(table, "only_with", what, false);
     if (rule.only_with != "person" && rule.only_with != "org" && rule.only_with != "group")
@@ -271,12 +295,14 @@ void read_rule(const PolicyReader& reader, const toml::table& table, Policy& pol
 }
 
 void read_view(const PolicyReader& reader, const toml::table& table, Policy& policy) {
-  reader.only_keys(table, {"name", "requires", "sql", "indexes", "materialize"}, "[[view]]");
+  reader.only_keys(table, {"name", "requires", "optional", "sql", "indexes", "materialize"}, "[[view]]");
   View view;
   view.name = reader.string_at(table, "name", "[[view]]", true);
   if (!valid_name(view.name, false))
     reader.fail(*table.get("name"), fmt::format("view name \"{}\": use lower-case letters, digits and _", view.name));
   view.requires_tables = reader.strings_at(table, "requires", "view " + view.name);
+  if (table.contains("optional"))
+    view.optional_tables = optional_tables_at(reader, table, "view " + view.name, view.requires_tables);
   view.sql = reader.string_at(table, "sql", "view " + view.name, true);
   view.indexes = reader.strings_at(table, "indexes", "view " + view.name);
   view.where = reader.where(table);

@@ -85,6 +85,7 @@ constexpr ColumnSpec kPeople[] = {
     enumeration("status", kPersonStatus, kPersonStatusSynonyms, "active"),
     {"status_since", T::date},
     {"external", T::boolean},
+    {"email", T::text},  // where the person's reports are mailed (--mail-to '{email}')
 };
 constexpr ColumnSpec kAccounts[] = {
     {"account_id", T::id, true},

@@ -433,3 +433,97 @@ TEST_CASE("a view that is a plain join is filled through a narrowed statement wi
   CHECK(f.run(view("plain", joined) + view("sorted", joined + " ORDER BY g.name DESC") + rule, earlier).findings.size() == 2);
   CHECK(rows("plain") == "G1|一群|temporary|NULL|NULL|G1!|G3|三群|long|NULL|NULL|G3!|");
 }
+
+TEST_CASE("a rule's optional table is read when supplied and empty when not, never a reason to skip") {
+  Fixture f;
+  // Who must act for each group: its owner when the people table knows them, else nobody.
+  std::string rule = rule_toml("owner-named", "warning",
+                               "SELECT 'group' AS subject_kind, g.group_id AS subject_id, g.group_id,\n"
+                               "       p.person_id AS responsible_id, COALESCE(p.real_name, '—') AS owner_name,\n"
+                               "       (SELECT count(*) FROM people) AS people_rows\n"
+                               "FROM groups g LEFT JOIN people p ON p.person_id = 'P1' WHERE g.group_id = 'G1'",
+                               "{owner_name} {people_rows}");
+  rule.replace(rule.find("requires = [\"groups\"]"), 21, "requires = [\"groups\"]\noptional = [\"people\"]");
+  const Policy policy = load_policy(f.dir.write("p.toml", std::string(kHeader) + rule));
+  CHECK(tables_required(policy, policy.rules[0]) == std::vector<std::string>{"groups"});
+  CHECK(tables_optional(policy, policy.rules[0]) == std::vector<std::string>{"people"});
+  CHECK(tables_needed(policy, {&policy.rules[0]}) == std::set<std::string>{"groups", "people"});
+
+  SUBCASE("without people: the rule runs on an empty table with every canonical column") {
+    const RunResult result = f.run(rule);
+    CHECK(result.rules_skipped.empty());
+    CHECK(result.rules_run == std::vector<std::string>{"owner-named"});
+    REQUIRE(result.findings.size() == 1);
+    CHECK(result.findings[0].message.en == "— 0");
+    CHECK(result.findings[0].field("responsible_id").empty());
+  }
+  SUBCASE("with people: the rule reads it") {
+    InventorySources sources;
+    sources.tables.emplace_back("groups", f.dir.write("g.csv", "group_id,name,org_id\nG1,一群,O1\n"));
+    sources.tables.emplace_back("people", f.dir.write("people.csv", "person_id,real_name,email\nP1,马晓燕,\nP2,张伟,zhangwei@jiusan.example\n"));
+    Inventory inventory = load_inventory(sources, tables_needed(policy, {&policy.rules[0]}), *TimeZone::parse("+08:00", nullptr));
+    RunOptions options;
+    options.tool = "stale-group-finder";
+    options.as_of = Date(2026, 11, 27);
+    const RunResult result = run_rules(inventory, policy, options);
+    CHECK(result.rules_skipped.empty());
+    REQUIRE(result.findings.size() == 1);
+    CHECK(result.findings[0].message.en == "马晓燕 2");
+    CHECK(result.findings[0].field("responsible_id") == "P1");
+    CHECK(inventory.db().execAndGet("SELECT email FROM people WHERE person_id = 'P2'").getString() ==
+          "zhangwei@jiusan.example");
+  }
+  SUBCASE("a table the rule requires still makes it skip") {
+    std::string requiring = rule;
+    requiring.replace(requiring.find("requires = [\"groups\"]"), 21, "requires = [\"groups\", \"depts\"]");
+    const RunResult result = f.run(requiring);
+    CHECK(result.rules_run.empty());
+    REQUIRE(result.rules_skipped.size() == 1);
+    CHECK(result.rules_skipped[0].reason == "missing table: depts");
+  }
+}
+
+TEST_CASE("a view's optional tables are the optional tables of every rule that reads it") {
+  Fixture f;
+  const std::string view =
+      "[[view]]\nname = \"named\"\nrequires = [\"groups\"]\noptional = [\"people\", \"depts\"]\n"
+      "sql = \"SELECT g.group_id, p.real_name FROM groups g LEFT JOIN people p ON p.person_id = g.owner_id\"\n";
+  const std::string rule =
+      rule_toml("r", "notice", "SELECT 'group' AS subject_kind, group_id AS subject_id FROM named WHERE real_name IS NULL");
+  const Policy policy = load_policy(f.dir.write("p.toml", std::string(kHeader) + view + rule));
+  CHECK(tables_optional(policy, policy.rules[0]) == std::vector<std::string>{"people", "depts"});
+  CHECK(tables_needed(policy, {&policy.rules[0]}) == std::set<std::string>{"depts", "groups", "people"});
+  const RunResult result = f.run(view + rule);
+  CHECK(result.rules_skipped.empty());
+  CHECK(result.findings.size() == 3);
+}
+
+TEST_CASE("a rule or view reading an inventory table it does not declare is a policy error with a position") {
+  Fixture f;
+  const std::string path = f.dir.path() + "/p.toml";
+  // Positions point at the table's name in the SQL.
+  const std::string reads_people = rule_toml("r", "error",
+                                             "SELECT 'group' AS subject_kind, g.group_id AS subject_id\n"
+                                             "FROM groups g LEFT JOIN people p ON p.person_id = g.owner_id");
+  CHECK(f.error(reads_people) ==
+        path + ":26:25: rule r: reads table people, which neither its requires nor its optional names (nor those "
+               "of the views it reads); add it to requires (a rule is skipped when such a table is absent) or to "
+               "optional (an absent one reads as empty)");
+  // A table read for no column at all is held to the same.
+  const std::string counts_people = rule_toml("r", "error",
+                                              "SELECT 'group' AS subject_kind, group_id AS subject_id,\n"
+                                              "       (SELECT count(*) FROM people) AS people_rows FROM groups");
+  CHECK(f.error(counts_people).starts_with(path + ":26:30: rule r: reads table people, which neither"));
+  // Declared by a view the rule reads: allowed.
+  const std::string view = "[[view]]\nname = \"owners\"\noptional = [\"people\"]\nsql = \"SELECT person_id FROM people\"\n";
+  const std::string through_view = rule_toml("r", "error",
+                                             "SELECT 'group' AS subject_kind, g.group_id AS subject_id FROM groups g\n"
+                                             "WHERE g.owner_id IN (SELECT person_id FROM owners)\n"
+                                             "  AND NOT EXISTS (SELECT 1 FROM people WHERE person_id = g.owner_id)");
+  CHECK(f.run(view + through_view).rules_run == std::vector<std::string>{"r"});
+  // A view is held to its own declarations and those of the views it reads.
+  const std::string undeclared_view = "[[view]]\nname = \"named\"\nrequires = [\"groups\"]\n"
+                                      "sql = \"SELECT g.group_id FROM groups g JOIN depts d ON d.dept_id = g.dept_id\"\n";
+  CHECK(f.error(undeclared_view + rule_toml("r", "error", kOverdueSql))
+            .starts_with(path + ":18:45: view named: reads table depts, which neither its requires nor its optional names"));
+}

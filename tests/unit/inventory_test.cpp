@@ -73,7 +73,7 @@ TEST_CASE("absent tables exist, empty, with every canonical column") {
   TempDir dir;
   Inventory inventory = load_groups(dir, "group_id,org_id\nG1,O1\n");
   CHECK(query(inventory, "SELECT count(*) FROM people") == "0\n");
-  CHECK(query(inventory, "SELECT count(*) FROM pragma_table_info('people')") == "7\n");
+  CHECK(query(inventory, "SELECT count(*) FROM pragma_table_info('people')") == "8\n");
   CHECK_FALSE(inventory.has("people"));
   CHECK(inventory.has("groups"));
 }

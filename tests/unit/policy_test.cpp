@@ -116,6 +116,23 @@ TEST_CASE("policy errors name the file, line and column") {
     const std::string path = dir.write("p.toml", "[params]\nx = 1\n");
     CHECK(load_error(path) == path + ":1:1: missing [policy] table (id, title, effective, timezone)");
   }
+  SUBCASE("an optional table that is not an inventory table") {
+    std::string text = std::string(kHeader) + std::string(kRule);
+    text.replace(text.find("requires = [\"groups\"]"), 21, "requires = [\"groups\"]\noptional = [\"people\", \"staff\"]");
+    const std::string path = dir.write("p.toml", text);
+    CHECK(load_error(path).starts_with(path + ":16:23: rule r1: optional table \"staff\" is not an inventory table; "));
+  }
+  SUBCASE("a table both required and optional") {
+    std::string text = std::string(kHeader) + std::string(kRule);
+    text.replace(text.find("requires = [\"groups\"]"), 21, "requires = [\"groups\"]\noptional = [\"groups\"]");
+    const std::string path = dir.write("p.toml", text);
+    CHECK(load_error(path) == path + ":16:13: rule r1: table \"groups\" is both required and optional");
+  }
+  SUBCASE("optional in a view must be a list of strings") {
+    const std::string path =
+        dir.write("p.toml", std::string(kHeader) + "[[view]]\nname = \"v\"\noptional = \"people\"\nsql = \"SELECT 1\"\n");
+    CHECK(load_error(path) == path + ":8:12: \"optional\" in view v must be an array of strings");
+  }
   SUBCASE("a missing file") {
     CHECK(load_error(dir.path() + "/none.toml") == dir.path() + "/none.toml: cannot open policy file");
   }

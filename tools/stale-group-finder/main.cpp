@@ -5,6 +5,7 @@ int main(int argc, char** argv) {
   chataudit::ToolSpec tool;
   tool.name = "stale-group-finder";
   tool.summary = "Find temporary work groups past or near their dissolution deadline, and idle groups.";
+  tool.group_filter = true;
   tool.due_within = true;
   return chataudit::run_tool(tool, argc, argv);
 }

@@ -122,7 +122,11 @@ std::vector<const View*> views_read(const Policy& policy, const Rule& rule);
 /// The tables a rule needs supplied: its `requires` and those of the views it reads.
 std::vector<std::string> tables_required(const Policy& policy, const Rule& rule);
 
-/// The tables the selected rules (and the views they read) need.
+/// The tables a rule reads when supplied (its `optional` and that of the views it reads), less
+/// those it requires: an absent one reads as empty and never makes the rule skip.
+std::vector<std::string> tables_optional(const Policy& policy, const Rule& rule);
+
+/// The tables the selected rules (and the views they read) need or read when supplied.
 std::set<std::string> tables_needed(const Policy& policy, const std::vector<const Rule*>& rules);
 
 /// Compiles every view and selected rule against the inventory (reporting policy errors with their

@@ -41,6 +41,9 @@ struct Param {
 struct View {
   std::string name;
   std::vector<std::string> requires_tables;
+  /// Inventory tables read when supplied and empty (every canonical column, no row) when not:
+  /// never a reason to skip a rule that reads the view.
+  std::vector<std::string> optional_tables;
   std::string sql;
   /// Indexes to build on the materialized view, each a comma-separated column list (`group_id,
   /// person_id`): physical design, so that rules looking rows up by those columns do not each
@@ -58,7 +61,8 @@ struct Rule {
   std::string tool;
   Severity severity = Severity::error;
   Localized article, title, message, remedy;
-  std::vector<std::string> requires_tables;
+  std::vector<std::string> requires_tables;  ///< the rule is skipped when one is not supplied
+  std::vector<std::string> optional_tables;  ///< read when supplied, empty when not (see View)
   std::string only_with;  ///< a filter that must be given for the rule to run (e.g. `person`)
   std::string sql;
   bool enabled = true;
