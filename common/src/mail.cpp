@@ -66,8 +66,9 @@ void check_address(std::string_view flag, const std::string& address) {
     throw Error(fmt::format("{} {}: {}; expected one address, local@domain or \"Name <local@domain>\"", flag,
                             address, why));
   };
+  // Not echoed: the control characters would reach the terminal or the cron mail raw.
   if (std::any_of(address.begin(), address.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; }))
-    refuse("holds a control character (CR, LF, …)");
+    throw Error(fmt::format("{}: an address holds a control character (CR, LF, …); refused", flag));
   // The placeholders filled as the plainest values they can take.
   const std::string filled = fill_address(address, "P001", "someone@example.org");
   std::string_view spec = filled;

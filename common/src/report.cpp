@@ -142,7 +142,10 @@ std::string shown_waiver_subject(const Report& report, const Waiver& waiver) {
 
 std::string shown_field(const Report& report, const Finding& finding, std::string_view field) {
   const std::string value = finding.field(field);
-  return report.options.redact && field == "handle" ? mask_handle(value) : value;
+  if (!report.options.redact) return value;
+  if (field == "handle") return mask_handle(value);
+  if (field == "responsible_name") return mask_name(value);
+  return value;
 }
 
 std::string shown_responsible(const Report& report, const Finding& finding) {
@@ -719,7 +722,11 @@ std::string text(const Report& report) {
   for (const SkippedRule& skipped : result.rules_skipped)
     lines.push_back(fmt::format("{} ({})", skipped.rule, shown_skip_reason(report, skipped)));
   section("未运行的规则：", "Rules skipped:", lines);
-  return out + visible_controls(scope_line(report)) + summary_text(report);
+  if (std::string scope = scope_line(report); !scope.empty()) {
+    scope.pop_back();
+    out += visible_controls(scope) + "\n";
+  }
+  return out + summary_text(report);
 }
 
 }  // namespace formats

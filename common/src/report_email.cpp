@@ -234,6 +234,16 @@ std::string email(const Report& report) {
     out += base64_lines(content);
   }
   out += fmt::format("--{}--{}", boundary, kCrlf);
+  // A Message-ID from the hash of every other byte (Date: included): the same message has the same
+  // id, so a resent copy is recognized as one; its right side is the sender's domain.
+  const std::string& from = report.options.mail_from;
+  std::string domain = "chataudit.invalid";
+  if (const std::size_t at = from.rfind('@'); at != std::string::npos) {
+    domain = from.substr(at + 1);
+    if (!domain.empty() && domain.back() == '>') domain.pop_back();
+  }
+  const std::size_t after_date = out.find(kCrlf, out.find("\r\nDate: ") + 2) + kCrlf.size();
+  out.insert(after_date, fmt::format("Message-ID: <{}@{}>{}", sha256_hex(out).substr(0, 32), domain, kCrlf));
   return out;
 }
 

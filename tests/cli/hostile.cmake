@@ -224,36 +224,36 @@ endif()
 
 wanted(crlf-in-mail-headers yes)
 if(yes)
-  # CR/LF in a group name and in the owner id that --split-by puts into To: and Subject:.
+  # CR/LF in a group name and in the owner id that --split-by would put into To: and Subject:. A key
+  # that is not a plain id is never put into an address or a file name: its findings go to the
+  # unassigned report, to the address the operator named.
   file(WRITE ${WORK_DIR}/crlf.csv
        "group_id,name,org_id,term,work_ended_on,owner_id\nG1,\"Evil\r\nBcc: x@evil.example\",O1,temporary,2026-10-01,\"P1\r\nBcc: y@evil.example\"\n")
   file(MAKE_DIRECTORY ${WORK_DIR}/mail)
   run(--table groups=crlf.csv --as-of 2026-11-27 --format email "--mail-to={id}@example.org"
-      --split-by responsible --output-dir mail)
+      --mail-unassigned=audit@example.org --split-by responsible --output-dir mail)
   check(crlf-in-mail-headers 1 "" "")
-  file(GLOB messages RELATIVE ${WORK_DIR}/mail ${WORK_DIR}/mail/*)
-  expect("crlf-in-mail-headers: files" "${messages}" "P1__Bcc__y_evil.example.eml")
+  file(GLOB messages RELATIVE ${WORK_DIR}/mail ${WORK_DIR}/mail/*.eml)
+  expect("crlf-in-mail-headers: files" "${messages}" "unassigned.eml")
   # The header block, as hex (file(READ) as text would drop the CRs): every line ends in CRLF, and
   # no CR or LF stands alone (headers are ASCII, so hex digit pairs cannot straddle bytes here).
-  file(READ ${WORK_DIR}/mail/P1__Bcc__y_evil.example.eml hex HEX)
+  file(READ ${WORK_DIR}/mail/unassigned.eml hex HEX)
   string(FIND "${hex}" "0d0a0d0a" header_end)
   string(SUBSTRING "${hex}" 0 ${header_end} header_hex)
   string(REPLACE "0d0a" "" stray "${header_hex}")
   if(stray MATCHES "^(..)*(0d|0a)")
     message(FATAL_ERROR "crlf-in-mail-headers: a bare CR or LF in the headers")
   endif()
-  file(READ ${WORK_DIR}/mail/P1__Bcc__y_evil.example.eml message)
+  file(READ ${WORK_DIR}/mail/unassigned.eml message)
   string(FIND "${message}" "\n\n" header_end)
   string(SUBSTRING "${message}" 0 ${header_end} headers)
   string(REGEX REPLACE "boundary=\"[^\"]*\"" "boundary=\"B\"" headers "${headers}")
-  # To: keeps what precedes the control character; the subject, "stale-group-finder — P1<U+000D>
-  # <U+000A>Bcc: y@evil.example: 1 finding — as of 2026-11-27", is one encoded phrase with the CR/LF
-  # shown as text (SPEC §2), as in the body.
-  expect("crlf-in-mail-headers: headers" "${headers}" "To: P1
-Subject: =?UTF-8?B?c3RhbGUtZ3JvdXAtZmluZGVyIOKAlCBQMTxVKzAwMEQ+PFUrMDAw?=
- =?UTF-8?B?QT5CY2M6IHlAZXZpbC5leGFtcGxlOiAxIGZpbmRpbmcg4oCUIGFz?=
- =?UTF-8?B?IG9mIDIwMjYtMTEtMjc=?=
+  string(REGEX REPLACE "Message-ID: <[0-9a-f]+@" "Message-ID: <ID@" headers "${headers}")
+  expect("crlf-in-mail-headers: headers" "${headers}" "To: audit@example.org
+Subject: =?UTF-8?B?c3RhbGUtZ3JvdXAtZmluZGVyIOKAlCB1bmFzc2lnbmVkOiAxIGZp?=
+ =?UTF-8?B?bmRpbmcg4oCUIGFzIG9mIDIwMjYtMTEtMjc=?=
 Date: Fri, 27 Nov 2026 04:00:00 +0000
+Message-ID: <ID@chataudit.invalid>
 MIME-Version: 1.0
 Content-Type: multipart/alternative;
  boundary=\"B\"
@@ -368,7 +368,7 @@ if(yes)
   check(output-fifo 0 "" "")
   file(READ ${WORK_DIR}/fifo.out text)
   expect("output-fifo: text" "${text}"
-         "stale-group-finder, as of 2026-11-27: 0 findings — 0 errors, 0 warnings, 0 notices; 5 rules run\n")
+         "Scope: groups=clean.csv\nstale-group-finder, as of 2026-11-27: 0 findings — 0 errors, 0 warnings, 0 notices; 5 rules run\n")
   file(GLOB leftovers ${WORK_DIR}/report.fifo.tmp.*)
   expect("output-fifo: temporary files" "${leftovers}" "")
 endif()
@@ -380,7 +380,7 @@ if(yes)
   check(output-dev-stdout 0 "" "")
   run(--table groups=clean.csv --as-of 2026-11-27 --output text:/dev/stdout --verbose)
   check(output-dev-stdout-verbose 0
-        "stale-group-finder, as of 2026-11-27: 0 findings — 0 errors, 0 warnings, 0 notices; 5 rules run\n" "")
+        "Scope: groups=clean.csv\nstale-group-finder, as of 2026-11-27: 0 findings — 0 errors, 0 warnings, 0 notices; 5 rules run\n" "")
   # Standard output a regular file: written through, not replaced.
   execute_process(COMMAND ${tool} --table groups=clean.csv --as-of 2026-11-27 --output json:/dev/stdout
                   WORKING_DIRECTORY ${WORK_DIR} OUTPUT_FILE ${WORK_DIR}/stdout.json RESULT_VARIABLE rc)

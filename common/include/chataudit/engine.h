@@ -82,7 +82,8 @@ struct Finding {
 
 /// The fixed result columns a rule's SELECT may return to fill a finding.
 inline constexpr std::string_view kIdColumns[] = {"org_id", "dept_id", "account_id", "group_id",
-                                                  "person_id", "handle", "responsible_id"};
+                                                  "person_id", "handle", "responsible_id",
+                                                  "responsible_name"};
 
 struct RunOptions {
   std::string tool;
