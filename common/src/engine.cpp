@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "chataudit/error.h"
+#include "sql_sandbox.h"
 #include "chataudit/timing.h"
 #include "chataudit/text.h"
 
@@ -263,27 +264,6 @@ std::set<std::string> tables_needed(const Policy& policy, const std::vector<cons
 
 namespace {
 
-// Rules may read; nothing else. Views are prepared under the same authorizer before being
-// materialized by the engine's own CREATE TEMP TABLE.
-int read_only_authorizer(void*, int action, const char* table, const char* function, const char*, const char*) {
-  switch (action) {
-    case SQLITE_SELECT:
-    case SQLITE_READ:
-    case SQLITE_RECURSIVE:
-      return SQLITE_OK;
-    case SQLITE_FUNCTION:
-      // Extension loading is off in this connection anyway; refusing it here makes the policy
-      // fail when it is compiled, with a position, rather than when a rule happens to run.
-      return function && sqlite3_stricmp(function, "load_extension") == 0 ? SQLITE_DENY : SQLITE_OK;
-    case SQLITE_UPDATE:
-      // Table-valued functions such as json_each declare their schema through this check; the
-      // statement is still refused below unless sqlite3_stmt_readonly holds.
-      return table && std::string_view(table) == "sqlite_master" ? SQLITE_OK : SQLITE_DENY;
-    default:
-      return SQLITE_DENY;
-  }
-}
-
 // Where byte `offset` of a SQL text lies in the policy file.
 SourceRef position_in(const SourceRef& start, std::string_view sql, int offset) {
   SourceRef ref = start;
@@ -360,11 +340,22 @@ class Runner {
   Runner(sqlite3* db, ColumnStore& store, const Policy& policy, const RunOptions& options, std::vector<Param> params)
       : db_(db), store_(store), policy_(policy), options_(options), params_(std::move(params)) {
     register_functions(db_);
+    Deadline::watch(db_, &deadline_);
   }
+  ~Runner() { Deadline::watch(db_, nullptr); }
+  Runner(const Runner&) = delete;
+  Runner& operator=(const Runner&) = delete;
+
+  /// The limit of the view or rule this runner works on (see --rule-timeout).
+  Deadline deadline_;
+  /// What the authorizer refused while this runner's last statement was prepared.
+  SandboxLog sandbox_;
+  void start_clock() { deadline_ = Deadline(options_.rule_timeout); }
 
   // Prepares `sql` read-only; policy errors point at the SQL in the policy file.
   sqlite3_stmt* prepare(const std::string& sql, const SourceRef& where, std::string_view what) {
-    sqlite3_set_authorizer(db_, read_only_authorizer, nullptr);
+    sandbox_.clear();
+    sqlite3_set_authorizer(db_, sandbox_authorizer, &sandbox_);
     sqlite3_stmt* statement = nullptr;
     const char* tail = nullptr;
     const int rc = sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &statement, &tail);
@@ -374,8 +365,17 @@ class Runner {
       const int offset = sqlite3_error_offset(db_);
       sqlite3_finalize(statement);
       const bool denied = rc == SQLITE_AUTH;
+      if (!sandbox_.refused_function.empty()) {
+        const std::size_t at = function_call_at(sql, sandbox_.refused_function);
+        policy_error(position_in(where, sql, offset >= 0 || at == std::string::npos ? offset : static_cast<int>(at)),
+                     fmt::format("{}: {}", what, refused_function_message(sandbox_.refused_function)));
+      }
       policy_error(position_in(where, sql, offset),
                    fmt::format("{}: {}{}", what, denied ? "only SELECT is allowed; " : "SQL does not compile: ", message));
+    }
+    if (const std::size_t at = clock_literal(sql); at != std::string::npos) {
+      sqlite3_finalize(statement);
+      policy_error(position_in(where, sql, static_cast<int>(at)), fmt::format("{}: {}", what, clock_message()));
     }
     if (!statement) policy_error(where, fmt::format("{}: the SQL is empty; expected one SELECT", what));
     const std::size_t rest = tail ? std::string_view(sql).find_first_not_of(" \t\r\n;", tail - sql.c_str()) : std::string::npos;
@@ -434,10 +434,17 @@ class Runner {
       if (needed.count(&view)) {
         explain("view " + view.name, view.sql, view.sql_where);
         store_.release(*table);
-        table = fill(view, names, types, true);
-        const bool referenced = table != nullptr;
-        if (!table) table = fill(view, names, types, false);
-        table->settle();
+        start_clock();
+        for (Runner* partner : partners_) partner->deadline_ = deadline_;
+        bool referenced = false;
+        try {
+          table = fill(view, names, types, true);
+          referenced = table != nullptr;
+          if (!table) table = fill(view, names, types, false);
+          table->settle();
+        } catch (const std::bad_alloc&) {
+          policy_error(view.sql_where, out_of_memory_message("view " + view.name));
+        }
         if (std::getenv("CHATAUDIT_EXPLAIN")) {
           std::fprintf(stderr, "store: view %s, %zu rows%s\n", view.name.c_str(), table->rows(),
                        !referenced ? " (references to stored columns did not hold: values of its own)"
@@ -540,13 +547,20 @@ class Runner {
     if (count > 1) scope.emplace(index, count);
     int rc;
     bool kept = true;
-    while ((rc = sqlite3_step(statement)) == SQLITE_ROW)
+    bool late = false;
+    std::size_t rows = 0;
+    while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {
       if (!(kept = narrowed ? table.append_witnessed_row(statement) : table.append_row(statement))) break;
+      if (++rows % 4096 == 0 && (late = deadline_.passed())) break;
+    }
+    late = late || (rc == SQLITE_INTERRUPT && deadline_.passed());
     const bool held = !scope || scope->held();
     scope.reset();
     tracking.reset();
     const std::string message = sqlite3_errmsg(db_);
     sqlite3_finalize(statement);
+    if (late) policy_error(view.sql_where, deadline_.message("view " + view.name));
+    if (rc == SQLITE_NOMEM) policy_error(view.sql_where, out_of_memory_message("view " + view.name));
     if (!kept) return Filled::references_broken;
     if (rc != SQLITE_DONE) policy_error(view.sql_where, fmt::format("view {}: {}", view.name, message));
     return held ? Filled::part : Filled::not_a_part;
@@ -614,7 +628,8 @@ class Runner {
         return nullptr;
     if (!plain_statement(view, sql)) return nullptr;
     sqlite3_stmt* statement = nullptr;
-    sqlite3_set_authorizer(db_, read_only_authorizer, nullptr);
+    sandbox_.clear();
+    sqlite3_set_authorizer(db_, sandbox_authorizer, &sandbox_);
     const int rc = sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &statement, nullptr);
     sqlite3_set_authorizer(db_, nullptr, nullptr);
     if (rc != SQLITE_OK || !statement || !sqlite3_stmt_readonly(statement)) {
@@ -724,8 +739,21 @@ class Runner {
   // this runner's connection).
   void run(const Compiled& compiled, sqlite3_stmt* statement, std::vector<Finding>& findings) {
     explain("rule " + compiled.rule->id, compiled.rule->sql, compiled.rule->sql_where);
+    start_clock();
+    const std::string what = "rule " + compiled.rule->id;
     int rc;
-    while ((rc = sqlite3_step(statement)) == SQLITE_ROW) findings.push_back(to_finding(compiled, statement));
+    bool late = false;
+    try {
+      while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {
+        findings.push_back(to_finding(compiled, statement));
+        if (findings.size() % 1024 == 0 && (late = deadline_.passed())) break;
+      }
+    } catch (const std::bad_alloc&) {
+      policy_error(compiled.rule->sql_where, out_of_memory_message(what));
+    }
+    if (late || (rc == SQLITE_INTERRUPT && deadline_.passed()))
+      policy_error(compiled.rule->sql_where, deadline_.message(what));
+    if (rc == SQLITE_NOMEM) policy_error(compiled.rule->sql_where, out_of_memory_message(what));
     if (rc != SQLITE_DONE)
       policy_error(compiled.rule->sql_where, fmt::format("rule {}: {}", compiled.rule->id, sqlite3_errmsg(db_)));
     findings.shrink_to_fit();  // the room left by growing, while the other rules still run
@@ -1037,6 +1065,10 @@ void run_in_parallel(Runner& runner, const std::vector<Runner*>& helpers,
         sqlite3_reset(own ? rules[i]->statement : prepared);  // its sorters and buffers go now
         release_free_memory();
         timer.lap("rule " + rules[i]->rule->id);
+      } catch (const std::bad_alloc&) {
+        errors[i] = std::make_exception_ptr(Error(Diagnostic{
+            .file = rules[i]->rule->sql_where.file, .line = rules[i]->rule->sql_where.line,
+            .column = rules[i]->rule->sql_where.column, .message = out_of_memory_message("rule " + rules[i]->rule->id)}));
       } catch (...) {
         errors[i] = std::current_exception();
       }

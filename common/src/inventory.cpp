@@ -40,6 +40,7 @@
 #include "chataudit/text.h"
 #include "chataudit/timing.h"
 #include "sqlite_file.h"
+#include "sql_sandbox.h"
 
 namespace chataudit {
 namespace {
@@ -706,6 +707,8 @@ class Loader {
   void load(const std::string& table, const TableSource& source) {
     // Declared in this order so that the digest's thread is joined before the bytes it reads go
     // (the mapping, or the row source owning a stream's bytes), even when the load throws.
+    const Deadline deadline(sources_.read_timeout);  // outlives the database it watches
+    SandboxLog sandbox;
     std::unique_ptr<MappedFile> mapped;
     std::string bytes;  // a stream's bytes (a regular file is mapped instead)
     std::unique_ptr<SQLite::Database> source_db;
@@ -713,8 +716,10 @@ class Loader {
     std::future<std::string> digest;
     if (source.kind == SourceKind::sqlite) {
       try {
-        source_db = std::make_unique<SQLite::Database>(sqlite_read_only_uri(source.path),
-                                                       SQLite::OPEN_READONLY | SQLite::OPEN_URI);
+        source_db = open_sqlite_source(source.path);
+        // A view inside the database runs its own SQL: under the time limit and the policy's
+        // sandbox (no function off the allow-list, no clock).
+        Deadline::watch(source_db->getHandle(), &deadline);
         const std::string sha = sha256_hex(MappedFile(source.path).view());
         locked([&] { inventory_.record(table).digest = sha; });
         if (!has_table_or_view(*source_db, source.source_table))
@@ -723,9 +728,19 @@ class Loader {
               .message = fmt::format("no table or view named {}; if another one holds table {}, name it {}: "
                                      "[tables.{}] table = \"NAME\"",
                                      source.source_table, table, mapping_place(*source.mapping), table)});
+        sqlite3_set_authorizer(source_db->getHandle(), sandbox_authorizer, &sandbox);
         rows = std::make_unique<SqliteRowSource>(*source_db, source.path, source.source_table);
+        sqlite3_set_authorizer(source_db->getHandle(), nullptr, nullptr);
+        check_views(*source_db, source, sandbox);
       } catch (const SQLite::Exception& e) {
-        throw Error(Diagnostic{.file = source.path, .locator = source.source_table, .message = e.what()});
+        if (!sandbox.refused_function.empty()) {
+          const std::string view = sandbox.views.empty() ? source.source_table : sandbox.views.back();
+          throw Error(Diagnostic{.file = source.path, .locator = source.source_table,
+                                 .message = fmt::format("view {}: {}", view,
+                                                        refused_function_message(sandbox.refused_function))});
+        }
+        throw Error(Diagnostic{.file = source.path, .locator = source.source_table,
+                               .message = sqlite_source_message(e)});
       }
     } else {
       const EncodingChoice encoding = encoding_choice(table, *source.mapping);
@@ -754,9 +769,13 @@ class Loader {
       }
     }
     try {
-      load_rows(table, source, *rows);
+      load_rows(table, source, *rows, deadline);
     } catch (const SQLite::Exception& e) {
-      throw Error(Diagnostic{.file = source.path, .locator = table, .message = e.what()});
+      if (deadline.passed()) throw Error(Diagnostic{.file = source.path, .message = deadline.message("table " + table)});
+      const std::string_view locator = source.kind == SourceKind::sqlite ? source.source_table : table;
+      throw Error(Diagnostic{.file = source.path, .locator = std::string(locator), .message = sqlite_source_message(e)});
+    } catch (const std::bad_alloc&) {
+      throw Error(Diagnostic{.file = source.path, .message = out_of_memory_message("table " + table)});
     }
     if (digest.valid()) {
       const std::string sha = digest.get();
@@ -796,7 +815,18 @@ class Loader {
     return guess_delimiter(text);
   }
 
-  void load_rows(const std::string& table, const TableSource& source, RowSource& rows) {
+  // The views a read of a SQLite inventory's table went through must not read the clock.
+  static void check_views(SQLite::Database& db, const TableSource& source, const SandboxLog& sandbox) {
+    for (const std::string& view : sandbox.views) {
+      SQLite::Statement query(db, "SELECT sql FROM sqlite_schema WHERE type = 'view' AND name = ?");
+      query.bind(1, view);
+      if (query.executeStep() && clock_literal(query.getColumn(0).getString()) != std::string::npos)
+        throw Error(Diagnostic{.file = source.path, .locator = source.source_table,
+                               .message = fmt::format("view {}: {}", view, clock_message())});
+    }
+  }
+
+  void load_rows(const std::string& table, const TableSource& source, RowSource& rows, const Deadline& deadline) {
     const TableSpec* spec = find_table(table);
     const InventoryMapping& mapping = *source.mapping;
     DiagnosticList problems;
@@ -879,6 +909,7 @@ class Loader {
       std::size_t uncounted = 0;
       int line = 1;
       auto count = [&] {
+        if (deadline.passed()) throw Error(rows.at(Cell{{}, line, 1}, table, {}, deadline.message("table " + table)));
         if (total.fetch_add(uncounted, std::memory_order_relaxed) + uncounted > kMaxRowsPerTable)
           throw Error(rows.at(Cell{{}, line, 1}, table, {},
                               fmt::format("more than {} data rows, the most chataudit loads into one table",
@@ -1107,9 +1138,9 @@ std::map<std::string, TableSource> resolve_sources(const InventorySources& sourc
       if (!has_sqlite_header(path))
         throw Error(Diagnostic{.file = path, .message = "not a directory of CSV files nor a SQLite database"});
       try {
-        db = std::make_unique<SQLite::Database>(sqlite_read_only_uri(path), SQLite::OPEN_READONLY | SQLite::OPEN_URI);
+        db = open_sqlite_source(path);
       } catch (const SQLite::Exception& e) {
-        throw Error(Diagnostic{.file = path, .message = e.what()});
+        throw Error(Diagnostic{.file = path, .message = sqlite_source_message(e)});
       }
     }
     const InventoryMapping& mapping = directory ? mappings.for_directory(path) : mappings.for_other();
@@ -1143,7 +1174,13 @@ std::map<std::string, TableSource> resolve_sources(const InventorySources& sourc
       } else {
         mapped = table_mapping && !table_mapping->source_table.empty();
         if (mapped) source_table = table_mapping->source_table;
-        if (!has_table_or_view(*db, source_table)) {
+        bool present = false;
+        try {
+          present = has_table_or_view(*db, source_table);
+        } catch (const SQLite::Exception& e) {
+          throw Error(Diagnostic{.file = path, .message = sqlite_source_message(e)});
+        }
+        if (!present) {
           if (mapped) {
             mapped_but_missing[table].mapping = &mapping;
             mapped_but_missing[table].looked_in.push_back(path);
@@ -1241,6 +1278,9 @@ Inventory load_inventory(const InventorySources& sources, const std::set<std::st
       PhaseTimer timer;
       try {
         loader.load(name, chosen.at(name));
+      } catch (const std::bad_alloc&) {
+        errors[i] = std::make_exception_ptr(Error(out_of_memory_message("table " + name)));
+        return;
       } catch (...) {
         errors[i] = std::current_exception();
         return;

@@ -337,11 +337,89 @@ if(yes)
   write_rule_policy(extension.toml "SELECT load_extension('evil.so') AS subject_kind" "")
   run(--policy extension.toml --table groups=clean.csv --as-of 2026-11-27)
   check("rule: load_extension" 2 ""
-        "extension.toml:7:15: rule temporary-group-overdue: SQL does not compile: not authorized to use function: load_extension\n")
+        "extension.toml:7:15: rule temporary-group-overdue: function load_extension() is not allowed: it would load code into the tool\n")
   write_rule_policy(view-extension.toml "${rule_sql}" "SELECT *, load_extension('evil.so') FROM groups")
   run(--policy view-extension.toml --table groups=clean.csv --as-of 2026-11-27)
   check("view: load_extension" 2 ""
-        "view-extension.toml:8:18: view hostile_view: SQL does not compile: not authorized to use function: load_extension\n")
+        "view-extension.toml:8:18: view hostile_view: function load_extension() is not allowed: it would load code into the tool\n")
+endif()
+
+wanted(sql-functions-refused yes)
+if(yes)
+  # SPEC §4: an allow-list of functions; pointers, randomness and the clock are refused when the
+  # policy is compiled, at the call's position.
+  set(why_random "a report must be the same for the same inputs")
+  set(why_clock "reads the clock ('now', CURRENT_DATE, CURRENT_TIME or CURRENT_TIMESTAMP), which is refused: an audit re-run for a date must give the same answer; use :as_of, the audit date")
+  set(index 0)
+  foreach(call_and_error
+          "fts3_tokenizer('simple')|15|function fts3_tokenizer() is not allowed: it hands out and takes native pointers"
+          "random()|15|function random() is not allowed: ${why_random}"
+          "randomblob(8)|15|function randomblob() is not allowed: ${why_random}"
+          "rtreecheck('groups')|15|function rtreecheck() is not allowed: it is not one of the functions a rule or view may call (chataudit-policy(5), FUNCTIONS)"
+          "CURRENT_TIMESTAMP|15|${why_clock}"
+          "date('now', 'localtime')|20|${why_clock}"
+          "julianday('NOW')|25|${why_clock}")
+    string(FIND "${call_and_error}" "|" bar)
+    string(SUBSTRING "${call_and_error}" 0 ${bar} call)
+    math(EXPR after "${bar} + 1")
+    string(SUBSTRING "${call_and_error}" ${after} -1 rest)
+    string(FIND "${rest}" "|" bar)
+    string(SUBSTRING "${rest}" 0 ${bar} column)
+    math(EXPR after "${bar} + 1")
+    string(SUBSTRING "${rest}" ${after} -1 error)
+    math(EXPR index "${index} + 1")
+    write_rule_policy(function-${index}.toml "SELECT ${call} AS subject_kind, 'x' AS subject_id" "")
+    run(--policy function-${index}.toml --table groups=clean.csv --as-of 2026-11-27)
+    check("function: ${call}" 2 "" "function-${index}.toml:7:${column}: rule temporary-group-overdue: ${error}\n")
+  endforeach()
+  # 'now' as data, in a comment or inside a longer literal is no clock.
+  write_rule_policy(not-clock.toml "SELECT 'group' AS subject_kind, group_id AS subject_id, group_id, name AS group_name, work_ended_on, NULL AS due_on, 0 AS days_overdue FROM groups WHERE name = 'now and then' /* 'now' */" "")
+  run(--policy not-clock.toml --table groups=clean.csv --as-of 2026-11-27)
+  check("not the clock" 0 "" "")
+  # A view inside a SQLite inventory is held to the same list when it is read.
+  execute_process(COMMAND ${PYTHON} -c "
+import sqlite3
+db = sqlite3.connect('views.db')
+db.executescript('''
+CREATE TABLE stored(group_id, org_id, term);
+INSERT INTO stored VALUES ('G1', 'O1', 'long');
+CREATE VIEW clock AS SELECT stored.*, date('now') AS seen FROM stored;
+CREATE VIEW chance AS SELECT * FROM stored WHERE random() <> 0;
+CREATE VIEW endless AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n)
+  SELECT * FROM stored WHERE (SELECT max(i) FROM n) > 0;
+CREATE VIEW groups AS SELECT * FROM endless;
+''')
+db.commit()" WORKING_DIRECTORY ${WORK_DIR} RESULT_VARIABLE made)
+  expect("views.db" "${made}" "0")
+  file(WRITE ${WORK_DIR}/clock.toml "[tables.groups]\ntable = \"clock\"\n")
+  run(--inventory views.db --mapping clock.toml --as-of 2026-11-27)
+  check("inventory view: clock" 2 "" "views.db: clock: view clock: ${why_clock}\n")
+  file(WRITE ${WORK_DIR}/chance.toml "[tables.groups]\ntable = \"chance\"\n")
+  run(--inventory views.db --mapping chance.toml --as-of 2026-11-27)
+  check("inventory view: random" 2 "" "views.db: chance: view chance: function random() is not allowed: ${why_random}\n")
+endif()
+
+wanted(rule-timeout yes)
+if(yes)
+  # SPEC §2 --rule-timeout: an endless rule, an endless view and an endless view inside a SQLite
+  # inventory are each stopped (the test's own timeout would catch one that is not).
+  set(stopped "stopped after 2 seconds (--rule-timeout 2); a view, a rule or a read of a table may run that long at most: look for a recursive query that never ends, or give more time with --rule-timeout SECONDS")
+  set(endless "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n)")
+  set(columns "'group' AS subject_kind, group_id AS subject_id, group_id, name AS group_name, work_ended_on, NULL AS due_on, 0 AS days_overdue")
+  write_rule_policy(endless-rule.toml "${endless} SELECT ${columns} FROM groups WHERE (SELECT max(i) FROM n) > 0" "")
+  run(--policy endless-rule.toml --table groups=clean.csv --as-of 2026-11-27 --rule-timeout 2)
+  check("endless rule" 2 "" "endless-rule.toml:7:8: rule temporary-group-overdue: ${stopped}\n")
+  write_rule_policy(endless-view.toml "SELECT ${columns} FROM hostile_view"
+                    "${endless} SELECT * FROM groups WHERE (SELECT max(i) FROM n) > 0")
+  run(--policy endless-view.toml --table groups=clean.csv --as-of 2026-11-27 --rule-timeout 2)
+  check("endless view" 2 "" "endless-view.toml:8:8: view hostile_view: ${stopped}\n")
+  # views.db (made by sql-functions-refused): its `groups` is a view over an endless CTE.
+  run(--inventory views.db --as-of 2026-11-27 --rule-timeout 2)
+  check("endless inventory view" 2 "" "views.db: table groups: ${stopped}\n")
+  foreach(bad 0 -3 nan)
+    run(--table groups=clean.csv --rule-timeout ${bad})
+    check("--rule-timeout ${bad}" 2 "" "stale-group-finder: --rule-timeout ${bad}: expected a number of seconds above 0\n")
+  endforeach()
 endif()
 
 # --- Output paths (SPEC §2) -----------------------------------------------------------------------
