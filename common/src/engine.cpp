@@ -211,6 +211,8 @@ std::vector<Param> apply_overrides(const Policy& policy,
       }
     }
     if (!ok) throw Error(fmt::format("--set {}={}: expected {}", name, text, it->value.index() == 4 ? "a comma-separated list" : type_name(it->value)));
+    if (const std::string problem = param_value_problem(*it, value); !problem.empty())
+      throw Error(fmt::format("--set {}={}: {}, as policy {} declares for {}", name, text, problem, policy.id, name));
     it->value = std::move(value);
   }
   return params;

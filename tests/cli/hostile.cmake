@@ -422,6 +422,31 @@ if(yes)
   endforeach()
 endif()
 
+wanted(param-values yes)
+if(yes)
+  # SPEC §4: the shipped policy declares what each parameter accepts; --set is held to it.
+  foreach(set_and_error
+          "real_name_match=bogus|expected one of exact, contains, off"
+          "grace_days=-5|expected at least 0"
+          "name_markers=|expected not empty (an empty item would match everything)"
+          "min_review_levels=0|expected at least 1")
+    string(FIND "${set_and_error}" "|" bar)
+    string(SUBSTRING "${set_and_error}" 0 ${bar} set)
+    math(EXPR after "${bar} + 1")
+    string(SUBSTRING "${set_and_error}" ${after} -1 error)
+    string(FIND "${set}" "=" equals)
+    string(SUBSTRING "${set}" 0 ${equals} name)
+    run(--table groups=clean.csv --as-of 2026-11-27 --set ${set})
+    check("--set ${set}" 2 "" "stale-group-finder: --set ${set}: ${error}, as policy jiusan-2020 declares for ${name}\n")
+  endforeach()
+  run(--table groups=clean.csv --as-of 2026-11-27 --due-within 0 --set real_name_match=off)
+  check("--set within bounds" 0 "" "")
+  # In a policy that extends the shipped one, at the value's position.
+  file(WRITE ${WORK_DIR}/negative.toml "[policy]\nid = \"negative\"\nextends = \"${policy}\"\n\n[params]\ngrace_days = -1\n")
+  run(--policy negative.toml --table groups=clean.csv --as-of 2026-11-27)
+  check("policy grace_days = -1" 2 "" "negative.toml:6:14: parameter grace_days: expected at least 0\n")
+endif()
+
 # --- Output paths (SPEC §2) -----------------------------------------------------------------------
 wanted(output-symlink yes)
 if(yes)
