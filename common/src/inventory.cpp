@@ -203,6 +203,15 @@ bool exists(const std::string& path) {
   return ::stat(path.c_str(), &info) == 0;
 }
 
+// `-`, or a path that is this process's standard input when that is not a regular file
+// (/dev/stdin, /dev/fd/0, /proc/self/fd/0): a stream that only one table can be read from.
+bool reads_standard_input(const std::string& path) {
+  if (path == "-") return true;
+  struct stat named {}, input {};
+  if (::stat(path.c_str(), &named) != 0 || ::fstat(0, &input) != 0) return false;
+  return !S_ISREG(input.st_mode) && named.st_dev == input.st_dev && named.st_ino == input.st_ino;
+}
+
 bool has_table_or_view(SQLite::Database& db, const std::string& name) {
   SQLite::Statement query(db, "SELECT 1 FROM sqlite_schema WHERE type IN ('table','view') AND name = ? COLLATE NOCASE");
   query.bind(1, name);
@@ -1105,6 +1114,16 @@ std::map<std::string, TableSource> resolve_sources(const InventorySources& sourc
                                                    Mappings& mappings) {
   std::map<std::string, TableSource> chosen;
   std::set<std::string> explicit_tables;
+  // Standard input gives one table: a second reader would find it empty, or half read.
+  const std::pair<std::string, std::string>* from_stdin = nullptr;
+  for (const auto& assignment : sources.tables) {
+    if (!reads_standard_input(assignment.second)) continue;
+    if (from_stdin)
+      throw Error(fmt::format("--table {}={} and --table {}={} both read standard input, which holds one table; "
+                              "save one of them to a file and give the file",
+                              from_stdin->first, from_stdin->second, assignment.first, assignment.second));
+    from_stdin = &assignment;
+  }
   for (const auto& [table, path] : sources.tables) {
     if (!explicit_tables.insert(table).second) throw Error(fmt::format("--table {} is given twice", table));
     const InventoryMapping* mapping = &mappings.for_other();
@@ -1118,8 +1137,10 @@ std::map<std::string, TableSource> resolve_sources(const InventorySources& sourc
     } else if (is_directory(path)) {
       throw Error(Diagnostic{.file = path, .message = "is a directory; --table takes a CSV or SQLite file (or -)"});
     } else {
-      chosen[table] =
-          TableSource{has_sqlite_header(path) ? SourceKind::sqlite : SourceKind::csv_file, path, source_table, mapping};
+      // Only a regular file is sniffed for SQLite's header: reading the start of a pipe, a FIFO
+      // or /dev/stdin would take it away from the CSV reader.
+      const bool sqlite = is_regular_file(path) && has_sqlite_header(path);
+      chosen[table] = TableSource{sqlite ? SourceKind::sqlite : SourceKind::csv_file, path, source_table, mapping};
     }
   }
   std::map<std::string, std::string> from_inventory;  // table → path that supplied it
@@ -1135,6 +1156,10 @@ std::map<std::string, TableSource> resolve_sources(const InventorySources& sourc
     const bool directory = is_directory(path);
     std::unique_ptr<SQLite::Database> db;
     if (!directory) {
+      if (!is_regular_file(path))
+        throw Error(Diagnostic{.file = path,
+                               .message = "not a directory of CSV files nor a SQLite database file; a pipe or a "
+                                          "device gives one table: --table NAME=PATH"});
       if (!has_sqlite_header(path))
         throw Error(Diagnostic{.file = path, .message = "not a directory of CSV files nor a SQLite database"});
       try {

@@ -447,6 +447,65 @@ if(yes)
   check("policy grace_days = -1" 2 "" "negative.toml:6:14: parameter grace_days: expected at least 0\n")
 endif()
 
+wanted(table-streams yes)
+if(yes)
+  # --table reads pipes, FIFOs, /dev/stdin and process substitution whole: only a regular file is
+  # sniffed for a SQLite header. Each gives the findings the file gives.
+  set(groups ${SOURCE_DIR}/samples/jiusan/groups.csv)
+  set(common --as-of 2026-11-27 --format csv)
+  run(--table groups=${groups} ${common})
+  expect("streams: the file's exit status" "${rc}" "1")
+  set(from_file "${out}")
+  execute_process(COMMAND bash -c "\"$0\" --table groups=<(cat \"$1\") \"\${@:2}\"" ${tool} ${groups} ${common}
+                  WORKING_DIRECTORY ${WORK_DIR} OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+  check("streams: <(cat groups.csv)" 1 "${from_file}" "")
+  execute_process(COMMAND ${tool} --table groups=/dev/stdin ${common} INPUT_FILE ${groups}
+                  WORKING_DIRECTORY ${WORK_DIR} OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+  check("streams: /dev/stdin, a file" 1 "${from_file}" "")
+  execute_process(COMMAND bash -c "cat \"$1\" | \"$0\" --table groups=/dev/stdin \"\${@:2}\"" ${tool} ${groups} ${common}
+                  WORKING_DIRECTORY ${WORK_DIR} OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+  check("streams: /dev/stdin, a pipe" 1 "${from_file}" "")
+  execute_process(COMMAND mkfifo ${WORK_DIR}/groups.fifo RESULT_VARIABLE made)
+  expect("mkfifo" "${made}" "0")
+  execute_process(COMMAND bash -c "cat \"$1\" > groups.fifo & \"$0\" --table groups=groups.fifo \"\${@:2}\"; status=$?; wait; exit $status"
+                          ${tool} ${groups} ${common}
+                  WORKING_DIRECTORY ${WORK_DIR} OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+  check("streams: a FIFO" 1 "${from_file}" "")
+  # Two tables from one standard input: refused before anything is read, always the same way.
+  foreach(second - /dev/stdin)
+    execute_process(COMMAND bash -c "cat \"$1\" | \"$0\" --table groups=- --table people=$2 --as-of 2026-11-27"
+                            ${tool} ${groups} ${second}
+                    WORKING_DIRECTORY ${WORK_DIR} OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+    check("streams: two tables from standard input (${second})" 2 ""
+          "stale-group-finder: --table groups=- and --table people=${second} both read standard input, which holds one table; save one of them to a file and give the file\n")
+  endforeach()
+endif()
+
+wanted(sqlite-locked yes)
+if(yes)
+  # A SQLite inventory locked by a writer is waited for (5 s at most), then read.
+  file(COPY_FILE ${SOURCE_DIR}/samples/jiusan.sqlite ${WORK_DIR}/locked.sqlite)
+  run(--inventory locked.sqlite --as-of 2026-11-27 --format csv)
+  expect("sqlite-locked: unlocked exit status" "${rc}" "1")
+  set(unlocked "${out}")
+  execute_process(COMMAND bash -c "
+\"$1\" -c '
+import sqlite3, sys, time
+db = sqlite3.connect(\"locked.sqlite\", isolation_level=None)
+db.execute(\"BEGIN EXCLUSIVE\")
+print(\"locked\", flush=True)
+time.sleep(2)
+db.execute(\"COMMIT\")
+' > lock.out &
+writer=$!
+while [ ! -s lock.out ]; do sleep 0.05; done
+\"$0\" --inventory locked.sqlite --as-of 2026-11-27 --format csv; status=$?
+wait $writer
+exit $status" ${tool} ${PYTHON}
+                  WORKING_DIRECTORY ${WORK_DIR} OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+  check("sqlite-locked: read after the wait" 1 "${unlocked}" "")
+endif()
+
 # --- Output paths (SPEC §2) -----------------------------------------------------------------------
 wanted(output-symlink yes)
 if(yes)
