@@ -262,17 +262,52 @@ class RowSource {
   /// Where the source can be read by two threads: the rows from about half of what is left
   /// on, as a source of their own (this one then stops before them); nullptr otherwise.
   virtual std::unique_ptr<RowSource> split_off(std::size_t /*least_bytes*/) { return nullptr; }
+  /// Whether cells may hold bytes that are not UTF-8 (the encoding is known to be UTF-8, or the
+  /// source is SQLite): each is then checked, and every bad one listed.
+  bool check_utf8 = false;
+  /// Why the source is read as UTF-8 (" (chosen by --encoding utf-8)"), for those messages.
+  std::string utf8_note;
 };
+
+constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
+
+// `text` with each U+FEFF shown as <U+FEFF>, for messages.
+std::string mark_byte_order_marks(std::string_view text) {
+  std::string out;
+  for (std::size_t at = 0; at < text.size();) {
+    if (text.substr(at).starts_with(kByteOrderMark)) {
+      out += "<U+FEFF>";
+      at += kByteOrderMark.size();
+    } else {
+      out += text[at++];
+    }
+  }
+  return out;
+}
+
+// Column of byte `offset` of `cell`'s text (the cell's own column counts its first character).
+int column_at(const Cell& cell, std::size_t offset) {
+  int column = cell.column;
+  for (std::size_t i = 0; i < offset && i < cell.text.size(); ++i)
+    if ((static_cast<unsigned char>(cell.text[i]) & 0xC0) != 0x80) ++column;
+  return column;
+}
 
 class CsvRowSource : public RowSource {
  public:
   /// Reads `text`, which `owned` holds or `mapped` maps (then handed back as it is read).
-  CsvRowSource(std::string owned, std::string_view text, MappedFile* mapped, std::string file, char delimiter)
+  /// `invalid_utf8`: the text is UTF-8 but has bytes that are not (each bad cell is listed).
+  CsvRowSource(std::string owned, std::string_view text, MappedFile* mapped, std::string file, char delimiter,
+               bool invalid_utf8 = false)
       : owned_(std::move(owned)),
         mapped_(mapped),
         reader_(owned_.empty() ? text : std::string_view(owned_), file, delimiter),
         file_(std::move(file)),
         delimiter_(delimiter) {
+    if (invalid_utf8) {
+      reader_.accept_invalid_utf8();
+      check_utf8 = true;
+    }
     CsvRecord record;
     // Blank lines above the header are spreadsheet noise too.
     bool found = false;
@@ -365,7 +400,13 @@ class CsvRowSource : public RowSource {
         header_(head.header_),
         header_columns_(head.header_columns_),
         named_columns_(head.named_columns_),
-        header_line_(head.header_line_) {}
+        header_line_(head.header_line_) {
+    if (head.check_utf8) {
+      reader_.accept_invalid_utf8();
+      check_utf8 = true;
+      utf8_note = head.utf8_note;
+    }
+  }
   std::string owned_;
   MappedFile* mapped_ = nullptr;
   std::size_t released_ = 0;
@@ -398,12 +439,7 @@ class SqliteRowSource : public RowSource {
       }
       if (blank) continue;
       cells.resize(header_.size());
-      for (std::size_t i = 0; i < header_.size(); ++i) {
-        std::size_t bad = 0;
-        if (!valid_utf8(values_[i], &bad))
-          throw Error(at(Cell{{}, row_, static_cast<int>(i) + 1}, header_[i], {}, "invalid UTF-8; cells must be UTF-8 text"));
-        cells[i] = Cell{values_[i], row_, static_cast<int>(i) + 1};
-      }
+      for (std::size_t i = 0; i < header_.size(); ++i) cells[i] = Cell{values_[i], row_, static_cast<int>(i) + 1};
       return true;
     }
     return false;
@@ -521,8 +557,15 @@ std::optional<std::string> normalize(const ColumnRules& rules, std::string_view 
     return std::nullopt;
   }
   switch (spec->type) {
-    case ColumnType::text:
     case ColumnType::id:
+      // Pasted from a file that had one: "\uFEFFG006" would be another id than "G006", which
+      // no waiver, baseline or reference then matches. (Inside other text it is data.)
+      if (cell.starts_with(kByteOrderMark))
+        return fmt::format("a byte-order mark (U+FEFF) starts the id \"<U+FEFF>{}\"; remove it",
+                           cell.substr(kByteOrderMark.size()));
+      assign(out, Value::Kind::text, cell);
+      return std::nullopt;
+    case ColumnType::text:
       assign(out, Value::Kind::text, cell);
       return std::nullopt;
     case ColumnType::date:
@@ -635,6 +678,24 @@ HeaderPlan plan_header(const std::string& table, const TableSpec* spec, const In
   std::unordered_map<std::string, std::size_t> seen;  // header_key → source column
   std::vector<std::string> sources_of(layout.names.size());
   for (std::size_t i = 0; i < header.size(); ++i) {
+    if (std::size_t bad = 0; !valid_utf8(header[i], &bad)) {
+      Diagnostic problem = rows.at_header_cell(
+          i, fmt::format("invalid UTF-8 byte 0x{:02X}: the file is not UTF-8 text{}; name its real encoding, or "
+                         "convert it to UTF-8 with iconv(1)",
+                         static_cast<unsigned char>(header[i][bad]), rows.utf8_note));
+      if (problem.column > 0) problem.column = column_at(Cell{header[i], problem.line, problem.column}, bad);
+      // A header that is not text names no column: nothing after it can be judged.
+      throw Error(std::move(problem));
+    }
+    // Only the file's first bytes may be a byte-order mark (the reader skips it); one here would
+    // become part of a column's name.
+    if (header[i].find(kByteOrderMark) != std::string::npos) {
+      problems.add(rows.at_header_cell(
+          i, fmt::format("a byte-order mark (U+FEFF) in the header cell \"{}\"; remove it (only the file may start "
+                         "with one)",
+                         mark_byte_order_marks(trim(header[i])))));
+      continue;
+    }
     const std::string name{trim(header[i])};
     const std::string key = header_key(name);
     if (key.empty()) {
@@ -739,6 +800,7 @@ class Loader {
                                      source.source_table, table, mapping_place(*source.mapping), table)});
         sqlite3_set_authorizer(source_db->getHandle(), sandbox_authorizer, &sandbox);
         rows = std::make_unique<SqliteRowSource>(*source_db, source.path, source.source_table);
+        rows->check_utf8 = true;
         sqlite3_set_authorizer(source_db->getHandle(), nullptr, nullptr);
         check_views(*source_db, source, sandbox);
       } catch (const SQLite::Exception& e) {
@@ -766,10 +828,17 @@ class Loader {
       // The digest is computed on the other core while this one parses.
       digest = std::async(std::launch::async, [view] { return sha256_hex(view); });
       const bool utf16_bom = view.starts_with("\xFF\xFE") || view.starts_with("\xFE\xFF");
-      if (utf8_or_auto && !utf16_bom && valid_utf8(view)) {
+      // UTF-8 for sure (--encoding utf-8, the mapping's, or a UTF-8 BOM): bytes that are not
+      // UTF-8 are bad cells, each listed, rather than a reason to stop at the first.
+      const bool known_utf8 = key == "utf8" || ((key.empty() || key == "auto") && view.starts_with(kByteOrderMark));
+      const bool valid = utf8_or_auto && !utf16_bom && valid_utf8(view);
+      if (valid || known_utf8) {
         // UTF-8 already: read in place (the reader skips a BOM).
         const char delimiter = delimiter_for(table, source, view);
-        rows = std::make_unique<CsvRowSource>(std::string(), view, mapped.get(), source.path, delimiter);
+        rows = std::make_unique<CsvRowSource>(std::string(), view, mapped.get(), source.path, delimiter, !valid);
+        rows->utf8_note = !encoding.chosen_by.empty() ? " (chosen by " + encoding.chosen_by + ")"
+                          : known_utf8                ? " (chosen by its byte order mark)"
+                                                      : "";
       } else {
         DecodedText decoded = decode_to_utf8(std::string(view), source.path, encoding);
         const char delimiter = delimiter_for(table, source, decoded.text);
@@ -875,6 +944,7 @@ class Loader {
     auto read_part = [&](RowSource& rows, ColumnTable& into, DiagnosticList& problems, std::size_t& read,
                          std::size_t& loaded, bool second) {
       std::vector<Cell> cells;
+      std::vector<bool> bad_utf8;  // per cell, when rows.check_utf8
       std::vector<Value> values(layout.names.size());
       std::vector<std::string> last_found(checks.size());  // see check_parents()
       // Rows accepted wait in a batch of kBatchRows before they go in: each value's dictionary
@@ -939,8 +1009,24 @@ class Loader {
                                            trim(cells[index].text))));
           row_ok = false;
         }
+        if (rows.check_utf8) {
+          bad_utf8.assign(cells.size(), false);
+          for (std::size_t i = 0; i < cells.size(); ++i) {
+            std::size_t bad = 0;
+            if (valid_utf8(cells[i].text, &bad)) continue;
+            bad_utf8[i] = true;
+            Cell at = cells[i];
+            if (!rows.row_word().starts_with("row")) at.column = column_at(cells[i], bad);
+            problems.add(rows.at(at, i < rows.header().size() ? std::string(trim(rows.header()[i])) : "", {},
+                                 fmt::format("invalid UTF-8 byte 0x{:02X}; {}", static_cast<unsigned char>(cells[i].text[bad]),
+                                             rows.utf8_note.empty() ? "cells must be UTF-8 text"
+                                                                    : "the file is read as UTF-8" + rows.utf8_note)));
+            row_ok = false;
+          }
+        }
         for (std::size_t c = 0; c < layout.names.size(); ++c) {
           const int index = layout.source_index[c];
+          if (index >= 0 && rows.check_utf8 && bad_utf8[static_cast<std::size_t>(index)]) continue;
           const Cell cell = index >= 0 ? cells[index] : Cell{};
           if (auto message = normalize(rules[c], trim(cell.text), zone_, values[c])) {
             problems.add(rows.at(cell, source_names[c], layout.specs[c] ? layout.names[c] : "", *message));

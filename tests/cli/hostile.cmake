@@ -506,6 +506,48 @@ exit $status" ${tool} ${PYTHON}
   check("sqlite-locked: read after the wait" 1 "${unlocked}" "")
 endif()
 
+wanted(byte-order-marks yes)
+if(yes)
+  # SPEC §3: a BOM is skipped at the start of the file; in the header or at the start of a key or
+  # id cell it is an input error at its position; inside other text it is data.
+  string(ASCII 239 187 191 bom)
+  file(WRITE ${WORK_DIR}/bom-header.csv "${bom}group_id,org_id,${bom}term\nG1,O1,long\n")
+  run(--table groups=bom-header.csv --as-of 2026-11-27)
+  check("BOM in the header" 2 ""
+        "bom-header.csv:1:17: a byte-order mark (U+FEFF) in the header cell \"<U+FEFF>term\"; remove it (only the file may start with one)\n")
+  file(WRITE ${WORK_DIR}/bom-key.csv "group_id,org_id,term\nG1,O1,long\nG2,O1,long\n${bom}G3,O1,long\nG4,${bom}O1,long\n")
+  run(--table groups=bom-key.csv --as-of 2026-11-27)
+  check("BOM at the start of keys and ids" 2 ""
+        "bom-key.csv:4:1: group_id: a byte-order mark (U+FEFF) starts the id \"<U+FEFF>G3\"; remove it\nbom-key.csv:5:4: org_id: a byte-order mark (U+FEFF) starts the id \"<U+FEFF>O1\"; remove it\n")
+  file(WRITE ${WORK_DIR}/bom-data.csv "${bom}group_id,org_id,term,name\nG1,O1,long,${bom}nick${bom}name\n")
+  run(--table groups=bom-data.csv --as-of 2026-11-27)
+  check("BOM inside a name" 0 "" "")
+endif()
+
+wanted(invalid-utf8-listed yes)
+if(yes)
+  # Where the encoding is known to be UTF-8 (--encoding utf-8, or a UTF-8 BOM), every cell that
+  # is not UTF-8 is listed, as other bad cells are.
+  execute_process(COMMAND printf "\\357\\273\\277group_id,org_id,term,name\\nG1,O1,long,ab\\377\\nG2,O1,long,ok\\nG3,O1,lo\\376ng,c\\n"
+                  OUTPUT_FILE ${WORK_DIR}/utf8-bad.csv)
+  run(--table groups=utf8-bad.csv --as-of 2026-11-27)
+  check("invalid UTF-8 listed" 2 ""
+        "utf8-bad.csv:2:14: name: invalid UTF-8 byte 0xFF; the file is read as UTF-8 (chosen by its byte order mark)\nutf8-bad.csv:4:9: term: invalid UTF-8 byte 0xFE; the file is read as UTF-8 (chosen by its byte order mark)\n")
+  # A SQLite inventory's cells are UTF-8 text by definition.
+  execute_process(COMMAND ${PYTHON} -c "
+import sqlite3
+db = sqlite3.connect('utf8-bad.sqlite')
+db.execute('CREATE TABLE groups(group_id, org_id, term, name)')
+db.execute(\"INSERT INTO groups VALUES ('G1', 'O1', 'long', CAST(x'61ff' AS TEXT))\")
+db.execute(\"INSERT INTO groups VALUES ('G2', 'O1', 'long', 'ok')\")
+db.execute(\"INSERT INTO groups VALUES ('G3', 'O1', 'long', CAST(x'62fe' AS TEXT))\")
+db.commit()" WORKING_DIRECTORY ${WORK_DIR} RESULT_VARIABLE made)
+  expect("utf8-bad.sqlite" "${made}" "0")
+  run(--inventory utf8-bad.sqlite --as-of 2026-11-27)
+  check("invalid UTF-8 listed, SQLite" 2 ""
+        "utf8-bad.sqlite: groups.name row 1: invalid UTF-8 byte 0xFF; cells must be UTF-8 text\nutf8-bad.sqlite: groups.name row 3: invalid UTF-8 byte 0xFE; cells must be UTF-8 text\n")
+endif()
+
 # --- Output paths (SPEC §2) -----------------------------------------------------------------------
 wanted(output-symlink yes)
 if(yes)
