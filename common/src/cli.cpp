@@ -497,7 +497,7 @@ int run(const ToolSpec& tool, const Options& o) {
     throw Error("--baseline last reads the history database: give it with --record DB");
   // Waivers and the baseline are read before the inventory: a bad file fails fast.
   std::vector<Waiver> waivers;
-  if (!o.waivers.empty()) waivers = load_waivers(o.waivers);
+  if (!o.waivers.empty()) waivers = load_waivers(o.waivers, policy.zone);
   std::optional<Baseline> baseline;
   if (o.baseline == "last") baseline = last_recorded_run(o.record, tool.name);
   else if (!o.baseline.empty()) baseline = load_baseline(o.baseline, tool.name);

@@ -580,6 +580,10 @@ std::optional<std::string> normalize(const ColumnRules& rules, std::string_view 
         }
         return std::nullopt;
       }
+      if (before_calendar(cell, zone))
+        return fmt::format("date \"{}\" is before 1400-01-01, the first day chataudit's calendar holds; dates "
+                           "from 1400-01-01 to 9999-12-31 are accepted",
+                           cell);
       return fmt::format("invalid date \"{}\"; expected {}{}", cell, accepted_date_spellings(rules.date_format),
                          date_format_hint(cell, rules, zone));
     case ColumnType::boolean: {

@@ -548,6 +548,25 @@ db.commit()" WORKING_DIRECTORY ${WORK_DIR} RESULT_VARIABLE made)
         "utf8-bad.sqlite: groups.name row 1: invalid UTF-8 byte 0xFF; cells must be UTF-8 text\nutf8-bad.sqlite: groups.name row 3: invalid UTF-8 byte 0xFE; cells must be UTF-8 text\n")
 endif()
 
+wanted(calendar-ends yes)
+if(yes)
+  # SPEC §3: every date from 1400-01-01 to 9999-12-31 is accepted; an earlier one is an input
+  # error that says so; a due date past 9999-12-31 is never due (no finding vanishes or appears).
+  file(WRITE ${WORK_DIR}/calendar.csv "group_id,org_id,term,work_ended_on,status,dissolved_on\nG1,O1,temporary,9999-12-31,,\nG2,O1,temporary,9999-12-20,dissolved,9999-12-31\nG3,O1,temporary,9999-12-24,,\nG4,O1,temporary,9999-12-30,,\nG5,O1,temporary,1400-01-01,,\n")
+  run(--table groups=calendar.csv --as-of 9999-12-29 --format jsonl)
+  expect("calendar-ends: exit status" "${rc}" "1")
+  string(REGEX MATCHALL "\"rule\":\"[a-z-]+\"[^\n]*\"subject\":{\"kind\":\"group\",\"id\":\"G[0-9]\"" found "${out}")
+  string(REGEX REPLACE "\"rule\":\"([a-z-]+)\"[^;]*\"id\":\"(G[0-9])\"" "\\1 \\2" found "${found}")
+  # G2 is still open as of 9999-12-29 (dissolved after it) and was due on 9999-12-27; G3 is due on
+  # 9999-12-31, within due_soon_days; G5 ended in 1400. G1 and G4 are due after 9999-12-31: never.
+  expect("calendar-ends: findings" "${found}"
+         "temporary-group-overdue G2;temporary-group-overdue G5;temporary-group-due-soon G3")
+  file(WRITE ${WORK_DIR}/before.csv "group_id,org_id,term,work_ended_on\nG1,O1,temporary,1399-12-31\n")
+  run(--table groups=before.csv --as-of 2026-11-27)
+  check("calendar-ends: 1399" 2 ""
+        "before.csv:2:17: work_ended_on: date \"1399-12-31\" is before 1400-01-01, the first day chataudit's calendar holds; dates from 1400-01-01 to 9999-12-31 are accepted\n")
+endif()
+
 # --- Output paths (SPEC §2) -----------------------------------------------------------------------
 wanted(output-symlink yes)
 if(yes)
