@@ -547,6 +547,7 @@ class Runner {
     if (table.has_references()) tracking.emplace();
     std::optional<ShardScope> scope;
     if (count > 1) scope.emplace(index, count);
+    clock_was_read();
     int rc;
     bool kept = true;
     bool late = false;
@@ -562,6 +563,7 @@ class Runner {
     const std::string message = sqlite3_errmsg(db_);
     sqlite3_finalize(statement);
     if (late) policy_error(view.sql_where, deadline_.message("view " + view.name));
+    if (clock_was_read()) policy_error(view.sql_where, fmt::format("view {}: {}", view.name, clock_message()));
     if (rc == SQLITE_NOMEM) policy_error(view.sql_where, out_of_memory_message("view " + view.name));
     if (!kept) return Filled::references_broken;
     if (rc != SQLITE_DONE) policy_error(view.sql_where, fmt::format("view {}: {}", view.name, message));
@@ -742,6 +744,7 @@ class Runner {
   void run(const Compiled& compiled, sqlite3_stmt* statement, std::vector<Finding>& findings) {
     explain("rule " + compiled.rule->id, compiled.rule->sql, compiled.rule->sql_where);
     start_clock();
+    clock_was_read();
     const std::string what = "rule " + compiled.rule->id;
     int rc;
     bool late = false;
@@ -756,6 +759,7 @@ class Runner {
     if (late || (rc == SQLITE_INTERRUPT && deadline_.passed()))
       policy_error(compiled.rule->sql_where, deadline_.message(what));
     if (rc == SQLITE_NOMEM) policy_error(compiled.rule->sql_where, out_of_memory_message(what));
+    if (clock_was_read()) policy_error(compiled.rule->sql_where, fmt::format("{}: {}", what, clock_message()));
     if (rc != SQLITE_DONE)
       policy_error(compiled.rule->sql_where, fmt::format("rule {}: {}", compiled.rule->id, sqlite3_errmsg(db_)));
     findings.shrink_to_fit();  // the room left by growing, while the other rules still run
@@ -997,7 +1001,7 @@ class Helpers {
     for (unsigned i = 0; i < count; ++i) {
       sqlite3* db = nullptr;
       const int rc = sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                     nullptr);
+                                     clockless_vfs());
       connections_.push_back(db);
       if (rc != SQLITE_OK) throw Error(fmt::format("cannot open an SQLite connection: {}", sqlite3_errmsg(db)));
       sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DML, 0, nullptr);

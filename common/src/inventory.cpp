@@ -851,7 +851,11 @@ class Loader {
       }
     }
     try {
+      clock_was_read();
       load_rows(table, source, *rows, deadline);
+      if (clock_was_read())
+        throw Error(Diagnostic{.file = source.path, .locator = source.source_table,
+                               .message = fmt::format("table {}: {}", table, clock_message())});
     } catch (const SQLite::Exception& e) {
       if (deadline.passed()) throw Error(Diagnostic{.file = source.path, .message = deadline.message("table " + table)});
       const std::string_view locator = source.kind == SourceKind::sqlite ? source.source_table : table;
@@ -1335,8 +1339,9 @@ std::string Inventory::digest() const {
 // One thread uses the connection at a time: no mutex around every SQLite call.
 Inventory::Inventory()
     : store_(std::make_unique<ColumnStore>()),
-      db_(std::make_unique<SQLite::Database>(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE |
-                                                             SQLite::OPEN_NOMUTEX)) {
+      db_(std::make_unique<SQLite::Database>(":memory:",
+                                             SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX, 0,
+                                             clockless_vfs())) {
   store_->register_with(db_->getHandle());
 }
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <mutex>
 
 namespace chataudit {
 
@@ -59,6 +60,46 @@ std::string refused_function_message(std::string_view name) {
 std::string clock_message() {
   return "reads the clock ('now', CURRENT_DATE, CURRENT_TIME or CURRENT_TIMESTAMP), which is refused: an audit "
          "re-run for a date must give the same answer; use :as_of, the audit date";
+}
+
+namespace {
+
+thread_local bool clock_read = false;
+
+int refuse_time(sqlite3_vfs*, double*) {
+  clock_read = true;
+  return SQLITE_ERROR;
+}
+
+int refuse_time_int64(sqlite3_vfs*, sqlite3_int64*) {
+  clock_read = true;
+  return SQLITE_ERROR;
+}
+
+}  // namespace
+
+const char* clockless_vfs() {
+  static constexpr const char* kName = "chataudit-clockless";
+  static std::once_flag once;
+  static sqlite3_vfs vfs{};
+  std::call_once(once, [] {
+    // A copy of the default VFS (its pAppData included: the unix VFS keeps its I/O methods
+    // there), with the clock taken away. The statement-level check in the authorizer and
+    // clock_literal() give the position; this catches what they cannot see.
+    vfs = *sqlite3_vfs_find(nullptr);
+    vfs.zName = kName;
+    vfs.pNext = nullptr;
+    vfs.xCurrentTime = refuse_time;
+    if (vfs.iVersion >= 2) vfs.xCurrentTimeInt64 = refuse_time_int64;
+    sqlite3_vfs_register(&vfs, 0);
+  });
+  return kName;
+}
+
+bool clock_was_read() {
+  const bool read = clock_read;
+  clock_read = false;
+  return read;
 }
 
 int sandbox_authorizer(void* log, int action, const char* third, const char* fourth, const char*, const char* view) {

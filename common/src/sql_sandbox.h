@@ -36,6 +36,14 @@ std::size_t clock_literal(std::string_view sql);
 /// The message for SQL that reads the clock.
 std::string clock_message();
 
+/// The name of a SQLite VFS that is the default one except that its clock cannot be read (a
+/// date function given 'now' however spelled, built or bound, then returns NULL); registered on
+/// first use. The engine's and the loader's connections use it, and ask clock_was_read().
+const char* clockless_vfs();
+
+/// Whether SQL on this thread asked that VFS for the time since the last call (which resets it).
+bool clock_was_read();
+
 /// Where the function `name` is called in `sql` (its name followed by `(`, or the bare keyword
 /// for CURRENT_DATE and its kin), or npos.
 std::size_t function_call_at(std::string_view sql, std::string_view name);

@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include "sql_sandbox.h"
+
 #include <fstream>
 #include <string_view>
 
@@ -30,8 +32,8 @@ std::string sqlite_read_only_uri(const std::string& path) {
 }
 
 std::unique_ptr<SQLite::Database> open_sqlite_source(const std::string& path) {
-  auto db = std::make_unique<SQLite::Database>(sqlite_read_only_uri(path), SQLite::OPEN_READONLY | SQLite::OPEN_URI);
-  db->setBusyTimeout(kSqliteBusyMilliseconds);
+  auto db = std::make_unique<SQLite::Database>(sqlite_read_only_uri(path), SQLite::OPEN_READONLY | SQLite::OPEN_URI,
+                                               kSqliteBusyMilliseconds, clockless_vfs());
   return db;
 }
 

@@ -372,6 +372,14 @@ if(yes)
     run(--policy function-${index}.toml --table groups=clean.csv --as-of 2026-11-27)
     check("function: ${call}" 2 "" "function-${index}.toml:7:${column}: rule temporary-group-overdue: ${error}\n")
   endforeach()
+  # A 'now' the text does not show (built, or a cell's value) reaches a VFS without a clock.
+  write_rule_policy(built-now.toml "SELECT 'group' AS subject_kind, group_id AS subject_id, group_id, name AS group_name, work_ended_on, date('n' || 'ow') AS due_on, 0 AS days_overdue FROM groups" "")
+  run(--policy built-now.toml --table groups=clean.csv --as-of 2026-11-27)
+  check("function: date('n' || 'ow')" 2 "" "built-now.toml:7:8: rule temporary-group-overdue: ${why_clock}\n")
+  file(WRITE ${WORK_DIR}/now-cell.csv "group_id,org_id,term,seen\nG1,O1,long,now\n")
+  write_rule_policy(now-cell.toml "SELECT 'group' AS subject_kind, group_id AS subject_id, group_id, name AS group_name, work_ended_on, NULL AS due_on, 0 AS days_overdue FROM groups WHERE julianday(seen) > 0" "")
+  run(--policy now-cell.toml --table groups=now-cell.csv --as-of 2026-11-27)
+  check("function: julianday of a cell holding now" 2 "" "now-cell.toml:7:8: rule temporary-group-overdue: ${why_clock}\n")
   # 'now' as data, in a comment or inside a longer literal is no clock.
   write_rule_policy(not-clock.toml "SELECT 'group' AS subject_kind, group_id AS subject_id, group_id, name AS group_name, work_ended_on, NULL AS due_on, 0 AS days_overdue FROM groups WHERE name = 'now and then' /* 'now' */" "")
   run(--policy not-clock.toml --table groups=clean.csv --as-of 2026-11-27)
@@ -388,6 +396,7 @@ CREATE VIEW chance AS SELECT * FROM stored WHERE random() <> 0;
 CREATE VIEW endless AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n)
   SELECT * FROM stored WHERE (SELECT max(i) FROM n) > 0;
 CREATE VIEW groups AS SELECT * FROM endless;
+CREATE VIEW built AS SELECT stored.*, date('n' || 'ow') AS seen FROM stored;
 ''')
 db.commit()" WORKING_DIRECTORY ${WORK_DIR} RESULT_VARIABLE made)
   expect("views.db" "${made}" "0")
@@ -397,6 +406,9 @@ db.commit()" WORKING_DIRECTORY ${WORK_DIR} RESULT_VARIABLE made)
   file(WRITE ${WORK_DIR}/chance.toml "[tables.groups]\ntable = \"chance\"\n")
   run(--inventory views.db --mapping chance.toml --as-of 2026-11-27)
   check("inventory view: random" 2 "" "views.db: chance: view chance: function random() is not allowed: ${why_random}\n")
+  file(WRITE ${WORK_DIR}/built.toml "[tables.groups]\ntable = \"built\"\n")
+  run(--inventory views.db --mapping built.toml --as-of 2026-11-27)
+  check("inventory view: built now" 2 "" "views.db: built: table groups: ${why_clock}\n")
 endif()
 
 wanted(rule-timeout yes)
