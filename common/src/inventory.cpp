@@ -805,7 +805,7 @@ class Loader {
         sqlite3_set_authorizer(source_db->getHandle(), sandbox_authorizer, &sandbox);
         rows = std::make_unique<SqliteRowSource>(*source_db, source.path, source.source_table);
         rows->check_utf8 = true;
-        sqlite3_set_authorizer(source_db->getHandle(), nullptr, nullptr);
+        // The authorizer stays for the whole read: a statement SQLite prepares again is held to it too.
         check_views(*source_db, source, sandbox);
       } catch (const SQLite::Exception& e) {
         if (!sandbox.refused_function.empty()) {
@@ -903,7 +903,8 @@ class Loader {
 
   // The views a read of a SQLite inventory's table went through must not read the clock.
   static void check_views(SQLite::Database& db, const TableSource& source, const SandboxLog& sandbox) {
-    for (const std::string& view : sandbox.views) {
+    const std::vector<std::string> views = sandbox.views;  // (the queries below go through the authorizer)
+    for (const std::string& view : views) {
       SQLite::Statement query(db, "SELECT sql FROM sqlite_schema WHERE type = 'view' AND name = ?");
       query.bind(1, view);
       if (query.executeStep() && clock_literal(query.getColumn(0).getString()) != std::string::npos)
