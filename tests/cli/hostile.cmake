@@ -516,6 +516,13 @@ wait $writer
 exit $status" ${tool} ${PYTHON}
                   WORKING_DIRECTORY ${WORK_DIR} OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
   check("sqlite-locked: read after the wait" 1 "${unlocked}" "")
+  # Every SQLite error names the file and says what to do.
+  file(READ ${SOURCE_DIR}/samples/jiusan.sqlite head LIMIT 100 HEX)
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "\\\\x\\1" head "${head}")
+  execute_process(COMMAND printf "${head}" OUTPUT_FILE ${WORK_DIR}/truncated.sqlite)
+  run(--inventory truncated.sqlite --as-of 2026-11-27)
+  check("sqlite: a truncated database" 2 ""
+        "truncated.sqlite: SQLite: database disk image is malformed; the file is damaged or not a whole SQLite database; export the tables again, or copy the database again from where it is kept\n")
 endif()
 
 wanted(byte-order-marks yes)
