@@ -50,6 +50,7 @@ struct Options {
   std::string job, min_severity, mail_unassigned, sendmail;
   std::vector<std::string> mail_domains;
   int due_within = 0, remind_after = 0;
+  double rule_timeout = kDefaultRuleTimeout;
   bool due_within_given = false, remind_after_given = false;
   bool list_rules = false, quiet = false, verbose = false, version = false;
   bool only_new = false, redact = false, bom = false, send = false;
@@ -92,6 +93,8 @@ void setup_options(CLI::App& app, const ToolSpec& tool, Options& o) {
   app.add_option("--output-dir", o.output_dir, "directory for the --split-by reports")->type_name("DIR");
   app.add_flag("--redact", o.redact, "mask personal names and handles");
   app.add_flag("--bom", o.bom, "start CSV output with a UTF-8 BOM (for Excel)");
+  app.add_option("--rule-timeout", o.rule_timeout, "stop a view, rule or table read after SECONDS (default 600)")
+      ->type_name("SECONDS");
   app.add_option("--color", o.color, "colour text output (default auto; NO_COLOR respected)")->type_name("auto|always|never");
   if (tool.org_filter) app.add_option("--org", o.org, "only this organization and its subtree")->type_name("ID");
   if (tool.person_filter) app.add_option("--person", o.person, "the leaver's checklist: what this person holds")->type_name("ID");
@@ -529,6 +532,9 @@ RunOptions make_run_options(const ToolSpec& tool, const Options& o, const Policy
   run_options.skip_rules = o.skip_rules;
   run_options.redact = o.redact;
   run_options.lang = lang;
+  if (!(o.rule_timeout > 0) || o.rule_timeout > 1e9)
+    throw Error(fmt::format("--rule-timeout {}: expected a number of seconds above 0", o.rule_timeout));
+  run_options.rule_timeout = o.rule_timeout;
   for (const std::string& set : o.sets) run_options.overrides.push_back(split_assignment(set, "--set"));
   if (o.due_within_given && o.due_within < 0)
     throw Error(fmt::format("--due-within {}: expected a number of days, 0 or more", o.due_within));
@@ -576,6 +582,7 @@ Inventory load_for(const Options& o, const Plan& plan, const Policy& policy, con
   sources.mapping = o.mapping;
   sources.encoding = o.encoding;
   sources.delimiter = o.delimiter;
+  sources.read_timeout = o.rule_timeout;
   for (const std::string& table : o.tables) sources.tables.push_back(split_assignment(table, "--table"));
   std::set<std::string> wanted = tables_needed(policy, selected);
   if (!o.org.empty()) wanted.insert("orgs");
@@ -642,7 +649,7 @@ int run(const ToolSpec& tool, const Options& o) {
   if (!o.record.empty()) prepare_history(o.record);
   // Waivers and a baseline file are read before the inventory: a bad file fails fast.
   std::vector<Waiver> waivers;
-  if (!o.waivers.empty()) waivers = load_waivers(o.waivers);
+  if (!o.waivers.empty()) waivers = load_waivers(o.waivers, policy.zone);
   std::optional<Baseline> baseline;
   if (!o.baseline.empty() && o.baseline != "last") baseline = load_baseline(o.baseline, tool.name);
 

@@ -1187,6 +1187,16 @@ int filter(sqlite3_vtab_cursor* base, int index, const char* index_text, int arg
   return SQLITE_OK;
 }
 
+// An exception must not cross SQLite's C frames: a lookup or an order built here that does not
+// fit in memory is SQLITE_NOMEM, which the engine reports naming the rule or view.
+int filter_or_nomem(sqlite3_vtab_cursor* base, int index, const char* index_text, int argc, sqlite3_value** argv) {
+  try {
+    return filter(base, index, index_text, argc, argv);
+  } catch (const std::bad_alloc&) {
+    return SQLITE_NOMEM;
+  }
+}
+
 int next(sqlite3_vtab_cursor* cursor) {
   ++reinterpret_cast<Cursor*>(cursor)->at;
   return SQLITE_OK;
@@ -1232,7 +1242,7 @@ sqlite3_module make_module() {
   module.xDestroy = disconnect;
   module.xOpen = open;
   module.xClose = close;
-  module.xFilter = filter;
+  module.xFilter = filter_or_nomem;
   module.xNext = next;
   module.xEof = eof;
   module.xColumn = column;

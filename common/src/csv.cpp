@@ -334,6 +334,7 @@ std::size_t CsvReader::checked_sequence(std::size_t offset) const {
   if (*p == 0) fail(offset, "NUL byte (0x00) in the file; the file must be UTF-8 text");
   if (*p < 0x80) return 1;
   const std::size_t length = utf8_sequence_length(p, begin + text_.size());
+  if (length == 0 && accept_invalid_utf8_) return 1;
   if (length == 0) fail(offset, "invalid UTF-8 byte " + hex_byte(*p) + "; the file must be UTF-8");
   return length;
 }

@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <ctime>
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -231,6 +232,18 @@ std::optional<Date> parse_date(std::string_view text, const TimeZone& zone) {
   const Date local = zone.local_date(utc_seconds);
   if (local.is_special()) return std::nullopt;
   return local;
+}
+
+bool before_calendar(std::string_view text, const TimeZone& zone) {
+  // Every accepted spelling starts with the year's four digits: the same text in a year the
+  // calendar knows (2000, a leap year like any February 29 it could hold) tells whether the
+  // rest is a date.
+  if (text.size() < 4 || !std::all_of(text.begin(), text.begin() + 4, is_digit)) return false;
+  const int year = (text[0] - '0') * 1000 + (text[1] - '0') * 100 + (text[2] - '0') * 10 + (text[3] - '0');
+  if (year >= kFirstYear) return false;
+  std::string moved(text);
+  moved.replace(0, 4, "2000");
+  return parse_date(moved, zone).has_value();
 }
 
 std::string format_date(const Date& date) {

@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "chataudit/error.h"
+#include "sql_sandbox.h"
 #include "chataudit/timing.h"
 #include "chataudit/text.h"
 
@@ -210,6 +211,8 @@ std::vector<Param> apply_overrides(const Policy& policy,
       }
     }
     if (!ok) throw Error(fmt::format("--set {}={}: expected {}", name, text, it->value.index() == 4 ? "a comma-separated list" : type_name(it->value)));
+    if (const std::string problem = param_value_problem(*it, value); !problem.empty())
+      throw Error(fmt::format("--set {}={}: {}, as policy {} declares for {}", name, text, problem, policy.id, name));
     it->value = std::move(value);
   }
   return params;
@@ -297,35 +300,6 @@ std::set<std::string> tables_needed(const Policy& policy, const std::vector<cons
 
 namespace {
 
-// Rules may read; nothing else. Views are prepared under the same authorizer before being
-// materialized by the engine's own CREATE TEMP TABLE. With `reads` (a std::set<std::string>*), the
-// tables of the main schema the statement reads are collected there: the inventory's tables (the
-// views live in temp), to be held against what the rule or view declares.
-int read_only_authorizer(void* reads, int action, const char* table, const char* function, const char* database,
-                         const char*) {
-  switch (action) {
-    case SQLITE_READ:
-      // A table read for no column (count(*)) comes with no database name: kept too, and
-      // check_declared looks it up in main.
-      if (reads && table && (!database || std::string_view(database) == "main"))
-        static_cast<std::set<std::string>*>(reads)->insert(table);
-      return SQLITE_OK;
-    case SQLITE_SELECT:
-    case SQLITE_RECURSIVE:
-      return SQLITE_OK;
-    case SQLITE_FUNCTION:
-      // Extension loading is off in this connection anyway; refusing it here makes the policy
-      // fail when it is compiled, with a position, rather than when a rule happens to run.
-      return function && sqlite3_stricmp(function, "load_extension") == 0 ? SQLITE_DENY : SQLITE_OK;
-    case SQLITE_UPDATE:
-      // Table-valued functions such as json_each declare their schema through this check; the
-      // statement is still refused below unless sqlite3_stmt_readonly holds.
-      return table && std::string_view(table) == "sqlite_master" ? SQLITE_OK : SQLITE_DENY;
-    default:
-      return SQLITE_DENY;
-  }
-}
-
 // Where byte `offset` of a SQL text lies in the policy file.
 SourceRef position_in(const SourceRef& start, std::string_view sql, int offset) {
   SourceRef ref = start;
@@ -402,13 +376,23 @@ class Runner {
   Runner(sqlite3* db, ColumnStore& store, const Policy& policy, const RunOptions& options, std::vector<Param> params)
       : db_(db), store_(store), policy_(policy), options_(options), params_(std::move(params)) {
     register_functions(db_);
+    Deadline::watch(db_, &deadline_);
   }
+  ~Runner() { Deadline::watch(db_, nullptr); }
+  Runner(const Runner&) = delete;
+  Runner& operator=(const Runner&) = delete;
+
+  /// The limit of the view or rule this runner works on (see --rule-timeout).
+  Deadline deadline_;
+  /// What the authorizer refused while this runner's last statement was prepared.
+  SandboxLog sandbox_;
+  void start_clock() { deadline_ = Deadline(options_.rule_timeout); }
 
   // Prepares `sql` read-only; policy errors point at the SQL in the policy file. The inventory
-  // tables it reads are left in reads_.
+  // tables it reads are left in sandbox_.tables.
   sqlite3_stmt* prepare(const std::string& sql, const SourceRef& where, std::string_view what) {
-    reads_.clear();
-    sqlite3_set_authorizer(db_, read_only_authorizer, &reads_);
+    sandbox_.clear();
+    sqlite3_set_authorizer(db_, sandbox_authorizer, &sandbox_);
     sqlite3_stmt* statement = nullptr;
     const char* tail = nullptr;
     const int rc = sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &statement, &tail);
@@ -418,8 +402,17 @@ class Runner {
       const int offset = sqlite3_error_offset(db_);
       sqlite3_finalize(statement);
       const bool denied = rc == SQLITE_AUTH;
+      if (!sandbox_.refused_function.empty()) {
+        const std::size_t at = function_call_at(sql, sandbox_.refused_function);
+        policy_error(position_in(where, sql, offset >= 0 || at == std::string::npos ? offset : static_cast<int>(at)),
+                     fmt::format("{}: {}", what, refused_function_message(sandbox_.refused_function)));
+      }
       policy_error(position_in(where, sql, offset),
                    fmt::format("{}: {}{}", what, denied ? "only SELECT is allowed; " : "SQL does not compile: ", message));
+    }
+    if (const std::size_t at = clock_literal(sql); at != std::string::npos) {
+      sqlite3_finalize(statement);
+      policy_error(position_in(where, sql, static_cast<int>(at)), fmt::format("{}: {}", what, clock_message()));
     }
     if (!statement) policy_error(where, fmt::format("{}: the SQL is empty; expected one SELECT", what));
     const std::size_t rest = tail ? std::string_view(sql).find_first_not_of(" \t\r\n;", tail - sql.c_str()) : std::string::npos;
@@ -437,11 +430,11 @@ class Runner {
   }
 
   // SPEC §4: a rule or view reads only the inventory tables that its requires or optional names, or
-  // those of the views it reads (`declared`); the tables the statement just prepared read (reads_)
+  // those of the views it reads (`declared`); the tables the statement just prepared read (sandbox_.tables)
   // are held against them. Any other table could be missing in one run and present in another.
   void check_declared(const std::vector<std::string>& declared, const std::string& sql, const SourceRef& where,
                       std::string_view what) {
-    for (const std::string& table : reads_) {
+    for (const std::string& table : sandbox_.tables) {
       if (std::find(declared.begin(), declared.end(), table) != declared.end()) continue;
       sqlite3_stmt* query = nullptr;  // a table of the inventory, not a table-valued function
       sqlite3_prepare_v2(db_, "SELECT 1 FROM main.sqlite_schema WHERE type = 'table' AND name = ?1", -1, &query, nullptr);
@@ -520,10 +513,17 @@ class Runner {
       if (needed.count(&view)) {
         explain("view " + view.name, view.sql, view.sql_where);
         store_.release(*table);
-        table = fill(view, names, types, true);
-        const bool referenced = table != nullptr;
-        if (!table) table = fill(view, names, types, false);
-        table->settle();
+        start_clock();
+        for (Runner* partner : partners_) partner->deadline_ = deadline_;
+        bool referenced = false;
+        try {
+          table = fill(view, names, types, true);
+          referenced = table != nullptr;
+          if (!table) table = fill(view, names, types, false);
+          table->settle();
+        } catch (const std::bad_alloc&) {
+          policy_error(view.sql_where, out_of_memory_message("view " + view.name));
+        }
         if (std::getenv("CHATAUDIT_EXPLAIN")) {
           std::fprintf(stderr, "store: view %s, %zu rows%s\n", view.name.c_str(), table->rows(),
                        !referenced ? " (references to stored columns did not hold: values of its own)"
@@ -589,7 +589,6 @@ class Runner {
   }
 
   bool narrowed_ = false;  // whether this runner's last fill_part() read a narrowed statement
-  std::set<std::string> reads_;  // the inventory tables the statement prepare() prepared last reads
 
   /// The runners (on connections of their own) that views are shared out to.
   void set_partners(std::vector<Runner*> partners) { partners_ = std::move(partners); }
@@ -631,15 +630,24 @@ class Runner {
     if (table.has_references()) tracking.emplace();
     std::optional<ShardScope> scope;
     if (count > 1) scope.emplace(index, count);
+    clock_was_read();
     int rc;
     bool kept = true;
-    while ((rc = sqlite3_step(statement)) == SQLITE_ROW)
+    bool late = false;
+    std::size_t rows = 0;
+    while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {
       if (!(kept = narrowed ? table.append_witnessed_row(statement) : table.append_row(statement))) break;
+      if (++rows % 4096 == 0 && (late = deadline_.passed())) break;
+    }
+    late = late || (rc == SQLITE_INTERRUPT && deadline_.passed());
     const bool held = !scope || scope->held();
     scope.reset();
     tracking.reset();
     const std::string message = sqlite3_errmsg(db_);
     sqlite3_finalize(statement);
+    if (late) policy_error(view.sql_where, deadline_.message("view " + view.name));
+    if (clock_was_read()) policy_error(view.sql_where, fmt::format("view {}: {}", view.name, clock_message()));
+    if (rc == SQLITE_NOMEM) policy_error(view.sql_where, out_of_memory_message("view " + view.name));
     if (!kept) return Filled::references_broken;
     if (rc != SQLITE_DONE) policy_error(view.sql_where, fmt::format("view {}: {}", view.name, message));
     return held ? Filled::part : Filled::not_a_part;
@@ -707,7 +715,8 @@ class Runner {
         return nullptr;
     if (!plain_statement(view, sql)) return nullptr;
     sqlite3_stmt* statement = nullptr;
-    sqlite3_set_authorizer(db_, read_only_authorizer, nullptr);
+    sandbox_.clear();
+    sqlite3_set_authorizer(db_, sandbox_authorizer, &sandbox_);
     const int rc = sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &statement, nullptr);
     sqlite3_set_authorizer(db_, nullptr, nullptr);
     if (rc != SQLITE_OK || !statement || !sqlite3_stmt_readonly(statement)) {
@@ -823,8 +832,23 @@ class Runner {
   // this runner's connection).
   void run(const Compiled& compiled, sqlite3_stmt* statement, std::vector<Finding>& findings) {
     explain("rule " + compiled.rule->id, compiled.rule->sql, compiled.rule->sql_where);
+    start_clock();
+    clock_was_read();
+    const std::string what = "rule " + compiled.rule->id;
     int rc;
-    while ((rc = sqlite3_step(statement)) == SQLITE_ROW) findings.push_back(to_finding(compiled, statement));
+    bool late = false;
+    try {
+      while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {
+        findings.push_back(to_finding(compiled, statement));
+        if (findings.size() % 1024 == 0 && (late = deadline_.passed())) break;
+      }
+    } catch (const std::bad_alloc&) {
+      policy_error(compiled.rule->sql_where, out_of_memory_message(what));
+    }
+    if (late || (rc == SQLITE_INTERRUPT && deadline_.passed()))
+      policy_error(compiled.rule->sql_where, deadline_.message(what));
+    if (rc == SQLITE_NOMEM) policy_error(compiled.rule->sql_where, out_of_memory_message(what));
+    if (clock_was_read()) policy_error(compiled.rule->sql_where, fmt::format("{}: {}", what, clock_message()));
     if (rc != SQLITE_DONE)
       policy_error(compiled.rule->sql_where, fmt::format("rule {}: {}", compiled.rule->id, sqlite3_errmsg(db_)));
     findings.shrink_to_fit();  // the room left by growing, while the other rules still run
@@ -1066,7 +1090,7 @@ class Helpers {
     for (unsigned i = 0; i < count; ++i) {
       sqlite3* db = nullptr;
       const int rc = sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                     nullptr);
+                                     clockless_vfs());
       connections_.push_back(db);
       if (rc != SQLITE_OK) throw Error(fmt::format("cannot open an SQLite connection: {}", sqlite3_errmsg(db)));
       sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DML, 0, nullptr);
@@ -1136,6 +1160,10 @@ void run_in_parallel(Runner& runner, const std::vector<Runner*>& helpers,
         sqlite3_reset(own ? rules[i]->statement : prepared);  // its sorters and buffers go now
         release_free_memory();
         timer.lap("rule " + rules[i]->rule->id);
+      } catch (const std::bad_alloc&) {
+        errors[i] = std::make_exception_ptr(Error(Diagnostic{
+            .file = rules[i]->rule->sql_where.file, .line = rules[i]->rule->sql_where.line,
+            .column = rules[i]->rule->sql_where.column, .message = out_of_memory_message("rule " + rules[i]->rule->id)}));
       } catch (...) {
         errors[i] = std::current_exception();
       }

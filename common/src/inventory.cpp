@@ -40,6 +40,7 @@
 #include "chataudit/text.h"
 #include "chataudit/timing.h"
 #include "sqlite_file.h"
+#include "sql_sandbox.h"
 
 namespace chataudit {
 namespace {
@@ -202,6 +203,15 @@ bool exists(const std::string& path) {
   return ::stat(path.c_str(), &info) == 0;
 }
 
+// `-`, or a path that is this process's standard input when that is not a regular file
+// (/dev/stdin, /dev/fd/0, /proc/self/fd/0): a stream that only one table can be read from.
+bool reads_standard_input(const std::string& path) {
+  if (path == "-") return true;
+  struct stat named {}, input {};
+  if (::stat(path.c_str(), &named) != 0 || ::fstat(0, &input) != 0) return false;
+  return !S_ISREG(input.st_mode) && named.st_dev == input.st_dev && named.st_ino == input.st_ino;
+}
+
 bool has_table_or_view(SQLite::Database& db, const std::string& name) {
   SQLite::Statement query(db, "SELECT 1 FROM sqlite_schema WHERE type IN ('table','view') AND name = ? COLLATE NOCASE");
   query.bind(1, name);
@@ -252,17 +262,52 @@ class RowSource {
   /// Where the source can be read by two threads: the rows from about half of what is left
   /// on, as a source of their own (this one then stops before them); nullptr otherwise.
   virtual std::unique_ptr<RowSource> split_off(std::size_t /*least_bytes*/) { return nullptr; }
+  /// Whether cells may hold bytes that are not UTF-8 (the encoding is known to be UTF-8, or the
+  /// source is SQLite): each is then checked, and every bad one listed.
+  bool check_utf8 = false;
+  /// Why the source is read as UTF-8 (" (chosen by --encoding utf-8)"), for those messages.
+  std::string utf8_note;
 };
+
+constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
+
+// `text` with each U+FEFF shown as <U+FEFF>, for messages.
+std::string mark_byte_order_marks(std::string_view text) {
+  std::string out;
+  for (std::size_t at = 0; at < text.size();) {
+    if (text.substr(at).starts_with(kByteOrderMark)) {
+      out += "<U+FEFF>";
+      at += kByteOrderMark.size();
+    } else {
+      out += text[at++];
+    }
+  }
+  return out;
+}
+
+// Column of byte `offset` of `cell`'s text (the cell's own column counts its first character).
+int column_at(const Cell& cell, std::size_t offset) {
+  int column = cell.column;
+  for (std::size_t i = 0; i < offset && i < cell.text.size(); ++i)
+    if ((static_cast<unsigned char>(cell.text[i]) & 0xC0) != 0x80) ++column;
+  return column;
+}
 
 class CsvRowSource : public RowSource {
  public:
   /// Reads `text`, which `owned` holds or `mapped` maps (then handed back as it is read).
-  CsvRowSource(std::string owned, std::string_view text, MappedFile* mapped, std::string file, char delimiter)
+  /// `invalid_utf8`: the text is UTF-8 but has bytes that are not (each bad cell is listed).
+  CsvRowSource(std::string owned, std::string_view text, MappedFile* mapped, std::string file, char delimiter,
+               bool invalid_utf8 = false)
       : owned_(std::move(owned)),
         mapped_(mapped),
         reader_(owned_.empty() ? text : std::string_view(owned_), file, delimiter),
         file_(std::move(file)),
         delimiter_(delimiter) {
+    if (invalid_utf8) {
+      reader_.accept_invalid_utf8();
+      check_utf8 = true;
+    }
     CsvRecord record;
     // Blank lines above the header are spreadsheet noise too.
     bool found = false;
@@ -355,7 +400,13 @@ class CsvRowSource : public RowSource {
         header_(head.header_),
         header_columns_(head.header_columns_),
         named_columns_(head.named_columns_),
-        header_line_(head.header_line_) {}
+        header_line_(head.header_line_) {
+    if (head.check_utf8) {
+      reader_.accept_invalid_utf8();
+      check_utf8 = true;
+      utf8_note = head.utf8_note;
+    }
+  }
   std::string owned_;
   MappedFile* mapped_ = nullptr;
   std::size_t released_ = 0;
@@ -388,12 +439,7 @@ class SqliteRowSource : public RowSource {
       }
       if (blank) continue;
       cells.resize(header_.size());
-      for (std::size_t i = 0; i < header_.size(); ++i) {
-        std::size_t bad = 0;
-        if (!valid_utf8(values_[i], &bad))
-          throw Error(at(Cell{{}, row_, static_cast<int>(i) + 1}, header_[i], {}, "invalid UTF-8; cells must be UTF-8 text"));
-        cells[i] = Cell{values_[i], row_, static_cast<int>(i) + 1};
-      }
+      for (std::size_t i = 0; i < header_.size(); ++i) cells[i] = Cell{values_[i], row_, static_cast<int>(i) + 1};
       return true;
     }
     return false;
@@ -511,8 +557,15 @@ std::optional<std::string> normalize(const ColumnRules& rules, std::string_view 
     return std::nullopt;
   }
   switch (spec->type) {
-    case ColumnType::text:
     case ColumnType::id:
+      // Pasted from a file that had one: "\uFEFFG006" would be another id than "G006", which
+      // no waiver, baseline or reference then matches. (Inside other text it is data.)
+      if (cell.starts_with(kByteOrderMark))
+        return fmt::format("a byte-order mark (U+FEFF) starts the id \"<U+FEFF>{}\"; remove it",
+                           cell.substr(kByteOrderMark.size()));
+      assign(out, Value::Kind::text, cell);
+      return std::nullopt;
+    case ColumnType::text:
       assign(out, Value::Kind::text, cell);
       return std::nullopt;
     case ColumnType::date:
@@ -527,6 +580,10 @@ std::optional<std::string> normalize(const ColumnRules& rules, std::string_view 
         }
         return std::nullopt;
       }
+      if (before_calendar(cell, zone))
+        return fmt::format("date \"{}\" is before 1400-01-01, the first day chataudit's calendar holds; dates "
+                           "from 1400-01-01 to 9999-12-31 are accepted",
+                           cell);
       return fmt::format("invalid date \"{}\"; expected {}{}", cell, accepted_date_spellings(rules.date_format),
                          date_format_hint(cell, rules, zone));
     case ColumnType::boolean: {
@@ -625,6 +682,24 @@ HeaderPlan plan_header(const std::string& table, const TableSpec* spec, const In
   std::unordered_map<std::string, std::size_t> seen;  // header_key → source column
   std::vector<std::string> sources_of(layout.names.size());
   for (std::size_t i = 0; i < header.size(); ++i) {
+    if (std::size_t bad = 0; !valid_utf8(header[i], &bad)) {
+      Diagnostic problem = rows.at_header_cell(
+          i, fmt::format("invalid UTF-8 byte 0x{:02X}: the file is not UTF-8 text{}; name its real encoding, or "
+                         "convert it to UTF-8 with iconv(1)",
+                         static_cast<unsigned char>(header[i][bad]), rows.utf8_note));
+      if (problem.column > 0) problem.column = column_at(Cell{header[i], problem.line, problem.column}, bad);
+      // A header that is not text names no column: nothing after it can be judged.
+      throw Error(std::move(problem));
+    }
+    // Only the file's first bytes may be a byte-order mark (the reader skips it); one here would
+    // become part of a column's name.
+    if (header[i].find(kByteOrderMark) != std::string::npos) {
+      problems.add(rows.at_header_cell(
+          i, fmt::format("a byte-order mark (U+FEFF) in the header cell \"{}\"; remove it (only the file may start "
+                         "with one)",
+                         mark_byte_order_marks(trim(header[i])))));
+      continue;
+    }
     const std::string name{trim(header[i])};
     const std::string key = header_key(name);
     if (key.empty()) {
@@ -706,6 +781,8 @@ class Loader {
   void load(const std::string& table, const TableSource& source) {
     // Declared in this order so that the digest's thread is joined before the bytes it reads go
     // (the mapping, or the row source owning a stream's bytes), even when the load throws.
+    const Deadline deadline(sources_.read_timeout);  // outlives the database it watches
+    SandboxLog sandbox;
     std::unique_ptr<MappedFile> mapped;
     std::string bytes;  // a stream's bytes (a regular file is mapped instead)
     std::unique_ptr<SQLite::Database> source_db;
@@ -713,8 +790,10 @@ class Loader {
     std::future<std::string> digest;
     if (source.kind == SourceKind::sqlite) {
       try {
-        source_db = std::make_unique<SQLite::Database>(sqlite_read_only_uri(source.path),
-                                                       SQLite::OPEN_READONLY | SQLite::OPEN_URI);
+        source_db = open_sqlite_source(source.path);
+        // A view inside the database runs its own SQL: under the time limit and the policy's
+        // sandbox (no function off the allow-list, no clock).
+        Deadline::watch(source_db->getHandle(), &deadline);
         const std::string sha = sha256_hex(MappedFile(source.path).view());
         locked([&] { inventory_.record(table).digest = sha; });
         if (!has_table_or_view(*source_db, source.source_table))
@@ -723,9 +802,20 @@ class Loader {
               .message = fmt::format("no table or view named {}; if another one holds table {}, name it {}: "
                                      "[tables.{}] table = \"NAME\"",
                                      source.source_table, table, mapping_place(*source.mapping), table)});
+        sqlite3_set_authorizer(source_db->getHandle(), sandbox_authorizer, &sandbox);
         rows = std::make_unique<SqliteRowSource>(*source_db, source.path, source.source_table);
+        rows->check_utf8 = true;
+        // The authorizer stays for the whole read: a statement SQLite prepares again is held to it too.
+        check_views(*source_db, source, sandbox);
       } catch (const SQLite::Exception& e) {
-        throw Error(Diagnostic{.file = source.path, .locator = source.source_table, .message = e.what()});
+        if (!sandbox.refused_function.empty()) {
+          const std::string view = sandbox.views.empty() ? source.source_table : sandbox.views.back();
+          throw Error(Diagnostic{.file = source.path, .locator = source.source_table,
+                                 .message = fmt::format("view {}: {}", view,
+                                                        refused_function_message(sandbox.refused_function))});
+        }
+        throw Error(Diagnostic{.file = source.path, .locator = source.source_table,
+                               .message = sqlite_source_message(e)});
       }
     } else {
       const EncodingChoice encoding = encoding_choice(table, *source.mapping);
@@ -742,10 +832,17 @@ class Loader {
       // The digest is computed on the other core while this one parses.
       digest = std::async(std::launch::async, [view] { return sha256_hex(view); });
       const bool utf16_bom = view.starts_with("\xFF\xFE") || view.starts_with("\xFE\xFF");
-      if (utf8_or_auto && !utf16_bom && valid_utf8(view)) {
+      // UTF-8 for sure (--encoding utf-8, the mapping's, or a UTF-8 BOM): bytes that are not
+      // UTF-8 are bad cells, each listed, rather than a reason to stop at the first.
+      const bool known_utf8 = key == "utf8" || ((key.empty() || key == "auto") && view.starts_with(kByteOrderMark));
+      const bool valid = utf8_or_auto && !utf16_bom && valid_utf8(view);
+      if (valid || known_utf8) {
         // UTF-8 already: read in place (the reader skips a BOM).
         const char delimiter = delimiter_for(table, source, view);
-        rows = std::make_unique<CsvRowSource>(std::string(), view, mapped.get(), source.path, delimiter);
+        rows = std::make_unique<CsvRowSource>(std::string(), view, mapped.get(), source.path, delimiter, !valid);
+        rows->utf8_note = !encoding.chosen_by.empty() ? " (chosen by " + encoding.chosen_by + ")"
+                          : known_utf8                ? " (chosen by its byte order mark)"
+                                                      : "";
       } else {
         DecodedText decoded = decode_to_utf8(std::string(view), source.path, encoding);
         const char delimiter = delimiter_for(table, source, decoded.text);
@@ -754,9 +851,17 @@ class Loader {
       }
     }
     try {
-      load_rows(table, source, *rows);
+      clock_was_read();
+      load_rows(table, source, *rows, deadline);
+      if (clock_was_read())
+        throw Error(Diagnostic{.file = source.path, .locator = source.source_table,
+                               .message = fmt::format("table {}: {}", table, clock_message())});
     } catch (const SQLite::Exception& e) {
-      throw Error(Diagnostic{.file = source.path, .locator = table, .message = e.what()});
+      if (deadline.passed()) throw Error(Diagnostic{.file = source.path, .message = deadline.message("table " + table)});
+      const std::string_view locator = source.kind == SourceKind::sqlite ? source.source_table : table;
+      throw Error(Diagnostic{.file = source.path, .locator = std::string(locator), .message = sqlite_source_message(e)});
+    } catch (const std::bad_alloc&) {
+      throw Error(Diagnostic{.file = source.path, .message = out_of_memory_message("table " + table)});
     }
     if (digest.valid()) {
       const std::string sha = digest.get();
@@ -796,7 +901,19 @@ class Loader {
     return guess_delimiter(text);
   }
 
-  void load_rows(const std::string& table, const TableSource& source, RowSource& rows) {
+  // The views a read of a SQLite inventory's table went through must not read the clock.
+  static void check_views(SQLite::Database& db, const TableSource& source, const SandboxLog& sandbox) {
+    const std::vector<std::string> views = sandbox.views;  // (the queries below go through the authorizer)
+    for (const std::string& view : views) {
+      SQLite::Statement query(db, "SELECT sql FROM sqlite_schema WHERE type = 'view' AND name = ?");
+      query.bind(1, view);
+      if (query.executeStep() && clock_literal(query.getColumn(0).getString()) != std::string::npos)
+        throw Error(Diagnostic{.file = source.path, .locator = source.source_table,
+                               .message = fmt::format("view {}: {}", view, clock_message())});
+    }
+  }
+
+  void load_rows(const std::string& table, const TableSource& source, RowSource& rows, const Deadline& deadline) {
     const TableSpec* spec = find_table(table);
     const InventoryMapping& mapping = *source.mapping;
     DiagnosticList problems;
@@ -836,6 +953,7 @@ class Loader {
     auto read_part = [&](RowSource& rows, ColumnTable& into, DiagnosticList& problems, std::size_t& read,
                          std::size_t& loaded, bool second) {
       std::vector<Cell> cells;
+      std::vector<bool> bad_utf8;  // per cell, when rows.check_utf8
       std::vector<Value> values(layout.names.size());
       std::vector<std::string> last_found(checks.size());  // see check_parents()
       // Rows accepted wait in a batch of kBatchRows before they go in: each value's dictionary
@@ -879,6 +997,7 @@ class Loader {
       std::size_t uncounted = 0;
       int line = 1;
       auto count = [&] {
+        if (deadline.passed()) throw Error(rows.at(Cell{{}, line, 1}, table, {}, deadline.message("table " + table)));
         if (total.fetch_add(uncounted, std::memory_order_relaxed) + uncounted > kMaxRowsPerTable)
           throw Error(rows.at(Cell{{}, line, 1}, table, {},
                               fmt::format("more than {} data rows, the most chataudit loads into one table",
@@ -899,8 +1018,24 @@ class Loader {
                                            trim(cells[index].text))));
           row_ok = false;
         }
+        if (rows.check_utf8) {
+          bad_utf8.assign(cells.size(), false);
+          for (std::size_t i = 0; i < cells.size(); ++i) {
+            std::size_t bad = 0;
+            if (valid_utf8(cells[i].text, &bad)) continue;
+            bad_utf8[i] = true;
+            Cell at = cells[i];
+            if (!rows.row_word().starts_with("row")) at.column = column_at(cells[i], bad);
+            problems.add(rows.at(at, i < rows.header().size() ? std::string(trim(rows.header()[i])) : "", {},
+                                 fmt::format("invalid UTF-8 byte 0x{:02X}; {}", static_cast<unsigned char>(cells[i].text[bad]),
+                                             rows.utf8_note.empty() ? "cells must be UTF-8 text"
+                                                                    : "the file is read as UTF-8" + rows.utf8_note)));
+            row_ok = false;
+          }
+        }
         for (std::size_t c = 0; c < layout.names.size(); ++c) {
           const int index = layout.source_index[c];
+          if (index >= 0 && rows.check_utf8 && bad_utf8[static_cast<std::size_t>(index)]) continue;
           const Cell cell = index >= 0 ? cells[index] : Cell{};
           if (auto message = normalize(rules[c], trim(cell.text), zone_, values[c])) {
             problems.add(rows.at(cell, source_names[c], layout.specs[c] ? layout.names[c] : "", *message));
@@ -1074,6 +1209,16 @@ std::map<std::string, TableSource> resolve_sources(const InventorySources& sourc
                                                    Mappings& mappings) {
   std::map<std::string, TableSource> chosen;
   std::set<std::string> explicit_tables;
+  // Standard input gives one table: a second reader would find it empty, or half read.
+  const std::pair<std::string, std::string>* from_stdin = nullptr;
+  for (const auto& assignment : sources.tables) {
+    if (!reads_standard_input(assignment.second)) continue;
+    if (from_stdin)
+      throw Error(fmt::format("--table {}={} and --table {}={} both read standard input, which holds one table; "
+                              "save one of them to a file and give the file",
+                              from_stdin->first, from_stdin->second, assignment.first, assignment.second));
+    from_stdin = &assignment;
+  }
   for (const auto& [table, path] : sources.tables) {
     if (!explicit_tables.insert(table).second) throw Error(fmt::format("--table {} is given twice", table));
     const InventoryMapping* mapping = &mappings.for_other();
@@ -1087,8 +1232,10 @@ std::map<std::string, TableSource> resolve_sources(const InventorySources& sourc
     } else if (is_directory(path)) {
       throw Error(Diagnostic{.file = path, .message = "is a directory; --table takes a CSV or SQLite file (or -)"});
     } else {
-      chosen[table] =
-          TableSource{has_sqlite_header(path) ? SourceKind::sqlite : SourceKind::csv_file, path, source_table, mapping};
+      // Only a regular file is sniffed for SQLite's header: reading the start of a pipe, a FIFO
+      // or /dev/stdin would take it away from the CSV reader.
+      const bool sqlite = is_regular_file(path) && has_sqlite_header(path);
+      chosen[table] = TableSource{sqlite ? SourceKind::sqlite : SourceKind::csv_file, path, source_table, mapping};
     }
   }
   std::map<std::string, std::string> from_inventory;  // table → path that supplied it
@@ -1104,12 +1251,16 @@ std::map<std::string, TableSource> resolve_sources(const InventorySources& sourc
     const bool directory = is_directory(path);
     std::unique_ptr<SQLite::Database> db;
     if (!directory) {
+      if (!is_regular_file(path))
+        throw Error(Diagnostic{.file = path,
+                               .message = "not a directory of CSV files nor a SQLite database file; a pipe or a "
+                                          "device gives one table: --table NAME=PATH"});
       if (!has_sqlite_header(path))
         throw Error(Diagnostic{.file = path, .message = "not a directory of CSV files nor a SQLite database"});
       try {
-        db = std::make_unique<SQLite::Database>(sqlite_read_only_uri(path), SQLite::OPEN_READONLY | SQLite::OPEN_URI);
+        db = open_sqlite_source(path);
       } catch (const SQLite::Exception& e) {
-        throw Error(Diagnostic{.file = path, .message = e.what()});
+        throw Error(Diagnostic{.file = path, .message = sqlite_source_message(e)});
       }
     }
     const InventoryMapping& mapping = directory ? mappings.for_directory(path) : mappings.for_other();
@@ -1143,7 +1294,13 @@ std::map<std::string, TableSource> resolve_sources(const InventorySources& sourc
       } else {
         mapped = table_mapping && !table_mapping->source_table.empty();
         if (mapped) source_table = table_mapping->source_table;
-        if (!has_table_or_view(*db, source_table)) {
+        bool present = false;
+        try {
+          present = has_table_or_view(*db, source_table);
+        } catch (const SQLite::Exception& e) {
+          throw Error(Diagnostic{.file = path, .message = sqlite_source_message(e)});
+        }
+        if (!present) {
           if (mapped) {
             mapped_but_missing[table].mapping = &mapping;
             mapped_but_missing[table].looked_in.push_back(path);
@@ -1183,8 +1340,9 @@ std::string Inventory::digest() const {
 // One thread uses the connection at a time: no mutex around every SQLite call.
 Inventory::Inventory()
     : store_(std::make_unique<ColumnStore>()),
-      db_(std::make_unique<SQLite::Database>(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE |
-                                                             SQLite::OPEN_NOMUTEX)) {
+      db_(std::make_unique<SQLite::Database>(":memory:",
+                                             SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX, 0,
+                                             clockless_vfs())) {
   store_->register_with(db_->getHandle());
 }
 
@@ -1241,6 +1399,9 @@ Inventory load_inventory(const InventorySources& sources, const std::set<std::st
       PhaseTimer timer;
       try {
         loader.load(name, chosen.at(name));
+      } catch (const std::bad_alloc&) {
+        errors[i] = std::make_exception_ptr(Error(out_of_memory_message("table " + name)));
+        return;
       } catch (...) {
         errors[i] = std::current_exception();
         return;

@@ -59,6 +59,45 @@ std::string to_toml(const ParamValue& value) {
   return std::visit(Visitor{}, value);
 }
 
+std::string describe_accepts(const ParamAccepts& accepts) {
+  std::vector<std::string> parts;
+  if (!accepts.one_of.empty()) {
+    std::string words;
+    for (const std::string& word : accepts.one_of) words += (words.empty() ? "" : ", ") + word;
+    parts.push_back("one of " + words);
+  }
+  if (accepts.min) parts.push_back(fmt::format("at least {}", *accepts.min));
+  if (accepts.max) parts.push_back(fmt::format("at most {}", *accepts.max));
+  if (accepts.non_empty) parts.emplace_back("not empty");
+  std::string out;
+  for (const std::string& part : parts) out += (out.empty() ? "" : ", ") + part;
+  return out;
+}
+
+std::string param_value_problem(const Param& param, const ParamValue& value) {
+  const ParamAccepts& accepts = param.accepts;
+  if (!accepts.any()) return {};
+  const std::string expected = "expected " + describe_accepts(accepts);
+  std::optional<double> number;
+  if (auto v = std::get_if<std::int64_t>(&value)) number = static_cast<double>(*v);
+  if (auto v = std::get_if<double>(&value)) number = *v;
+  if (number && ((accepts.min && *number < *accepts.min) || (accepts.max && *number > *accepts.max))) return expected;
+  auto word_ok = [&](const std::string& word) {
+    return accepts.one_of.empty() || std::find(accepts.one_of.begin(), accepts.one_of.end(), word) != accepts.one_of.end();
+  };
+  if (auto v = std::get_if<std::string>(&value)) {
+    if ((accepts.non_empty && v->empty()) || !word_ok(*v)) return expected;
+  }
+  if (auto v = std::get_if<std::vector<std::string>>(&value)) {
+    if (accepts.non_empty && v->empty()) return expected + " (a list of at least one item)";
+    for (const std::string& item : *v) {
+      if (accepts.non_empty && item.empty()) return expected + " (an empty item would match everything)";
+      if (!word_ok(item)) return fmt::format("{} (\"{}\" is not)", expected, item);
+    }
+  }
+  return {};
+}
+
 std::string type_name(const ParamValue& value) {
   switch (value.index()) {
     case 0: return "an integer";
@@ -198,6 +237,28 @@ ParamValue param_value(const PolicyReader& reader, const toml::node& node, std::
     return items;
   }
   reader.fail(node, fmt::format("parameter {}: expected an integer, real, boolean, string or list of strings", name));
+}
+
+// `name = VALUE`, or `name = { value = VALUE, min = …, max = …, one_of = […], non_empty = … }`
+// (what the value must be; a policy extending this one keeps it and may add to it).
+void read_param_accepts(const PolicyReader& reader, const toml::table& table, std::string_view name,
+                        ParamAccepts& accepts) {
+  reader.only_keys(table, {"value", "min", "max", "one_of", "non_empty"}, fmt::format("parameter {}", name));
+  accepts.where = reader.where(table);
+  for (const char* bound : {"min", "max"}) {
+    const toml::node* node = table.get(bound);
+    if (!node) continue;
+    std::optional<double> number;
+    if (auto v = node->as_integer()) number = static_cast<double>(v->get());
+    else if (auto v = node->as_floating_point()) number = v->get();
+    else reader.fail(*node, fmt::format("parameter {}: {} must be a number", name, bound));
+    (std::string_view(bound) == "min" ? accepts.min : accepts.max) = number;
+  }
+  if (table.contains("one_of")) accepts.one_of = reader.strings_at(table, "one_of", fmt::format("parameter {}", name));
+  if (const toml::node* node = table.get("non_empty")) {
+    if (!node->is_boolean()) reader.fail(*node, fmt::format("parameter {}: non_empty must be true or false", name));
+    accepts.non_empty = node->as_boolean()->get();
+  }
 }
 
 bool valid_name(std::string_view name, bool dashes) {
@@ -389,16 +450,39 @@ void load_into(Policy& policy, const std::string& path, int depth, std::set<std:
       for (std::string_view reserved : kReservedParams)
         if (name == reserved)
           reader.fail(reader.where(key.source()), fmt::format("parameter name \"{}\" is reserved: the engine binds :{} itself", name, name));
-      Param param{name, param_value(reader, value, name), reader.where(value)};
+      const toml::table* declared = value.as_table();
+      const toml::node* value_node = &value;
+      ParamAccepts accepts;
+      if (declared) {
+        read_param_accepts(reader, *declared, name, accepts);
+        value_node = declared->get("value");
+        if (!value_node) reader.fail(value, fmt::format("parameter {}: {{ value = … }} needs its value", name));
+      }
+      Param param{name, param_value(reader, *value_node, name), reader.where(*value_node), accepts};
       bool replaced = false;
       for (Param& existing : policy.params) {
         if (existing.name != name) continue;
         if (existing.value.index() != param.value.index())
-          reader.fail(value, fmt::format("parameter {} must be {}, as in the base policy", name, type_name(existing.value)));
+          reader.fail(*value_node,
+                      fmt::format("parameter {} must be {}, as in the base policy", name, type_name(existing.value)));
+        // The base's declaration holds unless this policy declares its own.
+        if (!declared) param.accepts = existing.accepts;
         existing = param;
         replaced = true;
       }
-      if (!replaced) policy.params.push_back(std::move(param));
+      const Param& stored = replaced ? *std::find_if(policy.params.begin(), policy.params.end(),
+                                                     [&](const Param& p) { return p.name == name; })
+                                     : policy.params.emplace_back(std::move(param));
+      if (const ParamAccepts& a = stored.accepts; a.min || a.max) {
+        if (stored.value.index() > 1)
+          reader.fail(a.where, fmt::format("parameter {}: min and max are for numbers; it is {}", name,
+                                           type_name(stored.value)));
+      }
+      if (!stored.accepts.one_of.empty() && stored.value.index() < 3)
+        reader.fail(stored.accepts.where, fmt::format("parameter {}: one_of is for a string or a list; it is {}",
+                                                      name, type_name(stored.value)));
+      if (const std::string problem = param_value_problem(stored, stored.value); !problem.empty())
+        reader.fail(*value_node, fmt::format("parameter {}: {}", name, problem));
     }
   }
 

@@ -39,7 +39,7 @@ std::string read_whole_file(const std::string& path, std::string_view what, std:
 
 class WaiverReader {
  public:
-  explicit WaiverReader(std::string path) : path_(std::move(path)) {}
+  WaiverReader(std::string path, const TimeZone& zone) : path_(std::move(path)), zone_(zone) {}
 
   SourceRef where(const toml::source_region& region) const {
     return SourceRef{path_, static_cast<int>(region.begin.line), static_cast<int>(region.begin.column)};
@@ -91,16 +91,33 @@ class WaiverReader {
         fail(node, "\"expires\" is not a valid date");
       }
     }
-    if (const auto* text = node.as_string()) {
-      // A date-time string is taken as its UTC date: waivers carry no time zone of their own.
-      if (auto date = parse_date(trim(text->get()), TimeZone::utc())) return *date;
-      fail(node, fmt::format("\"expires\" = \"{}\" is not a date; use {}", text->get(), accepted_date_spellings()));
+    // A date-time is taken as its date in the policy's time zone, as in the inventory: waivers
+    // carry no time zone of their own.
+    std::string text;
+    if (const auto* string = node.as_string()) {
+      text = std::string(trim(string->get()));
+    } else if (const auto* date_time = node.as_date_time()) {
+      const toml::date_time value = date_time->get();
+      text = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", value.date.year, value.date.month, value.date.day,
+                         value.time.hour, value.time.minute, value.time.second);
+      if (value.offset) {
+        const int minutes = value.offset->minutes;
+        text += fmt::format("{}{:02}:{:02}", minutes < 0 ? '-' : '+', std::abs(minutes) / 60, std::abs(minutes) % 60);
+      }
+    }
+    if (node.is_string() || node.is_date_time()) {
+      if (auto date = parse_date(text, zone_)) return *date;
+      if (before_calendar(text, zone_))
+        fail(node, fmt::format("\"expires\" = \"{}\" is before 1400-01-01, the first day chataudit's calendar holds",
+                               text));
+      fail(node, fmt::format("\"expires\" = \"{}\" is not a date; use {}", text, accepted_date_spellings()));
     }
     fail(node, "\"expires\" in [[waiver]] must be a date such as 2026-12-31");
   }
 
  private:
   std::string path_;
+  const TimeZone& zone_;
 };
 
 Waiver read_waiver(const WaiverReader& reader, const toml::table& table) {
@@ -188,9 +205,9 @@ class BaselineReader {
 
 }  // namespace
 
-std::vector<Waiver> load_waivers(const std::string& path) {
+std::vector<Waiver> load_waivers(const std::string& path, const TimeZone& zone) {
   const std::string text = read_whole_file(path, "waiver file", 16);
-  const WaiverReader reader(path);
+  const WaiverReader reader(path, zone);
   toml::table root;
   try {
     root = toml::parse(text, path);

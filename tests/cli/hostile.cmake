@@ -339,11 +339,253 @@ if(yes)
   write_rule_policy(extension.toml "SELECT load_extension('evil.so') AS subject_kind" "")
   run(--policy extension.toml --table groups=clean.csv --as-of 2026-11-27)
   check("rule: load_extension" 2 ""
-        "extension.toml:7:15: rule temporary-group-overdue: SQL does not compile: not authorized to use function: load_extension\n")
+        "extension.toml:7:15: rule temporary-group-overdue: function load_extension() is not allowed: it would load code into the tool\n")
   write_rule_policy(view-extension.toml "${rule_sql}" "SELECT *, load_extension('evil.so') FROM groups")
   run(--policy view-extension.toml --table groups=clean.csv --as-of 2026-11-27)
   check("view: load_extension" 2 ""
-        "view-extension.toml:8:18: view hostile_view: SQL does not compile: not authorized to use function: load_extension\n")
+        "view-extension.toml:8:18: view hostile_view: function load_extension() is not allowed: it would load code into the tool\n")
+endif()
+
+wanted(sql-functions-refused yes)
+if(yes)
+  # SPEC §4: an allow-list of functions; pointers, randomness and the clock are refused when the
+  # policy is compiled, at the call's position.
+  set(why_random "a report must be the same for the same inputs")
+  set(why_clock "reads the clock ('now', CURRENT_DATE, CURRENT_TIME or CURRENT_TIMESTAMP), which is refused: an audit re-run for a date must give the same answer; use :as_of, the audit date")
+  set(index 0)
+  foreach(call_and_error
+          "fts3_tokenizer('simple')|15|function fts3_tokenizer() is not allowed: it hands out and takes native pointers"
+          "random()|15|function random() is not allowed: ${why_random}"
+          "randomblob(8)|15|function randomblob() is not allowed: ${why_random}"
+          "rtreecheck('groups')|15|function rtreecheck() is not allowed: it is not one of the functions a rule or view may call (chataudit-policy(5), FUNCTIONS)"
+          "CURRENT_TIMESTAMP|15|${why_clock}"
+          "date('now', 'localtime')|20|${why_clock}"
+          "julianday('NOW')|25|${why_clock}")
+    string(FIND "${call_and_error}" "|" bar)
+    string(SUBSTRING "${call_and_error}" 0 ${bar} call)
+    math(EXPR after "${bar} + 1")
+    string(SUBSTRING "${call_and_error}" ${after} -1 rest)
+    string(FIND "${rest}" "|" bar)
+    string(SUBSTRING "${rest}" 0 ${bar} column)
+    math(EXPR after "${bar} + 1")
+    string(SUBSTRING "${rest}" ${after} -1 error)
+    math(EXPR index "${index} + 1")
+    write_rule_policy(function-${index}.toml "SELECT ${call} AS subject_kind, 'x' AS subject_id" "")
+    run(--policy function-${index}.toml --table groups=clean.csv --as-of 2026-11-27)
+    check("function: ${call}" 2 "" "function-${index}.toml:7:${column}: rule temporary-group-overdue: ${error}\n")
+  endforeach()
+  # A 'now' the text does not show (built, or a cell's value) reaches a VFS without a clock.
+  write_rule_policy(built-now.toml "SELECT 'group' AS subject_kind, group_id AS subject_id, group_id, name AS group_name, work_ended_on, date('n' || 'ow') AS due_on, 0 AS days_overdue FROM groups" "")
+  run(--policy built-now.toml --table groups=clean.csv --as-of 2026-11-27)
+  check("function: date('n' || 'ow')" 2 "" "built-now.toml:7:8: rule temporary-group-overdue: ${why_clock}\n")
+  file(WRITE ${WORK_DIR}/now-cell.csv "group_id,org_id,term,seen\nG1,O1,long,now\n")
+  write_rule_policy(now-cell.toml "SELECT 'group' AS subject_kind, group_id AS subject_id, group_id, name AS group_name, work_ended_on, NULL AS due_on, 0 AS days_overdue FROM groups WHERE julianday(seen) > 0" "")
+  run(--policy now-cell.toml --table groups=now-cell.csv --as-of 2026-11-27)
+  check("function: julianday of a cell holding now" 2 "" "now-cell.toml:7:8: rule temporary-group-overdue: ${why_clock}\n")
+  # 'now' as data, in a comment or inside a longer literal is no clock.
+  write_rule_policy(not-clock.toml "SELECT 'group' AS subject_kind, group_id AS subject_id, group_id, name AS group_name, work_ended_on, NULL AS due_on, 0 AS days_overdue FROM groups WHERE name = 'now and then' /* 'now' */" "")
+  run(--policy not-clock.toml --table groups=clean.csv --as-of 2026-11-27)
+  check("not the clock" 0 "" "")
+  # A view inside a SQLite inventory is held to the same list when it is read.
+  execute_process(COMMAND ${PYTHON} -c "
+import sqlite3
+db = sqlite3.connect('views.db')
+db.executescript('''
+CREATE TABLE stored(group_id, org_id, term);
+INSERT INTO stored VALUES ('G1', 'O1', 'long');
+CREATE VIEW clock AS SELECT stored.*, date('now') AS seen FROM stored;
+CREATE VIEW chance AS SELECT * FROM stored WHERE random() <> 0;
+CREATE VIEW endless AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n)
+  SELECT * FROM stored WHERE (SELECT max(i) FROM n) > 0;
+CREATE VIEW groups AS SELECT * FROM endless;
+CREATE VIEW built AS SELECT stored.*, date('n' || 'ow') AS seen FROM stored;
+''')
+db.commit()" WORKING_DIRECTORY ${WORK_DIR} RESULT_VARIABLE made)
+  expect("views.db" "${made}" "0")
+  file(WRITE ${WORK_DIR}/clock.toml "[tables.groups]\ntable = \"clock\"\n")
+  run(--inventory views.db --mapping clock.toml --as-of 2026-11-27)
+  check("inventory view: clock" 2 "" "views.db: clock: view clock: ${why_clock}\n")
+  file(WRITE ${WORK_DIR}/chance.toml "[tables.groups]\ntable = \"chance\"\n")
+  run(--inventory views.db --mapping chance.toml --as-of 2026-11-27)
+  check("inventory view: random" 2 "" "views.db: chance: view chance: function random() is not allowed: ${why_random}\n")
+  file(WRITE ${WORK_DIR}/built.toml "[tables.groups]\ntable = \"built\"\n")
+  run(--inventory views.db --mapping built.toml --as-of 2026-11-27)
+  check("inventory view: built now" 2 "" "views.db: built: table groups: ${why_clock}\n")
+endif()
+
+wanted(rule-timeout yes)
+if(yes)
+  # SPEC §2 --rule-timeout: an endless rule, an endless view and an endless view inside a SQLite
+  # inventory are each stopped (the test's own timeout would catch one that is not).
+  set(stopped "stopped after 2 seconds (--rule-timeout 2); a view, a rule or a read of a table may run that long at most: look for a recursive query that never ends, or give more time with --rule-timeout SECONDS")
+  set(endless "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n)")
+  set(columns "'group' AS subject_kind, group_id AS subject_id, group_id, name AS group_name, work_ended_on, NULL AS due_on, 0 AS days_overdue")
+  write_rule_policy(endless-rule.toml "${endless} SELECT ${columns} FROM groups WHERE (SELECT max(i) FROM n) > 0" "")
+  run(--policy endless-rule.toml --table groups=clean.csv --as-of 2026-11-27 --rule-timeout 2)
+  check("endless rule" 2 "" "endless-rule.toml:7:8: rule temporary-group-overdue: ${stopped}\n")
+  write_rule_policy(endless-view.toml "SELECT ${columns} FROM hostile_view"
+                    "${endless} SELECT * FROM groups WHERE (SELECT max(i) FROM n) > 0")
+  run(--policy endless-view.toml --table groups=clean.csv --as-of 2026-11-27 --rule-timeout 2)
+  check("endless view" 2 "" "endless-view.toml:8:8: view hostile_view: ${stopped}\n")
+  # views.db (made by sql-functions-refused): its `groups` is a view over an endless CTE.
+  run(--inventory views.db --as-of 2026-11-27 --rule-timeout 2)
+  check("endless inventory view" 2 "" "views.db: table groups: ${stopped}\n")
+  foreach(bad 0 -3 nan)
+    run(--table groups=clean.csv --rule-timeout ${bad})
+    check("--rule-timeout ${bad}" 2 "" "stale-group-finder: --rule-timeout ${bad}: expected a number of seconds above 0\n")
+  endforeach()
+endif()
+
+wanted(param-values yes)
+if(yes)
+  # SPEC §4: the shipped policy declares what each parameter accepts; --set is held to it.
+  foreach(set_and_error
+          "real_name_match=bogus|expected one of exact, contains, off"
+          "grace_days=-5|expected at least 0"
+          "name_markers=|expected not empty (an empty item would match everything)"
+          "min_review_levels=0|expected at least 1")
+    string(FIND "${set_and_error}" "|" bar)
+    string(SUBSTRING "${set_and_error}" 0 ${bar} set)
+    math(EXPR after "${bar} + 1")
+    string(SUBSTRING "${set_and_error}" ${after} -1 error)
+    string(FIND "${set}" "=" equals)
+    string(SUBSTRING "${set}" 0 ${equals} name)
+    run(--table groups=clean.csv --as-of 2026-11-27 --set ${set})
+    check("--set ${set}" 2 "" "stale-group-finder: --set ${set}: ${error}, as policy jiusan-2020 declares for ${name}\n")
+  endforeach()
+  run(--table groups=clean.csv --as-of 2026-11-27 --due-within 0 --set real_name_match=off)
+  check("--set within bounds" 0 "" "")
+  # In a policy that extends the shipped one, at the value's position.
+  file(WRITE ${WORK_DIR}/negative.toml "[policy]\nid = \"negative\"\nextends = \"${policy}\"\n\n[params]\ngrace_days = -1\n")
+  run(--policy negative.toml --table groups=clean.csv --as-of 2026-11-27)
+  check("policy grace_days = -1" 2 "" "negative.toml:6:14: parameter grace_days: expected at least 0\n")
+endif()
+
+wanted(table-streams yes)
+if(yes)
+  # --table reads pipes, FIFOs, /dev/stdin and process substitution whole: only a regular file is
+  # sniffed for a SQLite header. Each gives the findings the file gives.
+  set(groups ${SOURCE_DIR}/samples/jiusan/groups.csv)
+  set(common --as-of 2026-11-27 --format csv)
+  run(--table groups=${groups} ${common})
+  expect("streams: the file's exit status" "${rc}" "1")
+  set(from_file "${out}")
+  execute_process(COMMAND bash -c "\"$0\" --table groups=<(cat \"$1\") \"\${@:2}\"" ${tool} ${groups} ${common}
+                  WORKING_DIRECTORY ${WORK_DIR} OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+  check("streams: <(cat groups.csv)" 1 "${from_file}" "")
+  execute_process(COMMAND ${tool} --table groups=/dev/stdin ${common} INPUT_FILE ${groups}
+                  WORKING_DIRECTORY ${WORK_DIR} OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+  check("streams: /dev/stdin, a file" 1 "${from_file}" "")
+  execute_process(COMMAND bash -c "cat \"$1\" | \"$0\" --table groups=/dev/stdin \"\${@:2}\"" ${tool} ${groups} ${common}
+                  WORKING_DIRECTORY ${WORK_DIR} OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+  check("streams: /dev/stdin, a pipe" 1 "${from_file}" "")
+  execute_process(COMMAND mkfifo ${WORK_DIR}/groups.fifo RESULT_VARIABLE made)
+  expect("mkfifo" "${made}" "0")
+  execute_process(COMMAND bash -c "cat \"$1\" > groups.fifo & \"$0\" --table groups=groups.fifo \"\${@:2}\"; status=$?; wait; exit $status"
+                          ${tool} ${groups} ${common}
+                  WORKING_DIRECTORY ${WORK_DIR} OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+  check("streams: a FIFO" 1 "${from_file}" "")
+  # Two tables from one standard input: refused before anything is read, always the same way.
+  foreach(second - /dev/stdin)
+    execute_process(COMMAND bash -c "cat \"$1\" | \"$0\" --table groups=- --table people=$2 --as-of 2026-11-27"
+                            ${tool} ${groups} ${second}
+                    WORKING_DIRECTORY ${WORK_DIR} OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+    check("streams: two tables from standard input (${second})" 2 ""
+          "stale-group-finder: --table groups=- and --table people=${second} both read standard input, which holds one table; save one of them to a file and give the file\n")
+  endforeach()
+endif()
+
+wanted(sqlite-locked yes)
+if(yes)
+  # A SQLite inventory locked by a writer is waited for (5 s at most), then read.
+  file(COPY_FILE ${SOURCE_DIR}/samples/jiusan.sqlite ${WORK_DIR}/locked.sqlite)
+  run(--inventory locked.sqlite --as-of 2026-11-27 --format csv)
+  expect("sqlite-locked: unlocked exit status" "${rc}" "1")
+  set(unlocked "${out}")
+  execute_process(COMMAND bash -c "
+\"$1\" -c '
+import sqlite3, sys, time
+db = sqlite3.connect(\"locked.sqlite\", isolation_level=None)
+db.execute(\"BEGIN EXCLUSIVE\")
+print(\"locked\", flush=True)
+time.sleep(2)
+db.execute(\"COMMIT\")
+' > lock.out &
+writer=$!
+while [ ! -s lock.out ]; do sleep 0.05; done
+\"$0\" --inventory locked.sqlite --as-of 2026-11-27 --format csv; status=$?
+wait $writer
+exit $status" ${tool} ${PYTHON}
+                  WORKING_DIRECTORY ${WORK_DIR} OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+  check("sqlite-locked: read after the wait" 1 "${unlocked}" "")
+  # Every SQLite error names the file and says what to do.
+  file(READ ${SOURCE_DIR}/samples/jiusan.sqlite head LIMIT 100 HEX)
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "\\\\x\\1" head "${head}")
+  execute_process(COMMAND printf "${head}" OUTPUT_FILE ${WORK_DIR}/truncated.sqlite)
+  run(--inventory truncated.sqlite --as-of 2026-11-27)
+  check("sqlite: a truncated database" 2 ""
+        "truncated.sqlite: SQLite: database disk image is malformed; the file is damaged or not a whole SQLite database; export the tables again, or copy the database again from where it is kept\n")
+endif()
+
+wanted(byte-order-marks yes)
+if(yes)
+  # SPEC §3: a BOM is skipped at the start of the file; in the header or at the start of a key or
+  # id cell it is an input error at its position; inside other text it is data.
+  string(ASCII 239 187 191 bom)
+  file(WRITE ${WORK_DIR}/bom-header.csv "${bom}group_id,org_id,${bom}term\nG1,O1,long\n")
+  run(--table groups=bom-header.csv --as-of 2026-11-27)
+  check("BOM in the header" 2 ""
+        "bom-header.csv:1:17: a byte-order mark (U+FEFF) in the header cell \"<U+FEFF>term\"; remove it (only the file may start with one)\n")
+  file(WRITE ${WORK_DIR}/bom-key.csv "group_id,org_id,term\nG1,O1,long\nG2,O1,long\n${bom}G3,O1,long\nG4,${bom}O1,long\n")
+  run(--table groups=bom-key.csv --as-of 2026-11-27)
+  check("BOM at the start of keys and ids" 2 ""
+        "bom-key.csv:4:1: group_id: a byte-order mark (U+FEFF) starts the id \"<U+FEFF>G3\"; remove it\nbom-key.csv:5:4: org_id: a byte-order mark (U+FEFF) starts the id \"<U+FEFF>O1\"; remove it\n")
+  file(WRITE ${WORK_DIR}/bom-data.csv "${bom}group_id,org_id,term,name\nG1,O1,long,${bom}nick${bom}name\n")
+  run(--table groups=bom-data.csv --as-of 2026-11-27)
+  check("BOM inside a name" 0 "" "")
+endif()
+
+wanted(invalid-utf8-listed yes)
+if(yes)
+  # Where the encoding is known to be UTF-8 (--encoding utf-8, or a UTF-8 BOM), every cell that
+  # is not UTF-8 is listed, as other bad cells are.
+  execute_process(COMMAND printf "\\357\\273\\277group_id,org_id,term,name\\nG1,O1,long,ab\\377\\nG2,O1,long,ok\\nG3,O1,lo\\376ng,c\\n"
+                  OUTPUT_FILE ${WORK_DIR}/utf8-bad.csv)
+  run(--table groups=utf8-bad.csv --as-of 2026-11-27)
+  check("invalid UTF-8 listed" 2 ""
+        "utf8-bad.csv:2:14: name: invalid UTF-8 byte 0xFF; the file is read as UTF-8 (chosen by its byte order mark)\nutf8-bad.csv:4:9: term: invalid UTF-8 byte 0xFE; the file is read as UTF-8 (chosen by its byte order mark)\n")
+  # A SQLite inventory's cells are UTF-8 text by definition.
+  execute_process(COMMAND ${PYTHON} -c "
+import sqlite3
+db = sqlite3.connect('utf8-bad.sqlite')
+db.execute('CREATE TABLE groups(group_id, org_id, term, name)')
+db.execute(\"INSERT INTO groups VALUES ('G1', 'O1', 'long', CAST(x'61ff' AS TEXT))\")
+db.execute(\"INSERT INTO groups VALUES ('G2', 'O1', 'long', 'ok')\")
+db.execute(\"INSERT INTO groups VALUES ('G3', 'O1', 'long', CAST(x'62fe' AS TEXT))\")
+db.commit()" WORKING_DIRECTORY ${WORK_DIR} RESULT_VARIABLE made)
+  expect("utf8-bad.sqlite" "${made}" "0")
+  run(--inventory utf8-bad.sqlite --as-of 2026-11-27)
+  check("invalid UTF-8 listed, SQLite" 2 ""
+        "utf8-bad.sqlite: groups.name row 1: invalid UTF-8 byte 0xFF; cells must be UTF-8 text\nutf8-bad.sqlite: groups.name row 3: invalid UTF-8 byte 0xFE; cells must be UTF-8 text\n")
+endif()
+
+wanted(calendar-ends yes)
+if(yes)
+  # SPEC §3: every date from 1400-01-01 to 9999-12-31 is accepted; an earlier one is an input
+  # error that says so; a due date past 9999-12-31 is never due (no finding vanishes or appears).
+  file(WRITE ${WORK_DIR}/calendar.csv "group_id,org_id,term,work_ended_on,status,dissolved_on\nG1,O1,temporary,9999-12-31,,\nG2,O1,temporary,9999-12-20,dissolved,9999-12-31\nG3,O1,temporary,9999-12-24,,\nG4,O1,temporary,9999-12-30,,\nG5,O1,temporary,1400-01-01,,\n")
+  run(--table groups=calendar.csv --as-of 9999-12-29 --format jsonl)
+  expect("calendar-ends: exit status" "${rc}" "1")
+  string(REGEX MATCHALL "\"rule\":\"[a-z-]+\"[^\n]*\"subject\":{\"kind\":\"group\",\"id\":\"G[0-9]\"" found "${out}")
+  string(REGEX REPLACE "\"rule\":\"([a-z-]+)\"[^;]*\"id\":\"(G[0-9])\"" "\\1 \\2" found "${found}")
+  # G2 is still open as of 9999-12-29 (dissolved after it) and was due on 9999-12-27; G3 is due on
+  # 9999-12-31, within due_soon_days; G5 ended in 1400. G1 and G4 are due after 9999-12-31: never.
+  expect("calendar-ends: findings" "${found}"
+         "temporary-group-overdue G2;temporary-group-overdue G5;temporary-group-due-soon G3")
+  file(WRITE ${WORK_DIR}/before.csv "group_id,org_id,term,work_ended_on\nG1,O1,temporary,1399-12-31\n")
+  run(--table groups=before.csv --as-of 2026-11-27)
+  check("calendar-ends: 1399" 2 ""
+        "before.csv:2:17: work_ended_on: date \"1399-12-31\" is before 1400-01-01, the first day chataudit's calendar holds; dates from 1400-01-01 to 9999-12-31 are accepted\n")
 endif()
 
 # --- Output paths (SPEC §2) -----------------------------------------------------------------------

@@ -287,3 +287,20 @@ TEST_CASE("dates: format_date and the accepted spellings") {
         "YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD, YYYYMMDD, YYYY年MM月DD日, or a date-time such as "
         "2026-11-27 14:30 or 2026-11-27T14:30+08:00");
 }
+
+TEST_CASE("a date before 1400 is told apart from a misspelling") {
+  const TimeZone utc = TimeZone::utc();
+  CHECK(!parse_date("1399-12-31", utc));
+  CHECK(before_calendar("1399-12-31", utc));
+  CHECK(before_calendar("0001/1/1", utc));
+  CHECK(before_calendar("13991231", utc));
+  CHECK(before_calendar("1300-02-29", utc));  // the shape of a date: not the calendar's to judge
+  CHECK(before_calendar("1399-12-31 23:59+08:00", utc));
+  CHECK(!before_calendar("1400-01-01", utc));
+  CHECK(!before_calendar("1399-13-01", utc));
+  CHECK(!before_calendar("1399", utc));
+  CHECK(!before_calendar("abcd-01-01", utc));
+  CHECK(format_date(*parse_date("1400-01-01", utc)) == "1400-01-01");
+  CHECK(format_date(*parse_date("9999-12-31", utc)) == "9999-12-31");
+  CHECK(!parse_date("10000-01-01", utc));
+}

@@ -163,3 +163,58 @@ severity = "notice"
   const std::string cycle = dir.write("cycle.toml", "[policy]\nid = \"c\"\nextends = \"cycle.toml\"\n");
   CHECK(load_error(cycle).ends_with("forms a cycle"));
 }
+
+TEST_CASE("a parameter may declare what it accepts, and the policy's own values are held to it") {
+  TempDir dir;
+  const std::string params =
+      "[params]\n"
+      "grace_days = { value = 7, min = 0 }\n"
+      "mode = { value = \"contains\", one_of = [\"exact\", \"contains\", \"off\"] }\n"
+      "markers = { value = [\"a\"], non_empty = true }\n"
+      "plain = 3\n";
+  const std::string base = dir.write("base.toml", std::string(kHeader) + params + std::string(kRule));
+  const Policy policy = load_policy(base);
+  CHECK(std::get<std::int64_t>(policy.find_param("grace_days")->value) == 7);
+  CHECK(*policy.find_param("grace_days")->accepts.min == 0);
+  CHECK(policy.find_param("mode")->accepts.one_of.size() == 3);
+  CHECK(policy.find_param("markers")->accepts.non_empty);
+  CHECK(!policy.find_param("plain")->accepts.any());
+  CHECK(describe_accepts(policy.find_param("mode")->accepts) == "one of exact, contains, off");
+
+  const Param& grace = *policy.find_param("grace_days");
+  CHECK(param_value_problem(grace, ParamValue{std::int64_t{0}}).empty());
+  CHECK(param_value_problem(grace, ParamValue{std::int64_t{-5}}) == "expected at least 0");
+  const Param& mode = *policy.find_param("mode");
+  CHECK(param_value_problem(mode, ParamValue{std::string("bogus")}) == "expected one of exact, contains, off");
+  const Param& markers = *policy.find_param("markers");
+  CHECK(param_value_problem(markers, ParamValue{std::vector<std::string>{}}) ==
+        "expected not empty (a list of at least one item)");
+  CHECK(param_value_problem(markers, ParamValue{std::vector<std::string>{"a", ""}}) ==
+        "expected not empty (an empty item would match everything)");
+
+  auto extending = [&](const std::string& body) {
+    return dir.write("child.toml", "[policy]\nid = \"child\"\nextends = \"base.toml\"\n\n[params]\n" + body);
+  };
+  SUBCASE("a value outside it, where the policy gives it") {
+    const std::string path = dir.write("p.toml", std::string(kHeader) + "[params]\ngrace_days = { value = -1, min = 0 }\n");
+    CHECK(load_error(path) == path + ":7:24: parameter grace_days: expected at least 0");
+  }
+  SUBCASE("an extending policy keeps the base's declaration") {
+    const std::string path = extending("grace_days = -2\nmode = \"off\"\n");
+    CHECK(load_error(path) == path + ":6:14: parameter grace_days: expected at least 0");
+    const std::string fine = extending("mode = \"off\"\n");
+    CHECK(std::get<std::string>(load_policy(fine).find_param("mode")->value) == "off");
+    CHECK(load_policy(fine).find_param("mode")->accepts.one_of.size() == 3);
+  }
+  SUBCASE("an empty list") {
+    const std::string path = extending("markers = []\n");
+    CHECK(load_error(path) == path + ":6:11: parameter markers: expected not empty (a list of at least one item)");
+  }
+  SUBCASE("an unknown key, a declaration without a value, one that does not fit the type") {
+    CHECK(load_error(extending("plain = { value = 1, least = 0 }\n")).ends_with(
+        ":6:22: unknown key \"least\" in parameter plain; expected one of: value, min, max, one_of, non_empty"));
+    CHECK(load_error(extending("plain = { min = 0 }\n")).ends_with(":6:9: parameter plain: { value = … } needs its value"));
+    CHECK(load_error(extending("mode = { value = \"off\", min = 1 }\n"))
+              .ends_with(":6:8: parameter mode: min and max are for numbers; it is a string"));
+  }
+}

@@ -94,8 +94,31 @@ expires = "2027-01-06T01:00+08:00"
   CHECK(waivers[1].reason == "Owner being appointed");
   CHECK(format_date(waivers[1].expires) == "2027-01-05");
   CHECK(waivers[1].where.line == 8);
-  // A date-time string is taken as its date in UTC.
+  // A date-time string is taken as its date in UTC when no zone is given...
   CHECK(format_date(waivers[2].expires) == "2027-01-05");
+  // ...and in the policy's zone when one is (2027-01-05T17:00Z is the 6th in Shanghai, the 5th in
+  // New York); a TOML date-time too.
+  const std::string zoned = dir.write("z.toml", R"(
+[[waiver]]
+rule = "r"
+subject = "A"
+reason = "r"
+approved_by = "P"
+expires = "2027-01-05T17:00Z"
+
+[[waiver]]
+rule = "r"
+subject = "B"
+reason = "r"
+approved_by = "P"
+expires = 2027-01-06T01:00:00+08:00
+)");
+  const TimeZone shanghai = *TimeZone::parse("+08:00", nullptr);
+  const TimeZone new_york = *TimeZone::parse("-05:00", nullptr);
+  CHECK(format_date(load_waivers(zoned, shanghai)[0].expires) == "2027-01-06");
+  CHECK(format_date(load_waivers(zoned, new_york)[0].expires) == "2027-01-05");
+  CHECK(format_date(load_waivers(zoned, shanghai)[1].expires) == "2027-01-06");
+  CHECK(format_date(load_waivers(zoned, new_york)[1].expires) == "2027-01-05");
 }
 
 TEST_CASE("waiver file: empty or only comments means no waivers") {
@@ -135,8 +158,13 @@ TEST_CASE("waiver file: errors name FILE:LINE:COLUMN") {
     CHECK(error_of("[[waiver]]\nrule = \"r\"\nsubject = \"s\"\nreason = \"x\"\napproved_by = \"P001\"\n"
                    "expires = 20261231\n") == path + ":6:11: \"expires\" in [[waiver]] must be a date such as 2026-12-31");
     CHECK(error_of("[[waiver]]\nrule = \"r\"\nsubject = \"s\"\nreason = \"x\"\napproved_by = \"P001\"\n"
-                   "expires = 2026-12-31T00:00:00\n") ==
+                   "expires = 12:00:00\n") ==
           path + ":6:11: \"expires\" in [[waiver]] must be a date such as 2026-12-31");
+  }
+  SUBCASE("expires before the calendar") {
+    CHECK(error_of("[[waiver]]\nrule = \"r\"\nsubject = \"s\"\nreason = \"x\"\napproved_by = \"P001\"\n"
+                   "expires = \"1399-12-31\"\n") ==
+          path + ":6:11: \"expires\" = \"1399-12-31\" is before 1400-01-01, the first day chataudit's calendar holds");
   }
   SUBCASE("a string key of the wrong type") {
     CHECK(error_of("[[waiver]]\nrule = \"r\"\nsubject = 17\nreason = \"x\"\napproved_by = \"P001\"\n"

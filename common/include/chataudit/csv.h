@@ -47,6 +47,9 @@ class CsvReader {
   const std::string& file() const { return file_; }
   /// Byte offset of the next unread byte: everything before it has been consumed.
   std::size_t offset() const { return pos_; }
+  /// Takes a byte that is not UTF-8 as one character of its field instead of failing: for text
+  /// known to be UTF-8, whose caller checks each field and lists every bad one.
+  void accept_invalid_utf8() { accept_invalid_utf8_ = true; }
 
  private:
   std::string_view text_;
@@ -58,6 +61,7 @@ class CsvReader {
   int column_at(std::size_t offset) const;
   mutable std::size_t column_offset_ = 0;  ///< where column_at last stopped counting
   mutable int column_ = 1;                 ///< the column at column_offset_
+  bool accept_invalid_utf8_ = false;
   /// Throws the Error for a problem at byte `offset` of the current line.
   [[noreturn]] void fail(std::size_t offset, std::string message) const;
   /// Length of the character at `offset`, after rejecting a NUL byte or invalid UTF-8 there.

@@ -36,6 +36,10 @@ class TimeZone {
 /// accepted here (the loader trims). Returns nullopt for anything else, including impossible dates.
 std::optional<Date> parse_date(std::string_view text, const TimeZone& zone);
 
+/// Whether `text` is spelled as parse_date() reads a date but its year is before 1400, where the
+/// calendar starts: an input error of its own ("before 1400-01-01"), not a misspelling.
+bool before_calendar(std::string_view text, const TimeZone& zone);
+
 /// `YYYY-MM-DD`.
 std::string format_date(const Date& date);
 

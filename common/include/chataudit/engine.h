@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "chataudit/deadline.h"
 #include "chataudit/inventory.h"
 #include "chataudit/policy.h"
 
@@ -96,6 +97,8 @@ struct RunOptions {
   /// The report's language: each Finding's message (and message_redacted) is filled in it only,
   /// and findings that tie on severity, rule and subject id are ordered by that message.
   Lang lang = Lang::en;
+  /// --rule-timeout: the seconds each view and each rule may run (0: no limit).
+  double rule_timeout = kDefaultRuleTimeout;
 };
 
 struct SkippedRule {

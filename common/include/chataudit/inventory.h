@@ -11,6 +11,7 @@
 
 #include "chataudit/colstore.h"
 #include "chataudit/dates.h"
+#include "chataudit/deadline.h"
 
 namespace chataudit {
 
@@ -25,6 +26,8 @@ struct InventorySources {
   /// A CSV file of a table without a key column with more bytes than this after its header is
   /// read by two threads, one per half, when worker_threads() allows (the result is the same).
   std::size_t split_bytes = std::size_t{32} << 20;
+  /// --rule-timeout: the seconds the load of one table may take (0: no limit).
+  double read_timeout = kDefaultRuleTimeout;
 };
 
 /// The mapping file a directory inventory reads when no --mapping is given.

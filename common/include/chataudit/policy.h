@@ -31,11 +31,27 @@ struct SourceRef {
 /// A parameter value: integer, real, boolean, string, or list of strings.
 using ParamValue = std::variant<std::int64_t, double, bool, std::string, std::vector<std::string>>;
 
+/// What a parameter accepts (`name = { value = …, min = 0 }`); every part optional.
+struct ParamAccepts {
+  std::optional<double> min, max;   ///< least and greatest number (integer and real parameters)
+  std::vector<std::string> one_of;  ///< the words a string (or each item of a list) may be
+  bool non_empty = false;           ///< a string not empty; a list with an item, and no empty item
+  SourceRef where;                  ///< where the policy declares it
+  bool any() const { return min || max || !one_of.empty() || non_empty; }
+};
+
 struct Param {
   std::string name;
   ParamValue value;
   SourceRef where;
+  ParamAccepts accepts;
 };
+
+/// What is wrong with `value` for `param` under its `accepts` ("expected …"); empty when nothing.
+std::string param_value_problem(const Param& param, const ParamValue& value);
+
+/// "min = 0", "one of exact, contains, off", …: what a parameter accepts, for --explain and messages.
+std::string describe_accepts(const ParamAccepts& accepts);
 
 /// A table computed once per run from the inventory (parameters bound), which rules may read.
 struct View {

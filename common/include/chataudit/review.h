@@ -24,7 +24,9 @@ struct WaivedFinding {
 /// Loads a waiver file: `[[waiver]]` tables with rule, subject, reason, approved_by and expires (a
 /// TOML date or a date string in any accepted spelling), all required, no other key.
 /// Throws chataudit::Error with FILE:LINE:COLUMN.
-std::vector<Waiver> load_waivers(const std::string& path);
+/// A date-time `expires` ("2027-01-06T01:00+08:00", or a TOML date-time) is taken as its date in
+/// `zone`, the policy's time zone, as dates in the inventory are.
+std::vector<Waiver> load_waivers(const std::string& path, const TimeZone& zone = TimeZone::utc());
 
 struct WaiverOutcome {
   std::vector<WaivedFinding> waived;  ///< in the order of the findings they waive
