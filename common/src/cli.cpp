@@ -159,6 +159,8 @@ std::string explain(const Policy& policy, const Rule& rule, const std::vector<Pa
   std::string requires_list;
   for (const std::string& table : tables_required(policy, rule)) requires_list += (requires_list.empty() ? "" : ", ") + table;
   out += fmt::format("\nRequires tables: {}\n", requires_list.empty() ? "(none)" : requires_list);
+  const std::vector<std::string> optional = tables_optional(policy, rule);
+  if (!optional.empty()) out += fmt::format("Reads if present: {}\n", fmt::join(optional, ", "));
   if (!rule.only_with.empty()) out += fmt::format("Runs only with: --{} ID\n", rule.only_with);
   out += "\nParameters:\n";
   for (const std::string& name : params_used(policy, rule)) {

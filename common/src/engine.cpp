@@ -5,9 +5,6 @@
 #include <SQLiteCpp/Statement.h>
 #include <fmt/format.h>
 #include <sqlite3.h>
-#ifdef __GLIBC__
-#include <malloc.h>  // malloc_trim
-#endif
 
 #include <algorithm>
 #include <atomic>
@@ -1121,25 +1118,6 @@ class Helpers {
   std::vector<std::unique_ptr<Runner>> runners_;
 };
 
-// Hands the pages malloc holds free back to the system (glibc keeps them otherwise): what a
-// rule sorted or hashed and has let go of no longer counts towards the peak of the next. Not
-// under AddressSanitizer, whose allocator replaces glibc's: glibc's malloc_trim would then set up
-// glibc's unused allocator from two threads at once, and crash.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define CHATAUDIT_OWN_MALLOC 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer) || __has_feature(thread_sanitizer)
-#define CHATAUDIT_OWN_MALLOC 0
-#endif
-#endif
-#ifndef CHATAUDIT_OWN_MALLOC
-#define CHATAUDIT_OWN_MALLOC 1
-#endif
-void release_free_memory() {
-#if defined(__GLIBC__) && CHATAUDIT_OWN_MALLOC
-  malloc_trim(0);
-#endif
-}
 
 // Runs the rules, each on one thread: the calling thread with `runner`, the others with the
 // helpers (each prepares the rule again on its own connection). The findings of each rule are
@@ -1158,7 +1136,6 @@ void run_in_parallel(Runner& runner, const std::vector<Runner*>& helpers,
         if (!own) prepared = on.compile(*rules[i]->rule).statement;
         on.run(*rules[i], own ? rules[i]->statement : prepared, findings[i]);
         sqlite3_reset(own ? rules[i]->statement : prepared);  // its sorters and buffers go now
-        release_free_memory();
         timer.lap("rule " + rules[i]->rule->id);
       } catch (const std::bad_alloc&) {
         errors[i] = std::make_exception_ptr(Error(Diagnostic{
@@ -1187,7 +1164,6 @@ void run_in_parallel(Runner& runner, const std::vector<Runner*>& helpers,
     result.findings.insert(result.findings.end(), std::make_move_iterator(part.begin()),
                            std::make_move_iterator(part.end()));
     std::vector<Finding>().swap(part);
-    release_free_memory();
   }
 }
 

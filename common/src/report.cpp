@@ -260,9 +260,19 @@ std::string dump(const Json& json, int indent) {
 // Appends `json` printed as dump(json, 2) would print it nested `depth` spaces deep (every line
 // after the first indented by `depth`), straight into `out`; on one line when `depth` < 0.
 void dump_nested(std::string& out, const Json& json, int depth) {
-  nlohmann::detail::serializer<Json> serializer(nlohmann::detail::output_adapter<char, std::string>(out), ' ',
-                                                Json::error_handler_t::replace);
-  serializer.dump(json, depth >= 0, false, depth >= 0 ? 2 : 0, depth >= 0 ? static_cast<unsigned>(depth) : 0);
+  const std::string text = json.dump(depth >= 0 ? 2 : -1, ' ', false, Json::error_handler_t::replace);
+  if (depth <= 0) {
+    out += text;
+    return;
+  }
+  // A JSON text holds no raw line break inside a string: every '\n' starts a line to indent.
+  std::size_t begin = 0;
+  for (std::size_t end = text.find('\n'); end != std::string::npos; end = text.find('\n', begin)) {
+    out.append(text, begin, end + 1 - begin);
+    out.append(static_cast<std::size_t>(depth), ' ');
+    begin = end + 1;
+  }
+  out.append(text, begin, std::string::npos);
 }
 
 // Appends `text` as a JSON string exactly as nlohmann prints it (UTF-8 kept, invalid UTF-8
