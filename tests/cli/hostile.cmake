@@ -631,3 +631,86 @@ if(yes)
   string(JSON findings GET "${json}" summary findings)
   expect("output-dev-stdout to a file: findings" "${findings}" "0")
 endif()
+
+# Outputs that are the run's own inputs (SPEC §2 "Output paths"): refused before any work, every
+# input byte for byte unchanged.
+wanted(output-is-input yes)
+if(yes)
+  file(MAKE_DIRECTORY ${WORK_DIR}/inv)
+  file(WRITE ${WORK_DIR}/inv/groups.csv "group_id,name,org_id,term,work_ended_on\nG1,临时群,O1,temporary,2026-10-01\n")
+  file(WRITE ${WORK_DIR}/own-policy.toml "[policy]\nid = \"own\"\nextends = \"${policy}\"\n")
+  run(--inventory inv --as-of 2026-11-27 --record hist.db --format json --output hist-first.json)
+  check(output-is-input-first-record 1 "" "")
+  foreach(name inv/groups.csv own-policy.toml hist.db)
+    file(SHA256 ${WORK_DIR}/${name} before_${name})
+  endforeach()
+  file(SHA256 ${policy} policy_before)
+  foreach(pair "inv/groups.csv|an inventory file|a file of the inventory"
+               "hist.db|the history database|the --record history database"
+               "own-policy.toml|the policy|the policy")
+    string(REPLACE "|" ";" parts "${pair}")
+    list(GET parts 0 target)
+    list(GET parts 2 role)
+    run(--inventory inv --policy own-policy.toml --as-of 2026-11-27 --record hist.db --output json:${target})
+    check("output-is-input ${target}" 2 ""
+          "${target}: is ${role} of this run (${target}); refusing to overwrite it: write the report to another file\n")
+  endforeach()
+  # The base policy the used one extends, and a --table file reached through another name.
+  run(--inventory inv --policy own-policy.toml --as-of 2026-11-27 --output json:${policy})
+  expect("output-is-input base policy: exit status" "${rc}" "2")
+  run(--table groups=inv/groups.csv --as-of 2026-11-27 --output json:inv/../inv/groups.csv)
+  expect("output-is-input table: exit status" "${rc}" "2")
+  foreach(name inv/groups.csv own-policy.toml hist.db)
+    file(SHA256 ${WORK_DIR}/${name} after)
+    expect("output-is-input: ${name} unchanged" "${after}" "${before_${name}}")
+  endforeach()
+  file(SHA256 ${policy} policy_after)
+  expect("output-is-input: the shipped policy unchanged" "${policy_after}" "${policy_before}")
+  # --output-dir holding an input.
+  run(--inventory inv --as-of 2026-11-27 --split-by org --output-dir inv)
+  check(output-dir-holds-input 2 ""
+        "inv: holds a file of the inventory of this run (inv/groups.csv); --split-by removes reports there: give the reports a directory of their own\n")
+endif()
+
+# Two outputs naming one file; all outputs or none; a replaced report keeps its mode.
+wanted(outputs-all-or-none yes)
+if(yes)
+  run(--table groups=clean.csv --as-of 2026-11-27 --output json:same.json --output csv:./same.json)
+  check(outputs-same-file 2 ""
+        "stale-group-finder: --output same.json and --output ./same.json name the same file; each output needs its own\n")
+  file(REMOVE ${WORK_DIR}/first.json)
+  run(--table groups=clean.csv --as-of 2026-11-27 --output json:first.json --output csv:nodir/x.csv)
+  check(outputs-missing-dir 2 "" "nodir/x.csv: no such directory: nodir\n")
+  expect("outputs-missing-dir: first.json not written" "${out}" "")
+  if(EXISTS ${WORK_DIR}/first.json)
+    message(FATAL_ERROR "outputs-missing-dir: first.json was written although the run failed")
+  endif()
+  file(WRITE ${WORK_DIR}/private.json "old")
+  file(CHMOD ${WORK_DIR}/private.json PERMISSIONS OWNER_READ OWNER_WRITE)
+  run(--table groups=clean.csv --as-of 2026-11-27 --output json:private.json)
+  expect("outputs-mode: exit status" "${rc}" "0")
+  execute_process(COMMAND stat -c %a ${WORK_DIR}/private.json OUTPUT_VARIABLE mode OUTPUT_STRIP_TRAILING_WHITESPACE)
+  expect("outputs-mode: a replaced report keeps its mode" "${mode}" "600")
+  file(READ ${WORK_DIR}/private.json replaced)
+  if(replaced STREQUAL "old")
+    message(FATAL_ERROR "outputs-mode: private.json was not replaced")
+  endif()
+endif()
+
+# A write that fails is exit 2 naming the output, standard output included; nothing recorded.
+wanted(stdout-full yes)
+if(yes)
+  file(REMOVE ${WORK_DIR}/full.db)
+  foreach(args "--version" "--help" "--list-rules" "--explain;temporary-group-overdue"
+               "--table;groups=clean.csv;--as-of;2026-11-27;--format;json;--record;full.db")
+    execute_process(COMMAND ${tool} ${args} WORKING_DIRECTORY ${WORK_DIR} OUTPUT_FILE /dev/full
+                    ERROR_VARIABLE err RESULT_VARIABLE rc)
+    expect("stdout-full ${args}: exit status" "${rc}" "2")
+    expect("stdout-full ${args}: stderr" "${err}" "standard output: write failed: No space left on device\n")
+  endforeach()
+  if(EXISTS ${WORK_DIR}/full.db)
+    execute_process(COMMAND sqlite3 ${WORK_DIR}/full.db "SELECT count(*) FROM runs" OUTPUT_VARIABLE runs
+                    OUTPUT_STRIP_TRAILING_WHITESPACE)
+    expect("stdout-full: runs recorded" "${runs}" "0")
+  endif()
+endif()
