@@ -714,3 +714,13 @@ if(yes)
     expect("stdout-full: runs recorded" "${runs}" "0")
   endif()
 endif()
+
+# Found before any work, not after the report was printed.
+wanted(record-not-a-database yes)
+if(yes)
+  file(WRITE ${WORK_DIR}/notes.db "not a database\n")
+  run(--inventory inv --as-of 2026-11-27 --record notes.db)
+  check(record-not-a-database 2 "" "notes.db: not a SQLite database (expected a chataudit history database)\n")
+  run(--table groups=clean.csv --as-of 2026-11-27 --output json:)
+  check(output-empty-path 2 "" "stale-group-finder: --output: an empty path; expected FILE or FMT:FILE\n")
+endif()
