@@ -92,6 +92,12 @@ bool is_plain_id(std::string_view key) {
 
 bool is_plain_address_in(std::string_view address, const std::vector<std::string>& domains) {
   if (!is_addr_spec(address)) return false;
+  // A plain local part: letters, digits, '.', '_', '+', '-'. Not '%' or '!', which some mail
+  // servers (Postfix) still route onwards (user%host@our.domain → user@host), nor '=' '?' '/'.
+  const std::string_view local = address.substr(0, address.rfind('@'));
+  if (!std::all_of(local.begin(), local.end(),
+                   [](char c) { return is_ascii_alnum(c) || c == '.' || c == '_' || c == '+' || c == '-'; }))
+    return false;
   const std::string domain = lower(address.substr(address.rfind('@') + 1));
   return std::any_of(domains.begin(), domains.end(), [&](const std::string& allowed) { return lower(allowed) == domain; });
 }
