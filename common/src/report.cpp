@@ -173,8 +173,23 @@ std::array<std::size_t, 3> count_by_severity(const std::vector<Finding>& finding
   return counts;
 }
 
-std::size_t count_new(const std::vector<Finding>& findings) {
-  return static_cast<std::size_t>(std::count_if(findings.begin(), findings.end(), [](const Finding& f) { return f.change == "new"; }));
+std::size_t count_change(const std::vector<Finding>& findings, std::string_view change) {
+  return static_cast<std::size_t>(
+      std::count_if(findings.begin(), findings.end(), [&](const Finding& f) { return f.change == change; }));
+}
+
+std::size_t count_new(const std::vector<Finding>& findings) { return count_change(findings, "new"); }
+
+// ", 2 reminders, 1 reassigned" / "，提醒 2 项，转交 1 项": what is delivered again, when any is.
+std::string redelivered(const std::vector<Finding>& findings, Lang lang) {
+  const std::size_t reminders = count_change(findings, "reminder"), reassigned = count_change(findings, "reassigned");
+  std::string out;
+  if (reminders > 0)
+    out += lang == Lang::zh ? fmt::format("，提醒 {} 项", reminders)
+                            : fmt::format(", {} reminder{}", reminders, reminders == 1 ? "" : "s");
+  if (reassigned > 0)
+    out += lang == Lang::zh ? fmt::format("，转交 {} 项", reassigned) : fmt::format(", {} reassigned", reassigned);
+  return out;
 }
 
 }  // namespace
@@ -194,7 +209,9 @@ std::string summary_line(const Report& report) {
                        report.title_suffix, as_of, findings.size(), counts[0], counts[1], counts[2],
                        report.result->rules_run.size());
     if (!review.waived.empty()) line += fmt::format("；豁免 {} 项", review.waived.size());
-    if (review.compared) line += fmt::format("；新增 {} 项，已解决 {} 项", count_new(findings), review.resolved.size());
+    if (review.compared)
+      line += fmt::format("；新增 {} 项{}，已解决 {} 项", count_new(findings), redelivered(findings, Lang::zh),
+                          review.resolved.size());
     return line + "\n";
   }
   auto plural = [](std::size_t n, std::string_view word) { return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s"); };
@@ -202,7 +219,9 @@ std::string summary_line(const Report& report) {
                      plural(findings.size(), "finding"), plural(counts[0], "error"), plural(counts[1], "warning"),
                      plural(counts[2], "notice"), plural(report.result->rules_run.size(), "rule"));
   if (!review.waived.empty()) line += fmt::format("; {} waived", review.waived.size());
-  if (review.compared) line += fmt::format("; {} new, {} resolved", count_new(findings), review.resolved.size());
+  if (review.compared)
+    line += fmt::format("; {} new{}, {} resolved", count_new(findings), redelivered(findings, Lang::en),
+                        review.resolved.size());
   return line + "\n";
 }
 
@@ -211,11 +230,11 @@ std::string mail_subject(const Report& report) {
   const std::string as_of = format_date(report.as_of);
   if (report.lang == Lang::zh) {
     std::string counts = fmt::format("{} 项问题", findings.size());
-    if (report.review->compared) counts += fmt::format("，新增 {} 项", count_new(findings));
+    if (report.review->compared) counts += fmt::format("，新增 {} 项{}", count_new(findings), redelivered(findings, Lang::zh));
     return fmt::format("{}{}：{} — 截至 {}", report.tool, report.title_suffix, counts, as_of);
   }
   std::string counts = fmt::format("{} finding{}", findings.size(), findings.size() == 1 ? "" : "s");
-  if (report.review->compared) counts += fmt::format(", {} new", count_new(findings));
+  if (report.review->compared) counts += fmt::format(", {} new{}", count_new(findings), redelivered(findings, Lang::en));
   return fmt::format("{}{}: {} — as of {}", report.tool, report.title_suffix, counts, as_of);
 }
 
@@ -685,15 +704,18 @@ std::string text(const Report& report) {
       ids.push_back(visible_controls(shown_subject_id(report, finding)));
       width = std::max(width, display_width(ids.back()));
     }
-    const std::string new_label = change_label(lang, "new");
-    const int change_width = review.compared ? display_width(new_label) + 2 : 0;
+    // The change column names what is delivered now: new, reminder, reassigned (persisting: blank).
+    int label_width = 0;
+    for (const Finding& finding : group.findings)
+      if (finding.change != "persisting") label_width = std::max(label_width, display_width(change_label(lang, finding.change)));
+    const int change_width = review.compared ? label_width + 2 : 0;
     // Who must act goes on a line of its own, under the message.
     const std::string action_indent(static_cast<std::size_t>(2 + width + 2 + change_width), ' ');
     for (std::size_t i = 0; i < group.findings.size(); ++i) {
       const Finding& finding = group.findings[i];
       std::string change;
       if (review.compared)
-        change = pad_right(finding.change == "new" ? new_label : "", display_width(new_label)) + "  ";
+        change = pad_right(finding.change == "persisting" ? "" : change_label(lang, finding.change), label_width) + "  ";
       out += "  " + pad_right(ids[i], width) + "  " + change + visible_controls(shown_message(report, finding)) + "\n";
       const std::string action = action_line(report, finding);
       if (!action.empty()) out += action_indent + visible_controls(action) + "\n";

@@ -12,6 +12,8 @@ std::string paren(Lang lang, std::string_view text) {
 std::string change_label(Lang lang, std::string_view change) {
   if (change == "new") return std::string(tr(lang, "新增", "new"));
   if (change == "persisting") return std::string(tr(lang, "持续", "persisting"));
+  if (change == "reminder") return std::string(tr(lang, "提醒", "reminder"));
+  if (change == "reassigned") return std::string(tr(lang, "转交", "reassigned"));
   return std::string(change);
 }
 
