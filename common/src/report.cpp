@@ -363,20 +363,32 @@ bool repeats_a_name(const Fields& fields) {
 
 }  // namespace
 
-void append_finding_json(std::string& out, const Report& report, const Finding& finding, int depth) {
+void append_finding_json(std::string& out, const Report& report, const Finding& finding, int depth,
+                         bool one_language) {
+  const Rule& rule = rule_of(report, finding.rule);
   // A repeated id or detail name keeps nlohmann's rule (the first place, one value): printed by
   // nlohmann, like the reference.
   if (repeats_a_name(finding.ids) || repeats_a_name(finding.details)) {
-    dump_nested(out, finding_json(report, finding), depth);
+    Json json = finding_json(report, finding);
+    if (one_language) {
+      json["article"] = rule.article.in(report.lang);
+      json["title"] = rule.title.in(report.lang);
+      json["remedy"] = rule.remedy.in(report.lang);
+    }
+    dump_nested(out, json, depth);
     return;
   }
-  const Rule& rule = rule_of(report, finding.rule);
   const bool redact = report.options.redact;
   ObjectPrinter json(out, depth);
   json.string("rule", finding.rule);
   json.string("severity", to_string(finding.severity));
-  json.localized("article", rule.article);
-  json.localized("title", rule.title);
+  // JSON Lines: each line stands alone, in the report's language.
+  auto text = [&](std::string_view key, const Localized& value) {
+    if (one_language) json.string(key, value.in(report.lang));
+    else json.localized(key, value);
+  };
+  text("article", rule.article);
+  text("title", rule.title);
   json.key("subject");
   ObjectPrinter subject = json.nested();
   subject.string("kind", finding.subject_kind);
@@ -401,7 +413,7 @@ void append_finding_json(std::string& out, const Report& report, const Finding& 
   if (!finding.due_on.empty()) json.string("due_on", finding.due_on);
   if (finding.days_overdue) json.key("days_overdue") += std::to_string(*finding.days_overdue);
   json.string("message", (redact ? finding.message_redacted : finding.message).in(report.lang));
-  json.localized("remedy", rule.remedy);
+  text("remedy", rule.remedy);
   if (!finding.details.empty() && !redact) {
     json.key("details");
     ObjectPrinter details = json.nested();
@@ -580,7 +592,7 @@ std::string jsonl(const Report& report) {
   std::string out, line;
   for (const Finding& finding : report.result->findings) {
     line.clear();
-    append_finding_json(line, report, finding, -1);
+    append_finding_json(line, report, finding, -1, true);
     out += lead;
     out.append(line, 1);  // the finding's members, after its opening brace
     out += '\n';

@@ -22,7 +22,8 @@ std::string junit(const Report& report);
 /// Appends `finding` as the JSON report prints it: pretty, nested `depth` spaces deep, or on one
 /// line (JSON Lines) when `depth` < 0. Printed member by member, byte for byte as nlohmann::json
 /// prints the same object (finding_json_reference), which is several times slower.
-void append_finding_json(std::string& out, const Report& report, const Finding& finding, int depth);
+void append_finding_json(std::string& out, const Report& report, const Finding& finding, int depth,
+                         bool one_language = false);
 /// The same finding built as an nlohmann::json object and printed by it: what tests compare with.
 std::string finding_json_reference(const Report& report, const Finding& finding, int depth);
 
