@@ -129,16 +129,9 @@ void render_findings(const Report& report, std::string& out) {
         out += fmt::format("<p class=\"article\">{}{}</p>\n", esc(tr(lang, "依据：", "Article: ")),
                            esc(rule->article.in(lang)));
       {
-        // Who must act and the due date get a column each where any finding of the rule has them.
-        const bool any_responsible = std::ranges::any_of(
-            group.findings, [&](const Finding& finding) { return !shown_responsible(report, finding).empty(); });
-        const bool any_due =
-            std::ranges::any_of(group.findings, [](const Finding& finding) { return !finding.due_on.empty(); });
-        std::vector<std::string_view> labels{tr(lang, "对象", "Subject"), tr(lang, "说明", "Message")};
-        if (any_responsible) labels.push_back(tr(lang, "责任人", "Who must act"));
-        if (any_due) labels.push_back(tr(lang, "到期", "Due"));
-        if (compared) labels.push_back(tr(lang, "变化", "Change"));
-        Table table(out, labels);
+        const FindingColumns columns = finding_columns(report, group.findings, compared);
+        const bool any_responsible = columns.responsible, any_due = columns.due;
+        Table table(out, columns.labels);
         for (const Finding& finding : group.findings) {
           std::vector<std::string> cells{subject_cell(report, finding), esc(shown_message(report, finding))};
           if (any_responsible) cells.push_back(esc(shown_responsible(report, finding)));

@@ -1,6 +1,8 @@
 #include "report_util.h"
 
 #include <fmt/format.h>
+
+#include <algorithm>
 #include <utf8proc.h>
 
 namespace chataudit::formats {
@@ -15,6 +17,19 @@ std::string change_label(Lang lang, std::string_view change) {
   if (change == "reminder") return std::string(tr(lang, "提醒", "reminder"));
   if (change == "reassigned") return std::string(tr(lang, "转交", "reassigned"));
   return std::string(change);
+}
+
+FindingColumns finding_columns(const Report& report, std::span<const Finding> findings, bool compared) {
+  const Lang lang = report.lang;
+  FindingColumns columns;
+  columns.responsible = std::ranges::any_of(
+      findings, [&](const Finding& finding) { return !shown_responsible(report, finding).empty(); });
+  columns.due = std::ranges::any_of(findings, [](const Finding& finding) { return !finding.due_on.empty(); });
+  columns.labels = {tr(lang, "对象", "Subject"), tr(lang, "说明", "Message")};
+  if (columns.responsible) columns.labels.push_back(tr(lang, "责任人", "Who must act"));
+  if (columns.due) columns.labels.push_back(tr(lang, "到期", "Due"));
+  if (compared) columns.labels.push_back(tr(lang, "变化", "Change"));
+  return columns;
 }
 
 std::string control_name(char32_t code_point) {

@@ -3,7 +3,11 @@
 #include <string>
 #include <string_view>
 
+#include <span>
+#include <vector>
+
 #include "chataudit/policy.h"
+#include "chataudit/report.h"
 
 namespace chataudit::formats {
 
@@ -33,6 +37,14 @@ std::string control_name(char32_t code_point);
 /// byte of invalid UTF-8 as U+FFFD; all else (CJK included) unchanged. The text report, Markdown,
 /// HTML (through escape_markup) and e-mail show every value through it.
 std::string visible_controls(std::string_view text);
+
+/// The columns of a rule's table in Markdown and HTML: subject and message always; who must act
+/// and the due date where any of the rule's findings has them; the change with a baseline.
+struct FindingColumns {
+  std::vector<std::string_view> labels;
+  bool responsible = false, due = false;
+};
+FindingColumns finding_columns(const Report& report, std::span<const Finding> findings, bool compared);
 
 /// Where escaped text goes: the rules for control characters differ.
 enum class Markup {
