@@ -211,6 +211,9 @@ class PolicyReader {
 constexpr std::size_t kMaxPolicyBytes = 16 << 20;
 
 std::string read_policy_file(const std::string& path) {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error))
+    throw Error(Diagnostic{.file = path, .message = "is a directory; --policy takes a policy file (TOML)"});
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(Diagnostic{.file = path, .message = "cannot open policy file"});
   std::string bytes;
