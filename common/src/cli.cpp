@@ -537,6 +537,7 @@ RunOptions make_run_options(const ToolSpec& tool, const Options& o, const Policy
   if (!(o.rule_timeout > 0) || o.rule_timeout > 1e9)
     throw Error(fmt::format("--rule-timeout {}: expected a number of seconds above 0", o.rule_timeout));
   run_options.rule_timeout = o.rule_timeout;
+  run_options.store = store_from_environment();
   for (const std::string& set : o.sets) run_options.overrides.push_back(split_assignment(set, "--set"));
   if (o.due_within_given && o.due_within < 0)
     throw Error(fmt::format("--due-within {}: expected a number of days, 0 or more", o.due_within));

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "chataudit/error.h"
+#include "chataudit/sqlite_twin.h"
 #include "sql_sandbox.h"
 #include "chataudit/timing.h"
 #include "chataudit/text.h"
@@ -481,6 +482,11 @@ class Runner {
       }
       sqlite3_finalize(prepare(view.sql, view.sql_where, "view " + view.name));
       check_declared(declared_tables(view), view.sql, view.sql_where, "view " + view.name);
+      if (plain_) {
+        materialize_plain(view, needed.count(&view) > 0);
+        timer.lap("view " + view.name);
+        continue;
+      }
       drop_earlier(view);
       exec(fmt::format("DROP TABLE IF EXISTS temp.{}", quote_identifier(kShape)), view);
       const std::string shape = fmt::format("CREATE TEMP TABLE {} AS SELECT * FROM (", quote_identifier(kShape));
@@ -540,6 +546,53 @@ class Runner {
       exec(create, view);
       for (Runner* partner : partners_) partner->exec(create, view);
       timer.lap("view " + view.name);
+    }
+  }
+
+  /// Views as ordinary tables filled by plain SQL (CHATAUDIT_STORE=sqlite, on the twin's connection).
+  void use_plain_tables() { plain_ = true; }
+
+  // CHATAUDIT_STORE=sqlite: the view as an ordinary temp table that SQLite itself fills from the
+  // view's SQL (CREATE TABLE AS, parameters bound), with ordinary indexes: those the view declares,
+  // else one on its first column. None of the store's shortcuts: this is the oracle the
+  // differential tests hold the store against. A view no running rule reads gets its columns only.
+  void materialize_plain(const View& view, bool filled) {
+    drop_earlier(view);
+    const std::string name = quote_identifier(view.name);
+    if (filled) explain("view " + view.name, view.sql, view.sql_where);
+    start_clock();
+    clock_was_read();
+    const std::string create = filled ? fmt::format("CREATE TEMP TABLE {} AS\n{}", name, view.sql)
+                                      : fmt::format("CREATE TEMP TABLE {} AS SELECT * FROM (\n{}\n) LIMIT 0", name, view.sql);
+    sqlite3_stmt* statement = nullptr;
+    if (sqlite3_prepare_v2(db_, create.c_str(), -1, &statement, nullptr) != SQLITE_OK) {
+      const std::string message = sqlite3_errmsg(db_);
+      sqlite3_finalize(statement);
+      policy_error(view.sql_where, fmt::format("view {}: {}", view.name, message));
+    }
+    bind(statement, create, view.sql_where, "view " + view.name);
+    const int rc = sqlite3_step(statement);
+    const std::string message = sqlite3_errmsg(db_);
+    sqlite3_finalize(statement);
+    if (rc == SQLITE_INTERRUPT && deadline_.passed()) policy_error(view.sql_where, deadline_.message("view " + view.name));
+    if (clock_was_read()) policy_error(view.sql_where, fmt::format("view {}: {}", view.name, clock_message()));
+    if (rc == SQLITE_NOMEM) policy_error(view.sql_where, out_of_memory_message("view " + view.name));
+    if (rc != SQLITE_DONE) policy_error(view.sql_where, fmt::format("view {}: {}", view.name, message));
+    std::vector<std::string> indexes = view.indexes;
+    if (indexes.empty()) {
+      sqlite3_stmt* info = nullptr;
+      sqlite3_prepare_v2(db_, fmt::format("PRAGMA temp.table_info({})", name).c_str(), -1, &info, nullptr);
+      if (sqlite3_step(info) == SQLITE_ROW) indexes.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(info, 1)));
+      sqlite3_finalize(info);
+    }
+    for (std::size_t i = 0; i < indexes.size(); ++i) {
+      std::string columns;
+      for (std::string_view column : split_list(indexes[i])) columns += (columns.empty() ? "" : ", ") + quote_identifier(column);
+      const std::string create_index = fmt::format("CREATE INDEX temp.{} ON {} ({})",
+                                                   quote_identifier(fmt::format("{}__{}", view.name, i + 1)), name, columns);
+      if (columns.empty() || sqlite3_exec(db_, create_index.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
+        policy_error(view.indexes_where, fmt::format("view {}: index \"{}\": {}", view.name, indexes[i],
+                                                     columns.empty() ? "no column named" : sqlite3_errmsg(db_)));
     }
   }
 
@@ -1049,6 +1102,7 @@ class Runner {
   }
 
   sqlite3* db_;
+  bool plain_ = false;  // CHATAUDIT_STORE=sqlite: see materialize_plain
   ColumnStore& store_;
   std::vector<Runner*> partners_;
   const Policy& policy_;
@@ -1186,8 +1240,12 @@ RunResult run_rules(Inventory& inventory, const Policy& policy, const RunOptions
       throw Error(fmt::format("--{} {}: no such id in the {} table", f.filter, it->second, f.table));
   }
 
-  Helpers helpers(inventory, worker_threads() - 1, policy, options, result.params);
-  Runner runner(inventory.db().getHandle(), inventory.store(), policy, options, result.params);
+  // CHATAUDIT_STORE=sqlite: views and rules on a plain copy of the inventory, on this thread only.
+  std::optional<SqliteTwin> twin;
+  if (options.store == StoreKind::sqlite) twin.emplace(inventory.db().getHandle());
+  Helpers helpers(inventory, twin ? 0 : worker_threads() - 1, policy, options, result.params);
+  Runner runner(twin ? twin->db() : inventory.db().getHandle(), inventory.store(), policy, options, result.params);
+  if (twin) runner.use_plain_tables();
   runner.set_partners(helpers.runners());
   std::set<const View*> needed;
   for (const Rule* rule : selected)

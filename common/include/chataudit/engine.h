@@ -9,6 +9,7 @@
 #include "chataudit/deadline.h"
 #include "chataudit/inventory.h"
 #include "chataudit/policy.h"
+#include "chataudit/sqlite_twin.h"
 
 namespace chataudit {
 
@@ -99,6 +100,9 @@ struct RunOptions {
   Lang lang = Lang::en;
   /// --rule-timeout: the seconds each view and each rule may run (0: no limit).
   double rule_timeout = kDefaultRuleTimeout;
+  /// CHATAUDIT_STORE: the column store, or the plain-SQLite twin (views as ordinary tables filled
+  /// by plain SQL, rules on one thread), which must give the same findings.
+  StoreKind store = StoreKind::columnar;
 };
 
 struct SkippedRule {
