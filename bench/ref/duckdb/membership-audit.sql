@@ -90,7 +90,7 @@ FROM (
 SELECT m.group_id, m.handle, m.person_id, m.display_name, m.role, m.joined_on, m.left_on,
        g.name AS group_name, g.label AS group_label, g.scope, g.term, g.org_id, g.dept_id,
        g.owner_id, g.allows_external,
-       p.person_id AS person_key, p.person_id IS NOT NULL AS person_known, p.real_name AS person_real_name,
+       p.person_id IS NOT NULL AS person_known, p.real_name AS person_real_name,
        p.org_id AS person_org_id, p.dept_id AS person_dept_id
 FROM members m
 JOIN group_state g ON g.group_id = m.group_id
