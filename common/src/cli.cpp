@@ -504,8 +504,9 @@ void send_all(const std::vector<Message>& messages, const std::string& command) 
   throw Error(failed);
 }
 
-void print_notes(const std::string& tool, const RunResult& result, const Review& review) {
+void print_notes(const std::string& tool, const Policy& policy, const RunResult& result, const Review& review) {
   std::string out;
+  for (const Diagnostic& note : policy.notes) out += note.to_string() + '\n';
   for (const SkippedRule& skipped : result.rules_skipped)
     out += tool + ": " + fmt::format("rule {} skipped: {}", skipped.rule, skipped.reason) + '\n';
   for (const Waiver& waiver : review.waivers_expired)
@@ -705,7 +706,7 @@ int run(const ToolSpec& tool, const Options& o) {
     recorded.review = &review;
     record_run(o.record, recorded, scope, undelivered, o.baseline == "last" ? &*baseline : nullptr);
   }
-  if (o.verbose) print_notes(tool.name, result, review);
+  if (o.verbose) print_notes(tool.name, policy, result, review);
 
   if (plan.never_fail) return static_cast<int>(ExitStatus::clean);
   const bool failing = std::any_of(result.findings.begin(), result.findings.end(),

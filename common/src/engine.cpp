@@ -13,6 +13,7 @@
 #include <exception>
 #include <numeric>
 #include <optional>
+#include <regex>
 #include <set>
 #include <thread>
 
@@ -352,19 +353,6 @@ void register_functions(sqlite3* db) {
                              nullptr, nullptr);
 }
 
-// The columns of an index: `group_id, person_id` → {group_id, person_id}.
-std::vector<std::string_view> split_list(std::string_view text) {
-  std::vector<std::string_view> items;
-  while (!text.empty()) {
-    const std::size_t comma = text.find(',');
-    const std::string_view item = trim(text.substr(0, comma));
-    if (!item.empty()) items.push_back(item);
-    if (comma == std::string_view::npos) break;
-    text.remove_prefix(comma + 1);
-  }
-  return items;
-}
-
 [[noreturn]] void policy_error(const SourceRef& ref, const std::string& message) {
   throw Error(Diagnostic{.file = ref.file, .line = ref.line, .column = ref.column, .message = message});
 }
@@ -471,17 +459,17 @@ class Runner {
   // Every view is compiled and gets its table (so that every rule compiles); only those in `needed`
   // (read by a rule that runs) are filled, the others stay empty. A view's table lives in the
   // column store (a virtual table in the temp schema) with the columns and declared types SQLite
-  // itself would give `CREATE TABLE AS`: they are read from an empty table made that way, on which
-  // the view's declared indexes are also checked.
+  // itself would give `CREATE TABLE AS`: they are read from an empty table made that way. A view
+  // that only computes columns of one table row for row (see merged) stays an SQLite view.
   void materialize_views(const std::set<const View*>& needed) {
     PhaseTimer timer;
     for (const View& view : policy_.views) {
-      if (!view.materialize) {
+      sqlite3_finalize(prepare(view.sql, view.sql_where, "view " + view.name));
+      check_declared(declared_tables(view), view.sql, view.sql_where, "view " + view.name);
+      if (merged(view)) {
         create_plain_view(view);
         continue;
       }
-      sqlite3_finalize(prepare(view.sql, view.sql_where, "view " + view.name));
-      check_declared(declared_tables(view), view.sql, view.sql_where, "view " + view.name);
       if (plain_) {
         materialize_plain(view, needed.count(&view) > 0);
         timer.lap("view " + view.name);
@@ -491,16 +479,6 @@ class Runner {
       exec(fmt::format("DROP TABLE IF EXISTS temp.{}", quote_identifier(kShape)), view);
       const std::string shape = fmt::format("CREATE TEMP TABLE {} AS SELECT * FROM (", quote_identifier(kShape));
       step_once(shape + view.sql + "\n) LIMIT 0", view);
-      for (std::size_t i = 0; i < view.indexes.size(); ++i) {
-        std::string columns;
-        for (std::string_view column : split_list(view.indexes[i])) columns += (columns.empty() ? "" : ", ") + quote_identifier(column);
-        const std::string create_index =
-            fmt::format("CREATE INDEX temp.{} ON {} ({})", quote_identifier(fmt::format("{}__{}", kShape, i + 1)), quote_identifier(kShape), columns);
-        if (columns.empty() || sqlite3_exec(db_, create_index.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
-          policy_error(view.indexes_where,
-                       fmt::format("view {}: index \"{}\": {}", view.name, view.indexes[i],
-                                   columns.empty() ? "no column named" : sqlite3_errmsg(db_)));
-      }
       std::vector<std::string> names, types;
       {
         sqlite3_stmt* info = nullptr;
@@ -535,12 +513,6 @@ class Runner {
           const std::string layout = table->layout();
           std::fprintf(stderr, "%s", layout.c_str());
         }
-        // The lookups the view's indexes declare are built now rather than in the first rule
-        // that needs them (any column can be looked up; these are the ones the rules do).
-        for (const std::string& index : view.indexes) {
-          const int column = table->column_index(split_list(index).front());
-          if (column >= 0) table->column(static_cast<std::size_t>(column)).rows_with(0);
-        }
       }
       const std::string create = store_.create_statement(*table, "temp");
       exec(create, view);
@@ -553,12 +525,13 @@ class Runner {
   void use_plain_tables() { plain_ = true; }
 
   // CHATAUDIT_STORE=sqlite: the view as an ordinary temp table that SQLite itself fills from the
-  // view's SQL (CREATE TABLE AS, parameters bound), with ordinary indexes: those the view declares,
-  // else one on its first column. None of the store's shortcuts: this is the oracle the
-  // differential tests hold the store against. A view no running rule reads gets its columns only.
+  // view's SQL (CREATE TABLE AS, parameters bound), after the ordinary indexes its own SQL would
+  // otherwise build for itself (see index_lookups). None of the store's shortcuts: this is the oracle
+  // the differential tests hold the store against. A view no running rule reads gets its columns only.
   void materialize_plain(const View& view, bool filled) {
     drop_earlier(view);
     const std::string name = quote_identifier(view.name);
+    if (filled) index_lookups(view.sql, "view " + view.name);
     if (filled) explain("view " + view.name, view.sql, view.sql_where);
     start_clock();
     clock_was_read();
@@ -578,47 +551,147 @@ class Runner {
     if (clock_was_read()) policy_error(view.sql_where, fmt::format("view {}: {}", view.name, clock_message()));
     if (rc == SQLITE_NOMEM) policy_error(view.sql_where, out_of_memory_message("view " + view.name));
     if (rc != SQLITE_DONE) policy_error(view.sql_where, fmt::format("view {}: {}", view.name, message));
-    std::vector<std::string> indexes = view.indexes;
-    if (indexes.empty()) {
-      sqlite3_stmt* info = nullptr;
-      sqlite3_prepare_v2(db_, fmt::format("PRAGMA temp.table_info({})", name).c_str(), -1, &info, nullptr);
-      if (sqlite3_step(info) == SQLITE_ROW) indexes.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(info, 1)));
-      sqlite3_finalize(info);
-    }
-    for (std::size_t i = 0; i < indexes.size(); ++i) {
-      std::string columns;
-      for (std::string_view column : split_list(indexes[i])) columns += (columns.empty() ? "" : ", ") + quote_identifier(column);
-      const std::string create_index = fmt::format("CREATE INDEX temp.{} ON {} ({})",
-                                                   quote_identifier(fmt::format("{}__{}", view.name, i + 1)), name, columns);
-      if (columns.empty() || sqlite3_exec(db_, create_index.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
-        policy_error(view.indexes_where, fmt::format("view {}: index \"{}\": {}", view.name, indexes[i],
-                                                     columns.empty() ? "no column named" : sqlite3_errmsg(db_)));
+  }
+
+  // CHATAUDIT_STORE=sqlite: the indexes `sql` needs on the twin's tables, decided from its query
+  // plan: each lookup SQLite would make an automatic (per-statement) index for becomes an ordinary
+  // index of the table the lookup reads, built once and kept for the rules and views after it. The
+  // table is the one the plan's name stands for in `sql` (FROM/JOIN table [AS] name), and must have
+  // every column the lookup compares; a lookup into a subquery or a CTE gets none. Indexes change
+  // no result, only how fast the twin finds it.
+  void index_lookups(const std::string& sql, std::string_view what) {
+    static const std::regex lookup(R"(^SEARCH (\S+) USING AUTOMATIC (?:PARTIAL )?COVERING INDEX \(([^)]*)\)(?: LEFT-JOIN)?$)");
+    for (const std::string& line : plan_of(sql)) {
+      std::smatch match;
+      if (!std::regex_match(line, match, lookup)) continue;
+      std::vector<std::string> columns;
+      static const std::regex equality(R"(([A-Za-z_][A-Za-z0-9_]*)=\?)");
+      const std::string terms = match[2].str();
+      for (std::sregex_iterator it(terms.begin(), terms.end(), equality), end; it != end; ++it)
+        columns.push_back((*it)[1].str());
+      const std::string table = table_named(sql, match[1].str());
+      if (columns.empty() || table.empty() || !has_columns(table, columns)) continue;
+      std::string list, label = table;
+      for (const std::string& column : columns) {
+        list += (list.empty() ? "" : ", ") + quote_identifier(column);
+        label += " " + column;
+      }
+      const std::string create = fmt::format("CREATE INDEX IF NOT EXISTS {}.{} ON {} ({})", schema_of(table),
+                                             quote_identifier(label), quote_identifier(table), list);
+      if (sqlite3_exec(db_, create.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
+        throw Error(fmt::format("{}: indexing {} of the plain-SQLite store: {}", what, table, sqlite3_errmsg(db_)));
     }
   }
 
-  // A view with materialize = false: an ordinary view in the temp schema of every connection, which
-  // SQLite merges into each rule that reads it. Checked as a rule is (read-only, one SELECT); a
-  // view keeps no bound values, so parameters are refused with a position.
-  void create_plain_view(const View& view) {
-    sqlite3_stmt* statement = prepare(view.sql, view.sql_where, "view " + view.name);
-    try {
-      check_declared(declared_tables(view), view.sql, view.sql_where, "view " + view.name);
-    } catch (...) {
-      sqlite3_finalize(statement);
-      throw;
-    }
-    const int parameters = sqlite3_bind_parameter_count(statement);
-    const char* name = parameters > 0 ? sqlite3_bind_parameter_name(statement, 1) : nullptr;
-    const std::string first = name ? name : "?";  // prepare() has refused nameless ones already
+  // The lines of `sql`'s EXPLAIN QUERY PLAN (parameters unbound: the plan does not depend on them);
+  // none when it does not compile (compiling the statement itself then says why).
+  std::vector<std::string> plan_of(const std::string& sql) {
+    const std::string explain = "EXPLAIN QUERY PLAN " + sql;
+    sqlite3_stmt* statement = nullptr;
+    std::vector<std::string> lines;
+    if (sqlite3_prepare_v2(db_, explain.c_str(), -1, &statement, nullptr) == SQLITE_OK)
+      while (sqlite3_step(statement) == SQLITE_ROW) {
+        const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(statement, 3));
+        lines.emplace_back(text ? text : "");
+      }
     sqlite3_finalize(statement);
-    if (parameters > 0) {
-      const std::size_t at = view.sql.find(first);
-      policy_error(position_in(view.sql_where, view.sql, at == std::string::npos ? 0 : static_cast<int>(at)),
-                   fmt::format("view {}: {} is a parameter, and a view with materialize = false takes none "
-                               "(it is not filled, so nothing is bound); materialize the view, or move the "
-                               "condition into a view it reads",
-                               view.name, first));
+    return lines;
+  }
+
+  // The table that `name` (a name in a query plan) stands for in `sql`: `name` itself when it is a
+  // table of this connection, else the table after FROM or JOIN that `sql` gives that alias; empty
+  // when neither (a subquery, a CTE) or when the alias is given to two different tables.
+  std::string table_named(const std::string& sql, const std::string& name) {
+    if (!schema_of(name).empty()) return name;
+    if (name.empty() || !std::all_of(name.begin(), name.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }))
+      return "";
+    const std::regex alias("\\b(?:FROM|JOIN)\\s+\"?([A-Za-z_][A-Za-z0-9_]*)\"?\\s+(?:AS\\s+)?" + name + "\\b",
+                           std::regex::icase);
+    // SQLite merges the views of the temp schema into the statement: their aliases show in its plan.
+    const std::string text = sql + "\n" + merged_views_sql();
+    std::string found;
+    for (std::sregex_iterator it(text.begin(), text.end(), alias), end; it != end; ++it) {
+      std::string table = (*it)[1].str();
+      // A merged view (see merged) reads one table: its lookups are that table's.
+      if (const std::string body = view_sql(table); !body.empty()) {
+        static const std::regex from(R"re(\bFROM\s+"?([A-Za-z_][A-Za-z0-9_]*)"?)re", std::regex::icase);
+        std::smatch match;
+        table = std::regex_search(body, match, from) ? match[1].str() : "";
+      }
+      if (schema_of(table).empty()) continue;
+      if (!found.empty() && found != table) return "";
+      found = table;
     }
+    return found;
+  }
+
+  // The SQL of every view merged into the rules (the views of the temp schema), one after the other.
+  std::string merged_views_sql() {
+    sqlite3_stmt* statement = nullptr;
+    std::string sql;
+    if (sqlite3_prepare_v2(db_, "SELECT sql FROM temp.sqlite_schema WHERE type = 'view'", -1, &statement, nullptr) == SQLITE_OK)
+      while (sqlite3_step(statement) == SQLITE_ROW)
+        sql += reinterpret_cast<const char*>(sqlite3_column_text(statement, 0)) + std::string("\n");
+    sqlite3_finalize(statement);
+    return sql;
+  }
+
+  // The SQL of a view merged into the rules (a view of the temp schema), or empty.
+  std::string view_sql(const std::string& name) {
+    sqlite3_stmt* statement = nullptr;
+    std::string sql;
+    if (sqlite3_prepare_v2(db_, "SELECT sql FROM temp.sqlite_schema WHERE type = 'view' AND name = ?1", -1, &statement,
+                           nullptr) == SQLITE_OK) {
+      bind_text(statement, 1, name);
+      if (sqlite3_step(statement) == SQLITE_ROW) sql = reinterpret_cast<const char*>(sqlite3_column_text(statement, 0));
+    }
+    sqlite3_finalize(statement);
+    return sql;
+  }
+
+  // "temp" or "main" for an ordinary table of this connection, empty for anything else.
+  std::string schema_of(const std::string& table) {
+    for (const char* schema : {"temp", "main"}) {
+      sqlite3_stmt* statement = nullptr;
+      const std::string sql = fmt::format("SELECT 1 FROM {}.sqlite_schema WHERE type = 'table' AND name = ?1", schema);
+      if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &statement, nullptr) != SQLITE_OK) {
+        sqlite3_finalize(statement);
+        continue;
+      }
+      bind_text(statement, 1, table);
+      const bool found = sqlite3_step(statement) == SQLITE_ROW;
+      sqlite3_finalize(statement);
+      if (found) return schema;
+    }
+    return "";
+  }
+
+  bool has_columns(const std::string& table, const std::vector<std::string>& columns) {
+    std::set<std::string> have;
+    sqlite3_stmt* info = nullptr;
+    const std::string sql = fmt::format("PRAGMA {}.table_info({})", schema_of(table), quote_identifier(table));
+    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &info, nullptr) == SQLITE_OK)
+      while (sqlite3_step(info) == SQLITE_ROW) have.emplace(reinterpret_cast<const char*>(sqlite3_column_text(info, 1)));
+    sqlite3_finalize(info);
+    return std::all_of(columns.begin(), columns.end(), [&](const std::string& c) { return have.count(c) > 0; });
+  }
+
+  // Whether `view` only computes columns of one table or view row for row (its plan one scan, no
+  // parameters): then it stays an SQLite view that each rule reading it merges into its own SELECT,
+  // so that what it adds is computed only for the rows the rule returns. Filling it would copy every
+  // row of what it reads and save nothing.
+  bool merged(const View& view) {
+    sqlite3_stmt* statement = prepare(view.sql, view.sql_where, "view " + view.name);
+    const int parameters = sqlite3_bind_parameter_count(statement);
+    sqlite3_finalize(statement);
+    if (parameters > 0) return false;
+    const std::vector<std::string> plan = plan_of(view.sql);
+    return plan.size() == 1 && plan.front().starts_with("SCAN ");
+  }
+
+  // A view merged into the rules that read it (see merged): an ordinary view in the temp schema of
+  // every connection.
+  void create_plain_view(const View& view) {
     drop_earlier(view);
     const std::string create = fmt::format("CREATE TEMP VIEW {} AS\n{}", quote_identifier(view.name), view.sql);
     exec(create, view);
@@ -1251,6 +1324,8 @@ RunResult run_rules(Inventory& inventory, const Policy& policy, const RunOptions
   for (const Rule* rule : selected)
     for (const View* view : views_read(policy, *rule)) needed.insert(view);
   runner.materialize_views(needed);
+  if (twin)
+    for (const Rule* rule : selected) runner.index_lookups(rule->sql, "rule " + rule->id);
   // Every enabled rule must compile, not only this tool's: a broken policy is broken for all.
   std::vector<Runner::Compiled> compiled;
   struct Finalizer {

@@ -130,6 +130,10 @@ class PolicyReader {
     throw Error(Diagnostic{.file = ref.file, .line = ref.line, .column = ref.column, .message = message});
   }
   [[noreturn]] void fail(const toml::node& node, const std::string& message) const { fail(where(node), message); }
+  Diagnostic note(const toml::node& node, const std::string& message) const {
+    const SourceRef ref = where(node);
+    return Diagnostic{.file = ref.file, .line = ref.line, .column = ref.column, .message = message};
+  }
 
   // Rejects keys of `table` not in `allowed`, at the key's position.
   void only_keys(const toml::table& table, std::initializer_list<std::string_view> allowed, std::string_view what) const {
@@ -368,19 +372,21 @@ void read_view(const PolicyReader& reader, const toml::table& table, Policy& pol
   if (table.contains("optional"))
     view.optional_tables = optional_tables_at(reader, table, "view " + view.name, view.requires_tables);
   view.sql = reader.string_at(table, "sql", "view " + view.name, true);
-  view.indexes = reader.strings_at(table, "indexes", "view " + view.name);
   view.where = reader.where(table);
-  view.indexes_where = table.contains("indexes") ? reader.where(*table.get("indexes")) : view.where;
   view.sql_where = reader.string_content_start(*table.get("sql"));
+  // Accepted and ignored for one release (SPEC §4): how a view is stored is the engine's business.
+  if (const toml::node* indexes = table.get("indexes")) {
+    reader.strings_at(table, "indexes", "view " + view.name);
+    policy.notes.push_back(reader.note(*indexes, fmt::format("view {}: indexes is ignored (the engine decides what to "
+                                                             "index from the queries); remove it, a later release "
+                                                             "will refuse it", view.name)));
+  }
   if (const toml::node* materialize = table.get("materialize")) {
     if (!materialize->is_boolean())
       reader.fail(*materialize, fmt::format("view {}: materialize must be true or false", view.name));
-    view.materialize = materialize->as_boolean()->get();
-    if (!view.materialize && !view.indexes.empty())
-      reader.fail(*table.get("indexes"),
-                  fmt::format("view {}: a view with materialize = false is not filled and has no indexes; "
-                              "declare them on the views it reads",
-                              view.name));
+    policy.notes.push_back(reader.note(*materialize, fmt::format("view {}: materialize is ignored (the engine decides "
+                                                                 "how a view is stored); remove it, a later release "
+                                                                 "will refuse it", view.name)));
   }
   for (View& existing : policy.views) {
     if (existing.name != view.name) continue;

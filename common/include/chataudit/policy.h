@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "chataudit/dates.h"
+#include "chataudit/error.h"
 
 namespace chataudit {
 
@@ -61,15 +62,7 @@ struct View {
   /// never a reason to skip a rule that reads the view.
   std::vector<std::string> optional_tables;
   std::string sql;
-  /// Indexes to build on the materialized view, each a comma-separated column list (`group_id,
-  /// person_id`): physical design, so that rules looking rows up by those columns do not each
-  /// build a temporary index of their own.
-  std::vector<std::string> indexes;
-  /// false: an ordinary SQLite view (CREATE TEMP VIEW), never filled; every rule reading it has
-  /// its SELECT merged into its own, so its columns are computed only for the rows the rule
-  /// returns. It takes no parameters and declares no indexes.
-  bool materialize = true;
-  SourceRef where, sql_where, indexes_where;
+  SourceRef where, sql_where;
 };
 
 struct Rule {
@@ -99,6 +92,9 @@ struct Policy {
   std::vector<Param> params;
   std::vector<View> views;
   std::vector<Rule> rules;
+  /// What was accepted but has no effect (a view's `indexes` and `materialize`: SPEC §4 keeps the
+  /// engine's business out of the policy), printed under --verbose.
+  std::vector<Diagnostic> notes;
 
   const Param* find_param(std::string_view name) const;
   const Rule* find_rule(std::string_view id) const;
