@@ -1,0 +1,265 @@
+// The shared command line: run() walks the stages (options → policy → plan of outputs → inventory →
+// rules → review → render → write and send → record), and main gets an exit status. Errors are
+// printed once, here. The options, the plan and the delivery live in cli_parts.h.
+#include "chataudit/cli.h"
+
+#include <SQLiteCpp/Exception.h>
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include <iostream>
+#include <set>
+
+#include "chataudit/error.h"
+#include "chataudit/history.h"
+#include "chataudit/inventory.h"
+#include "chataudit/schema.h"
+#include "chataudit/timing.h"
+#include "cli_parts.h"
+
+namespace chataudit {
+namespace {
+
+using namespace cli;
+
+Scope make_scope(const ToolSpec& tool, const Options& o, const Policy& policy, const RunOptions& run_options,
+                 const Inventory& inventory) {
+  Scope scope;
+  scope.tool = tool.name;
+  scope.job = o.job;
+  scope.policy_id = policy.id;
+  for (const auto& [table, loaded] : inventory.loaded()) scope.inventory.push_back(table + "=" + scope_path(loaded.source));
+  std::sort(scope.inventory.begin(), scope.inventory.end());
+  scope.inventory_shown = inventory.source;
+  scope.org = o.org;
+  scope.person = o.person;
+  scope.group = o.group;
+  const std::set<std::string> only(o.rules.begin(), o.rules.end());
+  scope.rules.assign(only.begin(), only.end());
+  const std::set<std::string> skipped(o.skip_rules.begin(), o.skip_rules.end());
+  scope.skip_rules.assign(skipped.begin(), skipped.end());
+  for (const auto& [name, value] : run_options.overrides) scope.set[name] = value;
+  scope.min_severity = o.min_severity;
+  return scope;
+}
+
+void print_notes(const std::string& tool, const Policy& policy, const RunResult& result, const Review& review) {
+  std::string out;
+  for (const Diagnostic& note : policy.notes) out += note.to_string() + '\n';
+  for (const SkippedRule& skipped : result.rules_skipped)
+    out += tool + ": " + fmt::format("rule {} skipped: {}", skipped.rule, skipped.reason) + '\n';
+  for (const Waiver& waiver : review.waivers_expired)
+    out += fmt::format("{}:{}: waiver for {} {} expired on {}\n", waiver.where.file, waiver.where.line, waiver.rule,
+                       waiver.subject, format_date(waiver.expires));
+  for (const Waiver& waiver : review.waivers_unused)
+    out += fmt::format("{}:{}: waiver for {} {} matched no finding\n", waiver.where.file, waiver.where.line, waiver.rule,
+                       waiver.subject);
+  std::cerr << out;
+}
+
+void print_error(const std::string& tool, const Error& error) {
+  for (const Diagnostic& diagnostic : error.diagnostics()) {
+    if (diagnostic.file.empty() && diagnostic.locator.empty())
+      std::cerr << tool << ": " << diagnostic.message << '\n';
+    else
+      std::cerr << diagnostic.to_string() << '\n';
+  }
+  if (error.omitted() > 0) std::cerr << tool << ": … and " << error.omitted() << " more problems not listed\n";
+}
+
+Inventory load_for(const Options& o, const Plan& plan, const Policy& policy, const std::vector<const Rule*>& selected) {
+  if (o.inventories.empty() && o.tables.empty())
+    throw Error("no inventory given; use --inventory PATH (a CSV directory or SQLite file) or --table NAME=PATH");
+  InventorySources sources;
+  sources.inventories = o.inventories;
+  sources.mapping = o.mapping;
+  sources.encoding = o.encoding;
+  sources.delimiter = o.delimiter;
+  sources.read_timeout = o.rule_timeout;
+  for (const std::string& table : o.tables) sources.tables.push_back(split_assignment(table, "--table"));
+  std::set<std::string> wanted = tables_needed(policy, selected);
+  if (!o.org.empty()) wanted.insert("orgs");
+  if (!o.person.empty()) wanted.insert("people");
+  if (!o.group.empty()) wanted.insert("groups");
+  if (plan.uses_email) wanted.insert("people");
+  for (const auto& [table, path] : sources.tables) {
+    if (!find_table(table) && !wanted.count(table)) {
+      std::string names;
+      for (const TableSpec& spec : inventory_schema()) names += (names.empty() ? "" : ", ") + std::string(spec.name);
+      throw Error(fmt::format("--table {}: no such table; expected one of {} (or a table a rule requires)", table, names));
+    }
+    wanted.insert(table);
+  }
+  Inventory inventory = load_inventory(sources, wanted, policy.zone);
+  // Nothing lost: every row read was loaded (the loader stops on a bad row), else no report.
+  for (const auto& [table, loaded] : inventory.loaded())
+    if (loaded.rows_read != loaded.rows_loaded)
+      throw Error(Diagnostic{.file = loaded.source,
+                             .message = fmt::format("table {}: {} rows read but {} loaded", table, loaded.rows_read,
+                                                    loaded.rows_loaded)});
+  return inventory;
+}
+
+void require_some_rule_ran(const RunResult& result) {
+  if (!result.rules_run.empty()) return;
+  std::vector<Diagnostic> reasons;
+  for (const SkippedRule& skipped : result.rules_skipped)
+    reasons.push_back(Diagnostic{.message = fmt::format("rule {} skipped: {}", skipped.rule, skipped.reason)});
+  reasons.push_back(Diagnostic{.message = "every selected rule was skipped; nothing was checked"});
+  throw Error(reasons);
+}
+
+// Findings this run delivers stay in `findings`; those --only-new or --min-severity leave out move
+// to the returned list (the history keeps them, marked undelivered).
+std::vector<Finding> set_aside_undelivered(std::vector<Finding>& findings, bool only_new, Severity min_severity) {
+  std::vector<Finding> kept, aside;
+  kept.reserve(findings.size());
+  for (Finding& finding : findings) {
+    const bool wanted = finding.severity <= min_severity && (!only_new || finding.change != "persisting");
+    (wanted ? kept : aside).push_back(std::move(finding));
+  }
+  findings = std::move(kept);
+  return aside;
+}
+
+// After the rules: waivers, then the baseline, then what this run delivers.
+struct Reviewed {
+  Review review;                    ///< everything, for the history
+  Review shown;                     ///< without waived findings below --min-severity, for the report
+  std::vector<Finding> undelivered;  ///< set aside by --only-new or --min-severity (recorded, not sent)
+};
+
+Reviewed review_findings(const Options& o, const Plan& plan, const Scope& scope, const Date& as_of,
+                         const std::vector<Waiver>& waivers, std::optional<Baseline>& baseline, RunResult& result) {
+  Reviewed out;
+  Review& review = out.review;
+  WaiverOutcome waived = apply_waivers(result.findings, waivers, as_of);
+  review.waived = std::move(waived.waived);
+  review.waivers_expired = std::move(waived.expired);
+  review.waivers_unused = std::move(waived.unused);
+  if (o.baseline == "last") baseline = last_recorded_run(o.record, scope, as_of);
+  if (baseline) {
+    review.compared = true;
+    review.baseline_source = baseline->source;
+    review.resolved = apply_baseline(result.findings, review.waived, *baseline);
+    if (o.baseline == "last") mark_redeliveries(result.findings, *baseline, as_of, o.remind_after);
+  }
+  out.undelivered = set_aside_undelivered(result.findings, o.only_new, plan.min_severity);
+  out.shown = review;
+  std::erase_if(out.shown.waived, [&](const WaivedFinding& item) { return item.finding.severity > plan.min_severity; });
+  return out;
+}
+
+void set_report_options(Report& report, const Options& o, const Plan& plan, const Scope& scope) {
+  report.scope = &scope;
+  report.options.redact = o.redact;
+  report.options.bom = o.bom;
+  report.options.verbose = o.verbose;
+  report.options.mail_to = o.mail_to;
+  report.options.mail_from = o.mail_from;
+  if (plan.mails || !o.record.empty()) report.options.mail_date = mail_date();
+}
+
+int run(const ToolSpec& tool, const Options& o) {
+  if (o.version) {
+    write_stdout(fmt::format("{} (chataudit) {}\n", tool.name, CHATAUDIT_VERSION));
+    return static_cast<int>(ExitStatus::clean);
+  }
+  const Lang lang = choose_lang(o.lang);
+  const Policy policy = load_policy(o.policy.empty() ? default_policy_path() : o.policy);
+  const RunOptions run_options = make_run_options(tool, o, policy, lang);
+  const std::vector<Param> params = apply_overrides(policy, run_options.overrides);
+  if (auto answered = answer_question(tool, o, policy, run_options, params, lang)) return *answered;
+
+  // Outputs, recipients and the history are checked before any work, so a typo costs nothing and
+  // no output can replace a file the run reads.
+  const Plan plan = plan_outputs(o);
+  std::vector<std::string> paths;
+  for (const OutputTarget& target : plan.targets) paths.push_back(target.path);
+  check_outputs(paths, o.output_dir, input_files(o, policy));
+  if (!o.record.empty()) prepare_history(o.record);
+  // Waivers and a baseline file are read before the inventory: a bad file fails fast.
+  std::vector<Waiver> waivers;
+  if (!o.waivers.empty()) waivers = load_waivers(o.waivers, policy.zone);
+  std::optional<Baseline> baseline;
+  if (!o.baseline.empty() && o.baseline != "last") baseline = load_baseline(o.baseline, tool.name);
+
+  const std::vector<const Rule*> selected = select_rules(policy, run_options);
+  if (selected.empty()) throw Error("no rule left to run (check --rule and --skip-rule)");
+  Inventory inventory = load_for(o, plan, policy, selected);
+  PhaseTimer timer;
+  RunResult result = run_rules(inventory, policy, run_options);
+  const std::map<std::string, std::string> emails = plan.uses_email ? read_emails(inventory) : std::map<std::string, std::string>{};
+  // The report needs the findings, not the tables: at national scale that is most of the memory.
+  inventory.release_data();
+  timer.lap("rules (all)");
+  require_some_rule_ran(result);
+  const Scope scope = make_scope(tool, o, policy, run_options, inventory);
+
+  Reviewed reviewed = review_findings(o, plan, scope, run_options.as_of, waivers, baseline, result);
+  Report report{tool.name, CHATAUDIT_VERSION, run_options.as_of, &policy, &inventory, &result, &reviewed.shown, lang,
+                plan.fail_on};
+  set_report_options(report, o, plan, scope);
+  const Outputs outputs = render_outputs(report, o, plan, emails, scope);
+  timer.lap("review and render");
+  // Every report goes out before the run is recorded: a failed write or a message sendmail did not
+  // take must not make the next --baseline last --only-new treat its findings as delivered.
+  write_all_or_none(outputs.writes);
+  if (o.send) send_all(outputs.messages, plan.sendmail);
+  timer.lap("write");
+  if (!o.record.empty()) {
+    Report recorded = report;
+    recorded.review = &reviewed.review;
+    record_run(o.record, recorded, scope, reviewed.undelivered, o.baseline == "last" ? &*baseline : nullptr);
+  }
+  if (o.verbose) print_notes(tool.name, policy, result, reviewed.review);
+
+  if (plan.never_fail) return static_cast<int>(ExitStatus::clean);
+  const bool failing = std::any_of(result.findings.begin(), result.findings.end(),
+                                   [&](const Finding& f) { return f.severity <= plan.fail_on; });
+  return static_cast<int>(failing ? ExitStatus::findings : ExitStatus::clean);
+}
+
+// Runs `body`, printing a chataudit::Error (or anything else thrown) once; returns exit 2 then.
+template <class Body>
+int guarded(const ToolSpec& tool, Body&& body) {
+  try {
+    return body();
+  } catch (const Error& e) {
+    print_error(tool.name, e);
+  } catch (const SQLite::Exception& e) {
+    std::cerr << tool.name << ": SQLite: " << e.what() << '\n';
+  } catch (const std::exception& e) {
+    std::cerr << tool.name << ": " << e.what() << '\n';
+  }
+  return static_cast<int>(ExitStatus::error);
+}
+
+}  // namespace
+
+int run_tool(const ToolSpec& tool, int argc, char** argv) {
+  // Before SQLite's first use (it then refuses): no count of the bytes it holds. Debian's SQLite
+  // is built without lookaside memory (SQLITE_OMIT_LOOKASIDE), so every value a statement makes is
+  // a malloc, and with the count kept each of them takes one process-wide mutex, which the rules
+  // running on two threads then wait on. Nothing here reads that count.
+  sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  CLI::App app{tool.summary, tool.name};
+  Options options;
+  setup_options(app, tool, options);
+  try {
+    app.parse(argc, argv);
+    options.due_within_given = tool.due_within && app.count("--due-within") > 0;
+    options.remind_after_given = app.count("--remind-after") > 0;
+  } catch (const CLI::CallForHelp&) {
+    return guarded(tool, [&] {
+      write_stdout(app.help());
+      return static_cast<int>(ExitStatus::clean);
+    });
+  } catch (const CLI::ParseError& e) {
+    std::cerr << tool.name << ": " << e.what() << "\n" << "Try '" << tool.name << " --help' for more information.\n";
+    return static_cast<int>(ExitStatus::error);
+  }
+  return guarded(tool, [&] { return run(tool, options); });
+}
+
+}  // namespace chataudit

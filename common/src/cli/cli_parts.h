@@ -1,0 +1,103 @@
+#pragma once
+// The parts of the shared command line (cli.cpp): the options as parsed, the plan of outputs decided
+// before any work, the questions answered without a run (--list-rules, --explain) and the delivery of
+// the rendered reports (files, split reports, sendmail). Internal to the tools' library.
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "chataudit/cli.h"
+#include "chataudit/engine.h"
+#include "chataudit/outputs.h"
+#include "chataudit/policy.h"
+#include "chataudit/report.h"
+#include "chataudit/review.h"
+#include "chataudit/scope.h"
+
+namespace chataudit::cli {
+
+struct Options {
+  std::vector<std::string> inventories, tables, outputs, rules, skip_rules, sets, mail_to;
+  std::string mapping, encoding, delimiter;  // how the inventory's files are read (chataudit-inventory(5))
+  std::string policy, as_of, format, lang, fail_on = "error", explain;
+  std::string org, person, group;
+  std::string waivers, baseline, record, mail_from, split_by, output_dir, color = "auto";
+  std::string job, min_severity, mail_unassigned, sendmail;
+  std::vector<std::string> mail_domains;
+  int due_within = 0, remind_after = 0;
+  double rule_timeout = kDefaultRuleTimeout;
+  bool due_within_given = false, remind_after_given = false;
+  bool list_rules = false, quiet = false, verbose = false, version = false;
+  bool only_new = false, redact = false, bom = false, send = false;
+};
+
+/// Declares every option of `tool` on `app`, bound to `o`.
+void setup_options(CLI::App& app, const ToolSpec& tool, Options& o);
+/// The installed shipped policy (../share/chataudit/policies/ beside the executable's directory).
+std::string default_policy_path();
+/// --lang, else LC_ALL, LC_MESSAGES, LANG (zh… is Chinese), else English.
+Lang choose_lang(const std::string& flag);
+/// NAME=VALUE of --set and --table.
+std::pair<std::string, std::string> split_assignment(const std::string& text, std::string_view flag);
+/// The engine's options from the command line; throws Error for a bad value.
+RunOptions make_run_options(const ToolSpec& tool, const Options& o, const Policy& policy, Lang lang);
+/// Seconds since the epoch for the e-mail Date: header: SOURCE_DATE_EPOCH when set, else now.
+std::int64_t mail_date();
+/// Whether --color MODE colours standard output.
+bool use_color(const std::string& mode);
+/// A format's file name extension (split reports).
+std::string_view extension(Format format);
+
+// What the report is written as and where, decided before any work.
+struct OutputTarget {
+  Format format;
+  std::string path;
+};
+
+struct Plan {
+  Format format = Format::text;
+  std::vector<OutputTarget> targets;
+  Severity fail_on = Severity::error;
+  bool never_fail = false;
+  Severity min_severity = Severity::notice;
+  bool mails = false;        // an e-mail report is written (or sent)
+  bool uses_email = false;   // {email} in --mail-to
+  std::string sendmail;      // the command --send pipes to
+};
+
+/// Every output and mail option checked, before any work.
+Plan plan_outputs(const Options& o);
+/// Every file the run reads, for check_outputs(): an output must never replace one of them.
+std::vector<InputFile> input_files(const Options& o, const Policy& policy);
+
+/// --list-rules and --explain: printed, exit 0; nullopt when neither was asked.
+std::optional<int> answer_question(const ToolSpec& tool, const Options& o, const Policy& policy,
+                                   const RunOptions& run_options, const std::vector<Param>& params, Lang lang);
+
+/// people.email of everyone with one, for --mail-to {email}; read before the tables are freed.
+std::map<std::string, std::string> read_emails(Inventory& inventory);
+
+/// A rendered e-mail report to hand to sendmail, and whom it is for (named when it fails).
+struct Message {
+  std::vector<std::string> to;
+  std::vector<std::string> parts;
+};
+
+/// What a run writes and sends, rendered whole before anything is written.
+struct Outputs {
+  std::vector<Write> writes;
+  std::vector<Message> messages;
+};
+
+/// The report in every format and place the plan names (one per key with --split-by).
+Outputs render_outputs(const Report& report, const Options& o, const Plan& plan,
+                       const std::map<std::string, std::string>& emails, const Scope& scope);
+
+/// Pipes each message to `command`; throws Error naming every message it did not take.
+void send_all(const std::vector<Message>& messages, const std::string& command);
+
+}  // namespace chataudit::cli

@@ -1,0 +1,274 @@
+// The shared command line's options: declared, read into RunOptions, and the plan of outputs and
+// mail checked before any work (cli_parts.h).
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <set>
+
+#include "chataudit/dates.h"
+#include "chataudit/error.h"
+#include "chataudit/mail.h"
+#include "cli_parts.h"
+
+namespace chataudit::cli {
+namespace {
+
+constexpr std::string_view kDefaultPolicy = "jiusan-2020.toml";
+
+std::string executable_dir() {
+  std::error_code error;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", error);
+  return error ? std::string(".") : self.parent_path().string();
+}
+
+bool has_placeholder(const std::vector<std::string>& addresses, std::string_view placeholder) {
+  return std::any_of(addresses.begin(), addresses.end(),
+                     [&](const std::string& address) { return address.find(placeholder) != std::string::npos; });
+}
+
+void check_mail_options(const Options& o, Plan& plan) {
+  for (const std::string& to : o.mail_to) check_address("--mail-to", to);
+  if (!o.mail_from.empty()) check_address("--mail-from", o.mail_from);
+  if (!o.mail_unassigned.empty()) check_address("--mail-unassigned", o.mail_unassigned);
+  for (const std::string* flag : {&o.mail_from, &o.mail_unassigned})
+    if (flag->find('{') != std::string::npos)
+      throw Error(fmt::format("{}: {{id}} and {{email}} are for --mail-to", *flag));
+  for (const std::string& domain : o.mail_domains)
+    if (!is_plain_address_in("x@" + domain, {domain}))
+      throw Error(fmt::format("--mail-domain {}: expected a domain such as corp.example", domain));
+  const bool id = has_placeholder(o.mail_to, "{id}");
+  plan.uses_email = has_placeholder(o.mail_to, "{email}");
+  if ((id || plan.uses_email) && o.split_by.empty())
+    throw Error("--mail-to with {id} or {email} needs --split-by (one report per key)");
+  if (plan.uses_email && o.split_by != "responsible")
+    throw Error("--mail-to {email} needs --split-by responsible (the responsible person's people.email)");
+  if (plan.uses_email && o.mail_domains.empty())
+    throw Error("--mail-to {email} needs --mail-domain D: the domains a person's address may be in");
+  if (plan.mails && o.mail_to.empty())
+    throw Error("an e-mail report needs a recipient: add --mail-to ADDR (sendmail -t reads it from To:)");
+  if (plan.mails && !o.split_by.empty() && o.mail_unassigned.empty())
+    throw Error("--split-by with an e-mail report needs --mail-unassigned ADDR: who gets the findings no one "
+                "serving can act on");
+  if (o.send && !plan.mails) throw Error("--send sends e-mail reports: add --format email or --output email:FILE");
+  if (!o.sendmail.empty() && !o.send) throw Error("--sendmail CMD goes with --send");
+  if (o.send) plan.sendmail = o.sendmail.empty() ? default_sendmail() : o.sendmail;
+}
+
+Severity severity_option(const std::string& flag, const std::string& value) {
+  if (auto severity = parse_severity(value)) return *severity;
+  throw Error(fmt::format("{} {}: expected error, warning or notice", flag, value));
+}
+
+}  // namespace
+
+void setup_options(CLI::App& app, const ToolSpec& tool, Options& o) {
+  app.get_formatter()->column_width(30);
+  app.add_option("--inventory", o.inventories, "CSV directory or SQLite file (repeatable)")->type_name("PATH");
+  app.add_option("--table", o.tables, "one table from a CSV/SQLite file or - (stdin)")->type_name("NAME=PATH");
+  app.add_option("--mapping", o.mapping, "file, header and value names (default: DIR/inventory.toml)")->type_name("FILE");
+  app.add_option("--encoding", o.encoding, "CSV encoding: auto (default), utf-8, utf-16, gb18030, …")->type_name("NAME");
+  app.add_option("--delimiter", o.delimiter, "CSV field separator (default: tab for .tsv, else guessed)")->type_name("CHAR");
+  app.add_option("--policy", o.policy, "policy file (default: the installed jiusan-2020.toml)")->type_name("FILE");
+  app.add_option("--as-of", o.as_of, "audit date (default: today in the policy's time zone)")->type_name("DATE");
+  app.add_option("--format", o.format, "text (default), json, jsonl, csv, markdown, html, email, junit")
+      ->type_name("FMT");
+  app.add_option("--output", o.outputs, "write the report to FILE, atomically (repeatable)")->type_name("[FMT:]FILE");
+  app.add_option("--lang", o.lang, "report language: zh or en (default from LANG)")->type_name("zh|en");
+  app.add_option("--fail-on", o.fail_on, "least severity that exits 1 (default error)")->type_name("error|warning|notice|never");
+  app.add_option("--rule", o.rules, "run only this rule (repeatable)")->type_name("ID");
+  app.add_option("--skip-rule", o.skip_rules, "do not run this rule (repeatable)")->type_name("ID");
+  app.add_option("--set", o.sets, "override a policy parameter (repeatable)")->type_name("PARAM=VALUE");
+  app.add_option("--waivers", o.waivers, "approved exceptions ([[waiver]] TOML)")->type_name("FILE");
+  app.add_option("--baseline", o.baseline, "mark findings new/persisting against an earlier JSON report")
+      ->type_name("REPORT.json|last");
+  app.add_flag("--only-new", o.only_new, "keep only findings new since the baseline");
+  app.add_option("--record", o.record, "append this run to a SQLite history database")->type_name("DB");
+  app.add_option("--job", o.job, "name this run's job in its scope (--baseline last matches it)")->type_name("NAME");
+  app.add_option("--remind-after", o.remind_after, "deliver a persisting finding again after DAYS")->type_name("DAYS");
+  app.add_option("--min-severity", o.min_severity, "least severity listed (default notice)")
+      ->type_name("error|warning|notice");
+  app.add_option("--mail-to", o.mail_to, "recipient (repeatable; {id}, {email} with --split-by)")->type_name("ADDR");
+  app.add_option("--mail-from", o.mail_from, "e-mail sender")->type_name("ADDR");
+  app.add_option("--mail-unassigned", o.mail_unassigned, "recipient of findings no one serving can act on")
+      ->type_name("ADDR");
+  app.add_option("--mail-domain", o.mail_domains, "domain {email} may name (repeatable)")->type_name("D");
+  app.add_flag("--send", o.send, "pipe each e-mail report to sendmail -t -oi; record only if accepted");
+  app.add_option("--sendmail", o.sendmail, "the command --send pipes to (run by /bin/sh)")->type_name("CMD");
+  app.add_option("--split-by", o.split_by, "one report per responsible person or org")->type_name("responsible|org");
+  app.add_option("--output-dir", o.output_dir, "directory for the --split-by reports")->type_name("DIR");
+  app.add_flag("--redact", o.redact, "mask personal names and handles");
+  app.add_flag("--bom", o.bom, "start CSV output with a UTF-8 BOM (for Excel)");
+  app.add_option("--rule-timeout", o.rule_timeout, "stop a view, rule or table read after SECONDS (default 600)")
+      ->type_name("SECONDS");
+  app.add_option("--color", o.color, "colour text output (default auto; NO_COLOR respected)")->type_name("auto|always|never");
+  if (tool.org_filter) app.add_option("--org", o.org, "only this organization and its subtree")->type_name("ID");
+  if (tool.person_filter) app.add_option("--person", o.person, "the leaver's checklist: what this person holds")->type_name("ID");
+  if (tool.group_filter) app.add_option("--group", o.group, "only this group")->type_name("ID");
+  if (tool.due_within)
+    app.add_option("--due-within", o.due_within, "groups due within DAYS (= --set due_soon_days=DAYS)")
+        ->type_name("DAYS");
+  app.add_flag("--list-rules", o.list_rules, "list the rules this tool runs, then exit");
+  app.add_option("--explain", o.explain, "show a rule's article, text, parameters and SQL")->type_name("RULE");
+  app.add_flag("--quiet,-q", o.quiet, "print no report on standard output; the exit status tells");
+  app.add_flag("--verbose,-v", o.verbose, "report even when clean; print notes on standard error");
+  app.add_flag("--version", o.version, "print the version and exit");
+  app.footer(fmt::format("Exit status: 0 no finding at or above --fail-on, 1 findings, 2 error.\nSee {}(1).", tool.name));
+}
+
+std::string default_policy_path() {
+  const std::filesystem::path dir = executable_dir();
+  return (dir.parent_path() / CHATAUDIT_POLICY_SUBDIR / kDefaultPolicy).string();
+}
+
+Lang choose_lang(const std::string& flag) {
+  if (flag == "zh") return Lang::zh;
+  if (flag == "en") return Lang::en;
+  if (!flag.empty()) throw Error(fmt::format("--lang {}: expected zh or en", flag));
+  for (const char* name : {"LC_ALL", "LC_MESSAGES", "LANG"}) {
+    const char* value = std::getenv(name);
+    if (value && *value) return std::string_view(value).starts_with("zh") ? Lang::zh : Lang::en;
+  }
+  return Lang::en;
+}
+
+std::pair<std::string, std::string> split_assignment(const std::string& text, std::string_view flag) {
+  const std::size_t equals = text.find('=');
+  if (equals == std::string::npos || equals == 0)
+    throw Error(fmt::format("{} {}: expected {}", flag, text, flag == "--set" ? "PARAM=VALUE" : "NAME=PATH"));
+  return {text.substr(0, equals), text.substr(equals + 1)};
+}
+
+RunOptions make_run_options(const ToolSpec& tool, const Options& o, const Policy& policy, Lang lang) {
+  RunOptions run_options;
+  run_options.tool = tool.name;
+  run_options.only_rules = o.rules;
+  run_options.skip_rules = o.skip_rules;
+  run_options.redact = o.redact;
+  run_options.lang = lang;
+  if (!(o.rule_timeout > 0) || o.rule_timeout > 1e9)
+    throw Error(fmt::format("--rule-timeout {}: expected a number of seconds above 0", o.rule_timeout));
+  run_options.rule_timeout = o.rule_timeout;
+  run_options.store = store_from_environment();
+  for (const std::string& set : o.sets) run_options.overrides.push_back(split_assignment(set, "--set"));
+  if (o.due_within_given && o.due_within < 0)
+    throw Error(fmt::format("--due-within {}: expected a number of days, 0 or more", o.due_within));
+  if (o.due_within_given) run_options.overrides.emplace_back("due_soon_days", std::to_string(o.due_within));
+  if (!o.org.empty()) run_options.filters["org"] = o.org;
+  if (!o.person.empty()) run_options.filters["person"] = o.person;
+  if (!o.group.empty()) run_options.filters["group"] = o.group;
+  if (o.as_of.empty()) {
+    run_options.as_of = policy.zone.today();
+  } else if (auto date = parse_date(o.as_of, policy.zone)) {
+    run_options.as_of = *date;
+  } else {
+    throw Error(fmt::format("--as-of {}: not a date; expected {}", o.as_of, accepted_date_spellings()));
+  }
+  return run_options;
+}
+
+std::int64_t mail_date() {
+  if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"); epoch && *epoch) {
+    std::int64_t seconds = 0;
+    auto [end, error] = std::from_chars(epoch, epoch + std::strlen(epoch), seconds);
+    if (error == std::errc() && *end == '\0') return seconds;
+    throw Error(fmt::format("SOURCE_DATE_EPOCH={}: expected seconds since 1970-01-01", epoch));
+  }
+  return static_cast<std::int64_t>(std::time(nullptr));
+}
+
+bool use_color(const std::string& mode) {
+  if (mode == "always") return true;
+  if (mode == "never") return false;
+  const char* no_color = std::getenv("NO_COLOR");
+  const char* term = std::getenv("TERM");
+  return ::isatty(STDOUT_FILENO) && !(no_color && *no_color) && !(term && std::string_view(term) == "dumb");
+}
+
+std::string_view extension(Format format) {
+  switch (format) {
+    case Format::text: return "txt";
+    case Format::json: return "json";
+    case Format::jsonl: return "jsonl";
+    case Format::csv: return "csv";
+    case Format::markdown: return "md";
+    case Format::html: return "html";
+    case Format::email: return "eml";
+    case Format::junit: return "xml";
+  }
+  return "txt";
+}
+
+Plan plan_outputs(const Options& o) {
+  Plan plan;
+  if (!o.format.empty()) {
+    auto parsed = parse_format(o.format);
+    if (!parsed)
+      throw Error(fmt::format("--format {}: expected text, json, jsonl, csv, markdown, html, email or junit", o.format));
+    plan.format = *parsed;
+  }
+  for (const std::string& output : o.outputs) {
+    const std::size_t colon = output.find(':');
+    auto prefixed = colon == std::string::npos ? std::nullopt : parse_format(output.substr(0, colon));
+    if (prefixed) plan.targets.push_back({*prefixed, output.substr(colon + 1)});
+    else plan.targets.push_back({plan.format, output});
+  }
+  if (o.fail_on == "never") plan.never_fail = true;
+  else plan.fail_on = severity_option("--fail-on", o.fail_on);
+  if (!o.min_severity.empty()) plan.min_severity = severity_option("--min-severity", o.min_severity);
+  if (!plan.never_fail && plan.fail_on > plan.min_severity)
+    throw Error(fmt::format("--fail-on {} is below --min-severity {}: findings left out of the report cannot fail "
+                            "the run",
+                            o.fail_on, o.min_severity));
+  if (o.color != "auto" && o.color != "always" && o.color != "never")
+    throw Error(fmt::format("--color {}: expected auto, always or never", o.color));
+  if (!o.split_by.empty() && o.split_by != "responsible" && o.split_by != "org")
+    throw Error(fmt::format("--split-by {}: expected responsible or org", o.split_by));
+  if (o.split_by.empty() != o.output_dir.empty())
+    throw Error("--split-by and --output-dir go together: --split-by responsible|org --output-dir DIR");
+  if (!o.split_by.empty() && !plan.targets.empty()) throw Error("--split-by writes to --output-dir; drop --output");
+  plan.mails = (plan.format == Format::email && (plan.targets.empty() || !o.split_by.empty())) ||
+               std::any_of(plan.targets.begin(), plan.targets.end(),
+                           [](const OutputTarget& t) { return t.format == Format::email; });
+  check_mail_options(o, plan);
+  if (o.only_new && o.baseline.empty()) throw Error("--only-new needs --baseline REPORT.json (or last)");
+  if (o.baseline == "last" && o.record.empty())
+    throw Error("--baseline last reads the history database: give it with --record DB");
+  if (o.remind_after_given && o.remind_after < 1)
+    throw Error(fmt::format("--remind-after {}: expected a number of days, 1 or more", o.remind_after));
+  if (o.remind_after_given && (o.record.empty() || o.baseline != "last" || !o.only_new))
+    throw Error("--remind-after DAYS goes with --record DB --baseline last --only-new");
+  if (std::any_of(o.job.begin(), o.job.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; }))
+    throw Error("--job: a name without control characters");
+  return plan;
+}
+
+std::vector<InputFile> input_files(const Options& o, const Policy& policy) {
+  std::vector<InputFile> inputs;
+  for (const std::string& file : policy.files) inputs.push_back({file, "the policy"});
+  if (!o.waivers.empty()) inputs.push_back({o.waivers, "the waiver file"});
+  if (!o.mapping.empty()) inputs.push_back({o.mapping, "the mapping file"});
+  if (!o.record.empty()) inputs.push_back({o.record, "the --record history database"});
+  for (const std::string& table : o.tables) inputs.push_back({split_assignment(table, "--table").second, "an inventory table"});
+  for (const std::string& path : o.inventories) {
+    std::error_code error;
+    if (!std::filesystem::is_directory(path, error)) {
+      inputs.push_back({path, "the inventory"});
+      continue;
+    }
+    // Whatever in the directory could hold a table or its mapping.
+    for (const auto& entry : std::filesystem::directory_iterator(path, error)) {
+      const std::string extension = entry.path().extension().string();
+      if (extension == ".csv" || extension == ".tsv" || extension == ".txt" || extension == ".xlsx" ||
+          extension == ".toml")
+        inputs.push_back({entry.path().string(), "a file of the inventory"});
+    }
+  }
+  return inputs;
+}
+
+}  // namespace chataudit::cli
