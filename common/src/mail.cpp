@@ -1,5 +1,6 @@
 // E-mail recipients checked, and messages handed to sendmail with its exit status read.
 #include "chataudit/mail.h"
+#include "chataudit/outputs.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -149,16 +150,8 @@ std::string send_message(const std::string& command, std::string_view message) {
   ignore.sa_handler = SIG_IGN;
   ::sigaction(SIGPIPE, &ignore, &previous);
   std::string problem;
-  std::size_t written = 0;
-  while (written < message.size()) {
-    const ssize_t n = ::write(pipe_fds[1], message.data() + written, message.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      problem = fmt::format("it did not read the whole message: {}", std::strerror(errno));
-      break;
-    }
-    written += static_cast<std::size_t>(n);
-  }
+  if (!write_fully(pipe_fds[1], message))
+    problem = fmt::format("it did not read the whole message: {}", std::strerror(errno));
   ::close(pipe_fds[1]);
   ::sigaction(SIGPIPE, &previous, nullptr);
   int status = 0;

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -34,20 +35,7 @@ std::string shown_path(const std::string& path) { return is_stdout(path) ? "stan
 
 // Writes all of `parts`, one after the other, to `fd`; false (errno set) on a failed write.
 bool write_parts(int fd, const std::vector<std::string>& parts) {
-  for (const std::string& content : parts) {
-    std::size_t written = 0;
-    while (written < content.size()) {
-      const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return false;
-      if (n == 0) {
-        errno = EIO;
-        return false;
-      }
-      written += static_cast<std::size_t>(n);
-    }
-  }
-  return true;
+  return std::all_of(parts.begin(), parts.end(), [&](const std::string& part) { return write_fully(fd, part); });
 }
 
 // `path` + ".tmp." + six random letters or digits, as mkstemp would name it.
@@ -269,13 +257,21 @@ void write_all_or_none(const std::vector<Write>& writes) {
 }
 
 void write_stdout(std::string_view text) {
-  std::size_t written = 0;
-  while (written < text.size()) {
-    const ssize_t n = ::write(STDOUT_FILENO, text.data() + written, text.size() - written);
+  if (!write_fully(STDOUT_FILENO, text)) write_failed("-", errno);
+}
+
+bool write_fully(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) write_failed("-", n < 0 ? errno : EIO);
-    written += static_cast<std::size_t>(n);
+    if (n < 0) return false;
+    if (n == 0) {
+      errno = EIO;
+      return false;
+    }
+    bytes.remove_prefix(static_cast<std::size_t>(n));
   }
+  return true;
 }
 
 SplitManifest::SplitManifest(std::string dir, std::string_view key)

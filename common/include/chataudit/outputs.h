@@ -40,6 +40,10 @@ void write_all_or_none(const std::vector<Write>& writes);
 /// closed descriptor is chataudit::Error naming standard output.
 void write_stdout(std::string_view text);
 
+/// Writes every byte of `bytes` to `fd`, again after EINTR and short writes; false with errno set
+/// (EIO when the descriptor takes nothing) when a write fails.
+bool write_fully(int fd, std::string_view bytes);
+
 /// `--split-by`'s bookkeeping in its directory: the names of the reports the last run of `key`
 /// (a scope and a format) wrote there, so that this run can remove those it does not write again,
 /// and nothing else.
