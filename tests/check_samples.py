@@ -810,6 +810,8 @@ def main():
     runs = dict(computed)
     if person:
         runs[f"handover-check --person {person}"] = person_findings
+    if not sections.get("Totals", {"rows": []})["rows"]:
+        problems.append("EXPECTED.md has no '## Totals' table")
     for row in sections.get("Totals", {"rows": []})["rows"]:
         tool = row["tool"]
         if tool not in runs:
