@@ -7,7 +7,8 @@ if(NOT rc EQUAL 0)
 endif()
 foreach(file bin/stale-group-finder bin/registry-check bin/membership-audit bin/handover-check
              share/chataudit/policies/jiusan-2020.toml share/man/man1/stale-group-finder.1
-             share/man/man5/chataudit-policy.5 share/man/man5/chataudit-inventory.5)
+             share/man/man5/chataudit-policy.5 share/man/man5/chataudit-inventory.5
+             share/man/man7/chataudit.7)
   if(NOT EXISTS ${WORK_DIR}/${file})
     message(FATAL_ERROR "not installed: ${file}")
   endif()
