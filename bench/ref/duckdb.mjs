@@ -8,7 +8,8 @@
 // Opens an in-memory DuckDB with `threads` threads, creates every table of load.sql and fills the
 // ones listed from DIR/NAME.csv, then runs TOOL.sql: each `-- macro: NAME` section is run as it is
 // (helpers such as CREATE TEMP MACRO), each `-- view: NAME` section is materialized as
-// a TEMP TABLE (a TEMP VIEW when CONFIG's plain_views names it), each `-- rule: ID` section's SELECT is materialized as a TEMP TABLE and counted (a
+// a TEMP TABLE (a TEMP VIEW when CONFIG's plain_views names it), each `-- rule: ID` section's SELECT is materialized as a TEMP TABLE, counted and its rows'
+// subject_kind and subject_id printed (a
 // trailing `[policy sql HASH]` on those lines is for bench/run's staleness check).
 // Parameters are written in the SQL as :name, as in the policy, and replaced by typed literals of the
 // policy's values (DATE '…' for :as_of and :effective, numbers, '…' strings, ['…', …] lists) —
@@ -16,6 +17,7 @@
 //   #version  DuckDB version
 //   #t        LABEL  seconds since the epoch (start, loaded, views, rule ID)
 //   #rule     ID     number of rows (findings)
+//   #f        ID     subject_kind  subject_id   (one line per finding row, after its rule's #rule line)
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -94,6 +96,11 @@ for (const s of script.filter((s) => s.kind === 'rule')) {
   await connection.run(`CREATE TEMP TABLE "${table}" AS\n${bind(s.sql, 'rule ' + s.name)}`);
   const count = (await connection.runAndReadAll(`SELECT count(*) FROM "${table}"`)).getRows()[0][0];
   emit('#rule', s.name, String(count));
+  // Each finding's subject, for bench/run's digest of the findings (compared with chataudit's report).
+  const ids = (await connection.runAndReadAll(`SELECT subject_kind, subject_id FROM "${table}"`)).getRows();
+  if (ids.length) {
+    process.stdout.write(ids.map(([kind, id]) => `#f\t${s.name}\t${kind ?? ''}\t${id ?? ''}`).join('\n') + '\n');
+  }
   mark('rule ' + s.name);
 }
 connection.closeSync();
