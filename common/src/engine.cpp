@@ -743,10 +743,14 @@ class Runner {
     const bool whole = std::all_of(held.begin(), held.end(), [](Filled h) { return h == Filled::part; });
     // Part i holds rows [rows × i / count, rows × (i + 1) / count) of the outer scan (shard_range):
     // appended in index order, they are the whole scan in its order.
+    [[maybe_unused]] std::size_t rows = 0;
+    for (const ColumnTable* part : parts) rows += part->rows();
     for (std::size_t i = 1; i < count; ++i) {
       if (whole && !errors[i]) parts[0]->append(*parts[i]);
       store_.release(*parts[i]);
     }
+    assert(!whole || std::any_of(errors.begin(), errors.end(), [](const auto& e) { return e != nullptr; }) ||
+           parts[0]->rows() == rows);
     for (const std::exception_ptr& error : errors)
       if (error) std::rethrow_exception(error);
     if (whole) return parts[0];
