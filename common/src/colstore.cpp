@@ -6,12 +6,16 @@
 
 #include <algorithm>
 #include <bit>
+#include <cassert>
 #include <charconv>
 #include <cstring>
 #include <exception>
 #include <functional>
+#include <limits>
 #include <numeric>
+#include <stdexcept>
 #include <thread>
+#include <tuple>
 
 namespace chataudit {
 
@@ -109,32 +113,60 @@ namespace {
 
 // The values the virtual tables handed to SQLite last, by address: when a view's column is a
 // table's column passed through, the value's address finds its code without hashing its bytes.
+//
+// Each entry names a column by address, which is only safe to follow while that column lives.
+// Every ColumnStore::release() (and a store's end) starts a new generation; an entry is followed
+// only when it was noted in the current one (see handed_to), so that no thread — not only the one
+// that released — ever follows an entry to a freed column, or to another column since made at the
+// same address. (A generation number repeats after 2^32 releases; a run makes a few per view.)
+// Tables are released only while no statement reads them (ColumnStore::release), so a generation
+// cannot end between the check and the use.
 struct Handed {
   const char* text = nullptr;
   const Column* column = nullptr;
   std::uint32_t code = 0;
+  std::uint32_t generation = 0;  // 0: never current
 };
 constexpr std::size_t kHandedSlots = 1024;
 thread_local Handed handed[kHandedSlots];
+std::atomic<std::uint32_t> handed_generation{1};
+
+std::uint32_t current_generation() { return handed_generation.load(std::memory_order_relaxed); }
 
 std::size_t handed_slot(const char* text) {
   return (reinterpret_cast<std::uintptr_t>(text) >> 3) % kHandedSlots;
 }
 
+// The entry noting that `text` was handed out in this generation, or nullptr.
+const Handed* handed_to(const char* text) {
+  const Handed& from = handed[handed_slot(text)];
+  if (!text || from.text != text || !from.column || from.generation != current_generation()) return nullptr;
+  return &from;
+}
+
+// Every Column gets a serial number no other Column of the process ever has: the caches that
+// remember other columns (translations_, found_from_) key on it, so that an entry about a freed
+// column can never be taken for a column made later at the same address.
+std::atomic<std::uint64_t> next_serial{1};
+
 }  // namespace
 
-Column::Column(ByteArena& arena) : arena_(arena) {
+Column::Column(ByteArena& arena) : arena_(arena), serial_(next_serial.fetch_add(1, std::memory_order_relaxed)) {
   entries_.push_back(Entry::null());
   slots_.assign(16, 0);
 }
 
 Column::Column(ByteArena& arena, const Column& source, const BigVector<std::uint32_t>& rows)
-    : arena_(arena), dictionary_(source.dictionary_), source_(&source), rows_(&rows) {
+    : arena_(arena), serial_(next_serial.fetch_add(1, std::memory_order_relaxed)), dictionary_(source.dictionary_),
+      source_(&source), rows_(&rows) {
   entries_.push_back(Entry::null());
 }
 
 bool Column::holds(std::size_t row, sqlite3_stmt* statement, int index, int type) const {
-  const Entry& entry = dictionary_->entries_[code(row)];
+  assert(row < size());
+  const std::uint32_t at = code(row);
+  assert(at < dictionary_->entries_.size());
+  const Entry& entry = dictionary_->entries_[at];
   if (static_cast<int>(entry.type()) != type) return false;
   switch (type) {
     case SQLITE_INTEGER: return entry.bits() == static_cast<std::uint64_t>(sqlite3_column_int64(statement, index));
@@ -218,6 +250,8 @@ void Column::widen(int width) {
 }
 
 void Column::push_code(std::uint32_t code) {
+  // A column is complete before it is read: posting lists built for a lookup would miss the row.
+  assert(!postings_built_.load(std::memory_order_relaxed));
   // A column of (nearly) all distinct values, such as a per-row id: the dictionary would only
   // repeat the rows, so values are no longer looked up, each new one is added (see find()).
   if (size_ == kSampleRows && deduplicated_ && entries_.size() > kSampleRows * 9 / 10) {
@@ -267,17 +301,19 @@ void Column::push_bytes(std::uint32_t type, std::string_view bytes, std::uint64_
   std::uint32_t* translated = nullptr;
   const char* stored = nullptr;
   if (type == SQLITE_TEXT) {
-    const Handed& from = handed[handed_slot(bytes.data())];
-    if (from.text == bytes.data() && from.column && from.column != this) {
-      const Entry& source = from.column->entries_[from.code];
+    const Handed* from = handed_to(bytes.data());
+    if (from && from->column != this && from->code < from->column->entries_.size()) {
+      const Entry& source = from->column->entries_[from->code];
       if (source.data() == bytes.data() && source.size() == bytes.size() && source.type() == SQLITE_TEXT) {
         BigVector<std::uint32_t>* table = nullptr;
+        const std::uint64_t serial = from->column->serial_;
         for (auto& [column, codes] : translations_)
-          if (column == from.column) table = &codes;
-        if (!table && translations_.size() < 4) table = &translations_.emplace_back(from.column, BigVector<std::uint32_t>()).second;
+          if (column == serial) table = &codes;
+        if (!table && translations_.size() < 4) table = &translations_.emplace_back(serial, BigVector<std::uint32_t>()).second;
         if (table) {
-          if (table->size() < from.column->entries_.size()) table->resize(from.column->entries_.size(), 0);
-          translated = &(*table)[from.code];
+          if (table->size() < from->column->entries_.size()) table->resize(from->column->entries_.size(), 0);
+          assert(from->code < table->size());
+          translated = &(*table)[from->code];
           if (*translated != 0) {
             last_ = *translated;
             push_code(last_);
@@ -341,6 +377,7 @@ void Column::push_from(sqlite3_stmt* statement, int index) {
 
 void Column::result(sqlite3_context* context, std::uint32_t code) const {
   if (dictionary_ != this) return dictionary_->result(context, code);
+  assert(code < entries_.size());
   const Entry& entry = entries_[code];
   switch (entry.type()) {
     case SQLITE_INTEGER: sqlite3_result_int64(context, static_cast<std::int64_t>(entry.bits())); break;
@@ -348,7 +385,7 @@ void Column::result(sqlite3_context* context, std::uint32_t code) const {
     case SQLITE_TEXT: {
       const char* text = entry.data();
       sqlite3_result_text(context, text, static_cast<int>(entry.size()), SQLITE_STATIC);
-      handed[handed_slot(text)] = Handed{text, this, code};
+      handed[handed_slot(text)] = Handed{text, this, code, current_generation()};
       break;
     }
     case SQLITE_BLOB:
@@ -403,28 +440,29 @@ bool Column::contains_text(std::string_view text) const {
 
 std::int64_t Column::find_text(std::string_view bytes) const {
   auto hashed = [&] { return lookup(SQLITE_TEXT, 0, bytes, hash_of(SQLITE_TEXT, 0, bytes)); };
-  const Handed& from = handed[handed_slot(bytes.data())];
-  if (from.text != bytes.data() || !from.column || from.column == this) return hashed();
-  const Entry& source = from.column->entries_[from.code];
+  const Handed* from = handed_to(bytes.data());
+  if (!from || from->column == this || from->code >= from->column->entries_.size()) return hashed();
+  const Entry& source = from->column->entries_[from->code];
   if (source.data() != bytes.data() || source.size() != bytes.size() || source.type() != SQLITE_TEXT)
     return hashed();
+  const std::uint64_t serial = from->column->serial_;
   int slot = 0;
-  while (slot < kFound && found_from_[slot].load(std::memory_order_acquire) != from.column) ++slot;
+  while (slot < kFound && found_from_[slot].load(std::memory_order_acquire) != serial) ++slot;
   if (slot == kFound) {
     std::lock_guard lock(lazy_);
     slot = 0;
-    while (slot < kFound && found_from_[slot].load(std::memory_order_relaxed) != from.column &&
-           found_from_[slot].load(std::memory_order_relaxed) != nullptr)
+    while (slot < kFound && found_from_[slot].load(std::memory_order_relaxed) != serial &&
+           found_from_[slot].load(std::memory_order_relaxed) != 0)
       ++slot;
     if (slot == kFound) return hashed();
-    if (found_from_[slot].load(std::memory_order_relaxed) == nullptr) {
-      found_size_[slot] = from.column->entries_.size();
+    if (found_from_[slot].load(std::memory_order_relaxed) == 0) {
+      found_size_[slot] = from->column->entries_.size();
       found_codes_[slot] = std::make_unique<std::atomic<std::uint32_t>[]>(found_size_[slot]);
-      found_from_[slot].store(from.column, std::memory_order_release);
+      found_from_[slot].store(serial, std::memory_order_release);
     }
   }
-  if (from.code >= found_size_[slot]) return hashed();
-  std::atomic<std::uint32_t>& known = found_codes_[slot][from.code];
+  if (from->code >= found_size_[slot]) return hashed();
+  std::atomic<std::uint32_t>& known = found_codes_[slot][from->code];
   const std::uint32_t code = known.load(std::memory_order_relaxed);
   if (code == kAbsent) return -1;
   if (code != 0) return code - 1;
@@ -483,6 +521,7 @@ std::pair<const std::uint32_t*, const std::uint32_t*> Column::rows_with(std::uin
       postings_built_.store(true, std::memory_order_release);
     }
   }
+  assert(value + std::size_t{1} < posting_start_.size());
   const std::uint32_t* base = posting_rows_.data();
   return {base + posting_start_[value], base + posting_start_[value + 1]};
 }
@@ -677,7 +716,24 @@ CursorTracking::CursorTracking() { tracking = Tracking{true, {}}; }
 
 CursorTracking::~CursorTracking() { tracking = Tracking{}; }
 
-ShardScope::ShardScope(std::size_t index, std::size_t count) { shard = Shard{true, index, count, nullptr, false}; }
+bool handed_out_now(const void* text) { return handed_to(static_cast<const char*>(text)) != nullptr; }
+
+std::pair<std::size_t, std::size_t> shard_range(std::size_t rows, std::size_t index, std::size_t count) {
+  assert(count >= 1 && index < count);
+  assert(rows <= std::numeric_limits<std::size_t>::max() / count);  // rows × count does not overflow
+  const std::size_t first = rows * index / count, second = rows * (index + 1) / count;
+  // Part 0 starts at row 0, the last part ends at `rows`, and part i ends where part i + 1 starts
+  // (the same expression): disjoint, adjacent, covering.
+  assert(first <= second && second <= rows);
+  assert(index != 0 || first == 0);
+  assert(index + 1 != count || second == rows);
+  return {first, second};
+}
+
+ShardScope::ShardScope(std::size_t index, std::size_t count) {
+  assert(count >= 1 && index < count);
+  shard = Shard{true, index, count, nullptr, false};
+}
 
 ShardScope::~ShardScope() { shard = Shard{}; }
 
@@ -686,6 +742,13 @@ bool ShardScope::held() const { return shard.table != nullptr && !shard.broken; 
 ColumnTable::ColumnTable(std::string name, std::vector<std::string> names, std::vector<std::string> types)
     : name_(std::move(name)), names_(std::move(names)), types_(std::move(types)) {
   types_.resize(names_.size());
+  // The declaration gives no column a collation, so each compares BINARY, as ranks() orders
+  // (best_index: orderByConsumed; filter: equalities are taken for BINARY only).
+  assert(std::none_of(types_.begin(), types_.end(), [](const std::string& type) {
+    std::string upper = type;
+    for (char& c : upper) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c);
+    return upper.find("COLLATE") != std::string::npos;
+  }));
   for (std::size_t i = 0; i < names_.size(); ++i) {
     columns_.push_back(std::make_unique<Column>(arena_));
     plain_.push_back(static_cast<int>(i));
@@ -735,6 +798,7 @@ bool ColumnTable::append_row(sqlite3_stmt* statement) {
     }
     group->rows.push_back(row == Column::kNoRow || !group->via ? row : (*group->via)[row]);
   }
+  assert(unread());
   ++rows_;
   return true;
 }
@@ -760,7 +824,7 @@ std::vector<int> ColumnTable::witnessed_columns() {
       return group.source->column(static_cast<std::size_t>(a.second)).distinct() >
              group.source->column(static_cast<std::size_t>(b.second)).distinct();
     });
-    for (const auto& [here, there] : candidates)
+    for (const auto& [here, there] : candidates)  // (holds_null reads every row: the argument itself)
       if (!group.source->column(static_cast<std::size_t>(there)).holds_null()) {
         group.witness = there;
         columns.push_back(here);
@@ -784,9 +848,13 @@ bool ColumnTable::append_witnessed_row(sqlite3_stmt* statement) {
       row = cursor->at < cursor->end ? cursor->row() : Column::kNoRow;
       const int index = at++;
       const int type = sqlite3_column_type(statement, index);
-      if (type == SQLITE_NULL)
-        row = Column::kNoRow;
-      else if (row == Column::kNoRow)
+      if (type == SQLITE_NULL) {
+        // The witness holds no NULL in its source (witnessed_columns), so a NULL here is the
+        // unmatched side of an outer join, whose cursor has run to its end. Anything else would
+        // make every column of the group NULL wrongly: refused (the view is filled again).
+        assert(row == Column::kNoRow);
+        if (row != Column::kNoRow) return false;
+      } else if (row == Column::kNoRow)
         return false;
       else if (!(group.witness == cursor->known_column && type == SQLITE_TEXT &&
                  sqlite3_column_blob(statement, index) == cursor->known_text &&
@@ -802,6 +870,7 @@ bool ColumnTable::append_witnessed_row(sqlite3_stmt* statement) {
   // The values last: a row that fails above adds none (the table is then filled again anyway).
   at = 0;
   for (const int c : plain_) columns_[static_cast<std::size_t>(c)]->push_from(statement, at++);
+  assert(unread());
   ++rows_;
   return true;
 }
@@ -894,9 +963,15 @@ void ColumnTable::append(ColumnTable& other) {
   for (std::thread& thread : threads) thread.join();
   for (const std::exception_ptr& error : errors)
     if (error) std::rethrow_exception(error);
+  assert(unread());
   rows_ += other.rows_;
   other.rows_ = 0;
   arena_.adopt(std::move(other.arena_));
+}
+
+bool ColumnTable::unread() const {
+  std::lock_guard lock(lazy_);
+  return orders_.empty();
 }
 
 void ColumnTable::seal() {
@@ -951,6 +1026,15 @@ const BigVector<std::uint32_t>& ColumnTable::ordered_by(const std::vector<int>& 
     for (std::uint32_t row : order) next[start[rank_of[row]]++] = row;
     order.swap(next);
   }
+  // The order is by the columns' ranks, first column first, ties in row order (a stable sort).
+  assert(std::is_sorted(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+    for (const int c : columns) {
+      const Column& column = *columns_[static_cast<std::size_t>(c)];
+      const std::uint32_t x = column.ranks()[column.code(a)], y = column.ranks()[column.code(b)];
+      if (x != y) return x < y;
+    }
+    return a < b;
+  }));
   // Scattered: more than one step in eight goes further than 4,096 rows (a scan in that order then
   // misses the cache row after row; shorter steps, as within a group of rows, stay near).
   std::size_t far = 0;
@@ -1003,6 +1087,20 @@ int disconnect(sqlite3_vtab* vtab) {
   return SQLITE_OK;
 }
 
+// Whether each of the column's values is held by exactly one row, and no row holds NULL: what
+// SQLITE_INDEX_SCAN_UNIQUE promises. For assert() only: it reads every row.
+[[maybe_unused]] bool each_value_in_one_row(const Column& column) {
+  std::vector<bool> seen(column.distinct(), false);
+  for (std::size_t row = 0; row < column.size(); ++row) {
+    const std::uint32_t code = column.code(row);
+    if (code == 0 || code >= seen.size() || seen[code]) return false;
+    seen[code] = true;
+  }
+  return true;
+}
+
+std::vector<int> column_list(const char* text);
+
 int best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
   const ColumnTable& table = *reinterpret_cast<Vtab*>(vtab)->table;
   const double rows = std::max<double>(static_cast<double>(table.rows()), 1);
@@ -1015,6 +1113,7 @@ int best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
   for (int i = 0; i < info->nConstraint && used < 8; ++i) {
     const auto& constraint = info->aConstraint[i];
     if (!constraint.usable || constraint.op != SQLITE_INDEX_CONSTRAINT_EQ || constraint.iColumn < 0) continue;
+    assert(static_cast<std::size_t>(constraint.iColumn) < table.width());
     const char* collation = sqlite3_vtab_collation(info, i);
     if (collation && sqlite3_stricmp(collation, "BINARY") != 0) continue;
     const Column& column = table.column(static_cast<std::size_t>(constraint.iColumn));
@@ -1022,8 +1121,12 @@ int best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
     expected /= values;
     // One row per value: a dictionary of its own (not a reference's or another column's, whose
     // values may repeat here), one code per value (see deduplicated()), as many values as rows.
-    if (&column.dictionary() == &column && column.deduplicated() && column.distinct() - 1 == table.rows())
+    // Every entry of a dictionary of its own was added by a row that holds it, so n values in n
+    // rows are one per row, and none of them NULL (asserted: each_value_in_one_row).
+    if (&column.dictionary() == &column && column.deduplicated() && column.distinct() - 1 == table.rows()) {
+      assert(each_value_in_one_row(column));
       unique = true;
+    }
     info->aConstraintUsage[i].argvIndex = ++used;
     columns += fmt::format("{}{}", columns.empty() ? "" : ",", constraint.iColumn);
   }
@@ -1048,13 +1151,19 @@ int best_index(sqlite3_vtab* vtab, sqlite3_index_info* info) {
     if (info->aOrderBy[i].iColumn < 0 || info->aOrderBy[i].desc) ordered = false;
   if (ordered) {
     // The columns in the order, then after a `;` the columns the query reads (colUsed: bit 63
-    // stands for every column from the 64th on), for ordered_codes().
+    // stands for every column from the 64th on), for ordered_codes(). orderByConsumed holds
+    // because filter() then visits the rows in ColumnTable::ordered_by(every ORDER BY column, in
+    // its order): ascending, by the BINARY order of the values — the columns' own collation,
+    // which is the only one SQLite hands a virtual table an ORDER BY in (the store declares no
+    // COLLATE, see ColumnTable's constructor) — ties by row.
+    assert(info->nOrderBy >= 1 && used == 0);
     std::string columns;
     for (int i = 0; i < info->nOrderBy; ++i) columns += fmt::format("{}{}", i ? "," : "", info->aOrderBy[i].iColumn);
     std::string used;
     for (std::size_t c = 0; c < table.width(); ++c)
       if (info->colUsed & (sqlite3_uint64{1} << std::min<std::size_t>(c, 63)))
         used += fmt::format("{}{}", used.empty() ? "" : ",", c);
+    assert(column_list(columns.c_str()).size() == static_cast<std::size_t>(info->nOrderBy));
     columns += ";" + used;
     info->idxNum = -1;
     info->idxStr = sqlite3_mprintf("%s", columns.c_str());
@@ -1107,8 +1216,7 @@ int filter(sqlite3_vtab_cursor* base, int index, const char* index_text, int arg
       shard.table = &table;
       if (index != 0) shard.broken = true;
       else {
-        cursor.at = table.rows() * shard.index / shard.count;
-        cursor.end = table.rows() * (shard.index + 1) / shard.count;
+        std::tie(cursor.at, cursor.end) = shard_range(table.rows(), shard.index, shard.count);
         return SQLITE_OK;
       }
     } else if (shard.table == &table) {
@@ -1147,15 +1255,16 @@ int filter(sqlite3_vtab_cursor* base, int index, const char* index_text, int arg
         if (type != SQLITE_TEXT) return;
         const auto* text = static_cast<const char*>(sqlite3_value_blob(argv[i]));  // a text's bytes, as they are
         const int size = sqlite3_value_bytes(argv[i]);
-        const Handed& from = handed[handed_slot(text)];
-        if (!text || from.text != text || !from.column || !from.column->holds_text_at(from.code, text, size)) return;
+        const Handed* from = handed_to(text);
+        if (!from || !from->column->holds_text_at(from->code, text, size)) return;
         cursor.known_column = columns[static_cast<std::size_t>(i)];
         cursor.known_text = text;
         cursor.known_size = size;
-        cursor.known_handed = from;
+        cursor.known_handed = *from;  // noted again as it is handed out; still of this generation
       };
       if (column.one_row_per_code()) {
         // Value `code` is at row code - 1 and nowhere else: that row, no list read.
+        assert(code >= 1 && static_cast<std::size_t>(code) <= table.rows());
         cursor.list = nullptr;
         cursor.at = static_cast<std::size_t>(code) - 1;
         cursor.end = static_cast<std::size_t>(code);
@@ -1172,7 +1281,12 @@ int filter(sqlite3_vtab_cursor* base, int index, const char* index_text, int arg
       }
     }
   } else if (index < 0) {
+    // best_index() listed every ORDER BY column (orderByConsumed): the order covers them all.
+    assert(!columns.empty() && std::all_of(columns.begin(), columns.end(), [&](int c) {
+      return c >= 0 && static_cast<std::size_t>(c) < table.width();
+    }));
     const BigVector<std::uint32_t>& order = table.ordered_by(columns);
+    assert(order.size() == table.rows());
     cursor.list = order.data();
     cursor.end = order.size();
     cursor.ordered = true;
@@ -1215,6 +1329,7 @@ int column(sqlite3_vtab_cursor* base, sqlite3_context* context, int index) {
     return SQLITE_OK;
   }
   const Column& column = cursor.table->column(static_cast<std::size_t>(index));
+  assert(!cursor.ordered || static_cast<std::size_t>(index) < cursor.ordered_codes.size());
   const std::uint32_t* ordered = cursor.ordered ? cursor.ordered_codes[static_cast<std::size_t>(index)] : nullptr;
   column.dictionary().result(context, ordered ? ordered[cursor.at] : column.code(cursor.row()));
   return SQLITE_OK;
@@ -1256,7 +1371,8 @@ const sqlite3_module kModule = make_module();
 }  // namespace
 
 void ColumnStore::register_with(sqlite3* db) {
-  sqlite3_create_module_v2(db, "chataudit_columns", &kModule, this, nullptr);
+  if (sqlite3_create_module_v2(db, "chataudit_columns", &kModule, this, nullptr) != SQLITE_OK)
+    throw std::runtime_error(fmt::format("cannot register the column store with SQLite: {}", sqlite3_errmsg(db)));
 }
 
 ColumnTable& ColumnStore::create(std::string name, std::vector<std::string> names, std::vector<std::string> types) {
@@ -1270,12 +1386,12 @@ const ColumnTable* ColumnStore::find(std::string_view name) const {
   return nullptr;
 }
 
-ColumnStore::~ColumnStore() { std::fill(std::begin(handed), std::end(handed), Handed{}); }
+// Every thread's handed[] may name the store's columns: a new generation makes all of it stale.
+ColumnStore::~ColumnStore() { handed_generation.fetch_add(1, std::memory_order_relaxed); }
 
 void ColumnStore::release(const ColumnTable& table) {
-  // What this thread remembers handing out may be the table's (other threads' memories end with
-  // them: helpers are started per fill and per batch of rules).
-  std::fill(std::begin(handed), std::end(handed), Handed{});
+  // What any thread remembers handing out may be the table's: a new generation (see Handed).
+  handed_generation.fetch_add(1, std::memory_order_relaxed);
   for (auto it = registered_.begin(); it != registered_.end();)
     it = it->second == &table ? registered_.erase(it) : std::next(it);
   for (auto& owned : tables_)

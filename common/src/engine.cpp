@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cassert>
 #include <charconv>
 #include <cstring>
 #include <exception>
@@ -19,6 +20,7 @@
 
 #include "chataudit/error.h"
 #include "chataudit/sqlite_twin.h"
+#include "chataudit/store_gates.h"
 #include "sql_sandbox.h"
 #include "chataudit/timing.h"
 #include "chataudit/text.h"
@@ -739,16 +741,18 @@ class Runner {
   // Fills `table` with part `index` of `count` of the view's rows (all of them when count is 1):
   // not_a_part when the view cannot be shared out that way (see ShardScope).
   Filled fill_part(const View& view, ColumnTable& table, std::size_t index, std::size_t count, bool references) {
-    sqlite3_stmt* statement = prepare(view.sql, view.sql_where, "view " + view.name);
-    if (references) store_.refer(table, statement);
+    assert(count >= 1 && index < count);
+    Statement statement(prepare(view.sql, view.sql_where, "view " + view.name));
+    if (references) store_.refer(table, statement.get());
     bool narrowed = false;
     if (table.has_references())
-      if (sqlite3_stmt* narrow = narrowed_statement(view, table)) {
-        sqlite3_finalize(statement);
-        statement = narrow;
+      if (Statement narrow = narrowed_statement(view, table, index == 0)) {
+        statement = std::move(narrow);
         narrowed = true;
       }
     narrowed_ = narrowed;
+    // Destroyed in the reverse order: the scope and the tracking end before the statement is
+    // finalized (its cursors then close with no tracking to note them), on every way out.
     std::optional<CursorTracking> tracking;
     if (table.has_references()) tracking.emplace();
     std::optional<ShardScope> scope;
@@ -758,8 +762,8 @@ class Runner {
     bool kept = true;
     bool late = false;
     std::size_t rows = 0;
-    while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {
-      if (!(kept = narrowed ? table.append_witnessed_row(statement) : table.append_row(statement))) break;
+    while ((rc = sqlite3_step(statement.get())) == SQLITE_ROW) {
+      if (!(kept = narrowed ? table.append_witnessed_row(statement.get()) : table.append_row(statement.get()))) break;
       if (++rows % 4096 == 0 && (late = deadline_.passed())) break;
     }
     late = late || (rc == SQLITE_INTERRUPT && deadline_.passed());
@@ -767,7 +771,7 @@ class Runner {
     scope.reset();
     tracking.reset();
     const std::string message = sqlite3_errmsg(db_);
-    sqlite3_finalize(statement);
+    statement.reset();  // sqlite3_finalize returns the step's error again: rc has it
     if (late) policy_error(view.sql_where, deadline_.message("view " + view.name));
     if (clock_was_read()) policy_error(view.sql_where, fmt::format("view {}: {}", view.name, clock_message()));
     if (rc == SQLITE_NOMEM) policy_error(view.sql_where, out_of_memory_message("view " + view.name));
@@ -776,15 +780,18 @@ class Runner {
     return held ? Filled::part : Filled::not_a_part;
   }
 
-  // A view that is a plain join (every loop a scan or a lookup, no aggregate, sort, DISTINCT,
-  // LIMIT, subquery or temporary table), whose outer loop is a full scan of a stored table, is
-  // filled by every runner at once, each from its part of that scan; the parts, put together in
-  // order, are the rows and the order a single runner gives. nullptr when the view is not such a
-  // join, or a runner found its statement not to be one after all (then nothing is kept);
-  // `broken` tells when a part's references did not hold.
+  // A view that is a plain loop join whose outer loop is a full scan of a stored table (the
+  // store's gate: sharded_fill in store_gates.cpp) is filled by every runner at once, each from
+  // its part of that scan; the parts, put together in order, are the rows and the order a single
+  // runner gives. nullptr when the gate refuses, or a runner found its statement not to be one
+  // after all (ShardScope: then nothing is kept); `broken` tells when a part's references did not
+  // hold.
   ColumnTable* fill_sharded(const View& view, const std::vector<std::string>& names,
                             const std::vector<std::string>& types, bool references, bool& broken) {
-    if (!plain_join(view)) return nullptr;
+    const std::optional<CompiledStatement> compiled = explain_view(view, view.sql);
+    const Gate gate = compiled ? sharded_fill(*compiled) : Gate{false, "the view's statement does not compile"};
+    if (references) note_gate(view, "sharded fill", gate);
+    if (!gate) return nullptr;
     const std::size_t count = partners_.size() + 1;
     std::vector<ColumnTable*> parts;
     for (std::size_t i = 0; i < count; ++i) parts.push_back(&store_.create(view.name, names, types));
@@ -807,10 +814,16 @@ class Runner {
     for (std::thread& thread : threads) thread.join();
     broken = std::any_of(held.begin(), held.end(), [](Filled h) { return h == Filled::references_broken; });
     const bool whole = std::all_of(held.begin(), held.end(), [](Filled h) { return h == Filled::part; });
+    // Part i holds rows [rows × i / count, rows × (i + 1) / count) of the outer scan (shard_range):
+    // appended in index order, they are the whole scan in its order.
+    [[maybe_unused]] std::size_t rows = 0;
+    for (const ColumnTable* part : parts) rows += part->rows();
     for (std::size_t i = 1; i < count; ++i) {
       if (whole && !errors[i]) parts[0]->append(*parts[i]);
       store_.release(*parts[i]);
     }
+    assert(!whole || std::any_of(errors.begin(), errors.end(), [](const auto& e) { return e != nullptr; }) ||
+           parts[0]->rows() == rows);
     for (const std::exception_ptr& error : errors)
       if (error) std::rethrow_exception(error);
     if (whole) return parts[0];
@@ -819,83 +832,52 @@ class Runner {
   }
 
   // A view's SQL as a statement that returns only the `columns` of `table` that
-  // ColumnTable::witnessed_columns() names (SQLite merges the view into it and leaves the other
-  // columns unread), or nullptr where that is not safe: the narrowed statement must run the very
-  // plan of the view's own, a plain loop over the tables (every loop a scan or a lookup, nothing
-  // buffered, see plain_statement), so that each row comes from where the tables' cursors are.
-  sqlite3_stmt* narrowed_statement(const View& view, ColumnTable& table) {
+  // ColumnTable::witnessed_columns() names (store_gates' narrowed_sql), or an empty holder where
+  // the store's gate (narrowed_fill) refuses it: the narrowed statement must run the very plan of
+  // the view's own, a plain loop join, so that each row comes from where the tables' cursors are.
+  // `note`: the gate's answer goes to CHATAUDIT_EXPLAIN (one part's runner says it for all).
+  Statement narrowed_statement(const View& view, ColumnTable& table, bool note) {
     const std::vector<int> columns = table.witnessed_columns();
-    if (columns.empty()) return nullptr;
-    std::string names, selected;
-    for (std::size_t i = 0; i < table.width(); ++i) names += fmt::format("{}c{}", i ? ", " : "", i);
-    for (const int column : columns) selected += fmt::format("{}c{}", selected.empty() ? "" : ", ", column);
-    const std::string sql = fmt::format("WITH \"chataudit narrowed\"({}) AS (\n{}\n)\nSELECT {} FROM \"chataudit narrowed\"",
-                                        names, view.sql, selected);
-    const std::vector<std::string> plan = query_rows(view, "EXPLAIN QUERY PLAN " + view.sql, 3);
-    if (plan.empty() || plan != query_rows(view, "EXPLAIN QUERY PLAN " + sql, 3)) return nullptr;
-    for (const std::string& line : plan)
-      if ((!line.starts_with("SCAN ") && !line.starts_with("SEARCH ")) || line.find("RIGHT-JOIN") != std::string::npos)
-        return nullptr;
-    if (!plain_statement(view, sql)) return nullptr;
-    sqlite3_stmt* statement = nullptr;
+    if (columns.empty()) {
+      if (note) note_gate(view, "narrowed fill", Gate{false, "a source table offers no witness"});
+      return {};
+    }
+    const std::string sql = narrowed_sql(view.sql, table.width(), columns);
+    const std::optional<CompiledStatement> own = explain_view(view, view.sql);
+    const std::optional<CompiledStatement> narrowed = own ? explain_view(view, sql) : std::nullopt;
+    const Gate gate = narrowed ? narrowed_fill(*own, *narrowed) : Gate{false, "a statement does not compile"};
+    if (note) note_gate(view, "narrowed fill", gate);
+    if (!gate) return {};
     sandbox_.clear();
     sqlite3_set_authorizer(db_, sandbox_authorizer, &sandbox_);
-    const int rc = sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &statement, nullptr);
+    sqlite3_stmt* raw = nullptr;
+    const int rc = sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &raw, nullptr);
     sqlite3_set_authorizer(db_, nullptr, nullptr);
-    if (rc != SQLITE_OK || !statement || !sqlite3_stmt_readonly(statement)) {
-      sqlite3_finalize(statement);
-      return nullptr;
-    }
-    bind(statement, sql, view.sql_where, "view " + view.name);
+    Statement statement(raw);
+    if (rc != SQLITE_OK || !statement || !sqlite3_stmt_readonly(statement.get())) return {};
+    bind_held(statement, sql, view);
     return statement;
   }
 
-  // The text of column `column` of each row `sql` returns (parameters bound as the view's); none
-  // when it does not compile.
-  std::vector<std::string> query_rows(const View& view, const std::string& sql, int column) {
-    std::vector<std::string> out;
-    sqlite3_stmt* statement = nullptr;
-    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &statement, nullptr) != SQLITE_OK) {
-      sqlite3_finalize(statement);
-      return out;
-    }
-    bind(statement, sql, view.sql_where, "view " + view.name);
-    while (sqlite3_step(statement) == SQLITE_ROW) {
-      const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(statement, column));
-      out.emplace_back(text ? text : "");
-    }
-    sqlite3_finalize(statement);
-    return out;
+  // The view's SQL (or `sql`, the view's SQL inside an engine statement) as SQLite compiles it on
+  // this runner's connection, parameters bound as the view's: what the store's gates judge.
+  std::optional<CompiledStatement> explain_view(const View& view, const std::string& sql) {
+    return explain_statement(db_, sql, [&](Statement& statement) { bind_held(statement, sql, view); });
   }
 
-  // See fill_sharded: judged from the view's query plan and its bytecode.
-  bool plain_join(const View& view) {
-    const std::vector<std::string> plan = query_rows(view, "EXPLAIN QUERY PLAN " + view.sql, 3);
-    if (plan.empty() || !plan.front().starts_with("SCAN ") ||
-        plan.front().find("VIRTUAL TABLE INDEX 0:") == std::string::npos)
-      return false;
-    for (const std::string& line : plan) {
-      if (!line.starts_with("SCAN ") && !line.starts_with("SEARCH ")) return false;
-      if (line.find("RIGHT-JOIN") != std::string::npos) return false;
-      // A full scan on the inner side of a LEFT JOIN cannot be the part that is shared out.
-      if (line.find("LEFT-JOIN") != std::string::npos && line.find("INDEX 0:") != std::string::npos) return false;
-    }
-    return plain_statement(view, view.sql);
+  // bind() for a held statement: bind() finalizes the statement before it throws, so the holder
+  // lets go of it while it binds and takes it back once bound.
+  void bind_held(Statement& statement, const std::string& sql, const View& view) {
+    sqlite3_stmt* raw = statement.release();
+    bind(raw, sql, view.sql_where, "view " + view.name);
+    statement.reset(raw);
   }
 
-  // Whether `sql`'s bytecode buffers nothing: no aggregate, sorter, temporary table, co-routine,
-  // subroutine (a subquery), LIMIT or OFFSET.
-  bool plain_statement(const View& view, const std::string& sql) {
-    // Once (a constant computed once per statement) and IfPos (a LEFT JOIN's match flag) are
-    // fine; a LIMIT, OFFSET, temporary table or subquery shows as one of these.
-    static const std::set<std::string, std::less<>> kRefused = {
-        "AggStep",      "AggStep1",    "AggFinal",  "AggValue",   "AggInverse",   "SorterOpen",
-        "OpenEphemeral", "OpenAutoindex", "OpenPseudo", "OpenDup",  "InitCoroutine", "Yield",
-        "EndCoroutine", "DecrJumpZero", "OffsetLimit", "RowSetAdd", "RowSetRead",   "RowSetTest",
-        "Gosub",        "VUpdate",     "Insert",    "Delete",     "IdxInsert",    "SorterInsert"};
-    const std::vector<std::string> opcodes = query_rows(view, "EXPLAIN " + sql, 1);
-    return !opcodes.empty() && std::none_of(opcodes.begin(), opcodes.end(),
-                                            [](const std::string& opcode) { return kRefused.count(opcode) > 0; });
+  // With CHATAUDIT_EXPLAIN set: what a gate of the store said of a view.
+  static void note_gate(const View& view, std::string_view shortcut, const Gate& gate) {
+    if (!std::getenv("CHATAUDIT_EXPLAIN")) return;
+    std::fprintf(stderr, "store: view %s: %.*s %s%s\n", view.name.c_str(), static_cast<int>(shortcut.size()),
+                 shortcut.data(), gate ? "allowed" : "refused: ", gate.reason.c_str());
   }
 
   struct Compiled {

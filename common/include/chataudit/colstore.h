@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <cassert>
 #include <cstdint>
 #include <cstring>
 #include <map>
@@ -126,6 +127,7 @@ class Column {
   /// The column whose dictionary the codes index: this one, or the one a reference leads to.
   const Column& dictionary() const { return *dictionary_; }
   std::uint32_t code(std::size_t row) const {
+    assert(row < size());
     if (rows_) {
       if (same_rows_) return source_->code(row);
       const std::uint32_t at = (*rows_)[row];
@@ -252,6 +254,9 @@ class Column {
   void grow_slots();
 
   ByteArena& arena_;
+  // This column's number, never another's in the process (a freed column's address may be reused;
+  // its serial is not): what translations_ and other columns' found_from_ remember it by.
+  const std::uint64_t serial_;
   const Column* dictionary_ = this;
   const Column* source_ = nullptr;                   // a reference: the column read,
   const BigVector<std::uint32_t>* rows_ = nullptr;  // at these rows
@@ -266,13 +271,15 @@ class Column {
   std::uint32_t last_ = 0;            // the previous row's code: repeated values skip the hash
   static constexpr std::size_t kSampleRows = std::size_t{1} << 20;  // rows seen before judging deduplication
   bool deduplicated_ = true;
-  // Codes here of the values of other columns (by their code there) this column has taken in.
-  std::vector<std::pair<const Column*, BigVector<std::uint32_t>>> translations_;
+  // Codes here of the values of other columns (by their code there) this column has taken in,
+  // by the other column's serial_.
+  std::vector<std::pair<std::uint64_t, BigVector<std::uint32_t>>> translations_;
   // find()'s memory of other columns' codes (threads share it): their code → code here + 1, 0 not
-  // yet looked up, kAbsent not held. Set once per other column, under lazy_.
+  // yet looked up, kAbsent not held. Set once per other column (by its serial_; 0 a free slot),
+  // under lazy_; found_size_ and found_codes_ of a slot are written before its serial is published.
   static constexpr std::uint32_t kAbsent = 0xFFFFFFFFu;
   static constexpr int kFound = 4;
-  mutable std::atomic<const Column*> found_from_[kFound] = {};
+  mutable std::atomic<std::uint64_t> found_from_[kFound] = {};
   mutable std::unique_ptr<std::atomic<std::uint32_t>[]> found_codes_[kFound];
   mutable std::size_t found_size_[kFound] = {};
   std::int64_t find_text(std::string_view text) const;
@@ -300,12 +307,22 @@ class ColumnTable {
   const std::vector<std::string>& types() const { return types_; }
   std::size_t width() const { return columns_.size(); }
   std::size_t rows() const { return rows_; }
-  Column& column(std::size_t index) { return *columns_[index]; }
+  Column& column(std::size_t index) {
+    assert(index < columns_.size());
+    return *columns_[index];
+  }
   /// The index of the column named `name`, or -1.
   int column_index(std::string_view name) const;
-  const Column& column(std::size_t index) const { return *columns_[index]; }
-  /// Call after pushing one value into every column.
-  void end_row() { ++rows_; }
+  const Column& column(std::size_t index) const {
+    assert(index < columns_.size());
+    return *columns_[index];
+  }
+  /// Call after pushing one value into every column. A table is complete before it is read: the
+  /// orders and posting lists built on first read would not see a later row (asserted).
+  void end_row() {
+    assert(unread());
+    ++rows_;
+  }
   /// Appends the rows of `other` (a table with the same columns), taking its bytes; `other` is left
   /// empty.
   void append(ColumnTable& other);
@@ -377,15 +394,26 @@ class ColumnTable {
   std::vector<std::unique_ptr<Group>> groups_;
   std::vector<int> plain_;  // the columns holding values of their own
   std::size_t rows_ = 0;
+  // Whether no order has been built for a read yet (rows may still be added; see end_row()).
+  bool unread() const;
   mutable std::mutex lazy_;
   mutable std::map<std::vector<int>, BigVector<std::uint32_t>> orders_;
   mutable std::map<std::vector<int>, bool> scattered_;  // whether the order jumps about (ordered_codes)
   mutable std::map<std::pair<std::vector<int>, int>, BigVector<std::uint32_t>> ordered_codes_;
 };
 
+/// Whether this thread's memory of the texts the store handed to SQLite holds `text` in the
+/// current generation (see ColumnStore::release): for the tests of that invariant.
+bool handed_out_now(const void* text);
+
+/// The rows [first, second) of a scan of `rows` rows that part `index` of `count` covers:
+/// [rows × index / count, rows × (index + 1) / count). For index 0, 1 … count - 1 the ranges are
+/// disjoint and adjacent, and together cover [0, rows) in order (asserted).
+std::pair<std::size_t, std::size_t> shard_range(std::size_t rows, std::size_t index, std::size_t count);
+
 /// While it lives, a statement stepped on this thread reads only part of its outer loop: the
 /// statement's first filter on the store must be a full scan (the outermost loop), which then
-/// covers rows [rows × index / count, rows × (index + 1) / count). The parts of a plain join
+/// covers shard_range(rows, index, count). The parts of a plain join
 /// (no aggregate, DISTINCT, ORDER BY, LIMIT, window or subquery: the caller's to check) put
 /// together in index order are the whole result, in the same order. held() is false when the
 /// statement did anything else — its first filter was not a full scan, or that table was read
@@ -430,7 +458,9 @@ class ColumnStore {
   ColumnTable* table(std::size_t index) { return index < tables_.size() ? tables_[index].get() : nullptr; }
   /// The table last created with `name`, or nullptr.
   const ColumnTable* find(std::string_view name) const;
-  /// Frees `table` (no virtual table may read it any more).
+  /// Frees `table` (no virtual table may read it any more, and no statement reading the store may
+  /// be running on any thread: the caches that remember columns by address are invalidated, not
+  /// locked). Starts a new generation of every thread's memory of the values handed to SQLite.
   void release(const ColumnTable& table);
 
  private:
