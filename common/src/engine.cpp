@@ -417,6 +417,30 @@ class Runner {
     return statement;
   }
 
+  // The rows of a query of the connection's own catalog (sqlite_schema, PRAGMA table_info), `text`
+  // bound to ?1, ?2 …; each row its first `columns` columns as text (NULL as empty). A catalog query
+  // that fails is a fault of the engine, not of the policy: Error naming the query.
+  std::vector<std::vector<std::string>> catalog(const std::string& sql, std::initializer_list<std::string_view> text = {},
+                                                int columns = 1) {
+    sqlite3_stmt* raw = nullptr;
+    const int prepared = sqlite3_prepare_v2(db_, sql.c_str(), -1, &raw, nullptr);
+    Statement statement(raw);
+    if (prepared != SQLITE_OK) throw Error(fmt::format("SQLite: {}: {}", sql, sqlite3_errmsg(db_)));
+    int index = 0;
+    for (std::string_view value : text) bind_text(statement.get(), ++index, std::string(value));
+    std::vector<std::vector<std::string>> rows;
+    int rc;
+    while ((rc = sqlite3_step(statement.get())) == SQLITE_ROW) {
+      std::vector<std::string>& row = rows.emplace_back();
+      for (int c = 0; c < columns; ++c) {
+        const auto* value = reinterpret_cast<const char*>(sqlite3_column_text(statement.get(), c));
+        row.emplace_back(value ? value : "");
+      }
+    }
+    if (rc != SQLITE_DONE) throw Error(fmt::format("SQLite: {}: {}", sql, sqlite3_errmsg(db_)));
+    return rows;
+  }
+
   // SPEC §4: a rule or view reads only the inventory tables that its requires or optional names, or
   // those of the views it reads (`declared`); the tables the statement just prepared read (sandbox_.tables)
   // are held against them. Any other table could be missing in one run and present in another.
@@ -424,12 +448,8 @@ class Runner {
                       std::string_view what) {
     for (const std::string& table : sandbox_.tables) {
       if (std::find(declared.begin(), declared.end(), table) != declared.end()) continue;
-      sqlite3_stmt* query = nullptr;  // a table of the inventory, not a table-valued function
-      sqlite3_prepare_v2(db_, "SELECT 1 FROM main.sqlite_schema WHERE type = 'table' AND name = ?1", -1, &query, nullptr);
-      bind_text(query, 1, table);
-      const bool inventory_table = sqlite3_step(query) == SQLITE_ROW;
-      sqlite3_finalize(query);
-      if (!inventory_table) continue;
+      // A table of the inventory, not a table-valued function.
+      if (catalog("SELECT 1 FROM main.sqlite_schema WHERE type = 'table' AND name = ?1", {table}).empty()) continue;
       policy_error(position_in(where, sql, word_offset(sql, table)),
                    fmt::format("{}: reads table {}, which neither its requires nor its optional names (nor those "
                                "of the views it reads); add it to requires (a rule is skipped when such a table is "
@@ -482,14 +502,9 @@ class Runner {
       const std::string shape = fmt::format("CREATE TEMP TABLE {} AS SELECT * FROM (", quote_identifier(kShape));
       step_once(shape + view.sql + "\n) LIMIT 0", view);
       std::vector<std::string> names, types;
-      {
-        sqlite3_stmt* info = nullptr;
-        sqlite3_prepare_v2(db_, fmt::format("PRAGMA temp.table_info({})", quote_identifier(kShape)).c_str(), -1, &info, nullptr);
-        while (sqlite3_step(info) == SQLITE_ROW) {
-          names.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(info, 1)));
-          types.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(info, 2)));
-        }
-        sqlite3_finalize(info);
+      for (const auto& column : catalog("SELECT name, type FROM pragma_table_info(?1, 'temp')", {kShape}, 2)) {
+        names.push_back(column[0]);
+        types.push_back(column[1]);
       }
       exec(fmt::format("DROP TABLE temp.{}", quote_identifier(kShape)), view);
       ColumnTable* table = &store_.create(view.name, names, types);
@@ -589,14 +604,14 @@ class Runner {
   // none when it does not compile (compiling the statement itself then says why).
   std::vector<std::string> plan_of(const std::string& sql) {
     const std::string explain = "EXPLAIN QUERY PLAN " + sql;
-    sqlite3_stmt* statement = nullptr;
+    sqlite3_stmt* raw = nullptr;
     std::vector<std::string> lines;
-    if (sqlite3_prepare_v2(db_, explain.c_str(), -1, &statement, nullptr) == SQLITE_OK)
-      while (sqlite3_step(statement) == SQLITE_ROW) {
-        const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(statement, 3));
-        lines.emplace_back(text ? text : "");
-      }
-    sqlite3_finalize(statement);
+    if (sqlite3_prepare_v2(db_, explain.c_str(), -1, &raw, nullptr) != SQLITE_OK) return lines;
+    Statement statement(raw);
+    while (sqlite3_step(statement.get()) == SQLITE_ROW) {
+      const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(statement.get(), 3));
+      lines.emplace_back(text ? text : "");
+    }
     return lines;
   }
 
@@ -629,52 +644,30 @@ class Runner {
 
   // The SQL of every view merged into the rules (the views of the temp schema), one after the other.
   std::string merged_views_sql() {
-    sqlite3_stmt* statement = nullptr;
     std::string sql;
-    if (sqlite3_prepare_v2(db_, "SELECT sql FROM temp.sqlite_schema WHERE type = 'view'", -1, &statement, nullptr) == SQLITE_OK)
-      while (sqlite3_step(statement) == SQLITE_ROW)
-        sql += reinterpret_cast<const char*>(sqlite3_column_text(statement, 0)) + std::string("\n");
-    sqlite3_finalize(statement);
+    for (const auto& row : catalog("SELECT sql FROM temp.sqlite_schema WHERE type = 'view'")) sql += row[0] + "\n";
     return sql;
   }
 
   // The SQL of a view merged into the rules (a view of the temp schema), or empty.
   std::string view_sql(const std::string& name) {
-    sqlite3_stmt* statement = nullptr;
-    std::string sql;
-    if (sqlite3_prepare_v2(db_, "SELECT sql FROM temp.sqlite_schema WHERE type = 'view' AND name = ?1", -1, &statement,
-                           nullptr) == SQLITE_OK) {
-      bind_text(statement, 1, name);
-      if (sqlite3_step(statement) == SQLITE_ROW) sql = reinterpret_cast<const char*>(sqlite3_column_text(statement, 0));
-    }
-    sqlite3_finalize(statement);
-    return sql;
+    const auto rows = catalog("SELECT sql FROM temp.sqlite_schema WHERE type = 'view' AND name = ?1", {name});
+    return rows.empty() ? "" : rows.front()[0];
   }
 
   // "temp" or "main" for an ordinary table of this connection, empty for anything else.
   std::string schema_of(const std::string& table) {
-    for (const char* schema : {"temp", "main"}) {
-      sqlite3_stmt* statement = nullptr;
-      const std::string sql = fmt::format("SELECT 1 FROM {}.sqlite_schema WHERE type = 'table' AND name = ?1", schema);
-      if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &statement, nullptr) != SQLITE_OK) {
-        sqlite3_finalize(statement);
-        continue;
-      }
-      bind_text(statement, 1, table);
-      const bool found = sqlite3_step(statement) == SQLITE_ROW;
-      sqlite3_finalize(statement);
-      if (found) return schema;
-    }
+    for (const char* schema : {"temp", "main"})
+      if (!catalog(fmt::format("SELECT 1 FROM {}.sqlite_schema WHERE type = 'table' AND name = ?1", schema), {table})
+               .empty())
+        return schema;
     return "";
   }
 
   bool has_columns(const std::string& table, const std::vector<std::string>& columns) {
     std::set<std::string> have;
-    sqlite3_stmt* info = nullptr;
-    const std::string sql = fmt::format("PRAGMA {}.table_info({})", schema_of(table), quote_identifier(table));
-    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &info, nullptr) == SQLITE_OK)
-      while (sqlite3_step(info) == SQLITE_ROW) have.emplace(reinterpret_cast<const char*>(sqlite3_column_text(info, 1)));
-    sqlite3_finalize(info);
+    for (const auto& row : catalog("SELECT name FROM pragma_table_info(?1, ?2)", {table, schema_of(table)}))
+      have.insert(row[0]);
     return std::all_of(columns.begin(), columns.end(), [&](const std::string& c) { return have.count(c) > 0; });
   }
 
@@ -702,13 +695,9 @@ class Runner {
 
   // What an earlier run on this connection made of a view of the same name: a table or a view.
   void drop_earlier(const View& view) {
-    sqlite3_stmt* statement = nullptr;
-    sqlite3_prepare_v2(db_, "SELECT type FROM temp.sqlite_schema WHERE name = ?1 AND type IN ('table', 'view')", -1,
-                       &statement, nullptr);
-    bind_text(statement, 1, view.name);
-    const std::string type =
-        sqlite3_step(statement) == SQLITE_ROW ? reinterpret_cast<const char*>(sqlite3_column_text(statement, 0)) : "";
-    sqlite3_finalize(statement);
+    const auto rows =
+        catalog("SELECT type FROM temp.sqlite_schema WHERE name = ?1 AND type IN ('table', 'view')", {view.name});
+    const std::string type = rows.empty() ? "" : rows.front()[0];
     if (!type.empty())
       exec(fmt::format("DROP {} temp.{}", type == "view" ? "VIEW" : "TABLE", quote_identifier(view.name)), view);
   }
@@ -1199,9 +1188,10 @@ class Helpers {
                                      clockless_vfs());
       connections_.push_back(db);
       if (rc != SQLITE_OK) throw Error(fmt::format("cannot open an SQLite connection: {}", sqlite3_errmsg(db)));
-      sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DML, 0, nullptr);
-      sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DDL, 0, nullptr);
-      sqlite3_exec(db, "PRAGMA temp.cache_size = -131072", nullptr, nullptr, nullptr);
+      if (sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DML, 0, nullptr) != SQLITE_OK ||
+          sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DDL, 0, nullptr) != SQLITE_OK ||
+          sqlite3_exec(db, "PRAGMA temp.cache_size = -131072", nullptr, nullptr, nullptr) != SQLITE_OK)
+        throw Error(fmt::format("cannot configure an SQLite connection: {}", sqlite3_errmsg(db)));
       inventory.store().register_with(db);
       for (const std::string& sql : tables)
         if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
@@ -1244,7 +1234,8 @@ void run_in_parallel(Runner& runner, const std::vector<Runner*>& helpers,
         PhaseTimer timer;
         if (!own) prepared = on.compile(*rules[i]->rule).statement;
         on.run(*rules[i], own ? rules[i]->statement : prepared, findings[i]);
-        sqlite3_reset(own ? rules[i]->statement : prepared);  // its sorters and buffers go now
+        // Its sorters and buffers go now. The return code repeats the last step's, which run() judged.
+        sqlite3_reset(own ? rules[i]->statement : prepared);
         timer.lap("rule " + rules[i]->rule->id);
       } catch (const std::bad_alloc&) {
         errors[i] = std::make_exception_ptr(Error(Diagnostic{
