@@ -13,7 +13,10 @@
 #include "chataudit/colstore.h"
 #include "chataudit/store_gates.h"
 
+#include "test_support.h"
+
 using namespace chataudit;
+using chataudit::testing::StoreConnection;
 
 TEST_CASE("the parts of a shared-out scan are disjoint, adjacent and cover every row, in order") {
   for (const std::size_t rows : {std::size_t{0}, std::size_t{1}, std::size_t{2}, std::size_t{7}, std::size_t{1000},
@@ -35,13 +38,9 @@ TEST_CASE("the parts of a shared-out scan are disjoint, adjacent and cover every
 namespace {
 
 // A store table t(k) of short texts, registered with a connection.
-struct Stored {
-  sqlite3* handle = nullptr;
-  ColumnStore store;
+struct Stored : StoreConnection {
   ColumnTable* table = nullptr;
   Stored() {
-    sqlite3_open(":memory:", &handle);
-    store.register_with(handle);
     table = &store.create("t", {"k"}, {""});
     for (const char* value : {"alpha", "beta", "gamma"}) {
       table->column(0).push_text(value);
@@ -49,7 +48,6 @@ struct Stored {
     }
     sqlite3_exec(handle, store.create_statement(*table, "main").c_str(), nullptr, nullptr, nullptr);
   }
-  ~Stored() { sqlite3_close(handle); }
 
   // The address of the bytes of the first value SQLite gets from the store (handed out on this thread).
   const void* hand_out() {

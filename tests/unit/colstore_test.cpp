@@ -10,18 +10,14 @@
 #include <string>
 #include <vector>
 
+#include "test_support.h"
+
 using namespace chataudit;
+using chataudit::testing::StoreConnection;
 
 namespace {
 
-struct Db {
-  sqlite3* handle = nullptr;
-  ColumnStore store;
-  Db() {
-    sqlite3_open(":memory:", &handle);
-    store.register_with(handle);
-  }
-  ~Db() { sqlite3_close(handle); }
+struct Db : StoreConnection {
 
   void exec(const std::string& sql) {
     char* error = nullptr;

@@ -13,23 +13,19 @@
 
 #include "chataudit/colstore.h"
 
+#include "test_support.h"
+
 using namespace chataudit;
+using chataudit::testing::StoreConnection;
 
 namespace {
 
 // Two stored tables, t(k, v, w) and u(k, x), with a few rows, as the engine's connections hold them.
-struct StoreDb {
-  sqlite3* handle = nullptr;
-  ColumnStore store;
+struct StoreDb : StoreConnection {
   StoreDb() {
-    sqlite3_open(":memory:", &handle);
-    store.register_with(handle);
     add("t", {"k", "v", "w"}, "SELECT 'k' || (i % 7), i, i * 2 FROM n");
     add("u", {"k", "x"}, "SELECT 'k' || i, 'x' || i FROM n WHERE i < 7");
   }
-  ~StoreDb() { sqlite3_close(handle); }
-  StoreDb(const StoreDb&) = delete;
-  StoreDb& operator=(const StoreDb&) = delete;
 
   void add(const std::string& name, const std::vector<std::string>& columns, const std::string& select) {
     ColumnTable& table = store.create(name, columns, std::vector<std::string>(columns.size()));

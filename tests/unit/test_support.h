@@ -1,9 +1,14 @@
 #pragma once
-// Temporary files for tests that exercise loaders through real paths.
+// What several unit tests share: temporary files for loaders that read real paths, and an
+// in-memory SQLite connection with a column store registered.
+#include <sqlite3.h>
+
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <string_view>
+
+#include "chataudit/colstore.h"
 
 namespace chataudit::testing {
 
@@ -29,6 +34,20 @@ class TempDir {
 
  private:
   std::filesystem::path path_;
+};
+
+/// An in-memory SQLite connection with `store` registered as its virtual table module; closed with
+/// the object (the store outlives it: members are destroyed in reverse order).
+struct StoreConnection {
+  ColumnStore store;
+  sqlite3* handle = nullptr;
+  StoreConnection() {
+    sqlite3_open(":memory:", &handle);
+    store.register_with(handle);
+  }
+  ~StoreConnection() { sqlite3_close(handle); }
+  StoreConnection(const StoreConnection&) = delete;
+  StoreConnection& operator=(const StoreConnection&) = delete;
 };
 
 }  // namespace chataudit::testing
