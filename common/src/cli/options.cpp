@@ -1,6 +1,7 @@
 // The shared command line's options: declared, read into RunOptions, and the plan of outputs and
 // mail checked before any work (cli_parts.h).
 #include <fmt/format.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -20,10 +21,14 @@ namespace {
 
 constexpr std::string_view kDefaultPolicy = "jiusan-2020.toml";
 
+// The directory of the running program: the path it was started by (the kernel's AT_EXECFN: what
+// the shell found on PATH, or what was typed) with every symbolic link resolved, so that a link in
+// /usr/local/bin to a build tree still finds the build tree's policy. "." when unknown.
 std::string executable_dir() {
+  const auto* started_as = reinterpret_cast<const char*>(::getauxval(AT_EXECFN));
   std::error_code error;
-  const auto self = std::filesystem::read_symlink("/proc/self/exe", error);
-  return error ? std::string(".") : self.parent_path().string();
+  const std::filesystem::path self = started_as ? std::filesystem::canonical(started_as, error) : std::filesystem::path();
+  return !started_as || error ? std::string(".") : self.parent_path().string();
 }
 
 bool has_placeholder(const std::vector<std::string>& addresses, std::string_view placeholder) {
