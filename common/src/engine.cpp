@@ -486,9 +486,11 @@ class Runner {
   void materialize_views(const std::set<const View*>& needed) {
     PhaseTimer timer;
     for (const View& view : policy_.views) {
-      sqlite3_finalize(prepare(view.sql, view.sql_where, "view " + view.name));
+      // Compiled to check it and count its parameters, and finalized at once.
+      const int parameters =
+          sqlite3_bind_parameter_count(Statement(prepare(view.sql, view.sql_where, "view " + view.name)).get());
       check_declared(declared_tables(view), view.sql, view.sql_where, "view " + view.name);
-      if (merged(view)) {
+      if (merged(view, parameters)) {
         create_plain_view(view);
         continue;
       }
@@ -578,6 +580,8 @@ class Runner {
   // no result, only how fast the twin finds it.
   void index_lookups(const std::string& sql, std::string_view what) {
     static const std::regex lookup(R"(^SEARCH (\S+) USING AUTOMATIC (?:PARTIAL )?COVERING INDEX \(([^)]*)\)(?: LEFT-JOIN)?$)");
+    // SQLite merges the views of the temp schema into the statement: their aliases show in its plan.
+    const std::string text = sql + "\n" + merged_views_sql();
     for (const std::string& line : plan_of(sql)) {
       std::smatch match;
       if (!std::regex_match(line, match, lookup)) continue;
@@ -586,14 +590,15 @@ class Runner {
       const std::string terms = match[2].str();
       for (std::sregex_iterator it(terms.begin(), terms.end(), equality), end; it != end; ++it)
         columns.push_back((*it)[1].str());
-      const std::string table = table_named(sql, match[1].str());
-      if (columns.empty() || table.empty() || !has_columns(table, columns)) continue;
+      const std::string table = table_named(text, match[1].str());
+      const std::string schema = table.empty() ? "" : schema_of(table);
+      if (columns.empty() || schema.empty() || !has_columns(table, schema, columns)) continue;
       std::string list, label = table;
       for (const std::string& column : columns) {
         list += (list.empty() ? "" : ", ") + quote_identifier(column);
         label += " " + column;
       }
-      const std::string create = fmt::format("CREATE INDEX IF NOT EXISTS {}.{} ON {} ({})", schema_of(table),
+      const std::string create = fmt::format("CREATE INDEX IF NOT EXISTS {}.{} ON {} ({})", schema,
                                              quote_identifier(label), quote_identifier(table), list);
       if (sqlite3_exec(db_, create.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
         throw Error(fmt::format("{}: indexing {} of the plain-SQLite store: {}", what, table, sqlite3_errmsg(db_)));
@@ -603,31 +608,21 @@ class Runner {
   // The lines of `sql`'s EXPLAIN QUERY PLAN (parameters unbound: the plan does not depend on them);
   // none when it does not compile (compiling the statement itself then says why).
   std::vector<std::string> plan_of(const std::string& sql) {
-    const std::string explain = "EXPLAIN QUERY PLAN " + sql;
-    sqlite3_stmt* raw = nullptr;
-    std::vector<std::string> lines;
-    if (sqlite3_prepare_v2(db_, explain.c_str(), -1, &raw, nullptr) != SQLITE_OK) return lines;
-    Statement statement(raw);
-    while (sqlite3_step(statement.get()) == SQLITE_ROW) {
-      const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(statement.get(), 3));
-      lines.emplace_back(text ? text : "");
-    }
-    return lines;
+    return query_plan(db_, sql).value_or(std::vector<std::string>{});
   }
 
-  // The table that `name` (a name in a query plan) stands for in `sql`: `name` itself when it is a
-  // table of this connection, else the table after FROM or JOIN that `sql` gives that alias; empty
-  // when neither (a subquery, a CTE) or when the alias is given to two different tables.
+  // The table that `name` (a name in a query plan) stands for in `sql` (the statement and the SQL of
+  // the views merged into it): `name` itself when it is a table of this connection, else the table
+  // after FROM or JOIN that `sql` gives that alias; empty when neither (a subquery, a CTE) or when
+  // the alias is given to two different tables.
   std::string table_named(const std::string& sql, const std::string& name) {
     if (!schema_of(name).empty()) return name;
     if (name.empty() || !std::all_of(name.begin(), name.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }))
       return "";
     const std::regex alias("\\b(?:FROM|JOIN)\\s+\"?([A-Za-z_][A-Za-z0-9_]*)\"?\\s+(?:AS\\s+)?" + name + "\\b",
                            std::regex::icase);
-    // SQLite merges the views of the temp schema into the statement: their aliases show in its plan.
-    const std::string text = sql + "\n" + merged_views_sql();
     std::string found;
-    for (std::sregex_iterator it(text.begin(), text.end(), alias), end; it != end; ++it) {
+    for (std::sregex_iterator it(sql.begin(), sql.end(), alias), end; it != end; ++it) {
       std::string table = (*it)[1].str();
       // A merged view (see merged) reads one table: its lookups are that table's.
       if (const std::string body = view_sql(table); !body.empty()) {
@@ -664,21 +659,18 @@ class Runner {
     return "";
   }
 
-  bool has_columns(const std::string& table, const std::vector<std::string>& columns) {
+  bool has_columns(const std::string& table, const std::string& schema, const std::vector<std::string>& columns) {
     std::set<std::string> have;
-    for (const auto& row : catalog("SELECT name FROM pragma_table_info(?1, ?2)", {table, schema_of(table)}))
+    for (const auto& row : catalog("SELECT name FROM pragma_table_info(?1, ?2)", {table, schema}))
       have.insert(row[0]);
     return std::all_of(columns.begin(), columns.end(), [&](const std::string& c) { return have.count(c) > 0; });
   }
 
-  // Whether `view` only computes columns of one table or view row for row (its plan one scan, no
-  // parameters): then it stays an SQLite view that each rule reading it merges into its own SELECT,
+  // Whether `view` (whose SQL takes `parameters`) only computes columns of one table or view row for
+  // row (its plan one scan, no parameters): then it stays an SQLite view that each rule reading it merges into its own SELECT,
   // so that what it adds is computed only for the rows the rule returns. Filling it would copy every
   // row of what it reads and save nothing.
-  bool merged(const View& view) {
-    sqlite3_stmt* statement = prepare(view.sql, view.sql_where, "view " + view.name);
-    const int parameters = sqlite3_bind_parameter_count(statement);
-    sqlite3_finalize(statement);
+  bool merged(const View& view, int parameters) {
     if (parameters > 0) return false;
     const std::vector<std::string> plan = plan_of(view.sql);
     return plan.size() == 1 && plan.front().starts_with("SCAN ");

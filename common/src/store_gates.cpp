@@ -109,6 +109,10 @@ std::optional<CompiledStatement> explain_statement(sqlite3* db, const std::strin
   return compiled;
 }
 
+std::optional<std::vector<std::string>> query_plan(sqlite3* db, const std::string& sql) {
+  return column_rows(db, "EXPLAIN QUERY PLAN " + sql, 3, [](Statement&) {});
+}
+
 std::optional<PlanLine> parse_plan_line(std::string_view line) {
   PlanLine parsed;
   constexpr std::string_view kLeftJoin = " LEFT-JOIN";

@@ -39,6 +39,10 @@ struct CompiledStatement {
 std::optional<CompiledStatement> explain_statement(sqlite3* db, const std::string& sql,
                                                    const std::function<void(Statement&)>& bind);
 
+/// EXPLAIN QUERY PLAN's `detail` lines of `sql` on `db`, parameters unbound (a plan does not depend
+/// on their values); nullopt when it does not compile or a step fails.
+std::optional<std::vector<std::string>> query_plan(sqlite3* db, const std::string& sql);
+
 /// One line of a query plan in a form the grammar knows (SQLite 3.40's wording, where.c):
 ///
 ///   SCAN name VIRTUAL TABLE INDEX n:text [LEFT-JOIN]       a loop over a virtual table
