@@ -5,8 +5,8 @@
 #include <string>
 #include <string_view>
 
-#include "chataudit/csv.h"
-#include "chataudit/error.h"
+#include "base/csv.h"
+#include "base/error.h"
 
 namespace {
 

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "chataudit/dates.h"
+#include "base/dates.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const chataudit::TimeZone shanghai = *chataudit::TimeZone::parse("+08:00", nullptr);

@@ -2,8 +2,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "chataudit/error.h"
-#include "chataudit/policy.h"
+#include "base/error.h"
+#include "policy/policy.h"
 #include "toml_file.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

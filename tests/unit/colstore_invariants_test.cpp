@@ -10,8 +10,8 @@
 #include <thread>
 #include <vector>
 
-#include "chataudit/colstore.h"
-#include "chataudit/store_gates.h"
+#include "store/colstore.h"
+#include "store/store_gates.h"
 
 #include "test_support.h"
 

@@ -1,6 +1,6 @@
 // The column store answers every query as SQLite's own tables do: the same data in an ordinary
 // table (`ref`) and in the store (`col`) give the same rows for the same SQL.
-#include "chataudit/colstore.h"
+#include "store/colstore.h"
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>

@@ -1,11 +1,11 @@
-#include "chataudit/csv.h"
+#include "base/csv.h"
 
 #include <doctest/doctest.h>
 
 #include <string>
 #include <vector>
 
-#include "chataudit/error.h"
+#include "base/error.h"
 
 using chataudit::CsvReader;
 using chataudit::CsvRecord;

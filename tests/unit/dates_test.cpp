@@ -1,4 +1,4 @@
-#include "chataudit/dates.h"
+#include "base/dates.h"
 
 #include <doctest/doctest.h>
 

@@ -1,4 +1,4 @@
-#include "chataudit/engine.h"
+#include "engine/engine.h"
 
 #include <doctest/doctest.h>
 
@@ -6,8 +6,8 @@
 #include <numeric>
 #include <tuple>
 
-#include "chataudit/error.h"
-#include "chataudit/text.h"
+#include "base/error.h"
+#include "base/text.h"
 #include "test_support.h"
 
 using namespace chataudit;

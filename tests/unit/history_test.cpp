@@ -1,4 +1,4 @@
-#include "chataudit/history.h"
+#include "history/history.h"
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
@@ -6,7 +6,7 @@
 
 #include <filesystem>
 
-#include "chataudit/error.h"
+#include "base/error.h"
 #include "test_support.h"
 
 using namespace chataudit;
@@ -29,7 +29,7 @@ Finding make_finding(std::string rule, Severity severity, std::string subject_id
 // Everything a Report points to, kept alive together.
 struct Run {
   Policy policy;
-  Inventory inventory;
+  InventorySummary inventory;
   RunResult result;
   Review review;
   Report report;

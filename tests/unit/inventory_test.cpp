@@ -1,4 +1,4 @@
-#include "chataudit/inventory.h"
+#include "load/inventory.h"
 
 #include <SQLiteCpp/Statement.h>
 #include <doctest/doctest.h>
@@ -6,7 +6,7 @@
 
 #include <algorithm>
 
-#include "chataudit/error.h"
+#include "base/error.h"
 #include "test_support.h"
 
 using namespace chataudit;

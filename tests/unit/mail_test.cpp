@@ -1,8 +1,8 @@
-#include "chataudit/mail.h"
+#include "cli/mail.h"
 
 #include <doctest/doctest.h>
 
-#include "chataudit/error.h"
+#include "base/error.h"
 
 using namespace chataudit;
 

@@ -1,4 +1,4 @@
-#include "chataudit/mapping.h"
+#include "load/mapping.h"
 
 #include <SQLiteCpp/Statement.h>
 #include <doctest/doctest.h>
@@ -9,9 +9,9 @@
 #include <set>
 #include <sstream>
 
-#include "chataudit/csv.h"
-#include "chataudit/error.h"
-#include "chataudit/inventory.h"
+#include "base/csv.h"
+#include "base/error.h"
+#include "load/inventory.h"
 #include "test_support.h"
 
 using namespace chataudit;

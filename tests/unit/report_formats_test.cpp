@@ -1,6 +1,6 @@
 // The Markdown, HTML, e-mail and JUnit renderers, on a small report built by hand whose values
 // carry everything that could break a format: markup, separators, line breaks, control characters.
-#include "../../common/src/report_formats.h"
+#include "report/report_formats.h"
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "chataudit/report.h"
+#include "report/report.h"
 
 using namespace chataudit;
 
@@ -43,7 +43,7 @@ Rule make_rule(std::string id, Severity severity, Localized article, Localized t
 // Everything a Report points to, kept alive together.
 struct Fixture {
   Policy policy;
-  Inventory inventory;
+  InventorySummary inventory;
   RunResult result;
   Review review;
   Report report;
@@ -442,7 +442,7 @@ TEST_CASE("--redact reaches every format through the shown_* helpers") {
 TEST_CASE("json: summary.tables gives each table's rows read and loaded; inventory.tables keeps rows loaded") {
   Fixture fixture;
   for (const auto& [name, rows] : {std::pair{"memberships", std::size_t{3}}, std::pair{"groups", std::size_t{61}}}) {
-    LoadedTable& table = fixture.inventory.record(name);
+    LoadedTable& table = fixture.inventory.tables[name];
     table.rows_read = rows;
     table.rows_loaded = rows;
   }

@@ -1,6 +1,6 @@
 // visible_controls() and escape_markup(): how the human-readable reports show the characters SPEC §2
 // keeps from reaching a reader raw.
-#include "../../common/src/report_util.h"
+#include "report/report_util.h"
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>

@@ -1,8 +1,8 @@
-#include "chataudit/review.h"
+#include "review/review.h"
 
 #include <doctest/doctest.h>
 
-#include "chataudit/error.h"
+#include "base/error.h"
 #include "test_support.h"
 
 using namespace chataudit;

@@ -1,5 +1,5 @@
 // The SQL sandbox: the function allow-list, the clock, the time limit.
-#include "../../common/src/sql_sandbox.h"
+#include "store/sql_sandbox.h"
 
 #include <doctest/doctest.h>
 #include <sqlite3.h>
@@ -7,7 +7,7 @@
 #include <string>
 #include <thread>
 
-#include "chataudit/deadline.h"
+#include "store/deadline.h"
 
 using namespace chataudit;
 

@@ -1,7 +1,7 @@
 // The gates of the column store's shortcuts (store_gates.h): statements compiled by SQLite over the
 // store's virtual tables, judged by the allow-lists; and inputs SQLite would not give today (an
 // unknown opcode, an unknown plan line), which must refuse.
-#include "chataudit/store_gates.h"
+#include "store/store_gates.h"
 
 #include <doctest/doctest.h>
 #include <sqlite3.h>
@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "chataudit/colstore.h"
+#include "store/colstore.h"
 
 #include "test_support.h"
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "chataudit/colstore.h"
+#include "store/colstore.h"
 
 namespace chataudit::testing {
 

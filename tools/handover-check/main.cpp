@@ -1,5 +1,5 @@
 // handover-check: permissions and ownerships handed over after a job change (Art. 4, 5).
-#include "chataudit/cli.h"
+#include "cli/cli.h"
 
 int main(int argc, char** argv) {
   chataudit::ToolSpec tool;

@@ -1,5 +1,5 @@
 // membership-audit: who sits in a group they no longer belong in (Art. 5, 6, 8, 9).
-#include "chataudit/cli.h"
+#include "cli/cli.h"
 
 int main(int argc, char** argv) {
   chataudit::ToolSpec tool;

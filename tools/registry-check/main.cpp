@@ -1,5 +1,5 @@
 // registry-check: approval, record, filing, responsible person, review tiers, closures (Art. 2-4, 13).
-#include "chataudit/cli.h"
+#include "cli/cli.h"
 
 int main(int argc, char** argv) {
   chataudit::ToolSpec tool;

@@ -1,5 +1,5 @@
 // stale-group-finder: temporary groups past (or near) their one-week close deadline (Art. 3 ¶4).
-#include "chataudit/cli.h"
+#include "cli/cli.h"
 
 int main(int argc, char** argv) {
   chataudit::ToolSpec tool;

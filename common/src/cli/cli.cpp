@@ -1,7 +1,7 @@
 // The shared command line: run() walks the stages (options → policy → plan of outputs → inventory →
 // rules → review → render → write and send → record), and main gets an exit status. Errors are
 // printed once, here. The options, the plan and the delivery live in cli_parts.h.
-#include "chataudit/cli.h"
+#include "cli/cli.h"
 
 #include <SQLiteCpp/Exception.h>
 #include <fmt/format.h>
@@ -10,12 +10,12 @@
 #include <iostream>
 #include <set>
 
-#include "chataudit/error.h"
-#include "chataudit/history.h"
-#include "chataudit/inventory.h"
-#include "chataudit/schema.h"
-#include "chataudit/timing.h"
-#include "cli_parts.h"
+#include "base/error.h"
+#include "history/history.h"
+#include "load/inventory.h"
+#include "policy/schema.h"
+#include "base/timing.h"
+#include "cli/cli_parts.h"
 
 namespace chataudit {
 namespace {
@@ -192,12 +192,13 @@ int run(const ToolSpec& tool, const Options& o) {
   const std::map<std::string, std::string> emails = plan.uses_email ? read_emails(inventory) : std::map<std::string, std::string>{};
   // The report needs the findings, not the tables: at national scale that is most of the memory.
   inventory.release_data();
+  const InventorySummary summary = inventory.summary();
   timer.lap("rules (all)");
   require_some_rule_ran(result);
   const Scope scope = make_scope(tool, o, policy, run_options, inventory);
 
   Reviewed reviewed = review_findings(o, plan, scope, run_options.as_of, waivers, baseline, result);
-  Report report{tool.name, CHATAUDIT_VERSION, run_options.as_of, &policy, &inventory, &result, &reviewed.shown, lang,
+  Report report{tool.name, CHATAUDIT_VERSION, run_options.as_of, &policy, &summary, &result, &reviewed.shown, lang,
                 plan.fail_on};
   set_report_options(report, o, plan, scope);
   const Outputs outputs = render_outputs(report, o, plan, emails, scope);

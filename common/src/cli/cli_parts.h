@@ -10,13 +10,13 @@
 #include <string>
 #include <vector>
 
-#include "chataudit/cli.h"
-#include "chataudit/engine.h"
-#include "chataudit/outputs.h"
-#include "chataudit/policy.h"
-#include "chataudit/report.h"
-#include "chataudit/review.h"
-#include "chataudit/scope.h"
+#include "cli/cli.h"
+#include "engine/engine.h"
+#include "base/outputs.h"
+#include "policy/policy.h"
+#include "report/report.h"
+#include "review/review.h"
+#include "policy/scope.h"
 
 namespace chataudit::cli {
 

@@ -6,10 +6,10 @@
 
 #include <filesystem>
 
-#include "chataudit/error.h"
-#include "chataudit/inventory.h"
-#include "chataudit/mail.h"
-#include "cli_parts.h"
+#include "base/error.h"
+#include "load/inventory.h"
+#include "cli/mail.h"
+#include "cli/cli_parts.h"
 
 namespace chataudit::cli {
 

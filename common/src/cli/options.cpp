@@ -11,10 +11,10 @@
 #include <filesystem>
 #include <set>
 
-#include "chataudit/dates.h"
-#include "chataudit/error.h"
-#include "chataudit/mail.h"
-#include "cli_parts.h"
+#include "base/dates.h"
+#include "base/error.h"
+#include "cli/mail.h"
+#include "cli/cli_parts.h"
 
 namespace chataudit::cli {
 namespace {

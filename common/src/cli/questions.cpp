@@ -4,10 +4,10 @@
 
 #include <regex>
 
-#include "chataudit/dates.h"
-#include "chataudit/error.h"
-#include "chataudit/outputs.h"
-#include "cli_parts.h"
+#include "base/dates.h"
+#include "base/error.h"
+#include "base/outputs.h"
+#include "cli/cli_parts.h"
 
 namespace chataudit::cli {
 namespace {

@@ -1,0 +1,59 @@
+#pragma once
+// The rule engine: binds parameters, materializes views, runs each rule's SQL, builds findings.
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "findings/findings.h"
+#include "store/deadline.h"
+#include "load/inventory.h"
+#include "policy/policy.h"
+#include "store/sqlite_twin.h"
+
+namespace chataudit {
+
+struct RunOptions {
+  std::string tool;
+  Date as_of;
+  std::vector<std::string> only_rules;  ///< --rule; empty: all of the tool's rules
+  std::vector<std::string> skip_rules;  ///< --skip-rule
+  std::vector<std::pair<std::string, std::string>> overrides;  ///< --set NAME=VALUE, as typed
+  std::map<std::string, std::string> filters;  ///< org, person, group → id
+  bool redact = false;  ///< also fill each Finding's message_redacted (--redact); else it stays empty
+  /// The report's language: each Finding's message (and message_redacted) is filled in it only,
+  /// and findings that tie on severity, rule and subject id are ordered by that message.
+  Lang lang = Lang::en;
+  /// --rule-timeout: the seconds each view and each rule may run (0: no limit).
+  double rule_timeout = kDefaultRuleTimeout;
+  /// CHATAUDIT_STORE: the column store, or the plain-SQLite twin (views as ordinary tables filled
+  /// by plain SQL, rules on one thread), which must give the same findings.
+  StoreKind store = StoreKind::columnar;
+};
+
+/// The rules of `options.tool` after --rule/--skip-rule; throws Error for an unknown id.
+std::vector<const Rule*> select_rules(const Policy& policy, const RunOptions& options);
+
+/// The policy's parameters with --set overrides applied; throws Error for an unknown name or a
+/// value of the wrong type.
+std::vector<Param> apply_overrides(const Policy& policy,
+                                   const std::vector<std::pair<std::string, std::string>>& overrides);
+
+/// The views a rule reads, directly or through other views (a view's name as a word in the SQL).
+std::vector<const View*> views_read(const Policy& policy, const Rule& rule);
+
+/// The tables a rule needs supplied: its `requires` and those of the views it reads.
+std::vector<std::string> tables_required(const Policy& policy, const Rule& rule);
+
+/// The tables a rule reads when supplied (its `optional` and that of the views it reads), less
+/// those it requires: an absent one reads as empty and never makes the rule skip.
+std::vector<std::string> tables_optional(const Policy& policy, const Rule& rule);
+
+/// The tables the selected rules (and the views they read) need or read when supplied.
+std::set<std::string> tables_needed(const Policy& policy, const std::vector<const Rule*>& rules);
+
+/// Compiles every view and selected rule against the inventory (reporting policy errors with their
+/// position), then runs them. Throws Error.
+RunResult run_rules(Inventory& inventory, const Policy& policy, const RunOptions& options);
+
+}  // namespace chataudit

@@ -1,0 +1,104 @@
+#pragma once
+// Renderers: one function per format, all from the same Report.
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "findings/findings.h"
+#include "review/review.h"
+#include "policy/scope.h"
+
+namespace chataudit {
+
+enum class Format { text, json, jsonl, csv, markdown, html, email, junit };
+
+std::optional<Format> parse_format(std::string_view name);
+std::string_view to_string(Format format);
+
+/// What happened after the rules: waivers and the baseline comparison.
+struct Review {
+  std::vector<WaivedFinding> waived;
+  std::vector<Waiver> waivers_expired, waivers_unused;
+  bool compared = false;               ///< a baseline was given
+  std::string baseline_source;
+  std::vector<PastFinding> resolved;   ///< in the baseline, gone now
+};
+
+/// How the report is written, beyond its format.
+struct RenderOptions {
+  bool color = false;   ///< ANSI colour in text output
+  bool bom = false;     ///< UTF-8 BOM before CSV output (for Excel)
+  bool redact = false;  ///< personal names and handles masked
+  bool verbose = false;
+  std::vector<std::string> mail_to;
+  std::string mail_from;
+  std::int64_t mail_date = 0;  ///< seconds since the epoch for the e-mail Date: header
+};
+
+struct Report {
+  std::string tool, version;
+  Date as_of;
+  const Policy* policy = nullptr;
+  const InventorySummary* inventory = nullptr;  ///< null only in unit tests
+  const RunResult* result = nullptr;  ///< findings after waivers and --only-new
+  const Review* review = nullptr;     ///< never null when rendering
+  Lang lang = Lang::en;
+  Severity fail_on = Severity::error;
+  RenderOptions options;
+  std::string title_suffix;           ///< e.g. " — P031" for one report of --split-by
+  const Scope* scope = nullptr;       ///< what the run covered; null only in unit tests
+};
+
+/// Renders `report` in `format`; the text is complete (ends with a newline) or empty.
+std::string render(const Report& report, Format format);
+/// render()'s text in parts, to be written one after the other: a report of a million findings
+/// need not be copied into one string first (the JSON report is printed in halves on two threads).
+std::vector<std::string> render_parts(const Report& report, Format format);
+
+// What every renderer shows, with --redact applied. Renderers use these, never the raw fields.
+/// The finding's message in the report's language.
+std::string shown_message(const Report& report, const Finding& finding);
+/// subject.id (handles masked in membership and handle subjects).
+std::string shown_subject_id(const Report& report, const Finding& finding);
+/// subject.name (masked when it is a person's name or a handle).
+std::string shown_subject_name(const Report& report, const Finding& finding);
+/// One id field (`handle` masked; others as they are).
+std::string shown_field(const Report& report, const Finding& finding, std::string_view field);
+/// Who must act (SPEC §5): "NAME (ID)" from responsible_name and responsible_id (full-width
+/// parentheses in Chinese), the name or the id alone when only one is known, the name masked under
+/// --redact; empty when the finding names no one.
+std::string shown_responsible(const Report& report, const Finding& finding);
+/// The due date, with the days overdue when there are any: "2026-11-26 (1 day overdue)",
+/// "2026-11-26（已逾期 1 天）"; empty when the finding has no due date.
+std::string shown_due(const Report& report, const Finding& finding);
+/// A resolved finding (from the baseline) as a Finding the shown_* helpers accept; under --redact
+/// its message is the rule's title, since the recorded message may name people.
+Finding resolved_finding(const Report& report, const PastFinding& past);
+/// A waiver's subject, with the handle of a membership subject (GROUP/HANDLE) masked under --redact.
+std::string shown_waiver_subject(const Report& report, const Waiver& waiver);
+/// The findings of one rule: a run of the report's findings (sorted by severity, then rule).
+struct RuleGroup {
+  const Rule* rule;  ///< never null for findings the engine made
+  Severity severity;
+  std::span<const Finding> findings;
+};
+/// The report's findings as rule groups, in report order.
+std::vector<RuleGroup> group_by_rule(const Report& report);
+/// How many findings the groups of `severity` hold.
+std::size_t count_of(const std::vector<RuleGroup>& groups, Severity severity);
+
+/// Why a rule was skipped, in the report's language.
+std::string shown_skip_reason(const Report& report, const SkippedRule& skipped);
+/// "error" / "错误" …
+std::string_view severity_label(Severity severity, Lang lang);
+/// What the run covered, one line in the report's language ("Scope: …"; with trailing newline),
+/// or empty when the report has no scope (unit tests).
+std::string scope_line(const Report& report);
+/// The one-line summary that ends the text report (with trailing newline).
+std::string summary_line(const Report& report);
+/// The e-mail subject: "TOOL: N findings, M new — as of DATE" (in the report's language).
+std::string mail_subject(const Report& report);
+
+}  // namespace chataudit

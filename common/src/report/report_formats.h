@@ -1,0 +1,30 @@
+#pragma once
+// The renderers, one per format; report.cpp dispatches. Internal to the library.
+#include <string>
+#include <vector>
+
+#include "report/report.h"
+
+namespace chataudit::formats {
+
+std::string text(const Report& report);
+std::string json(const Report& report);
+/// The JSON report in the parts it is printed in (on two threads, a half of the findings each):
+/// put together, json().
+std::vector<std::string> json_parts(const Report& report);
+std::string jsonl(const Report& report);
+std::string csv(const Report& report);
+std::string markdown(const Report& report);
+std::string html(const Report& report);
+std::string email(const Report& report);
+std::string junit(const Report& report);
+
+/// Appends `finding` as the JSON report prints it: pretty, nested `depth` spaces deep, or on one
+/// line (JSON Lines) when `depth` < 0. Printed member by member, byte for byte as nlohmann::json
+/// prints the same object (finding_json_reference), which is several times slower.
+void append_finding_json(std::string& out, const Report& report, const Finding& finding, int depth,
+                         bool one_language = false);
+/// The same finding built as an nlohmann::json object and printed by it: what tests compare with.
+std::string finding_json_reference(const Report& report, const Finding& finding, int depth);
+
+}  // namespace chataudit::formats

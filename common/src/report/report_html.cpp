@@ -1,0 +1,279 @@
+// The HTML report: one self-contained page (inline CSS, no scripts, nothing fetched) that reads
+// well in a mail client, on a phone and on paper. It is also well-formed XML apart from the
+// doctype, so it can be checked with any XML parser.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+
+#include "base/text.h"
+#include "report/report_formats.h"
+#include "report/report_util.h"
+
+namespace chataudit::formats {
+
+namespace {
+
+std::string esc(std::string_view text) { return escape_markup(text, Markup::html); }
+
+// The stylesheet. Under 600px wide every table row becomes a block whose cells carry their column
+// name (data-label), so nothing scrolls sideways on a phone; printed, colours turn into outlines.
+constexpr std::string_view kStyle = R"(
+:root { --error: #b3261e; --warning: #8a5300; --notice: #1a5fb4; --line: #d0d7de; --muted: #57606a; }
+* { box-sizing: border-box; }
+body { margin: 0 auto; max-width: 72rem; padding: 1rem; color: #1f2328; background: #fff; line-height: 1.5;
+  font-family: system-ui, -apple-system, "Segoe UI", "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei",
+  "Noto Sans CJK SC", sans-serif; }
+h1 { font-size: 1.5rem; margin: 0 0 .25rem; }
+h2 { font-size: 1.25rem; margin: 2rem 0 .5rem; padding-bottom: .25rem; border-bottom: 1px solid var(--line); }
+h3 { font-size: 1.05rem; margin: 0 0 .25rem; }
+p { margin: .25rem 0; }
+.meta, .article { color: var(--muted); }
+code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .9em; }
+table { border-collapse: collapse; width: 100%; margin: .5rem 0; }
+th, td { border: 1px solid var(--line); padding: .3rem .5rem; text-align: left; vertical-align: top;
+  overflow-wrap: anywhere; }
+th { background: #f6f8fa; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; }
+table.counts { width: auto; min-width: 16rem; }
+.badge { display: inline-block; padding: 0 .4rem; border-radius: .25rem; color: #fff; font-size: .85em;
+  font-weight: 600; }
+.badge.error { background: var(--error); }
+.badge.warning { background: var(--warning); }
+.badge.notice { background: var(--notice); }
+.group { margin: 1rem 0 1.5rem; padding-left: .75rem; border-left: 4px solid var(--line); }
+.group.error { border-left-color: var(--error); }
+.group.warning { border-left-color: var(--warning); }
+.group.notice { border-left-color: var(--notice); }
+.remedy { background: #f6f8fa; padding: .4rem .6rem; border-radius: .25rem; }
+.clean { font-size: 1.1rem; }
+footer { margin-top: 2rem; color: var(--muted); border-top: 1px solid var(--line); padding-top: .5rem; }
+@media (max-width: 600px) {
+  body { padding: .5rem; }
+  table.stack, table.stack thead, table.stack tbody, table.stack tr, table.stack th, table.stack td {
+    display: block; width: 100%; }
+  table.stack thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+  table.stack tr { border: 1px solid var(--line); margin: 0 0 .5rem; }
+  table.stack td { border: none; border-bottom: 1px solid #eaeef2; }
+  table.stack td:last-child { border-bottom: none; }
+  table.stack td::before { content: attr(data-label); display: block; font-size: .8em; font-weight: 600;
+    color: var(--muted); }
+}
+@media print {
+  body { max-width: none; padding: 0; font-size: 10.5pt; color: #000; }
+  .badge { color: #000; background: none; border: 1px solid #000; }
+  .group { border-left-width: 2px; }
+  th, .remedy { background: none; }
+  thead { display: table-header-group; }
+  tr { break-inside: avoid; }
+  h2, h3 { break-after: avoid; }
+}
+)";
+
+// A table whose rows stack on a phone: every cell is labelled with its column.
+class Table {
+ public:
+  Table(std::string& out, std::vector<std::string_view> labels) : out_(out), labels_(std::move(labels)) {
+    out_ += "<table class=\"stack\"><thead><tr>";
+    for (std::string_view label : labels_) out_ += "<th>" + esc(label) + "</th>";
+    out_ += "</tr></thead><tbody>\n";
+  }
+  ~Table() { out_ += "</tbody></table>\n"; }
+  Table(const Table&) = delete;
+  Table& operator=(const Table&) = delete;
+
+  /// One row; the cells are markup (already escaped).
+  void row(const std::vector<std::string>& cells) {
+    out_ += "<tr>";
+    for (std::size_t i = 0; i < cells.size(); ++i)
+      out_ += fmt::format("<td data-label=\"{}\">{}</td>", esc(i < labels_.size() ? labels_[i] : ""), cells[i]);
+    out_ += "</tr>\n";
+  }
+
+ private:
+  std::string& out_;
+  std::vector<std::string_view> labels_;
+};
+
+std::string code(std::string_view text) { return fmt::format("<code>{}</code>", esc(text)); }
+
+std::string subject_cell(const Report& report, const Finding& finding) {
+  const std::string name = shown_subject_name(report, finding);
+  return name.empty() ? code(shown_subject_id(report, finding))
+                      : fmt::format("{} {}", code(shown_subject_id(report, finding)), esc(name));
+}
+
+std::string section_heading(Lang lang, std::string_view title, std::size_t count) {
+  return fmt::format("<h2>{}{}</h2>\n", esc(title), esc(paren(lang, std::to_string(count))));
+}
+
+void render_findings(const Report& report, std::string& out) {
+  const Lang lang = report.lang;
+  const bool compared = report.review->compared;
+  const std::vector<RuleGroup> groups = group_by_rule(report);
+  for (Severity severity : {Severity::error, Severity::warning, Severity::notice}) {
+    const std::size_t count = count_of(groups, severity);
+    if (count == 0) continue;
+    const std::string_view severity_name = to_string(severity);
+    out += fmt::format("<section class=\"severity {}\">\n", severity_name);
+    out += section_heading(lang, severity_label(severity, lang), count);
+    for (const RuleGroup& group : groups) {
+      if (group.severity != severity) continue;
+      const Rule* rule = group.rule;
+      out += fmt::format("<div class=\"group {}\">\n<h3><span class=\"badge {}\">{}</span> <code>{}</code>",
+                         severity_name, severity_name, esc(severity_label(severity, lang)),
+                         esc(group.findings.front().rule));
+      if (rule) out += " — " + esc(rule->title.in(lang));
+      out += "</h3>\n";
+      if (rule)
+        out += fmt::format("<p class=\"article\">{}{}</p>\n", esc(tr(lang, "依据：", "Article: ")),
+                           esc(rule->article.in(lang)));
+      {
+        const FindingColumns columns = finding_columns(report, group.findings, compared);
+        const bool any_responsible = columns.responsible, any_due = columns.due;
+        Table table(out, columns.labels);
+        for (const Finding& finding : group.findings) {
+          std::vector<std::string> cells{subject_cell(report, finding), esc(shown_message(report, finding))};
+          if (any_responsible) cells.push_back(esc(shown_responsible(report, finding)));
+          if (any_due) cells.push_back(esc(shown_due(report, finding)));
+          if (compared) cells.push_back(esc(change_label(lang, finding.change)));
+          table.row(cells);
+        }
+      }
+      if (rule)
+        out += fmt::format("<p class=\"remedy\"><strong>{}</strong>{}</p>\n", esc(tr(lang, "整改：", "Remedy: ")),
+                           esc(rule->remedy.in(lang)));
+      out += "</div>\n";
+    }
+    out += "</section>\n";
+  }
+}
+
+void render_waivers(const Report& report, std::string_view heading, std::string_view css_class,
+                    const std::vector<Waiver>& waivers, std::string_view date_label, std::string& out) {
+  if (waivers.empty()) return;
+  const Lang lang = report.lang;
+  out += fmt::format("<section class=\"{}\">\n", css_class) + section_heading(lang, heading, waivers.size());
+  {
+    Table table(out, {tr(lang, "规则", "Rule"), tr(lang, "对象", "Subject"), tr(lang, "理由", "Reason"),
+                      tr(lang, "批准人", "Approved by"), date_label});
+    for (const Waiver& waiver : waivers)
+      table.row({code(waiver.rule), code(shown_waiver_subject(report, waiver)), esc(waiver.reason), esc(waiver.approved_by),
+                 esc(format_date(waiver.expires))});
+  }
+  out += "</section>\n";
+}
+
+}  // namespace
+
+std::string html(const Report& report) {
+  const Lang lang = report.lang;
+  const RunResult& result = *report.result;
+  const Review& review = *report.review;
+  const std::string as_of = format_date(report.as_of);
+  std::string out;
+
+  out += "<!DOCTYPE html>\n";
+  out += fmt::format("<html lang=\"{}\">\n<head>\n", lang == Lang::zh ? "zh-CN" : "en");
+  out += "<meta charset=\"utf-8\"/>\n";
+  out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n";
+  out += "<meta name=\"generator\" content=\"" + esc(report.tool + " " + report.version) + "\"/>\n";
+  out += fmt::format("<title>{}{} — {} {}</title>\n", esc(report.tool), esc(report.title_suffix),
+                     esc(tr(lang, "截至", "as of")), esc(as_of));
+  out += "<style>" + std::string(kStyle) + "</style>\n</head>\n<body>\n";
+
+  // Header and summary.
+  out += fmt::format("<header>\n<h1>{}{}</h1>\n", esc(report.tool), esc(report.title_suffix));
+  out += fmt::format("<p class=\"meta\">{} <time datetime=\"{}\">{}</time> · {} <code>{}</code> {}",
+                     esc(tr(lang, "截至", "As of")), esc(as_of), esc(as_of), esc(tr(lang, "政策", "Policy")),
+                     esc(report.policy->id), esc(report.policy->title.in(lang)));
+  if (report.inventory && !report.inventory->source.empty())
+    out += fmt::format(" · {} <code>{}</code>", esc(tr(lang, "清单", "Inventory")), esc(report.inventory->source));
+  out += "</p>\n";
+  if (std::string scope = scope_line(report); !scope.empty()) {
+    scope.pop_back();
+    out += fmt::format("<p class=\"meta scope\">{}</p>\n", esc(scope));
+  }
+  out += "</header>\n";
+
+  std::array<std::size_t, 3> counts{};
+  std::size_t fresh = 0;
+  for (const Finding& finding : result.findings) {
+    ++counts[static_cast<std::size_t>(finding.severity)];
+    fresh += finding.change == "new";
+  }
+  out += fmt::format("<section class=\"summary\">\n<h2>{}</h2>\n<table class=\"counts\"><tbody>\n",
+                     esc(tr(lang, "概况", "Summary")));
+  auto count_row = [&](std::string_view label, std::size_t count, std::string_view badge = {}) {
+    const std::string shown =
+        badge.empty() ? esc(label) : fmt::format("<span class=\"badge {}\">{}</span>", badge, esc(label));
+    out += fmt::format("<tr><th scope=\"row\">{}</th><td class=\"n\">{}</td></tr>\n", shown, count);
+  };
+  for (Severity severity : {Severity::error, Severity::warning, Severity::notice})
+    count_row(severity_label(severity, lang), counts[static_cast<std::size_t>(severity)], to_string(severity));
+  count_row(tr(lang, "已豁免", "Waived"), review.waived.size());
+  if (review.compared) {
+    count_row(tr(lang, "新增", "New"), fresh);
+    count_row(tr(lang, "已解决", "Resolved"), review.resolved.size());
+  }
+  count_row(tr(lang, "运行规则", "Rules run"), result.rules_run.size());
+  count_row(tr(lang, "未运行规则", "Rules skipped"), result.rules_skipped.size());
+  out += "</tbody></table>\n";
+  if (review.compared && !review.baseline_source.empty())
+    out += fmt::format("<p class=\"meta\">{}<code>{}</code></p>\n", esc(tr(lang, "对比基线：", "Compared with ")),
+                       esc(review.baseline_source));
+  if (result.findings.empty())
+    out += fmt::format("<p class=\"clean\">{}</p>\n", esc(tr(lang, "没有发现问题。", "No findings.")));
+  out += "</section>\n";
+
+  render_findings(report, out);
+
+  if (!review.waived.empty()) {
+    out += "<section class=\"waived\">\n" + section_heading(lang, tr(lang, "已豁免", "Waived"), review.waived.size());
+    {
+      Table table(out, {tr(lang, "规则", "Rule"), tr(lang, "对象", "Subject"), tr(lang, "理由", "Reason"),
+                        tr(lang, "批准人", "Approved by"), tr(lang, "有效期至", "Expires")});
+      for (const WaivedFinding& waived : review.waived)
+        table.row({code(waived.finding.rule), subject_cell(report, waived.finding), esc(waived.waiver.reason),
+                   esc(waived.waiver.approved_by), esc(format_date(waived.waiver.expires))});
+    }
+    out += "</section>\n";
+  }
+  render_waivers(report, tr(lang, "已过期的豁免", "Expired waivers"), "waivers-expired", review.waivers_expired,
+                 tr(lang, "过期日", "Expired on"), out);
+  render_waivers(report, tr(lang, "未使用的豁免", "Unused waivers"), "waivers-unused", review.waivers_unused,
+                 tr(lang, "有效期至", "Expires"), out);
+
+  if (!review.resolved.empty()) {
+    out += "<section class=\"resolved\">\n" +
+           section_heading(lang, tr(lang, "已解决", "Resolved"), review.resolved.size());
+    {
+      Table table(out, {tr(lang, "规则", "Rule"), tr(lang, "级别", "Severity"), tr(lang, "对象", "Subject"),
+                        tr(lang, "说明", "Message")});
+      for (const PastFinding& past : review.resolved) {
+        const Finding finding = resolved_finding(report, past);
+        table.row({code(past.rule), esc(severity_label(finding.severity, lang)), subject_cell(report, finding),
+                   esc(shown_message(report, finding))});
+      }
+    }
+    out += "</section>\n";
+  }
+
+  if (!result.rules_skipped.empty()) {
+    out += "<section class=\"skipped\">\n" +
+           section_heading(lang, tr(lang, "未运行的规则", "Rules skipped"), result.rules_skipped.size());
+    {
+      Table table(out, {tr(lang, "规则", "Rule"), tr(lang, "原因", "Reason")});
+      for (const SkippedRule& skipped : result.rules_skipped)
+        table.row({code(skipped.rule), esc(shown_skip_reason(report, skipped))});
+    }
+    out += "</section>\n";
+  }
+
+  std::string summary = summary_line(report);
+  while (!summary.empty() && summary.back() == '\n') summary.pop_back();
+  out += "<footer><p>" + esc(summary) + "</p></footer>\n</body>\n</html>\n";
+  return out;
+}
+
+}  // namespace chataudit::formats

@@ -1,0 +1,187 @@
+// The Markdown report: for a wiki page, an issue or a chat message that renders Markdown.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+
+#include "base/text.h"
+#include "report/report_formats.h"
+#include "report/report_util.h"
+
+namespace chataudit::formats {
+
+namespace {
+
+// A value as Markdown text that stays text: controls shown as <U+XXXX> (a line break would end the
+// table row or forge one), then a backslash before everything Markdown would read as markup —
+// links and images ([ ] ( )), emphasis, code, HTML, table cells, entities, strikethrough. GitHub's
+// extended autolinks (http://…, www.…, a@b.c) start a link with no markup at all, so the ':' of
+// "://", the '.' after "www" and every '@' are escaped too: an escaped character ends them.
+std::string md(std::string_view value) {
+  const std::string text = visible_controls(value);
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const bool markup = std::string_view("\\`*_|<>[]()&~@").find(c) != std::string_view::npos;
+    const bool url = c == ':' && text.compare(i + 1, 2, "//") == 0;
+    const bool www = c == '.' && i >= 3 && ascii_lower(text.substr(i - 3, 3)) == "www";
+    if (markup || url || www) out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+// A table row from already escaped cells.
+std::string row(const std::vector<std::string>& cells) {
+  std::string out = "|";
+  for (const std::string& cell : cells) out += fmt::format(" {} |", cell.empty() ? " " : cell);
+  return out + "\n";
+}
+
+std::string header(const std::vector<std::string_view>& labels, std::string_view last_align = "---") {
+  std::string head = "|", rule = "|";
+  std::size_t i = 0;
+  for (std::string_view label : labels) {
+    head += fmt::format(" {} |", label);
+    rule += fmt::format("{}|", ++i == labels.size() ? last_align : "---");
+  }
+  return head + "\n" + rule + "\n";
+}
+
+std::string subject_cell(const Report& report, const Finding& finding) {
+  const std::string name = shown_subject_name(report, finding);
+  return md(shown_subject_id(report, finding)) + (name.empty() ? "" : paren(report.lang, md(name)));
+}
+
+void render_findings(const Report& report, std::string& out) {
+  const Lang lang = report.lang;
+  const bool compared = report.review->compared;
+  const std::vector<RuleGroup> groups = group_by_rule(report);
+  for (Severity severity : {Severity::error, Severity::warning, Severity::notice}) {
+    const std::size_t count = count_of(groups, severity);
+    if (count == 0) continue;
+    out += fmt::format("## {}{}\n\n", severity_label(severity, lang), paren(lang, std::to_string(count)));
+    for (const RuleGroup& group : groups) {
+      if (group.severity != severity) continue;
+      const Rule* rule = group.rule;
+      out += fmt::format("### [{}] {}", severity_label(severity, lang), md(group.findings.front().rule));
+      if (rule) out += fmt::format(" — {}{}", md(rule->title.in(lang)), paren(lang, md(rule->article.in(lang))));
+      out += "\n\n";
+      const FindingColumns columns = finding_columns(report, group.findings, compared);
+      const bool any_responsible = columns.responsible, any_due = columns.due;
+      out += header(columns.labels);
+      for (const Finding& finding : group.findings) {
+        std::vector<std::string> cells{subject_cell(report, finding), md(shown_message(report, finding))};
+        if (any_responsible) cells.push_back(md(shown_responsible(report, finding)));
+        if (any_due) cells.push_back(md(shown_due(report, finding)));
+        if (compared) cells.push_back(md(change_label(lang, finding.change)));
+        out += row(cells);
+      }
+      if (rule) out += fmt::format("\n**{}** {}\n", tr(lang, "整改：", "Remedy:"), md(rule->remedy.in(lang)));
+      out += "\n";
+    }
+  }
+}
+
+void render_waivers(const Report& report, std::string_view heading, const std::vector<Waiver>& waivers,
+                    std::string_view date_label, std::string& out) {
+  if (waivers.empty()) return;
+  const Lang lang = report.lang;
+  out += fmt::format("## {}{}\n\n", heading, paren(lang, std::to_string(waivers.size())));
+  out += header({tr(lang, "规则", "Rule"), tr(lang, "对象", "Subject"), tr(lang, "理由", "Reason"),
+                 tr(lang, "批准人", "Approved by"), date_label});
+  for (const Waiver& waiver : waivers)
+    out += row({md(waiver.rule), md(shown_waiver_subject(report, waiver)), md(waiver.reason), md(waiver.approved_by),
+                format_date(waiver.expires)});
+  out += "\n";
+}
+
+}  // namespace
+
+std::string markdown(const Report& report) {
+  const Lang lang = report.lang;
+  const RunResult& result = *report.result;
+  const Review& review = *report.review;
+  std::string out;
+
+  out += fmt::format("# {}{} — {} {} — {} {}\n\n", md(report.tool), md(report.title_suffix), tr(lang, "截至", "as of"),
+                     format_date(report.as_of), tr(lang, "政策", "policy"), md(report.policy->id));
+  out += fmt::format("{}{}{}", md(report.policy->title.in(lang)), tr(lang, "；", "; "), tr(lang, "版本 ", "version "));
+  out += md(report.version);
+  if (report.inventory && !report.inventory->source.empty())
+    out += fmt::format("{}{}", tr(lang, "；清单 ", "; inventory "), md(report.inventory->source));
+  out += "\n\n";
+
+  // Summary.
+  std::array<std::size_t, 3> counts{};
+  std::size_t fresh = 0;
+  for (const Finding& finding : result.findings) {
+    ++counts[static_cast<std::size_t>(finding.severity)];
+    fresh += finding.change == "new";
+  }
+  out += fmt::format("## {}\n\n", tr(lang, "概况", "Summary"));
+  out += header({tr(lang, "项目", "Item"), tr(lang, "数量", "Count")}, "--:");
+  for (Severity severity : {Severity::error, Severity::warning, Severity::notice})
+    out +=
+        row({std::string(severity_label(severity, lang)), std::to_string(counts[static_cast<std::size_t>(severity)])});
+  out += row({std::string(tr(lang, "已豁免", "waived")), std::to_string(review.waived.size())});
+  if (review.compared) {
+    out += row({std::string(tr(lang, "新增", "new")), std::to_string(fresh)});
+    out += row({std::string(tr(lang, "已解决", "resolved")), std::to_string(review.resolved.size())});
+  }
+  out += row({std::string(tr(lang, "运行规则", "rules run")), std::to_string(result.rules_run.size())});
+  out += row({std::string(tr(lang, "未运行规则", "rules skipped")), std::to_string(result.rules_skipped.size())});
+  out += "\n";
+  if (review.compared && !review.baseline_source.empty())
+    out += fmt::format("{}{}\n\n", tr(lang, "对比基线：", "Compared with "), md(review.baseline_source));
+
+  if (result.findings.empty())
+    out += fmt::format("{}\n\n", tr(lang, "没有发现问题。", "No findings."));
+  else
+    render_findings(report, out);
+
+  if (!review.waived.empty()) {
+    out += fmt::format("## {}{}\n\n", tr(lang, "已豁免", "Waived"), paren(lang, std::to_string(review.waived.size())));
+    out += header({tr(lang, "规则", "Rule"), tr(lang, "对象", "Subject"), tr(lang, "理由", "Reason"),
+                   tr(lang, "批准人", "Approved by"), tr(lang, "有效期至", "Expires")});
+    for (const WaivedFinding& waived : review.waived)
+      out += row({md(waived.finding.rule), subject_cell(report, waived.finding), md(waived.waiver.reason),
+                  md(waived.waiver.approved_by), format_date(waived.waiver.expires)});
+    out += "\n";
+  }
+  render_waivers(report, tr(lang, "已过期的豁免", "Expired waivers"), review.waivers_expired,
+                 tr(lang, "过期日", "Expired on"), out);
+  render_waivers(report, tr(lang, "未使用的豁免", "Unused waivers"), review.waivers_unused,
+                 tr(lang, "有效期至", "Expires"), out);
+
+  if (!review.resolved.empty()) {
+    out +=
+        fmt::format("## {}{}\n\n", tr(lang, "已解决", "Resolved"), paren(lang, std::to_string(review.resolved.size())));
+    out += header({tr(lang, "规则", "Rule"), tr(lang, "级别", "Severity"), tr(lang, "对象", "Subject"),
+                   tr(lang, "说明", "Message")});
+    for (const PastFinding& past : review.resolved) {
+      const Finding finding = resolved_finding(report, past);
+      out += row({md(past.rule), std::string(severity_label(finding.severity, lang)), subject_cell(report, finding),
+                  md(shown_message(report, finding))});
+    }
+    out += "\n";
+  }
+
+  if (!result.rules_skipped.empty()) {
+    out += fmt::format("## {}{}\n\n", tr(lang, "未运行的规则", "Rules skipped"),
+                       paren(lang, std::to_string(result.rules_skipped.size())));
+    out += header({tr(lang, "规则", "Rule"), tr(lang, "原因", "Reason")});
+    for (const SkippedRule& skipped : result.rules_skipped)
+      out += row({md(skipped.rule), md(shown_skip_reason(report, skipped))});
+    out += "\n";
+  }
+
+  std::string summary = summary_line(report);
+  while (!summary.empty() && summary.back() == '\n') summary.pop_back();
+  std::string scope = scope_line(report);
+  while (!scope.empty() && scope.back() == '\n') scope.pop_back();
+  return out + "---\n\n" + (scope.empty() ? "" : md(scope) + "\n\n") + md(summary) + "\n";
+}
+
+}  // namespace chataudit::formats

@@ -1,0 +1,320 @@
+// Waivers and baselines: what a reviewer has excused, and what changed since the last report.
+// toml++ and nlohmann::json stay inside this file; their errors leave it as chataudit::Error.
+#include "review/review.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <span>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "base/error.h"
+#include "base/text.h"
+
+namespace chataudit {
+
+namespace {
+
+constexpr std::string_view kWaiverKeys[] = {"rule", "subject", "reason", "approved_by", "expires"};
+
+// Reads at most `max_mib` MiB: more is an error, not a read until memory runs out (/dev/zero).
+std::string read_whole_file(const std::string& path, std::string_view what, std::size_t max_mib) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(Diagnostic{.file = path, .message = fmt::format("cannot open {}", what)});
+  std::string bytes;
+  char buffer[1 << 16];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+    bytes.append(buffer, static_cast<std::size_t>(in.gcount()));
+    if (bytes.size() > (max_mib << 20))
+      throw Error(Diagnostic{.file = path, .message = fmt::format("larger than {} MiB, the most a {} may hold", max_mib, what)});
+  }
+  if (in.bad()) throw Error(Diagnostic{.file = path, .message = fmt::format("cannot read {}", what)});
+  return bytes;
+}
+
+class WaiverReader {
+ public:
+  WaiverReader(std::string path, const TimeZone& zone) : path_(std::move(path)), zone_(zone) {}
+
+  SourceRef where(const toml::source_region& region) const {
+    return SourceRef{path_, static_cast<int>(region.begin.line), static_cast<int>(region.begin.column)};
+  }
+  SourceRef where(const toml::node& node) const { return where(node.source()); }
+
+  [[noreturn]] void fail(const SourceRef& ref, const std::string& message) const {
+    throw Error(Diagnostic{.file = ref.file, .line = ref.line, .column = ref.column, .message = message});
+  }
+  [[noreturn]] void fail(const toml::node& node, const std::string& message) const { fail(where(node), message); }
+
+  void only_keys(const toml::table& table, std::span<const std::string_view> allowed, std::string_view what) const {
+    for (auto&& [key, value] : table) {
+      bool known = false;
+      for (std::string_view name : allowed) known = known || key.str() == name;
+      if (known) continue;
+      std::string list;
+      for (std::string_view name : allowed) list += (list.empty() ? "" : ", ") + std::string(name);
+      fail(where(key.source()), fmt::format("unknown key \"{}\" in {}; expected one of: {}", key.str(), what, list));
+    }
+  }
+
+  const toml::node& required(const toml::table& table, std::string_view key) const {
+    const toml::node* node = table.get(key);
+    if (!node) {
+      std::string list;
+      for (std::string_view name : kWaiverKeys) list += (list.empty() ? "" : ", ") + std::string(name);
+      fail(where(table), fmt::format("[[waiver]] needs \"{}\" (every waiver has {})", key, list));
+    }
+    return *node;
+  }
+
+  // A non-empty string: a waiver without a reason or an approver is not an approval.
+  std::string text_at(const toml::table& table, std::string_view key) const {
+    const toml::node& node = required(table, key);
+    if (!node.is_string()) fail(node, fmt::format("\"{}\" in [[waiver]] must be a string", key));
+    std::string value(trim(node.as_string()->get()));
+    if (value.empty()) fail(node, fmt::format("\"{}\" in [[waiver]] must not be empty", key));
+    return value;
+  }
+
+  Date expires_at(const toml::table& table) const {
+    const toml::node& node = required(table, "expires");
+    if (const auto* date = node.as_date()) {
+      const toml::date value = date->get();
+      try {
+        return Date(value.year, value.month, value.day);
+      } catch (const std::exception&) {
+        fail(node, "\"expires\" is not a valid date");
+      }
+    }
+    // A date-time is taken as its date in the policy's time zone, as in the inventory: waivers
+    // carry no time zone of their own.
+    std::string text;
+    if (const auto* string = node.as_string()) {
+      text = std::string(trim(string->get()));
+    } else if (const auto* date_time = node.as_date_time()) {
+      const toml::date_time value = date_time->get();
+      text = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", value.date.year, value.date.month, value.date.day,
+                         value.time.hour, value.time.minute, value.time.second);
+      if (value.offset) {
+        const int minutes = value.offset->minutes;
+        text += fmt::format("{}{:02}:{:02}", minutes < 0 ? '-' : '+', std::abs(minutes) / 60, std::abs(minutes) % 60);
+      }
+    }
+    if (node.is_string() || node.is_date_time()) {
+      if (auto date = parse_date(text, zone_)) return *date;
+      if (before_calendar(text, zone_))
+        fail(node, fmt::format("\"expires\" = \"{}\" is before 1400-01-01, the first day chataudit's calendar holds",
+                               text));
+      fail(node, fmt::format("\"expires\" = \"{}\" is not a date; use {}", text, accepted_date_spellings()));
+    }
+    fail(node, "\"expires\" in [[waiver]] must be a date such as 2026-12-31");
+  }
+
+ private:
+  std::string path_;
+  const TimeZone& zone_;
+};
+
+Waiver read_waiver(const WaiverReader& reader, const toml::table& table) {
+  reader.only_keys(table, kWaiverKeys, "[[waiver]]");
+  Waiver waiver;
+  waiver.rule = reader.text_at(table, "rule");
+  waiver.subject = reader.text_at(table, "subject");
+  waiver.reason = reader.text_at(table, "reason");
+  waiver.approved_by = reader.text_at(table, "approved_by");
+  waiver.expires = reader.expires_at(table);
+  waiver.where = reader.where(table);
+  return waiver;
+}
+
+// nlohmann reports a syntax error's byte offset; users want line and column (in characters).
+std::pair<int, int> line_and_column(std::string_view text, std::size_t offset) {
+  offset = std::min(offset, text.size());
+  int line = 1, column = 1;
+  for (std::size_t i = 0; i < offset; ++i) {
+    const unsigned char byte = static_cast<unsigned char>(text[i]);
+    if (byte == '\n') {
+      ++line;
+      column = 1;
+    } else if ((byte & 0xC0) != 0x80) {
+      ++column;
+    }
+  }
+  return {line, column};
+}
+
+// "[json.exception.parse_error.101] parse error at line 1, column 2: syntax error …; last read: '…'"
+// → "syntax error …": the position is given separately, and "last read" quotes a stretch of raw text.
+std::string json_error_text(std::string_view what) {
+  if (auto pos = what.find("column "); pos != std::string_view::npos) {
+    if (auto colon = what.find(": ", pos); colon != std::string_view::npos) what.remove_prefix(colon + 2);
+  } else if (auto bracket = what.find("] "); bracket != std::string_view::npos) {
+    what.remove_prefix(bracket + 2);
+  }
+  if (auto last_read = what.rfind("; last read:"); last_read != std::string_view::npos) what = what.substr(0, last_read);
+  return std::string(what);
+}
+
+class BaselineReader {
+ public:
+  explicit BaselineReader(const std::string& path) : path_(path) {}
+
+  [[noreturn]] void fail(const std::string& locator, const std::string& message) const {
+    throw Error(Diagnostic{.file = path_, .locator = locator, .message = message});
+  }
+
+  std::string string_at(const nlohmann::json& object, std::string_view key, const std::string& locator,
+                        bool required) const {
+    auto found = object.find(key);
+    if (found == object.end() || found->is_null()) {
+      if (required) fail(locator, fmt::format("missing \"{}\"", key));
+      return {};
+    }
+    if (!found->is_string()) fail(locator, fmt::format("\"{}\" must be a string", key));
+    return found->get<std::string>();
+  }
+
+  PastFinding finding_at(const nlohmann::json& item, std::size_t index) const {
+    const std::string locator = fmt::format("findings[{}]", index);
+    if (!item.is_object()) fail(locator, "each finding must be an object");
+    PastFinding finding;
+    finding.rule = string_at(item, "rule", locator, true);
+    finding.severity = string_at(item, "severity", locator, true);
+    if (!parse_severity(finding.severity))
+      fail(locator, fmt::format("unknown severity \"{}\"; expected error, warning or notice", finding.severity));
+    auto subject = item.find("subject");
+    if (subject == item.end()) fail(locator, "missing \"subject\"");
+    if (!subject->is_object()) fail(locator, "\"subject\" must be an object { kind, id, name }");
+    finding.subject_kind = string_at(*subject, "kind", locator + ".subject", true);
+    finding.subject_id = string_at(*subject, "id", locator + ".subject", true);
+    finding.subject_name = string_at(*subject, "name", locator + ".subject", false);
+    finding.message = string_at(item, "message", locator, true);
+    finding.fingerprint = string_at(item, "fingerprint", locator, true);
+    if (finding.fingerprint.empty()) fail(locator, "\"fingerprint\" is empty");
+    return finding;
+  }
+
+ private:
+  const std::string& path_;
+};
+
+}  // namespace
+
+std::vector<Waiver> load_waivers(const std::string& path, const TimeZone& zone) {
+  const std::string text = read_whole_file(path, "waiver file", 16);
+  const WaiverReader reader(path, zone);
+  toml::table root;
+  try {
+    root = toml::parse(text, path);
+  } catch (const toml::parse_error& e) {
+    reader.fail(reader.where(e.source()), std::string(e.description()));
+  }
+  constexpr std::string_view kRootKeys[] = {"waiver"};
+  reader.only_keys(root, kRootKeys, "the waiver file");
+
+  std::vector<Waiver> waivers;
+  const toml::node* node = root.get("waiver");
+  if (!node) return waivers;
+  const toml::array* array = node->as_array();
+  if (!array) reader.fail(*node, "waivers must be written as [[waiver]] tables");
+  std::map<std::pair<std::string, std::string>, SourceRef> seen;
+  for (const toml::node& item : *array) {
+    const toml::table* table = item.as_table();
+    if (!table) reader.fail(item, "each waiver must be a [[waiver]] table");
+    Waiver waiver = read_waiver(reader, *table);
+    auto [first, inserted] = seen.emplace(std::pair{waiver.rule, waiver.subject}, waiver.where);
+    if (!inserted)
+      reader.fail(waiver.where, fmt::format("a second waiver for rule {} on subject {} (the first is at line {})",
+                                            waiver.rule, waiver.subject, first->second.line));
+    waivers.push_back(std::move(waiver));
+  }
+  return waivers;
+}
+
+WaiverOutcome apply_waivers(std::vector<Finding>& findings, const std::vector<Waiver>& waivers, const Date& as_of) {
+  WaiverOutcome outcome;
+  std::vector<const Waiver*> active;
+  for (const Waiver& waiver : waivers) {
+    // Expires at the start of its day: on that day it no longer waives.
+    if (as_of >= waiver.expires)
+      outcome.expired.push_back(waiver);
+    else
+      active.push_back(&waiver);
+  }
+  std::set<const Waiver*> used;
+  // Compacted in place (no second list: at national scale it would be tens of megabytes).
+  std::size_t kept = 0;
+  for (Finding& finding : findings) {
+    const Waiver* match = nullptr;
+    for (const Waiver* waiver : active) {
+      if (waiver->rule == finding.rule && waiver->subject == finding.subject_id) {
+        match = waiver;
+        break;
+      }
+    }
+    if (match) {
+      used.insert(match);
+      outcome.waived.push_back(WaivedFinding{std::move(finding), *match});
+    } else {
+      Finding& slot = findings[kept++];
+      if (&slot != &finding) slot = std::move(finding);
+    }
+  }
+  findings.erase(findings.begin() + static_cast<std::ptrdiff_t>(kept), findings.end());
+  for (const Waiver* waiver : active)
+    if (!used.count(waiver)) outcome.unused.push_back(*waiver);
+  return outcome;
+}
+
+Baseline load_baseline(const std::string& path, const std::string& tool) {
+  const std::string text = read_whole_file(path, "baseline report", 1024);
+  nlohmann::json json;
+  try {
+    json = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    // `byte` counts the character that failed, 1-based.
+    const auto [line, column] = line_and_column(text, e.byte > 0 ? e.byte - 1 : 0);
+    throw Error(Diagnostic{.file = path, .line = line, .column = column,
+                           .message = "not a JSON report: " + json_error_text(e.what())});
+  }
+  const BaselineReader reader(path);
+  if (!json.is_object()) reader.fail({}, "not a JSON report of chataudit (expected an object with \"tool\" and \"findings\")");
+  auto report_tool = json.find("tool");
+  if (report_tool == json.end() || !report_tool->is_string())
+    reader.fail({}, "not a JSON report of chataudit (no \"tool\"); write one with --format json");
+  if (report_tool->get<std::string>() != tool)
+    reader.fail({}, fmt::format("is a report of {}, not {}", report_tool->get<std::string>(), tool));
+  auto findings = json.find("findings");
+  if (findings == json.end()) reader.fail({}, "not a JSON report of chataudit (no \"findings\")");
+  if (!findings->is_array()) reader.fail({}, "\"findings\" must be an array");
+
+  Baseline baseline;
+  baseline.source = path;
+  baseline.findings.reserve(findings->size());
+  for (std::size_t i = 0; i < findings->size(); ++i) baseline.findings.push_back(reader.finding_at((*findings)[i], i));
+  return baseline;
+}
+
+std::vector<PastFinding> apply_baseline(std::vector<Finding>& findings, const std::vector<WaivedFinding>& waived,
+                                        const Baseline& baseline) {
+  std::set<std::string> before;
+  for (const PastFinding& past : baseline.findings) before.insert(past.fingerprint);
+  std::set<std::string> now;
+  for (Finding& finding : findings) {
+    finding.change = before.count(finding.fingerprint) ? "persisting" : "new";
+    now.insert(finding.fingerprint);
+  }
+  // A waived finding is still there, only excused: it is not resolved.
+  for (const WaivedFinding& entry : waived) now.insert(entry.finding.fingerprint);
+  std::vector<PastFinding> resolved;
+  for (const PastFinding& past : baseline.findings)
+    if (!now.count(past.fingerprint)) resolved.push_back(past);
+  return resolved;
+}
+
+}  // namespace chataudit
