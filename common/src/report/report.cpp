@@ -1,12 +1,10 @@
 // What every renderer shows (report.h): the shown_* values with --redact applied, the findings in
-// rule groups, the summary line and the e-mail subject; and the dispatch to the renderers.
-// Adding a format: one file with one function in report_formats.h, one row in kFormats.
+// rule groups, the summary line and the e-mail subject.
 #include "report/report.h"
 
 #include <fmt/format.h>
 
 #include "base/text.h"
-#include "report/report_formats.h"
 #include "report/report_util.h"
 
 namespace chataudit {
@@ -14,48 +12,6 @@ namespace chataudit {
 using formats::count_by_severity;
 using formats::count_change;
 using formats::count_new;
-
-namespace {
-
-struct FormatEntry {
-  Format format;
-  std::string_view name;
-  std::string (*render)(const Report&);
-};
-
-constexpr FormatEntry kFormats[] = {
-    {Format::text, "text", formats::text},         {Format::json, "json", formats::json},
-    {Format::jsonl, "jsonl", formats::jsonl},      {Format::csv, "csv", formats::csv},
-    {Format::markdown, "markdown", formats::markdown}, {Format::html, "html", formats::html},
-    {Format::email, "email", formats::email},      {Format::junit, "junit", formats::junit},
-};
-
-}  // namespace
-
-std::optional<Format> parse_format(std::string_view name) {
-  for (const FormatEntry& entry : kFormats)
-    if (entry.name == name) return entry.format;
-  return std::nullopt;
-}
-
-std::string_view to_string(Format format) {
-  for (const FormatEntry& entry : kFormats)
-    if (entry.format == format) return entry.name;
-  return "text";
-}
-
-std::string render(const Report& report, Format format) {
-  for (const FormatEntry& entry : kFormats)
-    if (entry.format == format) return entry.render(report);
-  return {};
-}
-
-std::vector<std::string> render_parts(const Report& report, Format format) {
-  if (format == Format::json) return formats::json_parts(report);
-  std::vector<std::string> parts;
-  parts.push_back(render(report, format));
-  return parts;
-}
 
 std::string_view severity_label(Severity severity, Lang lang) {
   if (lang == Lang::en) return to_string(severity);
