@@ -14,6 +14,7 @@
 #include "engine/engine.h"
 #include "base/outputs.h"
 #include "policy/policy.h"
+#include "report/format_table.h"
 #include "report/report.h"
 #include "review/review.h"
 #include "policy/scope.h"
@@ -49,17 +50,15 @@ RunOptions make_run_options(const ToolSpec& tool, const Options& o, const Policy
 std::int64_t mail_date();
 /// Whether --color MODE colours standard output.
 bool use_color(const std::string& mode);
-/// A format's file name extension (split reports).
-std::string_view extension(Format format);
 
 // What the report is written as and where, decided before any work.
 struct OutputTarget {
-  Format format;
+  const Format* format;
   std::string path;
 };
 
 struct Plan {
-  Format format = Format::text;
+  const Format* format = &default_format();
   std::vector<OutputTarget> targets;
   Severity fail_on = Severity::error;
   bool never_fail = false;

@@ -62,7 +62,7 @@ struct Splitter {
   }
 };
 
-void add_split_reports(const Report& whole, const Splitter& splitter, Format format, const std::string& dir,
+void add_split_reports(const Report& whole, const Splitter& splitter, const Format& format, const std::string& dir,
                        const std::string& manifest_key, bool send, Outputs& out) {
   std::map<std::string, SplitPart> parts;
   for (const Finding& finding : whole.result->findings) parts[splitter.key_of(finding)].result.findings.push_back(finding);
@@ -82,10 +82,10 @@ void add_split_reports(const Report& whole, const Splitter& splitter, Format for
     report.review = &part.review;
     report.title_suffix = " — " + key;
     report.options.mail_to = splitter.recipients(key);
-    const std::string name = key + "." + std::string(extension(format));
+    const std::string name = key + "." + std::string(format.extension);
     names.push_back(name);
     std::vector<std::string> rendered = render_parts(report, format);
-    if (send && format == Format::email) out.messages.push_back(Message{report.options.mail_to, rendered});
+    if (send && format.mail) out.messages.push_back(Message{report.options.mail_to, rendered});
     out.writes.push_back(Write{(std::filesystem::path(dir) / name).string(), std::move(rendered)});
   }
   for (Write& stale : SplitManifest(dir, manifest_key).update(names)) out.writes.push_back(std::move(stale));
@@ -102,25 +102,24 @@ Outputs render_outputs(const Report& report, const Options& o, const Plan& plan,
     std::error_code error;
     std::filesystem::create_directories(o.output_dir, error);
     if (error) throw Error(Diagnostic{.file = o.output_dir, .message = "cannot create the directory: " + error.message()});
-    add_split_reports(report, splitter, plan.format, o.output_dir,
-                      scope.key() + "\n" + std::string(to_string(plan.format)), o.send, out);
+    add_split_reports(report, splitter, *plan.format, o.output_dir,
+                      scope.key() + "\n" + std::string(plan.format->name), o.send, out);
     return out;
   }
   std::vector<OutputTarget> targets = plan.targets;
   if (targets.empty() && !o.quiet) targets.push_back({plan.format, "-"});
   for (const OutputTarget& target : targets) {
-    const bool email = target.format == Format::email;
+    const Format& format = *target.format;
     // Quiet when clean: no text or e-mail on standard output; an e-mail file is removed, so that
     // a script that mails it when it exists does not mail yesterday's findings again.
-    const bool quiet_format = target.format == Format::text || email;
-    if (clean && !o.verbose && quiet_format && (is_stdout(target.path) || email)) {
-      if (email && !is_stdout(target.path)) out.writes.push_back(Write{target.path, {}, true});
+    if (clean && !o.verbose && format.quiet_when_clean && (is_stdout(target.path) || format.mail)) {
+      if (format.mail && !is_stdout(target.path)) out.writes.push_back(Write{target.path, {}, true});
       continue;
     }
     Report styled = report;
-    styled.options.color = target.format == Format::text && is_stdout(target.path) && use_color(o.color);
-    std::vector<std::string> rendered = render_parts(styled, target.format);
-    if (email && o.send) {
+    styled.options.color = format.color && is_stdout(target.path) && use_color(o.color);
+    std::vector<std::string> rendered = render_parts(styled, format);
+    if (format.mail && o.send) {
       out.messages.push_back(Message{report.options.mail_to, rendered});
       if (is_stdout(target.path)) continue;  // sent, not printed
     }

@@ -4,6 +4,7 @@
 #include <sys/auxv.h>
 #include <unistd.h>
 
+#include <cassert>
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
@@ -69,6 +70,20 @@ Severity severity_option(const std::string& flag, const std::string& value) {
   throw Error(fmt::format("{} {}: expected error, warning or notice", flag, value));
 }
 
+// The names in the table of formats, joined: "text, json, …, email or junit" (last_separator " or "),
+// or "text (default), json, …, junit" (for --help).
+std::string format_names(std::string_view last_separator, std::string_view after_default = "") {
+  const std::span<const Format> formats = all_formats();
+  assert(&formats.front() == &default_format() && "the default format is listed first");
+  std::string names;
+  for (std::size_t i = 0; i < formats.size(); ++i) {
+    if (i > 0) names += i + 1 < formats.size() ? ", " : last_separator;
+    names += formats[i].name;
+    if (i == 0) names += after_default;
+  }
+  return names;
+}
+
 }  // namespace
 
 void setup_options(CLI::App& app, const ToolSpec& tool, Options& o) {
@@ -80,8 +95,7 @@ void setup_options(CLI::App& app, const ToolSpec& tool, Options& o) {
   app.add_option("--delimiter", o.delimiter, "CSV field separator (default: tab for .tsv, else guessed)")->type_name("CHAR");
   app.add_option("--policy", o.policy, "policy file (default: the installed jiusan-2020.toml)")->type_name("FILE");
   app.add_option("--as-of", o.as_of, "audit date (default: today in the policy's time zone)")->type_name("DATE");
-  app.add_option("--format", o.format, "text (default), json, jsonl, csv, markdown, html, email, junit")
-      ->type_name("FMT");
+  app.add_option("--format", o.format, format_names(", ", " (default)"))->type_name("FMT");
   app.add_option("--output", o.outputs, "write the report to FILE, atomically (repeatable)")->type_name("[FMT:]FILE");
   app.add_option("--lang", o.lang, "report language: zh or en (default from LANG)")->type_name("zh|en");
   app.add_option("--fail-on", o.fail_on, "least severity that exits 1 (default error)")->type_name("error|warning|notice|never");
@@ -194,32 +208,16 @@ bool use_color(const std::string& mode) {
   return ::isatty(STDOUT_FILENO) && !(no_color && *no_color) && !(term && std::string_view(term) == "dumb");
 }
 
-std::string_view extension(Format format) {
-  switch (format) {
-    case Format::text: return "txt";
-    case Format::json: return "json";
-    case Format::jsonl: return "jsonl";
-    case Format::csv: return "csv";
-    case Format::markdown: return "md";
-    case Format::html: return "html";
-    case Format::email: return "eml";
-    case Format::junit: return "xml";
-  }
-  return "txt";
-}
-
 Plan plan_outputs(const Options& o) {
   Plan plan;
   if (!o.format.empty()) {
-    auto parsed = parse_format(o.format);
-    if (!parsed)
-      throw Error(fmt::format("--format {}: expected text, json, jsonl, csv, markdown, html, email or junit", o.format));
-    plan.format = *parsed;
+    plan.format = parse_format(o.format);
+    if (!plan.format) throw Error(fmt::format("--format {}: expected {}", o.format, format_names(" or ")));
   }
   for (const std::string& output : o.outputs) {
     const std::size_t colon = output.find(':');
-    auto prefixed = colon == std::string::npos ? std::nullopt : parse_format(output.substr(0, colon));
-    if (prefixed) plan.targets.push_back({*prefixed, output.substr(colon + 1)});
+    const Format* prefixed = colon == std::string::npos ? nullptr : parse_format(output.substr(0, colon));
+    if (prefixed) plan.targets.push_back({prefixed, output.substr(colon + 1)});
     else plan.targets.push_back({plan.format, output});
   }
   if (o.fail_on == "never") plan.never_fail = true;
@@ -236,9 +234,9 @@ Plan plan_outputs(const Options& o) {
   if (o.split_by.empty() != o.output_dir.empty())
     throw Error("--split-by and --output-dir go together: --split-by responsible|org --output-dir DIR");
   if (!o.split_by.empty() && !plan.targets.empty()) throw Error("--split-by writes to --output-dir; drop --output");
-  plan.mails = (plan.format == Format::email && (plan.targets.empty() || !o.split_by.empty())) ||
+  plan.mails = (plan.format->mail && (plan.targets.empty() || !o.split_by.empty())) ||
                std::any_of(plan.targets.begin(), plan.targets.end(),
-                           [](const OutputTarget& t) { return t.format == Format::email; });
+                           [](const OutputTarget& t) { return t.format->mail; });
   check_mail_options(o, plan);
   if (o.only_new && o.baseline.empty()) throw Error("--only-new needs --baseline REPORT.json (or last)");
   if (o.baseline == "last" && o.record.empty())

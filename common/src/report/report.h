@@ -1,5 +1,6 @@
 #pragma once
-// Renderers: one function per format, all from the same Report.
+// The Report every renderer reads, and what every renderer shows of it. The list of formats and
+// render(): format_table.h.
 #include <optional>
 #include <span>
 #include <string>
@@ -11,11 +12,6 @@
 #include "policy/scope.h"
 
 namespace chataudit {
-
-enum class Format { text, json, jsonl, csv, markdown, html, email, junit };
-
-std::optional<Format> parse_format(std::string_view name);
-std::string_view to_string(Format format);
 
 /// What happened after the rules: waivers and the baseline comparison.
 struct Review {
@@ -50,12 +46,6 @@ struct Report {
   std::string title_suffix;           ///< e.g. " — P031" for one report of --split-by
   const Scope* scope = nullptr;       ///< what the run covered; null only in unit tests
 };
-
-/// Renders `report` in `format`; the text is complete (ends with a newline) or empty.
-std::string render(const Report& report, Format format);
-/// render()'s text in parts, to be written one after the other: a report of a million findings
-/// need not be copied into one string first (the JSON report is printed in halves on two threads).
-std::vector<std::string> render_parts(const Report& report, Format format);
 
 // What every renderer shows, with --redact applied. Renderers use these, never the raw fields.
 /// The finding's message in the report's language.

@@ -1,5 +1,5 @@
 #pragma once
-// The renderers, one per format; report.cpp dispatches. Internal to the library.
+// The renderers, one per format; the table in format_table.cpp lists them. Internal to the library.
 #include <string>
 #include <vector>
 

@@ -164,25 +164,23 @@ void render_waivers(const Report& report, std::string_view heading, std::string_
   out += "</section>\n";
 }
 
-}  // namespace
-
-std::string html(const Report& report) {
+// The document's head (title, stylesheet) and the opening of its body.
+void render_head(const Report& report, std::string& out) {
   const Lang lang = report.lang;
-  const RunResult& result = *report.result;
-  const Review& review = *report.review;
-  const std::string as_of = format_date(report.as_of);
-  std::string out;
-
   out += "<!DOCTYPE html>\n";
   out += fmt::format("<html lang=\"{}\">\n<head>\n", lang == Lang::zh ? "zh-CN" : "en");
   out += "<meta charset=\"utf-8\"/>\n";
   out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n";
   out += "<meta name=\"generator\" content=\"" + esc(report.tool + " " + report.version) + "\"/>\n";
   out += fmt::format("<title>{}{} — {} {}</title>\n", esc(report.tool), esc(report.title_suffix),
-                     esc(tr(lang, "截至", "as of")), esc(as_of));
+                     esc(tr(lang, "截至", "as of")), esc(format_date(report.as_of)));
   out += "<style>" + std::string(kStyle) + "</style>\n</head>\n<body>\n";
+}
 
-  // Header and summary.
+// The page's header: the tool, the date, the policy, the inventory and the scope.
+void render_header(const Report& report, std::string& out) {
+  const Lang lang = report.lang;
+  const std::string as_of = format_date(report.as_of);
   out += fmt::format("<header>\n<h1>{}{}</h1>\n", esc(report.tool), esc(report.title_suffix));
   out += fmt::format("<p class=\"meta\">{} <time datetime=\"{}\">{}</time> · {} <code>{}</code> {}",
                      esc(tr(lang, "截至", "As of")), esc(as_of), esc(as_of), esc(tr(lang, "政策", "Policy")),
@@ -195,13 +193,14 @@ std::string html(const Report& report) {
     out += fmt::format("<p class=\"meta scope\">{}</p>\n", esc(scope));
   }
   out += "</header>\n";
+}
 
-  std::array<std::size_t, 3> counts{};
-  std::size_t fresh = 0;
-  for (const Finding& finding : result.findings) {
-    ++counts[static_cast<std::size_t>(finding.severity)];
-    fresh += finding.change == "new";
-  }
+// The summary: a table of counts, the baseline compared with, and "No findings." when clean.
+void render_summary(const Report& report, std::string& out) {
+  const Lang lang = report.lang;
+  const RunResult& result = *report.result;
+  const Review& review = *report.review;
+  const std::array<std::size_t, 3> counts = count_by_severity(result.findings);
   out += fmt::format("<section class=\"summary\">\n<h2>{}</h2>\n<table class=\"counts\"><tbody>\n",
                      esc(tr(lang, "概况", "Summary")));
   auto count_row = [&](std::string_view label, std::size_t count, std::string_view badge = {}) {
@@ -213,7 +212,7 @@ std::string html(const Report& report) {
     count_row(severity_label(severity, lang), counts[static_cast<std::size_t>(severity)], to_string(severity));
   count_row(tr(lang, "已豁免", "Waived"), review.waived.size());
   if (review.compared) {
-    count_row(tr(lang, "新增", "New"), fresh);
+    count_row(tr(lang, "新增", "New"), count_new(result.findings));
     count_row(tr(lang, "已解决", "Resolved"), review.resolved.size());
   }
   count_row(tr(lang, "运行规则", "Rules run"), result.rules_run.size());
@@ -225,51 +224,72 @@ std::string html(const Report& report) {
   if (result.findings.empty())
     out += fmt::format("<p class=\"clean\">{}</p>\n", esc(tr(lang, "没有发现问题。", "No findings.")));
   out += "</section>\n";
+}
 
-  render_findings(report, out);
-
-  if (!review.waived.empty()) {
-    out += "<section class=\"waived\">\n" + section_heading(lang, tr(lang, "已豁免", "Waived"), review.waived.size());
-    {
-      Table table(out, {tr(lang, "规则", "Rule"), tr(lang, "对象", "Subject"), tr(lang, "理由", "Reason"),
-                        tr(lang, "批准人", "Approved by"), tr(lang, "有效期至", "Expires")});
-      for (const WaivedFinding& waived : review.waived)
-        table.row({code(waived.finding.rule), subject_cell(report, waived.finding), esc(waived.waiver.reason),
-                   esc(waived.waiver.approved_by), esc(format_date(waived.waiver.expires))});
-    }
-    out += "</section>\n";
+void render_waived(const Report& report, std::string& out) {
+  const Lang lang = report.lang;
+  const Review& review = *report.review;
+  if (review.waived.empty()) return;
+  out += "<section class=\"waived\">\n" + section_heading(lang, tr(lang, "已豁免", "Waived"), review.waived.size());
+  {
+    Table table(out, {tr(lang, "规则", "Rule"), tr(lang, "对象", "Subject"), tr(lang, "理由", "Reason"),
+                      tr(lang, "批准人", "Approved by"), tr(lang, "有效期至", "Expires")});
+    for (const WaivedFinding& waived : review.waived)
+      table.row({code(waived.finding.rule), subject_cell(report, waived.finding), esc(waived.waiver.reason),
+                 esc(waived.waiver.approved_by), esc(format_date(waived.waiver.expires))});
   }
+  out += "</section>\n";
+}
+
+void render_resolved(const Report& report, std::string& out) {
+  const Lang lang = report.lang;
+  const Review& review = *report.review;
+  if (review.resolved.empty()) return;
+  out += "<section class=\"resolved\">\n" +
+         section_heading(lang, tr(lang, "已解决", "Resolved"), review.resolved.size());
+  {
+    Table table(out, {tr(lang, "规则", "Rule"), tr(lang, "级别", "Severity"), tr(lang, "对象", "Subject"),
+                      tr(lang, "说明", "Message")});
+    for (const PastFinding& past : review.resolved) {
+      const Finding finding = resolved_finding(report, past);
+      table.row({code(past.rule), esc(severity_label(finding.severity, lang)), subject_cell(report, finding),
+                 esc(shown_message(report, finding))});
+    }
+  }
+  out += "</section>\n";
+}
+
+void render_skipped(const Report& report, std::string& out) {
+  const Lang lang = report.lang;
+  const RunResult& result = *report.result;
+  if (result.rules_skipped.empty()) return;
+  out += "<section class=\"skipped\">\n" +
+         section_heading(lang, tr(lang, "未运行的规则", "Rules skipped"), result.rules_skipped.size());
+  {
+    Table table(out, {tr(lang, "规则", "Rule"), tr(lang, "原因", "Reason")});
+    for (const SkippedRule& skipped : result.rules_skipped)
+      table.row({code(skipped.rule), esc(shown_skip_reason(report, skipped))});
+  }
+  out += "</section>\n";
+}
+
+}  // namespace
+
+std::string html(const Report& report) {
+  const Lang lang = report.lang;
+  const Review& review = *report.review;
+  std::string out;
+  render_head(report, out);
+  render_header(report, out);
+  render_summary(report, out);
+  render_findings(report, out);
+  render_waived(report, out);
   render_waivers(report, tr(lang, "已过期的豁免", "Expired waivers"), "waivers-expired", review.waivers_expired,
                  tr(lang, "过期日", "Expired on"), out);
   render_waivers(report, tr(lang, "未使用的豁免", "Unused waivers"), "waivers-unused", review.waivers_unused,
                  tr(lang, "有效期至", "Expires"), out);
-
-  if (!review.resolved.empty()) {
-    out += "<section class=\"resolved\">\n" +
-           section_heading(lang, tr(lang, "已解决", "Resolved"), review.resolved.size());
-    {
-      Table table(out, {tr(lang, "规则", "Rule"), tr(lang, "级别", "Severity"), tr(lang, "对象", "Subject"),
-                        tr(lang, "说明", "Message")});
-      for (const PastFinding& past : review.resolved) {
-        const Finding finding = resolved_finding(report, past);
-        table.row({code(past.rule), esc(severity_label(finding.severity, lang)), subject_cell(report, finding),
-                   esc(shown_message(report, finding))});
-      }
-    }
-    out += "</section>\n";
-  }
-
-  if (!result.rules_skipped.empty()) {
-    out += "<section class=\"skipped\">\n" +
-           section_heading(lang, tr(lang, "未运行的规则", "Rules skipped"), result.rules_skipped.size());
-    {
-      Table table(out, {tr(lang, "规则", "Rule"), tr(lang, "原因", "Reason")});
-      for (const SkippedRule& skipped : result.rules_skipped)
-        table.row({code(skipped.rule), esc(shown_skip_reason(report, skipped))});
-    }
-    out += "</section>\n";
-  }
-
+  render_resolved(report, out);
+  render_skipped(report, out);
   std::string summary = summary_line(report);
   while (!summary.empty() && summary.back() == '\n') summary.pop_back();
   out += "<footer><p>" + esc(summary) + "</p></footer>\n</body>\n</html>\n";

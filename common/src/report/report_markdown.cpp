@@ -97,14 +97,9 @@ void render_waivers(const Report& report, std::string_view heading, const std::v
   out += "\n";
 }
 
-}  // namespace
-
-std::string markdown(const Report& report) {
+// The title line, then the policy, the version and the inventory.
+void render_title(const Report& report, std::string& out) {
   const Lang lang = report.lang;
-  const RunResult& result = *report.result;
-  const Review& review = *report.review;
-  std::string out;
-
   out += fmt::format("# {}{} — {} {} — {} {}\n\n", md(report.tool), md(report.title_suffix), tr(lang, "截至", "as of"),
                      format_date(report.as_of), tr(lang, "政策", "policy"), md(report.policy->id));
   out += fmt::format("{}{}{}", md(report.policy->title.in(lang)), tr(lang, "；", "; "), tr(lang, "版本 ", "version "));
@@ -112,14 +107,14 @@ std::string markdown(const Report& report) {
   if (report.inventory && !report.inventory->source.empty())
     out += fmt::format("{}{}", tr(lang, "；清单 ", "; inventory "), md(report.inventory->source));
   out += "\n\n";
+}
 
-  // Summary.
-  std::array<std::size_t, 3> counts{};
-  std::size_t fresh = 0;
-  for (const Finding& finding : result.findings) {
-    ++counts[static_cast<std::size_t>(finding.severity)];
-    fresh += finding.change == "new";
-  }
+// The summary: a table of counts, then the baseline compared with.
+void render_summary(const Report& report, std::string& out) {
+  const Lang lang = report.lang;
+  const RunResult& result = *report.result;
+  const Review& review = *report.review;
+  const std::array<std::size_t, 3> counts = count_by_severity(result.findings);
   out += fmt::format("## {}\n\n", tr(lang, "概况", "Summary"));
   out += header({tr(lang, "项目", "Item"), tr(lang, "数量", "Count")}, "--:");
   for (Severity severity : {Severity::error, Severity::warning, Severity::notice})
@@ -127,7 +122,7 @@ std::string markdown(const Report& report) {
         row({std::string(severity_label(severity, lang)), std::to_string(counts[static_cast<std::size_t>(severity)])});
   out += row({std::string(tr(lang, "已豁免", "waived")), std::to_string(review.waived.size())});
   if (review.compared) {
-    out += row({std::string(tr(lang, "新增", "new")), std::to_string(fresh)});
+    out += row({std::string(tr(lang, "新增", "new")), std::to_string(count_new(result.findings))});
     out += row({std::string(tr(lang, "已解决", "resolved")), std::to_string(review.resolved.size())});
   }
   out += row({std::string(tr(lang, "运行规则", "rules run")), std::to_string(result.rules_run.size())});
@@ -135,53 +130,78 @@ std::string markdown(const Report& report) {
   out += "\n";
   if (review.compared && !review.baseline_source.empty())
     out += fmt::format("{}{}\n\n", tr(lang, "对比基线：", "Compared with "), md(review.baseline_source));
+}
 
-  if (result.findings.empty())
-    out += fmt::format("{}\n\n", tr(lang, "没有发现问题。", "No findings."));
-  else
-    render_findings(report, out);
+void render_waived(const Report& report, std::string& out) {
+  const Lang lang = report.lang;
+  const Review& review = *report.review;
+  if (review.waived.empty()) return;
+  out += fmt::format("## {}{}\n\n", tr(lang, "已豁免", "Waived"), paren(lang, std::to_string(review.waived.size())));
+  out += header({tr(lang, "规则", "Rule"), tr(lang, "对象", "Subject"), tr(lang, "理由", "Reason"),
+                 tr(lang, "批准人", "Approved by"), tr(lang, "有效期至", "Expires")});
+  for (const WaivedFinding& waived : review.waived)
+    out += row({md(waived.finding.rule), subject_cell(report, waived.finding), md(waived.waiver.reason),
+                md(waived.waiver.approved_by), format_date(waived.waiver.expires)});
+  out += "\n";
+}
 
-  if (!review.waived.empty()) {
-    out += fmt::format("## {}{}\n\n", tr(lang, "已豁免", "Waived"), paren(lang, std::to_string(review.waived.size())));
-    out += header({tr(lang, "规则", "Rule"), tr(lang, "对象", "Subject"), tr(lang, "理由", "Reason"),
-                   tr(lang, "批准人", "Approved by"), tr(lang, "有效期至", "Expires")});
-    for (const WaivedFinding& waived : review.waived)
-      out += row({md(waived.finding.rule), subject_cell(report, waived.finding), md(waived.waiver.reason),
-                  md(waived.waiver.approved_by), format_date(waived.waiver.expires)});
-    out += "\n";
+void render_resolved(const Report& report, std::string& out) {
+  const Lang lang = report.lang;
+  const Review& review = *report.review;
+  if (review.resolved.empty()) return;
+  out += fmt::format("## {}{}\n\n", tr(lang, "已解决", "Resolved"), paren(lang, std::to_string(review.resolved.size())));
+  out += header({tr(lang, "规则", "Rule"), tr(lang, "级别", "Severity"), tr(lang, "对象", "Subject"),
+                 tr(lang, "说明", "Message")});
+  for (const PastFinding& past : review.resolved) {
+    const Finding finding = resolved_finding(report, past);
+    out += row({md(past.rule), std::string(severity_label(finding.severity, lang)), subject_cell(report, finding),
+                md(shown_message(report, finding))});
   }
-  render_waivers(report, tr(lang, "已过期的豁免", "Expired waivers"), review.waivers_expired,
-                 tr(lang, "过期日", "Expired on"), out);
-  render_waivers(report, tr(lang, "未使用的豁免", "Unused waivers"), review.waivers_unused,
-                 tr(lang, "有效期至", "Expires"), out);
+  out += "\n";
+}
 
-  if (!review.resolved.empty()) {
-    out +=
-        fmt::format("## {}{}\n\n", tr(lang, "已解决", "Resolved"), paren(lang, std::to_string(review.resolved.size())));
-    out += header({tr(lang, "规则", "Rule"), tr(lang, "级别", "Severity"), tr(lang, "对象", "Subject"),
-                   tr(lang, "说明", "Message")});
-    for (const PastFinding& past : review.resolved) {
-      const Finding finding = resolved_finding(report, past);
-      out += row({md(past.rule), std::string(severity_label(finding.severity, lang)), subject_cell(report, finding),
-                  md(shown_message(report, finding))});
-    }
-    out += "\n";
-  }
+void render_skipped(const Report& report, std::string& out) {
+  const Lang lang = report.lang;
+  const RunResult& result = *report.result;
+  if (result.rules_skipped.empty()) return;
+  out += fmt::format("## {}{}\n\n", tr(lang, "未运行的规则", "Rules skipped"),
+                     paren(lang, std::to_string(result.rules_skipped.size())));
+  out += header({tr(lang, "规则", "Rule"), tr(lang, "原因", "Reason")});
+  for (const SkippedRule& skipped : result.rules_skipped)
+    out += row({md(skipped.rule), md(shown_skip_reason(report, skipped))});
+  out += "\n";
+}
 
-  if (!result.rules_skipped.empty()) {
-    out += fmt::format("## {}{}\n\n", tr(lang, "未运行的规则", "Rules skipped"),
-                       paren(lang, std::to_string(result.rules_skipped.size())));
-    out += header({tr(lang, "规则", "Rule"), tr(lang, "原因", "Reason")});
-    for (const SkippedRule& skipped : result.rules_skipped)
-      out += row({md(skipped.rule), md(shown_skip_reason(report, skipped))});
-    out += "\n";
-  }
-
+// A rule, then the scope and the summary line.
+void render_footer(const Report& report, std::string& out) {
   std::string summary = summary_line(report);
   while (!summary.empty() && summary.back() == '\n') summary.pop_back();
   std::string scope = scope_line(report);
   while (!scope.empty() && scope.back() == '\n') scope.pop_back();
-  return out + "---\n\n" + (scope.empty() ? "" : md(scope) + "\n\n") + md(summary) + "\n";
+  out += "---\n\n" + (scope.empty() ? "" : md(scope) + "\n\n") + md(summary) + "\n";
+}
+
+}  // namespace
+
+std::string markdown(const Report& report) {
+  const Lang lang = report.lang;
+  const Review& review = *report.review;
+  std::string out;
+  render_title(report, out);
+  render_summary(report, out);
+  if (report.result->findings.empty())
+    out += fmt::format("{}\n\n", tr(lang, "没有发现问题。", "No findings."));
+  else
+    render_findings(report, out);
+  render_waived(report, out);
+  render_waivers(report, tr(lang, "已过期的豁免", "Expired waivers"), review.waivers_expired,
+                 tr(lang, "过期日", "Expired on"), out);
+  render_waivers(report, tr(lang, "未使用的豁免", "Unused waivers"), review.waivers_unused,
+                 tr(lang, "有效期至", "Expires"), out);
+  render_resolved(report, out);
+  render_skipped(report, out);
+  render_footer(report, out);
+  return out;
 }
 
 }  // namespace chataudit::formats

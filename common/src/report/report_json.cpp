@@ -1,0 +1,384 @@
+// The JSON report (one document, printed in parts on up to two threads) and JSON Lines (one finding
+// a line); both print each finding member by member, byte for byte as nlohmann::json would.
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "base/csv.h"
+#include "base/parallel.h"
+#include "base/text.h"
+#include "report/report_formats.h"
+#include "report/report_util.h"
+
+namespace chataudit::formats {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+Json localized(const Localized& text) { return Json{{"zh", text.zh}, {"en", text.en}}; }
+
+Json finding_json(const Report& report, const Finding& finding) {
+  const Rule& rule = rule_of(report, finding.rule);
+  Json json;
+  json["rule"] = finding.rule;
+  json["severity"] = to_string(finding.severity);
+  json["article"] = localized(rule.article);
+  json["title"] = localized(rule.title);
+  Json subject{{"kind", finding.subject_kind}, {"id", shown_subject_id(report, finding)}};
+  if (!finding.subject_name.empty()) subject["name"] = shown_subject_name(report, finding);
+  json["subject"] = subject;
+  for (const auto& [name, value] : finding.ids) json[std::string(name)] = shown_field(report, finding, name);
+  if (!finding.due_on.empty()) json["due_on"] = finding.due_on;
+  if (finding.days_overdue) json["days_overdue"] = *finding.days_overdue;
+  json["message"] = shown_message(report, finding);
+  json["remedy"] = localized(rule.remedy);
+  if (!finding.details.empty() && !report.options.redact) {
+    Json details = Json::object();
+    for (const auto& [name, value] : finding.details) details[std::string(name)] = value;
+    json["details"] = details;
+  }
+  if (!finding.change.empty()) json["change"] = finding.change;
+  json["fingerprint"] = finding.fingerprint;
+  return json;
+}
+
+std::string dump(const Json& json, int indent) {
+  return json.dump(indent, ' ', false, Json::error_handler_t::replace);
+}
+
+// Appends `json` printed as dump(json, 2) would print it nested `depth` spaces deep (every line
+// after the first indented by `depth`), straight into `out`; on one line when `depth` < 0.
+void dump_nested(std::string& out, const Json& json, int depth) {
+  const std::string text = json.dump(depth >= 0 ? 2 : -1, ' ', false, Json::error_handler_t::replace);
+  if (depth <= 0) {
+    out += text;
+    return;
+  }
+  // A JSON text holds no raw line break inside a string: every '\n' starts a line to indent.
+  std::size_t begin = 0;
+  for (std::size_t end = text.find('\n'); end != std::string::npos; end = text.find('\n', begin)) {
+    out.append(text, begin, end + 1 - begin);
+    out.append(static_cast<std::size_t>(depth), ' ');
+    begin = end + 1;
+  }
+  out.append(text, begin, std::string::npos);
+}
+
+// Appends `text` as a JSON string exactly as nlohmann prints it (UTF-8 kept, invalid UTF-8
+// replaced by U+FFFD): quoted as it is when nothing needs escaping, else by nlohmann.
+void append_string(std::string& out, std::string_view text) {
+  const bool plain = std::none_of(text.begin(), text.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\';
+  });
+  if (plain && valid_utf8(text)) {
+    out += '"';
+    out += text;
+    out += '"';
+  } else {
+    dump_nested(out, Json(std::string(text)), -1);
+  }
+}
+
+// An object printed member by member as nlohmann prints one: pretty, nested `depth` spaces deep,
+// two more per level; or on one line when `depth` < 0.
+class ObjectPrinter {
+ public:
+  ObjectPrinter(std::string& out, int depth) : out_(out), depth_(depth) {}
+  // Starts the member `key`; its value comes next.
+  std::string& key(std::string_view key) {
+    out_ += first_ ? '{' : ',';
+    first_ = false;
+    if (depth_ >= 0) {
+      out_ += '\n';
+      out_.append(static_cast<std::size_t>(depth_) + 2, ' ');
+    }
+    append_string(out_, key);
+    out_ += depth_ >= 0 ? ": " : ":";
+    return out_;
+  }
+  void string(std::string_view key, std::string_view value) { append_string(this->key(key), value); }
+  void localized(std::string_view key, const Localized& text) {
+    this->key(key);
+    ObjectPrinter object = nested();
+    object.string("zh", text.zh);
+    object.string("en", text.en);
+    object.close();
+  }
+  ObjectPrinter nested() const { return ObjectPrinter(out_, depth_ >= 0 ? depth_ + 2 : -1); }
+  void close() {
+    if (first_) {
+      out_ += "{}";
+      return;
+    }
+    if (depth_ >= 0) {
+      out_ += '\n';
+      out_.append(static_cast<std::size_t>(depth_), ' ');
+    }
+    out_ += '}';
+  }
+
+ private:
+  std::string& out_;
+  int depth_;
+  bool first_ = true;
+};
+
+// Whether two pairs of `fields` share a name (nlohmann would then print the name once).
+bool repeats_a_name(const Fields& fields) {
+  for (auto a = fields.begin(); a != fields.end(); ++a)
+    for (auto b = std::next(a); b != fields.end(); ++b)
+      if ((*a).first == (*b).first) return true;
+  return false;
+}
+
+}  // namespace
+
+void append_finding_json(std::string& out, const Report& report, const Finding& finding, int depth,
+                         bool one_language) {
+  const Rule& rule = rule_of(report, finding.rule);
+  // A repeated id or detail name keeps nlohmann's rule (the first place, one value): printed by
+  // nlohmann, like the reference.
+  if (repeats_a_name(finding.ids) || repeats_a_name(finding.details)) {
+    Json json = finding_json(report, finding);
+    if (one_language) {
+      json["article"] = rule.article.in(report.lang);
+      json["title"] = rule.title.in(report.lang);
+      json["remedy"] = rule.remedy.in(report.lang);
+    }
+    dump_nested(out, json, depth);
+    return;
+  }
+  const bool redact = report.options.redact;
+  ObjectPrinter json(out, depth);
+  json.string("rule", finding.rule);
+  json.string("severity", to_string(finding.severity));
+  // JSON Lines: each line stands alone, in the report's language.
+  auto text = [&](std::string_view key, const Localized& value) {
+    if (one_language) json.string(key, value.in(report.lang));
+    else json.localized(key, value);
+  };
+  text("article", rule.article);
+  text("title", rule.title);
+  json.key("subject");
+  ObjectPrinter subject = json.nested();
+  subject.string("kind", finding.subject_kind);
+  // (Redacted values only are built anew; the others are printed from where they are.)
+  if (redact)
+    subject.string("id", shown_subject_id(report, finding));
+  else
+    subject.string("id", finding.subject_id);
+  if (!finding.subject_name.empty()) {
+    if (redact)
+      subject.string("name", shown_subject_name(report, finding));
+    else
+      subject.string("name", finding.subject_name);
+  }
+  subject.close();
+  for (const auto& [name, value] : finding.ids) {
+    if (redact)
+      json.string(name, shown_field(report, finding, name));
+    else
+      json.string(name, value);
+  }
+  if (!finding.due_on.empty()) json.string("due_on", finding.due_on);
+  if (finding.days_overdue) json.key("days_overdue") += std::to_string(*finding.days_overdue);
+  json.string("message", (redact ? finding.message_redacted : finding.message).in(report.lang));
+  text("remedy", rule.remedy);
+  if (!finding.details.empty() && !redact) {
+    json.key("details");
+    ObjectPrinter details = json.nested();
+    for (const auto& [name, value] : finding.details) details.string(name, value);
+    details.close();
+  }
+  if (!finding.change.empty()) json.string("change", finding.change);
+  json.string("fingerprint", finding.fingerprint);
+  json.close();
+}
+
+std::string finding_json_reference(const Report& report, const Finding& finding, int depth) {
+  std::string out;
+  dump_nested(out, finding_json(report, finding), depth);
+  return out;
+}
+
+namespace {
+
+Json waiver_json(const Waiver& waiver) {
+  return Json{{"rule", waiver.rule},
+              {"subject", waiver.subject},  // the file's own text: the reader of a redacted report wrote it
+              {"reason", waiver.reason},
+              {"approved_by", waiver.approved_by},
+              {"expires", format_date(waiver.expires)}};
+}
+
+// Appends `text` (a value printed with its own indentation) with every line after the first
+// indented `by` more spaces: how the value prints nested one level deeper.
+void indented(std::string& out, std::string_view text, int by) {
+  for (std::size_t start = 0;;) {
+    const std::size_t end = text.find('\n', start);
+    out.append(text.substr(start, end == std::string_view::npos ? std::string_view::npos : end + 1 - start));
+    if (end == std::string_view::npos) break;
+    out.append(static_cast<std::size_t>(by), ' ');
+    start = end + 1;
+  }
+}
+
+// inventory.tables keeps its {name: rows loaded} shape; summary.tables adds the rows read, so a
+// reader sees nothing was lost (a report is only written when the two are equal).
+Json inventory_json(const Report& report) {
+  Json tables = Json::object();
+  for (const auto& [name, table] : report.inventory->tables) tables[name] = table.rows_loaded;
+  return Json{{"source", report.inventory->source}, {"digest", report.inventory->digest}, {"tables", tables}};
+}
+
+Json summary_json(const Report& report) {
+  const RunResult& result = *report.result;
+  const Review& review = *report.review;
+  Json table_counts = Json::object();
+  for (const auto& [name, table] : report.inventory->tables)
+    table_counts[name] = Json{{"read", table.rows_read}, {"loaded", table.rows_loaded}};
+  const auto counts = count_by_severity(result.findings);
+  Json skipped = Json::array();
+  for (const SkippedRule& rule : result.rules_skipped)
+    skipped.push_back(Json{{"rule", rule.rule}, {"reason", shown_skip_reason(report, rule)}});
+  Json expired = Json::array(), unused = Json::array();
+  for (const Waiver& waiver : review.waivers_expired) expired.push_back(waiver_json(waiver));
+  for (const Waiver& waiver : review.waivers_unused) unused.push_back(waiver_json(waiver));
+  Json summary{{"findings", result.findings.size()},
+               {"by_severity", Json{{"error", counts[0]}, {"warning", counts[1]}, {"notice", counts[2]}}},
+               {"waived", review.waived.size()},
+               {"resolved", review.resolved.size()}};
+  if (review.compared) summary["new"] = count_new(result.findings);
+  summary["tables"] = table_counts;
+  summary["rules_run"] = result.rules_run.size();
+  summary["rules_skipped"] = skipped;
+  summary["waivers_expired"] = expired;
+  summary["waivers_unused"] = unused;
+  return summary;
+}
+
+Json waived_json(const Report& report) {
+  Json waived = Json::array();
+  for (const WaivedFinding& item : report.review->waived) {
+    Json json = finding_json(report, item.finding);
+    json["waiver"] = Json{{"reason", item.waiver.reason},
+                          {"approved_by", item.waiver.approved_by},
+                          {"expires", format_date(item.waiver.expires)}};
+    waived.push_back(json);
+  }
+  return waived;
+}
+
+Json resolved_json(const Report& report) {
+  Json resolved = Json::array();
+  for (const PastFinding& past : report.review->resolved) {
+    const Finding finding = resolved_finding(report, past);
+    resolved.push_back(Json{{"rule", past.rule},
+                            {"severity", past.severity},
+                            {"subject", Json{{"kind", past.subject_kind}, {"id", shown_subject_id(report, finding)}}},
+                            {"message", shown_message(report, finding)},
+                            {"fingerprint", past.fingerprint}});
+  }
+  return resolved;
+}
+
+// Appends the member `key` of the report's object, its value printed by dump(value, 2).
+void append_member(std::string& out, std::string_view key, const Json& value, bool last = false) {
+  out += "  ";
+  out += dump(Json(key), -1);
+  out += ": ";
+  indented(out, dump(value, 2), 2);
+  out += last ? "\n" : ",\n";
+}
+
+// Appends findings `begin` to `end` as elements of the findings array, each nested two levels deep
+// (member, array element). Once 64 are printed, room for the rest up to `end` is reserved at their
+// average size (and an eighth more): a string that grows by doubling copies itself again and again.
+void append_findings(std::string& out, const Report& report, std::size_t begin, std::size_t end) {
+  const std::vector<Finding>& findings = report.result->findings;
+  const std::size_t start = out.size();
+  for (std::size_t i = begin; i < end; ++i) {
+    out += "    ";
+    append_finding_json(out, report, findings[i], 4);
+    out += i + 1 < findings.size() ? ",\n" : "\n";
+    if (i == begin + 63 && end > i + 1)
+      out.reserve(out.size() + (out.size() - start) / 64 * (end - i - 1) / 8 * 9 + 4096);
+  }
+}
+
+// Appends the findings array's elements to `out`, which then ends the first part: at national scale
+// the findings are most of the document, so with two threads (see CHATAUDIT_THREADS) each prints a
+// half, the first into `out` on the calling thread, the second into the part returned.
+std::string print_findings_in_halves(std::string& out, const Report& report) {
+  const std::size_t count = report.result->findings.size();
+  const std::size_t half = worker_threads() > 1 ? count / 2 : count;
+  std::string second;
+  run_parallel(half < count ? 2 : 1, [&](std::size_t job) {
+    if (job == 0) append_findings(out, report, 0, half);
+    else append_findings(second, report, half, count);
+  });
+  return second;
+}
+
+}  // namespace
+
+std::vector<std::string> json_parts(const Report& report) {
+  const Review& review = *report.review;
+  // The object is written member by member, and the findings one by one, exactly as nlohmann
+  // would print the whole document: a report of a million findings is never one JSON tree.
+  std::vector<std::string> parts;
+  std::string out = "{\n";
+  append_member(out, "tool", Json(report.tool));
+  append_member(out, "version", Json(report.version));
+  append_member(out, "as_of", Json(format_date(report.as_of)));
+  append_member(out, "policy", Json{{"id", report.policy->id}, {"digest", report.policy->digest}});
+  append_member(out, "inventory", inventory_json(report));
+  if (report.scope) append_member(out, "scope", Json::parse(report.scope->json()));
+  append_member(out, "summary", summary_json(report));
+  out += "  \"findings\": ";
+  if (report.result->findings.empty()) {
+    out += "[]";
+  } else {
+    out += "[\n";
+    std::string second = print_findings_in_halves(out, report);
+    // The second half stays a part of its own (the writer writes one after the other), with the
+    // rest of the document after it.
+    parts.push_back(std::move(out));
+    out = std::move(second);
+    out += "  ]";
+  }
+  out += ",\n";
+  append_member(out, "waived", waived_json(report));
+  append_member(out, "resolved", resolved_json(report), !review.compared);
+  if (review.compared) append_member(out, "baseline", Json(review.baseline_source), true);
+  out += "}\n";
+  parts.push_back(std::move(out));
+  return parts;
+}
+
+std::string json(const Report& report) {
+  std::vector<std::string> parts = json_parts(report);
+  std::size_t size = 0;
+  for (const std::string& part : parts) size += part.size();
+  std::string out = std::move(parts.front());
+  out.reserve(size);
+  for (std::size_t i = 1; i < parts.size(); ++i) out += parts[i];
+  return out;
+}
+
+std::string jsonl(const Report& report) {
+  // Each line stands alone: what run it came from, then the finding.
+  std::string lead = "{" + dump(Json("tool"), -1) + ":" + dump(Json(report.tool), -1) + "," + dump(Json("as_of"), -1) +
+                     ":" + dump(Json(format_date(report.as_of)), -1) + ",";
+  if (report.scope) lead += dump(Json("scope"), -1) + ":" + report.scope->json() + ",";
+  std::string out, line;
+  for (const Finding& finding : report.result->findings) {
+    line.clear();
+    append_finding_json(line, report, finding, -1, true);
+    out += lead;
+    out.append(line, 1);  // the finding's members, after its opening brace
+    out += '\n';
+  }
+  return out;
+}
+
+}  // namespace chataudit::formats
