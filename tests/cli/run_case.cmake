@@ -46,14 +46,29 @@ execute_process(
 file(WRITE ${WORK_DIR}/actual.rc "${actual_rc}\n")
 # Reports name their inventory by real path (the scope): the source tree's own path becomes
 # `<source>`, so that the expected files hold in any checkout. The shipped policy's digest becomes
-# `<shipped policy digest>`, so that editing the policy (a comment) does not touch every JSON golden.
+# `<shipped policy digest>`, so that editing the policy (a comment) does not touch every JSON golden;
+# the digest of a policy file given with --policy (the format goldens' tests/fixtures/formats/policy.toml)
+# becomes `<policy digest>`, for the same reason.
 file(REAL_PATH ${SOURCE_DIR} source_real)
 file(SHA256 ${SOURCE_DIR}/policies/jiusan-2020.toml shipped_digest)
+set(given_digest)
+list(FIND args --policy policy_at)
+math(EXPR policy_at "${policy_at} + 1")
+list(LENGTH args arg_count)
+if(policy_at GREATER 0 AND policy_at LESS arg_count)
+  list(GET args ${policy_at} policy_file)
+  if(EXISTS ${SOURCE_DIR}/${policy_file})
+    file(SHA256 ${SOURCE_DIR}/${policy_file} given_digest)
+  endif()
+endif()
 foreach(stream out err)
   file(READ ${WORK_DIR}/actual.${stream} content)
   set(shown "${content}")
   string(REPLACE "${source_real}" "<source>" shown "${shown}")
   string(REPLACE "${shipped_digest}" "<shipped policy digest>" shown "${shown}")
+  if(given_digest)
+    string(REPLACE "${given_digest}" "<policy digest>" shown "${shown}")
+  endif()
   if(NOT shown STREQUAL content)
     file(WRITE ${WORK_DIR}/actual.${stream} "${shown}")
   endif()

@@ -62,12 +62,7 @@ struct Fixture {
     return run_rules(inventory, policy, options);
   }
   std::string error(const std::string& rules, RunOptions options = {}) {
-    try {
-      run(rules, std::move(options));
-    } catch (const Error& e) {
-      return e.diagnostics().front().to_string();
-    }
-    return "no error";
+    return testing::first_error([&] { run(rules, std::move(options)); });
   }
 };
 

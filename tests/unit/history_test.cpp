@@ -10,6 +10,7 @@
 #include "test_support.h"
 
 using namespace chataudit;
+using chataudit::testing::first_error;
 using chataudit::testing::TempDir;
 
 namespace {
@@ -63,21 +64,11 @@ void record(const std::string& path, const Report& report, const std::vector<Fin
 }
 
 std::string record_error(const std::string& path, const Report& report) {
-  try {
-    record(path, report);
-  } catch (const Error& error) {
-    return error.diagnostics().front().to_string();
-  }
-  return "no error";
+  return first_error([&] { record(path, report); });
 }
 
 std::string last_run_error(const std::string& path) {
-  try {
-    last_recorded_run(path, scope_of("stale-group-finder"), Date(2026, 12, 31));
-  } catch (const Error& error) {
-    return error.diagnostics().front().to_string();
-  }
-  return "no error";
+  return first_error([&] { last_recorded_run(path, scope_of("stale-group-finder"), Date(2026, 12, 31)); });
 }
 
 }  // namespace

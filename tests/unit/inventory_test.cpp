@@ -10,46 +10,17 @@
 #include "test_support.h"
 
 using namespace chataudit;
+using chataudit::testing::error_text;
+using chataudit::testing::query;
+using chataudit::testing::shanghai;
 using chataudit::testing::TempDir;
 
 namespace {
-
-const TimeZone& shanghai() {
-  static const TimeZone zone = *TimeZone::parse("Asia/Shanghai", nullptr);
-  return zone;
-}
 
 Inventory load_groups(const TempDir& dir, std::string_view csv) {
   InventorySources sources;
   sources.tables.emplace_back("groups", dir.write("groups.csv", csv));
   return load_inventory(sources, {"groups"}, shanghai());
-}
-
-// The messages of the Error thrown by `load`, one per line.
-template <typename Load>
-std::string error_text(Load&& load) {
-  try {
-    load();
-  } catch (const Error& error) {
-    std::string text;
-    for (const Diagnostic& d : error.diagnostics()) text += d.to_string() + "\n";
-    if (error.omitted()) text += "+" + std::to_string(error.omitted()) + "\n";
-    return text;
-  }
-  return "no error";
-}
-
-std::string query(Inventory& inventory, const std::string& sql) {
-  SQLite::Statement statement(inventory.db(), sql);
-  std::string out;
-  while (statement.executeStep()) {
-    for (int i = 0; i < statement.getColumnCount(); ++i) {
-      const SQLite::Column column = statement.getColumn(i);
-      out += (i ? "|" : "") + (column.isNull() ? std::string("NULL") : column.getString());
-    }
-    out += "\n";
-  }
-  return out;
 }
 
 }  // namespace

@@ -15,43 +15,16 @@
 #include "test_support.h"
 
 using namespace chataudit;
+using chataudit::testing::error_text;
+using chataudit::testing::query;
+using chataudit::testing::shanghai;
 using chataudit::testing::TempDir;
 
 namespace {
 
-const TimeZone& shanghai() {
-  static const TimeZone zone = *TimeZone::parse("Asia/Shanghai", nullptr);
-  return zone;
-}
-
 std::string as_iso(std::string_view text, DateFormat format) {
   const auto date = parse_date_as(text, format, shanghai());
   return date ? format_date(*date) : "none";
-}
-
-template <typename Load>
-std::string error_text(Load&& load) {
-  try {
-    load();
-  } catch (const Error& error) {
-    std::string text;
-    for (const Diagnostic& d : error.diagnostics()) text += d.to_string() + "\n";
-    return text;
-  }
-  return "no error";
-}
-
-std::string query(Inventory& inventory, const std::string& sql) {
-  SQLite::Statement statement(inventory.db(), sql);
-  std::string out;
-  while (statement.executeStep()) {
-    for (int i = 0; i < statement.getColumnCount(); ++i) {
-      const SQLite::Column column = statement.getColumn(i);
-      out += (i ? "|" : "") + (column.isNull() ? std::string("NULL") : column.getString());
-    }
-    out += "\n";
-  }
-  return out;
 }
 
 Inventory load_dir(const std::string& dir, std::set<std::string> wanted = {"groups"}) {

@@ -6,6 +6,7 @@
 #include "test_support.h"
 
 using namespace chataudit;
+using chataudit::testing::first_error;
 using chataudit::testing::TempDir;
 
 namespace {
@@ -33,12 +34,7 @@ SELECT 'group' AS subject_kind, group_id AS subject_id, group_id FROM groups
 )";
 
 std::string load_error(const std::string& path) {
-  try {
-    load_policy(path);
-  } catch (const Error& error) {
-    return error.diagnostics().front().to_string();
-  }
-  return "no error";
+  return first_error([&] { load_policy(path); });
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "report/report.h"
+#include "test_support.h"
 
 using namespace chataudit;
 
@@ -532,20 +533,7 @@ namespace {
 std::vector<std::string> hidden_code_points() {
   std::vector<std::string> out;
   auto add = [&](char32_t first, char32_t last) {
-    for (char32_t c = first; c <= last; ++c) {
-      std::string bytes;
-      if (c < 0x80) {
-        bytes += static_cast<char>(c);
-      } else if (c < 0x800) {
-        bytes += static_cast<char>(0xC0 | (c >> 6));
-        bytes += static_cast<char>(0x80 | (c & 0x3F));
-      } else {
-        bytes += static_cast<char>(0xE0 | (c >> 12));
-        bytes += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-        bytes += static_cast<char>(0x80 | (c & 0x3F));
-      }
-      out.push_back(bytes);
-    }
+    for (char32_t c = first; c <= last; ++c) out.push_back(testing::utf8(c));
   };
   add(0x00, 0x1F);
   add(0x7F, 0x9F);

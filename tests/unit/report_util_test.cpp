@@ -7,33 +7,16 @@
 
 #include <string>
 
+#include "test_support.h"
+
 using namespace chataudit;
+using chataudit::testing::utf8;
 using formats::escape_markup;
 using formats::hidden_control;
 using formats::Markup;
 using formats::visible_controls;
 
 namespace {
-
-std::string utf8(char32_t code_point) {
-  std::string out;
-  if (code_point < 0x80) {
-    out += static_cast<char>(code_point);
-  } else if (code_point < 0x800) {
-    out += static_cast<char>(0xC0 | (code_point >> 6));
-    out += static_cast<char>(0x80 | (code_point & 0x3F));
-  } else if (code_point < 0x10000) {
-    out += static_cast<char>(0xE0 | (code_point >> 12));
-    out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (code_point & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (code_point >> 18));
-    out += static_cast<char>(0x80 | ((code_point >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (code_point & 0x3F));
-  }
-  return out;
-}
 
 // SPEC §2's list, range by range.
 constexpr std::pair<char32_t, char32_t> kHidden[] = {

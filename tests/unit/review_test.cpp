@@ -6,6 +6,7 @@
 #include "test_support.h"
 
 using namespace chataudit;
+using chataudit::testing::first_error;
 using chataudit::testing::TempDir;
 
 namespace {
@@ -19,21 +20,11 @@ expires = 2026-12-31
 )";
 
 std::string waiver_error(const std::string& path) {
-  try {
-    load_waivers(path);
-  } catch (const Error& error) {
-    return error.diagnostics().front().to_string();
-  }
-  return "no error";
+  return first_error([&] { load_waivers(path); });
 }
 
 std::string baseline_error(const std::string& path, const std::string& tool = "stale-group-finder") {
-  try {
-    load_baseline(path, tool);
-  } catch (const Error& error) {
-    return error.diagnostics().front().to_string();
-  }
-  return "no error";
+  return first_error([&] { load_baseline(path, tool); });
 }
 
 Finding make_finding(std::string rule, std::string subject_id) {
