@@ -11,10 +11,10 @@ namespace chataudit {
 struct ToolSpec {
   std::string name;
   std::string summary;
-  bool org_filter = true;        ///< --org ID
-  bool person_filter = false;    ///< --person ID
-  bool group_filter = false;     ///< --group ID
-  bool due_within = false;       ///< --due-within DAYS (= --set due_soon_days=DAYS)
+  bool org_filter = true;      ///< --org ID
+  bool person_filter = false;  ///< --person ID
+  bool group_filter = false;   ///< --group ID
+  bool due_within = false;     ///< --due-within DAYS (= --set due_soon_days=DAYS)
 };
 
 /// Every tool, in the order of tools/tools.toml.
