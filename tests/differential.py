@@ -9,7 +9,7 @@ exit status). The twin fills each view with plain SQL and none of the store's sh
 (witnesses, narrowed statements, split scans, unique lookups), so a shortcut that changes a
 finding shows up here as a difference. The runs:
 
-  - each of the four tools on samples/jiusan as of 2026-11-27;
+  - each tool of tools/tools.toml on samples/jiusan as of 2026-11-27;
   - each golden case under tests/cli/*/*/ with its arguments, standard input and environment, its
     --format replaced by --format json (the options of other formats dropped), duplicates run once;
   - each tool on two small inventories written by bench/gen --scale S into WORK_DIR: the default
@@ -33,7 +33,8 @@ import subprocess
 import sys
 import time
 
-TOOLS = ["stale-group-finder", "membership-audit", "registry-check", "handover-check"]
+from tools_toml import TOOLS
+
 AS_OF = "2026-11-27"
 CONFIGS = [("columnar", "1"), ("columnar", "2"), ("sqlite", "1"), ("sqlite", "2")]
 # Options that only the format they belong to takes (each followed by a value, or not).

@@ -13,7 +13,8 @@ import re
 import subprocess
 import sys
 
-TOOLS = ["registry-check", "stale-group-finder", "membership-audit", "handover-check"]
+from tools_toml import TOOLS
+
 AS_OF = "2026-11-27"
 
 

@@ -5,8 +5,12 @@ execute_process(COMMAND ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${WORK_
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "cmake --install failed")
 endif()
-foreach(file bin/stale-group-finder bin/registry-check bin/membership-audit bin/handover-check
-             share/chataudit/policies/jiusan-2020.toml share/man/man1/stale-group-finder.1
+include(${SOURCE_DIR}/tools/tools.cmake)
+chataudit_read_tools(${SOURCE_DIR}/tools/tools.toml)
+set(tool_files ${CHATAUDIT_TOOLS})
+list(TRANSFORM tool_files REPLACE "(.+)" "bin/\\1;share/man/man1/\\1.1")
+foreach(file ${tool_files}
+             share/chataudit/policies/jiusan-2020.toml
              share/man/man5/chataudit-policy.5 share/man/man5/chataudit-inventory.5
              share/man/man7/chataudit.7)
   if(NOT EXISTS ${WORK_DIR}/${file})

@@ -15,7 +15,9 @@ function(strip_scope file)
   file(WRITE ${file} "${content}")
 endfunction()
 
-foreach(tool stale-group-finder registry-check membership-audit handover-check)
+include(${SOURCE_DIR}/tools/tools.cmake)
+chataudit_read_tools(${SOURCE_DIR}/tools/tools.toml)
+foreach(tool IN LISTS CHATAUDIT_TOOLS)
   foreach(source jiusan jiusan.sqlite)
     execute_process(COMMAND ${BIN_DIR}/${tool} --inventory ${SOURCE_DIR}/samples/${source} --as-of 2026-11-27
                             --format jsonl

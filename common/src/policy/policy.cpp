@@ -13,6 +13,7 @@
 #include "base/error.h"
 #include "policy/schema.h"
 #include "base/text.h"
+#include "policy/tools.h"
 
 namespace chataudit {
 
@@ -112,7 +113,6 @@ namespace {
 
 // Names the engine binds itself; a policy parameter may not take them.
 constexpr std::string_view kReservedParams[] = {"as_of", "effective", "person", "org", "group"};
-constexpr std::string_view kTools[] = {"registry-check", "membership-audit", "handover-check", "stale-group-finder"};
 constexpr int kMaxExtendsDepth = 8;
 
 class PolicyReader {
@@ -320,11 +320,9 @@ void read_rule(const PolicyReader& reader, const toml::table& table, Policy& pol
   const bool complete = !inherited;  // a rule of an extended policy may override single keys
   if (complete || table.contains("tool")) {
     rule.tool = reader.string_at(table, "tool", what, true);
-    bool known = false;
-    for (std::string_view tool : kTools) known = known || rule.tool == tool;
-    if (!known)
-      reader.fail(*table.get("tool"), fmt::format("{}: unknown tool \"{}\"; expected registry-check, membership-audit, "
-                                                  "handover-check or stale-group-finder", what, rule.tool));
+    if (!find_tool(rule.tool))
+      reader.fail(*table.get("tool"),
+                  fmt::format("{}: unknown tool \"{}\"; expected {}", what, rule.tool, tool_names()));
   }
   if (complete || table.contains("severity")) {
     const std::string severity = reader.string_at(table, "severity", what, true);

@@ -1,0 +1,126 @@
+# Reads tools/tools.toml (the tools, one [[tool]] each) for the build and the CMake test scripts,
+# and writes the rows of the C++ table the command line and the policy read (policy/tools.h).
+# Usable in script mode (cmake -P): it only reads the file and sets variables; its functions keep the
+# policies set here (IN_LIST) wherever they are called.
+cmake_policy(VERSION 3.25)
+
+# Each filter a tool may list, and the ToolSpec field (common/src/policy/tools.h) that turns it on.
+set(CHATAUDIT_TOOL_FILTER_FIELDS org=org_filter person=person_filter group=group_filter due-within=due_within)
+
+# The one-line forms tools.toml may use (a strict subset of TOML, so that tomllib reads it alike):
+# a [[tool]] header, `key = "string"` (no escape but \" and \\, which C++ spells alike), and
+# `key = ["string", ...]` on one line, each optionally followed by a comment.
+set(_chataudit_toml_string "\"(([^\"\\\\]|\\\\[\"\\\\])*)\"")
+set(_chataudit_toml_comment "( *#.*)?")
+
+# Checks the tool read so far and hands it to chataudit_read_tools's caller. A macro: it sets the
+# reader's variables.
+macro(_chataudit_finish_tool)
+  if(NOT tool_line EQUAL 0)
+    foreach(key name summary filters)
+      if(NOT DEFINED tool_${key})
+        message(FATAL_ERROR "${toml_file}:${tool_line}: this [[tool]] has no ${key}")
+      endif()
+    endforeach()
+    if(NOT tool_name MATCHES "^[a-z][a-z0-9-]*$")
+      message(FATAL_ERROR "${toml_file}:${tool_line}: tool name \"${tool_name}\": expected lower-case letters, "
+                          "digits and -")
+    endif()
+    if(tool_name IN_LIST tools)
+      message(FATAL_ERROR "${toml_file}:${tool_line}: tool ${tool_name} is listed twice")
+    endif()
+    if(tool_summary STREQUAL "")
+      message(FATAL_ERROR "${toml_file}:${tool_line}: tool ${tool_name} has an empty summary")
+    endif()
+    set(known_filters ${CHATAUDIT_TOOL_FILTER_FIELDS})
+    list(TRANSFORM known_filters REPLACE "=.*" "")
+    set(seen_filters)
+    foreach(filter IN LISTS tool_filters)
+      if(NOT filter IN_LIST known_filters OR filter IN_LIST seen_filters)
+        string(REPLACE ";" ", " expected "${known_filters}")
+        message(FATAL_ERROR "${toml_file}:${tool_line}: tool ${tool_name}: filter \"${filter}\" unknown or listed "
+                            "twice; expected some of ${expected}")
+      endif()
+      list(APPEND seen_filters ${filter})
+    endforeach()
+    list(APPEND tools ${tool_name})
+    set(CHATAUDIT_TOOL_${tool_name}_SUMMARY "${tool_summary}" PARENT_SCOPE)
+    set(CHATAUDIT_TOOL_${tool_name}_FILTERS "${tool_filters}" PARENT_SCOPE)
+  endif()
+  unset(tool_name)
+  unset(tool_summary)
+  unset(tool_filters)
+endmacro()
+
+# Sets CHATAUDIT_TOOLS (the names, in the file's order) and, for each NAME,
+# CHATAUDIT_TOOL_<NAME>_SUMMARY and CHATAUDIT_TOOL_<NAME>_FILTERS (a list) in the caller's scope.
+# Anything outside the forms above stops the configuration, naming the file and line.
+function(chataudit_read_tools toml_file)
+  file(READ "${toml_file}" text)
+  set(tools)
+  set(tool_line 0)
+  set(line_number 0)
+  # Line by line with string(FIND), not as a CMake list: a list would cut a line at each ';'.
+  while(NOT text STREQUAL "")
+    string(FIND "${text}" "\n" end)
+    if(end EQUAL -1)
+      set(line "${text}")
+      set(text "")
+    else()
+      string(SUBSTRING "${text}" 0 ${end} line)
+      math(EXPR end "${end} + 1")
+      string(SUBSTRING "${text}" ${end} -1 text)
+    endif()
+    math(EXPR line_number "${line_number} + 1")
+    string(STRIP "${line}" line)
+    if(line STREQUAL "" OR line MATCHES "^#")
+      continue()
+    elseif(line MATCHES "^\\[\\[tool\\]\\]${_chataudit_toml_comment}$")
+      _chataudit_finish_tool()
+      set(tool_line ${line_number})
+      continue()
+    endif()
+    if(tool_line EQUAL 0)
+      message(FATAL_ERROR "${toml_file}:${line_number}: expected [[tool]] before any key")
+    endif()
+    if(line MATCHES "^(name|summary) *= *${_chataudit_toml_string}${_chataudit_toml_comment}$")
+      set(key ${CMAKE_MATCH_1})
+      set(value "${CMAKE_MATCH_2}")
+    elseif(line MATCHES "^filters *= *\\[ *(\"[a-z-]*\"( *, *\"[a-z-]*\")*)? *,? *\\]${_chataudit_toml_comment}$")
+      set(key filters)
+      string(REGEX MATCHALL "[a-z-]+" value "${CMAKE_MATCH_1}")
+    else()
+      message(FATAL_ERROR "${toml_file}:${line_number}: expected name = \"…\", summary = \"…\" or "
+                          "filters = [\"…\", …] (see the comment at the top of the file), not: ${line}")
+    endif()
+    if(DEFINED tool_${key})
+      message(FATAL_ERROR "${toml_file}:${line_number}: ${key} is given twice for this tool")
+    endif()
+    set(tool_${key} "${value}")
+  endwhile()
+  _chataudit_finish_tool()
+  if("${tools}" STREQUAL "")
+    message(FATAL_ERROR "${toml_file}: no [[tool]]")
+  endif()
+  set(CHATAUDIT_TOOLS ${tools} PARENT_SCOPE)
+endfunction()
+
+# Writes the initializers of the ToolSpec table, one per tool, to `output` (rewritten only when
+# they change, so that an unrelated reconfiguration rebuilds nothing).
+function(chataudit_write_tool_rows output)
+  set(rows "// Generated by tools/tools.cmake from tools/tools.toml: edit that file, not this one.\n")
+  foreach(tool IN LISTS CHATAUDIT_TOOLS)
+    string(APPEND rows "{.name = \"${tool}\",\n .summary = \"${CHATAUDIT_TOOL_${tool}_SUMMARY}\"")
+    foreach(pair IN LISTS CHATAUDIT_TOOL_FILTER_FIELDS)
+      string(REGEX REPLACE "=.*" "" filter "${pair}")
+      string(REGEX REPLACE ".*=" "" field "${pair}")
+      if(filter IN_LIST CHATAUDIT_TOOL_${tool}_FILTERS)
+        string(APPEND rows ",\n .${field} = true")
+      else()
+        string(APPEND rows ",\n .${field} = false")
+      endif()
+    endforeach()
+    string(APPEND rows "},\n")
+  endforeach()
+  file(CONFIGURE OUTPUT "${output}" CONTENT "@rows@" @ONLY)
+endfunction()
