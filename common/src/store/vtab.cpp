@@ -228,108 +228,135 @@ std::vector<int> column_list(const char* text) {
   return columns;
 }
 
-int filter(sqlite3_vtab_cursor* base, int index, const char* index_text, int argc, sqlite3_value** argv) {
-  auto& cursor = *reinterpret_cast<Cursor*>(base);
-  const ColumnTable& table = *cursor.table;
+// Where every filter starts: a scan of every row of the cursor's table, in row order.
+void start_full_scan(Cursor& cursor) {
   cursor.list = nullptr;
   cursor.at = 0;
-  cursor.end = table.rows();
+  cursor.end = cursor.table->rows();
   cursor.ordered = false;
   cursor.known_column = -1;
-  if (tracking.active) tracking.note(&table, &cursor);
-  if (shard.active) {
-    // The statement's first filter must be a full scan, its outer loop, and the only read of that
-    // table: that scan is the one shared out. Anything else breaks the scope (the caller then
-    // runs the statement whole).
-    if (!shard.table) {
-      shard.table = &table;
-      if (index != 0) shard.broken = true;
-      else {
-        std::tie(cursor.at, cursor.end) = shard_range(table.rows(), shard.index, shard.count);
-        return SQLITE_OK;
-      }
-    } else if (shard.table == &table) {
-      shard.broken = true;  // read again: by an inner loop, a subquery or a self-join
+}
+
+// Under a ShardScope: whether this filter is the scan the statement shares out, the cursor then
+// set to this part's rows. The statement's first filter must be a full scan (`index` 0), its outer
+// loop, and the only read of that table: that scan is the one shared out. Anything else breaks the
+// scope (the caller then runs the statement whole).
+bool take_shard(Cursor& cursor, int index) {
+  if (!shard.active) return false;
+  const ColumnTable& table = *cursor.table;
+  if (!shard.table) {
+    shard.table = &table;
+    if (index != 0) shard.broken = true;
+    else {
+      std::tie(cursor.at, cursor.end) = shard_range(table.rows(), shard.index, shard.count);
+      return true;
     }
+  } else if (shard.table == &table) {
+    shard.broken = true;  // read again: by an inner loop, a subquery or a self-join
   }
+  return false;
+}
+
+// The columns best_index() listed in `index_text`, read once per plan.
+void read_plan(Cursor& cursor, const char* index_text) {
   if (cursor.parsed_from != index_text || !index_text) {  // the plan's string lives as long as the cursor
     cursor.columns = column_list(index_text);
     cursor.parsed_from = index_text;
     cursor.ordered_codes.clear();
   }
-  const std::vector<int>& columns = cursor.columns;
-  if (index == 1 && static_cast<int>(columns.size()) == argc) {
-    // The shortest posting list among the equalities; SQLite checks the others on its rows.
-    std::size_t shortest = cursor.end;  // rows to visit so far: all of them
-    for (int i = 0; i < argc; ++i) {
-      const Column& column = table.column(static_cast<std::size_t>(columns[static_cast<std::size_t>(i)]));
-      const int type = sqlite3_value_type(argv[i]);
-      if (type == SQLITE_NULL || column.types() == 0) {
-        cursor.list = nullptr;
-        cursor.end = 0;  // `= NULL` is never true; a column of NULLs equals nothing
-        return SQLITE_OK;
-      }
-      // A value of another type than the column holds: SQLite's affinity rules decide, on every row.
-      if (column.types() != (1u << type)) continue;
-      const std::int64_t code = column.find(argv[i]);
-      if (code < 0) {
-        cursor.list = nullptr;
-        cursor.end = 0;
-        return SQLITE_OK;
-      }
-      // The rows this constraint leads to hold the value itself (same type, same bytes): while
-      // they are the ones visited, the column's value is known (see Cursor::known_column).
-      auto know = [&] {
-        cursor.known_column = -1;
-        if (type != SQLITE_TEXT) return;
-        const auto* text = static_cast<const char*>(sqlite3_value_blob(argv[i]));  // a text's bytes, as they are
-        const int size = sqlite3_value_bytes(argv[i]);
-        const Handed* from = handed_to(text);
-        if (!from || !from->column->holds_text_at(from->code, text, size)) return;
-        cursor.known_column = columns[static_cast<std::size_t>(i)];
-        cursor.known_text = text;
-        cursor.known_size = size;
-        cursor.known_handed = *from;  // noted again as it is handed out; still of this generation
-      };
-      if (column.one_row_per_code()) {
-        // Value `code` is at row code - 1 and nowhere else: that row, no list read.
-        assert(code >= 1 && static_cast<std::size_t>(code) <= table.rows());
-        cursor.list = nullptr;
-        cursor.at = static_cast<std::size_t>(code) - 1;
-        cursor.end = static_cast<std::size_t>(code);
-        shortest = 1;
-        know();
-        continue;
-      }
-      const auto [first, last] = column.rows_with(static_cast<std::uint32_t>(code));
-      if (static_cast<std::size_t>(last - first) < shortest) {
-        cursor.list = first;
-        cursor.at = 0;
-        cursor.end = shortest = static_cast<std::size_t>(last - first);
-        know();
-      }
-    }
-  } else if (index < 0) {
-    // best_index() listed every ORDER BY column (orderByConsumed): the order covers them all.
-    assert(!columns.empty() && std::all_of(columns.begin(), columns.end(), [&](int c) {
-      return c >= 0 && static_cast<std::size_t>(c) < table.width();
-    }));
-    const BigVector<std::uint32_t>& order = table.ordered_by(columns);
-    assert(order.size() == table.rows());
-    cursor.list = order.data();
-    cursor.end = order.size();
-    cursor.ordered = true;
-    if (cursor.ordered_codes.empty()) {
-      cursor.ordered_codes.assign(table.width(), nullptr);
-      const char* semicolon = std::strchr(index_text, ';');
-      for (const int column : column_list(semicolon ? semicolon + 1 : nullptr))
-        if (column >= 0 && static_cast<std::size_t>(column) < table.width())
-          cursor.ordered_codes[static_cast<std::size_t>(column)] = table.ordered_codes(columns, column);
-    }
-  }
-  return SQLITE_OK;
 }
 
+void visit_no_row(Cursor& cursor) {
+  cursor.list = nullptr;
+  cursor.end = 0;
+}
+
+// The rows an equality on `column` with `value` (of `type`) leads to hold the value itself (same
+// type, same bytes): while they are the ones visited, the column's value is known (see
+// Cursor::known_column) when it is a text the store handed out.
+void know_value(Cursor& cursor, int column, int type, sqlite3_value* value) {
+  cursor.known_column = -1;
+  if (type != SQLITE_TEXT) return;
+  const auto* text = static_cast<const char*>(sqlite3_value_blob(value));  // a text's bytes, as they are
+  const int size = sqlite3_value_bytes(value);
+  const Handed* from = handed_to(text);
+  if (!from || !from->column->holds_text_at(from->code, text, size)) return;
+  cursor.known_column = column;
+  cursor.known_text = text;
+  cursor.known_size = size;
+  cursor.known_handed = *from;  // noted again as it is handed out; still of this generation
+}
+
+// A lookup (index 1): the shortest posting list among the equalities `argv` on the plan's columns;
+// SQLite checks the others on its rows.
+void follow_equalities(Cursor& cursor, int argc, sqlite3_value** argv) {
+  const ColumnTable& table = *cursor.table;
+  assert(static_cast<int>(cursor.columns.size()) == argc);
+  std::size_t shortest = cursor.end;  // rows to visit so far: all of them
+  for (int i = 0; i < argc; ++i) {
+    const int at = cursor.columns[static_cast<std::size_t>(i)];
+    const Column& column = table.column(static_cast<std::size_t>(at));
+    const int type = sqlite3_value_type(argv[i]);
+    // `= NULL` is never true; a column of NULLs equals nothing
+    if (type == SQLITE_NULL || column.types() == 0) return visit_no_row(cursor);
+    // A value of another type than the column holds: SQLite's affinity rules decide, on every row.
+    if (column.types() != (1u << type)) continue;
+    const std::int64_t code = column.find(argv[i]);
+    if (code < 0) return visit_no_row(cursor);
+    if (column.one_row_per_code()) {
+      // Value `code` is at row code - 1 and nowhere else: that row, no list read.
+      assert(code >= 1 && static_cast<std::size_t>(code) <= table.rows());
+      cursor.list = nullptr;
+      cursor.at = static_cast<std::size_t>(code) - 1;
+      cursor.end = static_cast<std::size_t>(code);
+      shortest = 1;
+      know_value(cursor, at, type, argv[i]);
+      continue;
+    }
+    const auto [first, last] = column.rows_with(static_cast<std::uint32_t>(code));
+    if (static_cast<std::size_t>(last - first) < shortest) {
+      cursor.list = first;
+      cursor.at = 0;
+      cursor.end = shortest = static_cast<std::size_t>(last - first);
+      know_value(cursor, at, type, argv[i]);
+    }
+  }
+}
+
+// An ordered scan (index -1): the rows in ColumnTable::ordered_by(the plan's columns), and the
+// codes, in that order, of the columns the query reads (after the `;` of `index_text`).
+void scan_in_order(Cursor& cursor, const char* index_text) {
+  const ColumnTable& table = *cursor.table;
+  const std::vector<int>& columns = cursor.columns;
+  // best_index() listed every ORDER BY column (orderByConsumed): the order covers them all.
+  assert(!columns.empty() && std::all_of(columns.begin(), columns.end(), [&](int c) {
+    return c >= 0 && static_cast<std::size_t>(c) < table.width();
+  }));
+  const BigVector<std::uint32_t>& order = table.ordered_by(columns);
+  assert(order.size() == table.rows());
+  cursor.list = order.data();
+  cursor.end = order.size();
+  cursor.ordered = true;
+  if (cursor.ordered_codes.empty()) {
+    cursor.ordered_codes.assign(table.width(), nullptr);
+    const char* semicolon = std::strchr(index_text, ';');
+    for (const int column : column_list(semicolon ? semicolon + 1 : nullptr))
+      if (column >= 0 && static_cast<std::size_t>(column) < table.width())
+        cursor.ordered_codes[static_cast<std::size_t>(column)] = table.ordered_codes(columns, column);
+  }
+}
+
+// xFilter: the plan best_index() chose (`index` 1: lookups, -1: an ordered scan, 0: a full scan).
+int filter(sqlite3_vtab_cursor* base, int index, const char* index_text, int argc, sqlite3_value** argv) {
+  auto& cursor = *reinterpret_cast<Cursor*>(base);
+  start_full_scan(cursor);
+  if (tracking.active) tracking.note(cursor.table, &cursor);
+  if (take_shard(cursor, index)) return SQLITE_OK;
+  read_plan(cursor, index_text);
+  if (index == 1 && static_cast<int>(cursor.columns.size()) == argc) follow_equalities(cursor, argc, argv);
+  else if (index < 0) scan_in_order(cursor, index_text);
+  return SQLITE_OK;
+}
 
 // An exception must not cross SQLite's C frames: a lookup or an order built here that does not
 // fit in memory is SQLITE_NOMEM, which the engine reports naming the rule or view.
