@@ -7,11 +7,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cassert>
-#include <exception>
 #include <functional>
 #include <numeric>
 #include <stdexcept>
-#include <thread>
 
 #include "base/parallel.h"
 #include "store/colstore.h"
@@ -25,6 +23,18 @@ namespace {
 
 // ColumnTable::settle() and append() share their columns out among threads from this many rows on.
 constexpr std::size_t kSettleRowsPerThread = std::size_t{1} << 16;
+
+// Runs work(0) … work(count - 1), each once: on the calling thread alone, or, for a table of `rows`
+// rows from kSettleRowsPerThread on, on up to worker_threads() threads (the calling one among
+// them), each taking the next item as it finishes one. An item that throws ends its thread's share
+// (the others go on); the exception is rethrown once all have finished (run_parallel).
+void share_out(std::size_t count, std::size_t rows, const std::function<void(std::size_t)>& work) {
+  const std::size_t threads = rows >= kSettleRowsPerThread ? std::min<std::size_t>(worker_threads(), count) : 1;
+  std::atomic<std::size_t> next{0};
+  run_parallel(threads, [&](std::size_t) {
+    for (std::size_t i; (i = next.fetch_add(1)) < count;) work(i);
+  });
+}
 
 }  // namespace
 
@@ -175,26 +185,12 @@ void ColumnTable::settle(std::size_t few_values) {
           .push_back(static_cast<std::size_t>(here));
     if (many.size() == 1) settled.push_back(many.front());  // the group's rows go: no larger
   }
+  // Out of memory, say: the exception leaves the table as it was (nothing is put in place).
   std::vector<std::unique_ptr<Column>> own(settled.size());
-  std::atomic<std::size_t> next{0};
-  std::vector<std::exception_ptr> errors(settled.size());  // out of memory, say: nothing changes
-  auto work = [&] {
-    for (std::size_t i; (i = next.fetch_add(1)) < settled.size();) {
-      try {
-        own[i] = Column::codes_of(arena_, columns_[settled[i]]->dictionary());
-        own[i]->append_codes(*columns_[settled[i]]);
-      } catch (...) {
-        errors[i] = std::current_exception();
-      }
-    }
-  };
-  std::vector<std::thread> threads;
-  const std::size_t wanted = rows_ >= kSettleRowsPerThread ? std::min<std::size_t>(worker_threads(), settled.size()) : 1;
-  for (std::size_t t = 1; t < wanted; ++t) threads.emplace_back(work);
-  work();
-  for (std::thread& thread : threads) thread.join();
-  for (const std::exception_ptr& error : errors)
-    if (error) std::rethrow_exception(error);
+  share_out(settled.size(), rows_, [&](std::size_t i) {
+    own[i] = Column::codes_of(arena_, columns_[settled[i]]->dictionary());
+    own[i]->append_codes(*columns_[settled[i]]);
+  });
   for (std::size_t i = 0; i < settled.size(); ++i) columns_[settled[i]] = std::move(own[i]);
   for (auto g = groups_.begin(); g != groups_.end();) {
     Group& group = **g;
@@ -231,33 +227,16 @@ void ColumnTable::append(ColumnTable& other) {
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
     return other.columns_[a]->distinct() > other.columns_[b]->distinct();
   });
-  std::atomic<std::size_t> next{0};
-  std::vector<std::exception_ptr> errors(order.size());
-  auto work = [&] {
-    for (std::size_t i; (i = next.fetch_add(1)) < order.size();) {
-      const std::size_t at = order[i];
-      try {
-        columns_[at]->append(*other.columns_[at]);
-        other.columns_[at] = std::make_unique<Column>(other.arena_);
-      } catch (...) {
-        errors[i] = std::current_exception();
-      }
-    }
-  };
-  std::vector<std::thread> threads;
-  const std::size_t wanted =
-      other.rows_ >= kSettleRowsPerThread ? std::min<std::size_t>(worker_threads(), order.size()) : 1;
-  for (std::size_t t = 1; t < wanted; ++t) threads.emplace_back(work);
-  work();
-  for (std::thread& thread : threads) thread.join();
-  for (const std::exception_ptr& error : errors)
-    if (error) std::rethrow_exception(error);
+  share_out(order.size(), other.rows_, [&](std::size_t i) {
+    const std::size_t at = order[i];
+    columns_[at]->append(*other.columns_[at]);
+    other.columns_[at] = std::make_unique<Column>(other.arena_);
+  });
   assert(unread());
   rows_ += other.rows_;
   other.rows_ = 0;
   arena_.adopt(std::move(other.arena_));
 }
-
 
 bool ColumnTable::unread() const {
   std::lock_guard lock(lazy_);
