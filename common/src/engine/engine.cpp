@@ -229,14 +229,15 @@ RunResult run_rules(Inventory& inventory, const Policy& policy, const RunOptions
   if (options.store == StoreKind::sqlite) twin.emplace(inventory.db().getHandle());
   Helpers helpers(inventory, twin ? 0 : worker_threads() - 1, policy, options, result.params);
   Runner runner(twin ? twin->db() : inventory.db().getHandle(), inventory.store(), policy, options, result.params);
-  if (twin) runner.use_plain_tables();
+  ColumnarViews columnar;
+  TwinViews plain;
+  ViewStorage& storage = twin ? static_cast<ViewStorage&>(plain) : columnar;
   runner.set_partners(helpers.runners());
   std::set<const View*> needed;
   for (const Rule* rule : selected)
     for (const View* view : views_read(policy, *rule)) needed.insert(view);
-  runner.materialize_views(needed);
-  if (twin)
-    for (const Rule* rule : selected) runner.index_lookups(rule->sql, "rule " + rule->id);
+  runner.materialize_views(needed, storage);
+  for (const Rule* rule : selected) storage.prepare_for(runner, *rule);
   // Every enabled rule must compile, not only this tool's: a broken policy is broken for all.
   std::vector<Runner::Compiled> compiled;
   struct Finalizer {

@@ -12,6 +12,14 @@
 
 namespace chataudit::engine_internal {
 
+void TwinViews::materialize(Runner& runner, const View& view, bool filled) {
+  runner.materialize_plain(view, filled);
+}
+
+void TwinViews::prepare_for(Runner& runner, const Rule& rule) {
+  runner.index_lookups(rule.sql, "rule " + rule.id);
+}
+
 // CHATAUDIT_STORE=sqlite: the view as an ordinary temp table that SQLite itself fills from the
 // view's SQL (CREATE TABLE AS, parameters bound), after the ordinary indexes its own SQL would
 // otherwise build for itself (see index_lookups). None of the store's shortcuts: this is the oracle

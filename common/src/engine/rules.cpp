@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cassert>
 #include <exception>
 #include <iterator>
 
@@ -164,6 +165,7 @@ void run_in_parallel(Runner& runner, const std::vector<Runner*>& helpers,
     if (t == 0) work(runner, true);
     else work(*helpers[t - 1], false);
   });
+  assert(next.load() >= rules.size());  // every rule was taken by one job
   for (const std::exception_ptr& error : errors)
     if (error) std::rethrow_exception(error);
   // One list of the exact size, each rule's list freed (and its pages handed back) as soon as it is

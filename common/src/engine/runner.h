@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <set>
@@ -16,6 +17,7 @@
 #include "store/deadline.h"
 #include "store/sql_sandbox.h"
 #include "store/store_gates.h"
+#include "engine/view_storage.h"
 
 namespace chataudit::engine_internal {
 
@@ -57,8 +59,8 @@ class Runner {
 
   // statements.cpp: preparing, binding, the connection's catalog, the declared tables.
   sqlite3_stmt* prepare(const std::string& sql, const SourceRef& where, std::string_view what);
-  std::vector<std::vector<std::string>> catalog(const std::string& sql, std::initializer_list<std::string_view> text = {},
-                                                int columns = 1);
+  std::vector<std::vector<std::string>> catalog(const std::string& sql,
+                                                std::initializer_list<std::string_view> text = {}, int columns = 1);
   void check_declared(const std::vector<std::string>& declared, const std::string& sql, const SourceRef& where,
                       std::string_view what);
   std::vector<std::string> declared_tables(const View& view) const;
@@ -67,7 +69,8 @@ class Runner {
   void exec(const std::string& sql, const View& view);
 
   // views.cpp: materializing, merging and filling views.
-  void materialize_views(const std::set<const View*>& needed);
+  void materialize_views(const std::set<const View*>& needed, ViewStorage& storage);
+  void materialize_in_store(const View& view, bool filled);
   bool merged(const View& view, int parameters);
   void create_plain_view(const View& view);
   void drop_earlier(const View& view);
@@ -86,8 +89,6 @@ class Runner {
   bool narrowed_ = false;  // whether this runner's last fill_part() read a narrowed statement
 
   // plain_views.cpp: views as ordinary tables on the plain-SQLite twin, and the indexes it needs.
-  /// Views as ordinary tables filled by plain SQL (CHATAUDIT_STORE=sqlite, on the twin's connection).
-  void use_plain_tables() { plain_ = true; }
   void materialize_plain(const View& view, bool filled);
   void index_lookups(const std::string& sql, std::string_view what);
   std::vector<std::string> plan_of(const std::string& sql);
@@ -124,7 +125,6 @@ class Runner {
   Finding to_finding(const Compiled& compiled, sqlite3_stmt* statement);
 
   sqlite3* db_;
-  bool plain_ = false;  // CHATAUDIT_STORE=sqlite: see materialize_plain
   ColumnStore& store_;
   std::vector<Runner*> partners_;
   const Policy& policy_;

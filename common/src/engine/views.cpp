@@ -16,11 +16,10 @@
 namespace chataudit::engine_internal {
 
 // Every view is compiled and gets its table (so that every rule compiles); only those in `needed`
-// (read by a rule that runs) are filled, the others stay empty. A view's table lives in the
-// column store (a virtual table in the temp schema) with the columns and declared types SQLite
-// itself would give `CREATE TABLE AS`: they are read from an empty table made that way. A view
-// that only computes columns of one table row for row (see merged) stays an SQLite view.
-void Runner::materialize_views(const std::set<const View*>& needed) {
+// (read by a rule that runs) are filled, the others stay empty. A view that only computes columns
+// of one table row for row (see merged) stays an SQLite view; every other view's table is kept
+// where `storage` keeps it (the column store, or the plain-SQLite twin's tables).
+void Runner::materialize_views(const std::set<const View*>& needed, ViewStorage& storage) {
   PhaseTimer timer;
   for (const View& view : policy_.views) {
     // Compiled to check it and count its parameters, and finalized at once.
@@ -31,50 +30,56 @@ void Runner::materialize_views(const std::set<const View*>& needed) {
       create_plain_view(view);
       continue;
     }
-    if (plain_) {
-      materialize_plain(view, needed.count(&view) > 0);
-      timer.lap("view " + view.name);
-      continue;
-    }
-    drop_earlier(view);
-    exec(fmt::format("DROP TABLE IF EXISTS temp.{}", quote_identifier(kShape)), view);
-    const std::string shape = fmt::format("CREATE TEMP TABLE {} AS SELECT * FROM (", quote_identifier(kShape));
-    step_once(shape + view.sql + "\n) LIMIT 0", view);
-    std::vector<std::string> names, types;
-    for (const auto& column : catalog("SELECT name, type FROM pragma_table_info(?1, 'temp')", {kShape}, 2)) {
-      names.push_back(column[0]);
-      types.push_back(column[1]);
-    }
-    exec(fmt::format("DROP TABLE temp.{}", quote_identifier(kShape)), view);
-    ColumnTable* table = &store_.create(view.name, names, types);
-    if (needed.count(&view)) {
-      explain("view " + view.name, view.sql, view.sql_where);
-      store_.release(*table);
-      start_clock();
-      for (Runner* partner : partners_) partner->deadline_ = deadline_;
-      bool referenced = false;
-      try {
-        table = fill(view, names, types, true);
-        referenced = table != nullptr;
-        if (!table) table = fill(view, names, types, false);
-        table->settle();
-      } catch (const std::bad_alloc&) {
-        policy_error(view.sql_where, out_of_memory_message("view " + view.name));
-      }
-      if (std::getenv("CHATAUDIT_EXPLAIN")) {
-        std::fprintf(stderr, "store: view %s, %zu rows%s\n", view.name.c_str(), table->rows(),
-                     !referenced ? " (references to stored columns did not hold: values of its own)"
-                     : narrowed_ ? " (filled through a narrowed statement)"
-                                 : "");
-        const std::string layout = table->layout();
-        std::fprintf(stderr, "%s", layout.c_str());
-      }
-    }
-    const std::string create = store_.create_statement(*table, "temp");
-    exec(create, view);
-    for (Runner* partner : partners_) partner->exec(create, view);
+    storage.materialize(*this, view, needed.count(&view) > 0);
     timer.lap("view " + view.name);
   }
+}
+
+void ColumnarViews::materialize(Runner& runner, const View& view, bool filled) {
+  runner.materialize_in_store(view, filled);
+}
+
+// The view's table in the column store (a virtual table in the temp schema), filled when `filled`,
+// with the columns and declared types SQLite itself would give `CREATE TABLE AS`: they are read
+// from an empty table made that way.
+void Runner::materialize_in_store(const View& view, bool filled) {
+  drop_earlier(view);
+  exec(fmt::format("DROP TABLE IF EXISTS temp.{}", quote_identifier(kShape)), view);
+  const std::string shape = fmt::format("CREATE TEMP TABLE {} AS SELECT * FROM (", quote_identifier(kShape));
+  step_once(shape + view.sql + "\n) LIMIT 0", view);
+  std::vector<std::string> names, types;
+  for (const auto& column : catalog("SELECT name, type FROM pragma_table_info(?1, 'temp')", {kShape}, 2)) {
+    names.push_back(column[0]);
+    types.push_back(column[1]);
+  }
+  exec(fmt::format("DROP TABLE temp.{}", quote_identifier(kShape)), view);
+  ColumnTable* table = &store_.create(view.name, names, types);
+  if (filled) {
+    explain("view " + view.name, view.sql, view.sql_where);
+    store_.release(*table);
+    start_clock();
+    for (Runner* partner : partners_) partner->deadline_ = deadline_;
+    bool referenced = false;
+    try {
+      table = fill(view, names, types, true);
+      referenced = table != nullptr;
+      if (!table) table = fill(view, names, types, false);
+      table->settle();
+    } catch (const std::bad_alloc&) {
+      policy_error(view.sql_where, out_of_memory_message("view " + view.name));
+    }
+    if (std::getenv("CHATAUDIT_EXPLAIN")) {
+      std::fprintf(stderr, "store: view %s, %zu rows%s\n", view.name.c_str(), table->rows(),
+                   !referenced ? " (references to stored columns did not hold: values of its own)"
+                   : narrowed_ ? " (filled through a narrowed statement)"
+                               : "");
+      const std::string layout = table->layout();
+      std::fprintf(stderr, "%s", layout.c_str());
+    }
+  }
+  const std::string create = store_.create_statement(*table, "temp");
+  exec(create, view);
+  for (Runner* partner : partners_) partner->exec(create, view);
 }
 
 // Whether `view` (whose SQL takes `parameters`) only computes columns of one table or view row for
@@ -109,8 +114,8 @@ void Runner::drop_earlier(const View& view) {
 // else whole. With `references`, a column that passes a stored table's column through keeps the
 // row it came from rather than the value (see ColumnTable::reference); nullptr when that turned
 // out not to hold, and the view is to be filled without references.
-ColumnTable* Runner::fill(const View& view, const std::vector<std::string>& names, const std::vector<std::string>& types,
-                  bool references) {
+ColumnTable* Runner::fill(const View& view, const std::vector<std::string>& names,
+                          const std::vector<std::string>& types, bool references) {
   bool broken = false;
   if (ColumnTable* whole = partners_.empty() ? nullptr : fill_sharded(view, names, types, references, broken))
     return whole;
@@ -125,7 +130,8 @@ ColumnTable* Runner::fill(const View& view, const std::vector<std::string>& name
 
 // Fills `table` with part `index` of `count` of the view's rows (all of them when count is 1):
 // not_a_part when the view cannot be shared out that way (see ShardScope).
-Runner::Filled Runner::fill_part(const View& view, ColumnTable& table, std::size_t index, std::size_t count, bool references) {
+Runner::Filled Runner::fill_part(const View& view, ColumnTable& table, std::size_t index, std::size_t count,
+                                 bool references) {
   assert(count >= 1 && index < count);
   Statement statement(prepare(view.sql, view.sql_where, "view " + view.name));
   if (references) store_.refer(table, statement.get());
