@@ -1,0 +1,184 @@
+// Rules: each compiled against the inventory (its columns and its message checked), then run on the
+// calling thread and the helper runners' threads, their findings put together in the rules' order.
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include <SQLiteCpp/Statement.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cassert>
+#include <exception>
+#include <iterator>
+
+#include "base/error.h"
+#include "base/parallel.h"
+#include "base/timing.h"
+#include "engine/runner.h"
+
+namespace chataudit::engine_internal {
+
+Runner::Compiled Runner::compile(const Rule& rule) {
+  sqlite3_stmt* statement = prepare(rule.sql, rule.sql_where, "rule " + rule.id);
+  try {
+    check_declared(declared_tables(rule), rule.sql, rule.sql_where, "rule " + rule.id);
+  } catch (...) {
+    sqlite3_finalize(statement);
+    throw;
+  }
+  Compiled compiled{&rule, statement, {}};
+  for (int i = 0; i < sqlite3_column_count(statement); ++i) compiled.columns.emplace_back(sqlite3_column_name(statement, i));
+  auto has = [&](std::string_view name) {
+    return std::find(compiled.columns.begin(), compiled.columns.end(), name) != compiled.columns.end();
+  };
+  for (std::string_view required : {"subject_kind", "subject_id"})
+    if (!has(required)) {
+      sqlite3_finalize(statement);
+      policy_error(rule.sql_where, fmt::format("rule {}: the SELECT must return a column named {}", rule.id, required));
+    }
+  for (const std::string* text : {&rule.message.zh, &rule.message.en}) {
+    for (const std::string& name : placeholders(*text)) {
+      if (has(name) || name == "as_of" || std::any_of(params_.begin(), params_.end(), [&](const Param& p) { return p.name == name; }))
+        continue;
+      sqlite3_finalize(statement);
+      policy_error(rule.message_where, fmt::format("rule {}: the message names {{{}}}, which the SQL does not return; "
+                                                   "it returns {}", rule.id, name, join(compiled.columns)));
+    }
+  }
+  return compiled;
+}
+
+// Runs `compiled`'s rule with `statement` (the compiled statement, or the same rule prepared on
+// this runner's connection).
+void Runner::run(const Compiled& compiled, sqlite3_stmt* statement, std::vector<Finding>& findings) {
+  explain("rule " + compiled.rule->id, compiled.rule->sql, compiled.rule->sql_where);
+  start_clock();
+  clock_was_read();
+  const std::string what = "rule " + compiled.rule->id;
+  int rc;
+  bool late = false;
+  try {
+    while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {
+      findings.push_back(to_finding(compiled, statement));
+      if (findings.size() % 1024 == 0 && (late = deadline_.passed())) break;
+    }
+  } catch (const std::bad_alloc&) {
+    policy_error(compiled.rule->sql_where, out_of_memory_message(what));
+  }
+  if (late || (rc == SQLITE_INTERRUPT && deadline_.passed()))
+    policy_error(compiled.rule->sql_where, deadline_.message(what));
+  if (rc == SQLITE_NOMEM) policy_error(compiled.rule->sql_where, out_of_memory_message(what));
+  if (clock_was_read()) policy_error(compiled.rule->sql_where, fmt::format("{}: {}", what, clock_message()));
+  if (rc != SQLITE_DONE)
+    policy_error(compiled.rule->sql_where, fmt::format("rule {}: {}", compiled.rule->id, sqlite3_errmsg(db_)));
+  findings.shrink_to_fit();  // the room left by growing, while the other rules still run
+}
+
+std::string Runner::join(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& name : names) out += (out.empty() ? "" : ", ") + name;
+  return out;
+}
+
+std::vector<std::string> Runner::placeholders(std::string_view text) {
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '{' && i + 1 < text.size() && text[i + 1] == '{') { ++i; continue; }
+    if (text[i] != '{') continue;
+    const std::size_t close = text.find('}', i);
+    if (close == std::string_view::npos) break;
+    names.emplace_back(text.substr(i + 1, close - i - 1));
+    i = close;
+  }
+  return names;
+}
+
+Helpers::Helpers(Inventory& inventory, unsigned count, const Policy& policy, const RunOptions& options,
+                 const std::vector<Param>& params) {
+  if (count == 0) return;
+  std::vector<std::string> tables;
+  SQLite::Statement query(inventory.db(), "SELECT sql FROM sqlite_schema WHERE type = 'table'");
+  while (query.executeStep()) tables.push_back(query.getColumn(0).getString());
+  for (unsigned i = 0; i < count; ++i) {
+    sqlite3* db = nullptr;
+    const int rc = sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                                   clockless_vfs());
+    connections_.push_back(db);
+    if (rc != SQLITE_OK) throw Error(fmt::format("cannot open an SQLite connection: {}", sqlite3_errmsg(db)));
+    if (sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DML, 0, nullptr) != SQLITE_OK ||
+        sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DDL, 0, nullptr) != SQLITE_OK ||
+        sqlite3_exec(db, "PRAGMA temp.cache_size = -131072", nullptr, nullptr, nullptr) != SQLITE_OK)
+      throw Error(fmt::format("cannot configure an SQLite connection: {}", sqlite3_errmsg(db)));
+    inventory.store().register_with(db);
+    for (const std::string& sql : tables)
+      if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
+        throw Error(fmt::format("cannot declare a table on an SQLite connection: {}", sqlite3_errmsg(db)));
+    runners_.push_back(std::make_unique<Runner>(db, inventory.store(), policy, options, params));
+  }
+}
+
+Helpers::~Helpers() {
+  runners_.clear();
+  for (sqlite3* db : connections_) sqlite3_close_v2(db);
+}
+
+std::vector<Runner*> Helpers::runners() const {
+  std::vector<Runner*> out;
+  for (const auto& runner : runners_) out.push_back(runner.get());
+  return out;
+}
+
+// Runs the rules, each on one thread: the calling thread with `runner`, the others with the
+// helpers (each prepares the rule again on its own connection). The findings of each rule are
+// kept in the rule's order and put together in the order of `rules`, so that the result does not
+// depend on which thread ran what; the first error by rule order is the one reported.
+void run_in_parallel(Runner& runner, const std::vector<Runner*>& helpers,
+                     const std::vector<const Runner::Compiled*>& rules, RunResult& result) {
+  std::vector<std::vector<Finding>> findings(rules.size());
+  std::vector<std::exception_ptr> errors(rules.size());
+  std::atomic<std::size_t> next{0};
+  auto work = [&](Runner& on, bool own) {
+    for (std::size_t i; (i = next.fetch_add(1)) < rules.size();) {
+      sqlite3_stmt* prepared = nullptr;
+      try {
+        PhaseTimer timer;
+        if (!own) prepared = on.compile(*rules[i]->rule).statement;
+        on.run(*rules[i], own ? rules[i]->statement : prepared, findings[i]);
+        // Its sorters and buffers go now. The return code repeats the last step's, which run() judged.
+        sqlite3_reset(own ? rules[i]->statement : prepared);
+        timer.lap("rule " + rules[i]->rule->id);
+      } catch (const std::bad_alloc&) {
+        errors[i] = std::make_exception_ptr(Error(Diagnostic{
+            .file = rules[i]->rule->sql_where.file, .line = rules[i]->rule->sql_where.line,
+            .column = rules[i]->rule->sql_where.column, .message = out_of_memory_message("rule " + rules[i]->rule->id)}));
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+      sqlite3_finalize(prepared);
+    }
+  };
+  // Job 0, on the calling thread, runs the compiled statements with `runner`; job t > 0 works with
+  // helper t - 1, and no more helpers work than there are rules beyond the first. `work` keeps each
+  // rule's error with the rule, so that the first by rule order is the one rethrown below.
+  const std::size_t jobs = 1 + std::min(helpers.size(), rules.empty() ? 0 : rules.size() - 1);
+  run_parallel(jobs, [&](std::size_t t) {
+    if (t == 0) work(runner, true);
+    else work(*helpers[t - 1], false);
+  });
+  assert(next.load() >= rules.size());  // every rule was taken by one job
+  for (const std::exception_ptr& error : errors)
+    if (error) std::rethrow_exception(error);
+  // One list of the exact size, each rule's list freed (and its pages handed back) as soon as it is
+  // moved: at national scale a list of findings is tens of megabytes before the strings they own,
+  // and the list being filled is only paged in as it fills.
+  std::size_t total = result.findings.size();
+  for (const std::vector<Finding>& part : findings) total += part.size();
+  result.findings.reserve(total);
+  for (std::vector<Finding>& part : findings) {
+    result.findings.insert(result.findings.end(), std::make_move_iterator(part.begin()),
+                           std::make_move_iterator(part.end()));
+    std::vector<Finding>().swap(part);
+  }
+}
+
+}  // namespace chataudit::engine_internal
