@@ -451,7 +451,8 @@ void read_meta(const PolicyReader& reader, const toml::table& meta, bool base_lo
     if (!zone) reader.fail(*meta.get("timezone"), error);
     policy.zone = *zone;
   }
-  if (meta.contains("personal_columns")) policy.personal_columns = reader.strings_at(meta, "personal_columns", "[policy]");
+  if (meta.contains("personal_columns"))
+    policy.personal_columns = reader.strings_at(meta, "personal_columns", "[policy]");
 }
 
 void load_into(Policy& policy, const std::string& path, int depth, std::set<std::string>& visiting) {
