@@ -1,6 +1,7 @@
 #include "policy/policy.h"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include "base/error.h"
 #include "test_support.h"
@@ -101,6 +102,19 @@ TEST_CASE("policy errors name the file, line and column") {
   SUBCASE("a reserved parameter name") {
     const std::string path = dir.write("p.toml", std::string(kHeader) + "[params]\nas_of = 1\n");
     CHECK(load_error(path) == path + ":7:1: parameter name \"as_of\" is reserved: the engine binds :as_of itself");
+  }
+  SUBCASE("every name the engine binds is reserved") {
+    for (const char* name : {"as_of", "effective", "person", "org", "group"}) {
+      CAPTURE(name);
+      CHECK(bound_param(name) != BoundParam::none);
+      const std::string path = dir.write("p.toml", std::string(kHeader) + "[params]\n" + name + " = 1\n");
+      CHECK(load_error(path) == fmt::format("{}:7:1: parameter name \"{}\" is reserved: the engine binds :{} itself",
+                                            path, name, name));
+    }
+    CHECK(bound_param("as_of") == BoundParam::as_of);
+    CHECK(bound_param("effective") == BoundParam::effective);
+    CHECK(bound_param("org") == BoundParam::filter);
+    CHECK(bound_param("grace_days") == BoundParam::none);
   }
   SUBCASE("an unknown time zone") {
     std::string text(kHeader);

@@ -21,6 +21,12 @@ struct Diagnostic {
   std::string to_string() const;
 };
 
+/// A position in a file the user wrote (the policy, a waiver file): 1-based line and column, in characters.
+struct SourceRef {
+  std::string file;
+  int line = 0, column = 0;
+};
+
 /// Maximum number of diagnostics listed for one failed load (SPEC §2: up to 100).
 inline constexpr std::size_t kMaxDiagnostics = 100;
 

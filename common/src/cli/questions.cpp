@@ -38,9 +38,10 @@ std::string explain(const Policy& policy, const Rule& rule, const std::vector<Pa
   out += "\nParameters:\n";
   for (const std::string& name : params_used(policy, rule)) {
     std::string value;
-    if (name == "as_of") value = format_date(as_of) + "  (the audit date, --as-of)";
-    else if (name == "effective") value = format_date(policy.effective) + "  (the policy's effective date)";
-    else if (name == "person" || name == "org" || name == "group") value = fmt::format("the --{} filter, or NULL", name);
+    const BoundParam bound = bound_param(name);
+    if (bound == BoundParam::as_of) value = format_date(as_of) + "  (the audit date, --as-of)";
+    else if (bound == BoundParam::effective) value = format_date(policy.effective) + "  (the policy's effective date)";
+    else if (bound == BoundParam::filter) value = fmt::format("the --{} filter, or NULL", name);
     else
       for (const Param& param : params)
         if (param.name == name) value = to_toml(param.value);

@@ -190,11 +190,12 @@ void Runner::bind(sqlite3_stmt* statement, const std::string& sql, const SourceR
       sqlite3_finalize(statement);
       policy_error(where, fmt::format("{}: parameters must be named, as :name", what));
     }
-    if (name == "as_of") {
+    const BoundParam bound = bound_param(name);
+    if (bound == BoundParam::as_of) {
       bind_text(statement, i, format_date(options_.as_of));
-    } else if (name == "effective") {
+    } else if (bound == BoundParam::effective) {
       bind_text(statement, i, format_date(policy_.effective));
-    } else if (name == "person" || name == "org" || name == "group") {
+    } else if (bound == BoundParam::filter) {
       auto it = options_.filters.find(name);
       if (it == options_.filters.end()) sqlite3_bind_null(statement, i);
       else bind_text(statement, i, it->second);

@@ -4,13 +4,13 @@
 #include "load/mapping.h"
 
 #include <fmt/format.h>
-#include <toml++/toml.h>
 
 #include <fstream>
 #include <sstream>
 
 #include "base/csv.h"
 #include "base/text.h"
+#include "base/toml_reader.h"
 
 namespace chataudit {
 namespace {
@@ -166,46 +166,25 @@ std::string names_of_columns(const TableSpec& spec) {
   return names;
 }
 
-class MappingReader {
+// A mapping file's reader: positions as MappingPosition (the entries keep them for later
+// messages), strings that must not be empty, encodings, delimiters and date formats.
+class MappingReader : public TomlReader {
  public:
-  explicit MappingReader(std::string path) : path_(std::move(path)) {}
+  explicit MappingReader(std::string path) : TomlReader(std::move(path)) {}
 
-  MappingPosition where(const toml::source_region& region) const {
-    return MappingPosition{static_cast<int>(region.begin.line), static_cast<int>(region.begin.column)};
+  using TomlReader::fail;
+  // Where a value or a key begins.
+  template <class Node>
+  MappingPosition position(const Node& at) const {
+    const SourceRef ref = where(at);
+    return MappingPosition{ref.line, ref.column};
   }
-  MappingPosition where(const toml::node& node) const { return where(node.source()); }
   [[noreturn]] void fail(const MappingPosition& at, std::string message) const {
-    throw Error(Diagnostic{.file = path_, .line = at.line, .column = at.column, .message = std::move(message)});
-  }
-  [[noreturn]] void fail(const toml::node& node, std::string message) const { fail(where(node), std::move(message)); }
-
-  void only_keys(const toml::table& table, std::initializer_list<std::string_view> allowed,
-                 std::string_view what) const {
-    for (auto&& [key, value] : table) {
-      bool known = false;
-      for (std::string_view name : allowed) known = known || key.str() == name;
-      if (known) continue;
-      std::string list;
-      for (std::string_view name : allowed) list += (list.empty() ? "" : ", ") + std::string(name);
-      fail(where(key.source()), fmt::format("unknown key \"{}\" in {}; expected one of: {}", key.str(), what, list));
-    }
-  }
-
-  const toml::table& table_at(const toml::node& node, std::string_view what) const {
-    const toml::table* table = node.as_table();
-    if (!table) fail(node, fmt::format("{} must be a table", what));
-    return *table;
-  }
-
-  std::string string_at(const toml::node& node, std::string_view what) const {
-    if (!node.is_string()) fail(node, fmt::format("{} must be a string", what));
-    std::string value(node.as_string()->get());
-    if (trim(value).empty()) fail(node, fmt::format("{} must not be empty", what));
-    return value;
+    fail(SourceRef{path(), at.line, at.column}, std::move(message));
   }
 
   std::string encoding_at(const toml::node& node, std::string_view what) const {
-    std::string name = string_at(node, what);
+    std::string name = non_empty_string_at(node, what);
     if (!known_encoding(name))
       fail(node, fmt::format("unknown encoding \"{}\"; expected auto, utf-8, utf-16, utf-16le, utf-16be, gb18030, "
                              "gbk, or another name that iconv -l lists",
@@ -214,9 +193,9 @@ class MappingReader {
   }
 
   char delimiter_at(const toml::node& node, std::string_view what) const {
-    if (!node.is_string()) fail(node, fmt::format("{} must be a string", what));
+    const std::string text = string_at(node, what);
     std::string error;
-    auto delimiter = parse_delimiter(node.as_string()->get(), &error);
+    auto delimiter = parse_delimiter(text, &error);
     if (!delimiter) fail(node, error);
     return *delimiter;
   }
@@ -255,17 +234,18 @@ class MappingReader {
       const std::string header(key.str());
       const std::string what = fmt::format("[tables.{}.columns] \"{}\"", spec.name, header);
       if (header_key(header).empty())
-        fail(where(key.source()), fmt::format("{}: a header name must not be empty", what));
+        fail(key, fmt::format("{}: a header name must not be empty", what));
       // toml++ iterates keys in sorted order: the one written later is the one reported.
       for (const ColumnMapping& other : mapping.columns) {
         if (header_key(other.header) != header_key(header)) continue;
-        const bool this_later = where(key.source()).line > other.where.line;
-        fail(this_later ? where(key.source()) : other.where,
+        const MappingPosition at = position(key);
+        const bool this_later = at.line > other.where.line;
+        fail(this_later ? at : other.where,
              fmt::format("[tables.{}.columns] \"{}\" names the same header as \"{}\" on line {}", spec.name,
                          this_later ? header : other.header, this_later ? other.header : header,
-                         this_later ? other.where.line : where(key.source()).line));
+                         this_later ? other.where.line : at.line));
       }
-      const std::string target = string_at(value, what);
+      const std::string target = non_empty_string_at(value, what);
       std::string column;
       if (const ColumnSpec* canonical = spec.find(ascii_lower(trim(target))))
         column = std::string(canonical->name);
@@ -275,7 +255,7 @@ class MappingReader {
         fail(value, fmt::format("{}: table {} has no column \"{}\"; expected one of: {} (or \"{}\" itself, to keep "
                                 "the header as an extra column)",
                                 what, spec.name, target, names_of_columns(spec), header));
-      mapping.columns.push_back(ColumnMapping{header, column, where(key.source())});
+      mapping.columns.push_back(ColumnMapping{header, column, position(key)});
     }
   }
 
@@ -287,14 +267,14 @@ class MappingReader {
         for (const ColumnSpec& candidate : spec.columns)
           if (candidate.type == ColumnType::enumeration || candidate.type == ColumnType::boolean)
             allowed += (allowed.empty() ? "" : ", ") + std::string(candidate.name);
-        fail(where(key.source()),
+        fail(key,
              fmt::format("[tables.{}.values.{}]: values can be added to enumeration and boolean columns only; "
                          "table {} has: {}",
                          spec.name, key.str(), spec.name, allowed.empty() ? "none" : allowed));
       }
       const std::string what = fmt::format("[tables.{}.values.{}]", spec.name, column->name);
       for (auto&& [spelling, value] : table_at(words, what)) {
-        if (trim(spelling.str()).empty()) fail(where(spelling.source()), what + ": an empty spelling cannot be mapped");
+        if (trim(spelling.str()).empty()) fail(spelling, what + ": an empty spelling cannot be mapped");
         std::string canonical;
         if (column->type == ColumnType::boolean) {
           if (!value.is_boolean())
@@ -322,12 +302,12 @@ class MappingReader {
     only_keys(table, {"file", "table", "encoding", "delimiter", "date_format", "columns", "values"}, what);
     TableMapping mapping;
     if (const toml::node* file = table.get("file")) {
-      mapping.file = string_at(*file, what + " file");
-      mapping.file_where = where(*file);
+      mapping.file = non_empty_string_at(*file, what + " file");
+      mapping.file_where = position(*file);
     }
     if (const toml::node* source = table.get("table")) {
-      mapping.source_table = string_at(*source, what + " table");
-      mapping.source_table_where = where(*source);
+      mapping.source_table = non_empty_string_at(*source, what + " table");
+      mapping.source_table_where = position(*source);
     }
     if (const toml::node* encoding = table.get("encoding"))
       mapping.encoding = encoding_at(*encoding, what + " encoding");
@@ -387,15 +367,9 @@ InventoryMapping load_mapping(const std::string& path) {
   if (!in) throw Error(Diagnostic{.file = path, .message = "cannot open the mapping file"});
   std::ostringstream bytes;
   bytes << in.rdbuf();
-  const std::string text = std::move(bytes).str();
 
-  MappingReader reader(path);
-  toml::table root;
-  try {
-    root = toml::parse(text, path);
-  } catch (const toml::parse_error& e) {
-    reader.fail(reader.where(e.source()), std::string(e.description()));
-  }
+  const MappingReader reader(path);
+  const toml::table root = reader.parse(std::move(bytes).str());
   reader.only_keys(root, {"encoding", "delimiter", "date_format", "tables"}, "the mapping file");
   InventoryMapping mapping;
   mapping.path = path;
@@ -407,13 +381,9 @@ InventoryMapping load_mapping(const std::string& path) {
   if (const toml::node* tables = root.get("tables")) {
     for (auto&& [name, table] : reader.table_at(*tables, "tables")) {
       const TableSpec* spec = find_table(name.str());
-      if (!spec) {
-        std::string names;
-        for (const TableSpec& known : inventory_schema())
-          names += (names.empty() ? "" : ", ") + std::string(known.name);
-        reader.fail(reader.where(name.source()),
-                    fmt::format("unknown table \"{}\" in [tables]; expected one of: {}", name.str(), names));
-      }
+      if (!spec)
+        reader.fail(name, fmt::format("unknown table \"{}\" in [tables]; expected one of: {}", name.str(),
+                                      inventory_table_names()));
       mapping.tables[std::string(spec->name)] =
           reader.read_table(*spec, reader.table_at(table, fmt::format("[tables.{}]", spec->name)));
     }

@@ -5,14 +5,14 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <set>
 #include <sstream>
-#include <toml++/toml.h>
+#include <utility>
 
 #include "base/error.h"
 #include "policy/schema.h"
 #include "base/text.h"
+#include "base/toml_reader.h"
 #include "policy/tools.h"
 
 namespace chataudit {
@@ -112,73 +112,41 @@ std::string type_name(const ParamValue& value) {
 namespace {
 
 // Names the engine binds itself; a policy parameter may not take them.
-constexpr std::string_view kReservedParams[] = {"as_of", "effective", "person", "org", "group"};
+constexpr std::pair<std::string_view, BoundParam> kBoundParams[] = {
+    {"as_of", BoundParam::as_of}, {"effective", BoundParam::effective}, {"person", BoundParam::filter},
+    {"org", BoundParam::filter},  {"group", BoundParam::filter}};
 constexpr int kMaxExtendsDepth = 8;
 
-class PolicyReader {
+// The policy's own getters: a value found by its key in a table, named `"key" in WHAT` (`WHAT` is
+// `[policy]`, `rule r1`, `view v`), and where a string's text starts, for SQL errors.
+class PolicyReader : public TomlReader {
  public:
-  PolicyReader(std::string path, std::string text) : path_(std::move(path)), text_(std::move(text)) {
-    std::istringstream lines(text_);
+  PolicyReader(std::string path, std::string_view text) : TomlReader(std::move(path)) {
+    std::istringstream lines{std::string(text)};
     for (std::string line; std::getline(lines, line);) lines_.push_back(line);
   }
 
-  SourceRef where(const toml::node& node) const { return where(node.source()); }
-  SourceRef where(const toml::source_region& region) const {
-    return SourceRef{path_, static_cast<int>(region.begin.line), static_cast<int>(region.begin.column)};
-  }
-  [[noreturn]] void fail(const SourceRef& ref, const std::string& message) const {
-    throw Error(Diagnostic{.file = ref.file, .line = ref.line, .column = ref.column, .message = message});
-  }
-  [[noreturn]] void fail(const toml::node& node, const std::string& message) const { fail(where(node), message); }
-  Diagnostic note(const toml::node& node, const std::string& message) const {
-    const SourceRef ref = where(node);
-    return Diagnostic{.file = ref.file, .line = ref.line, .column = ref.column, .message = message};
-  }
+  using TomlReader::string_at;
+  using TomlReader::strings_at;
 
-  // Rejects keys of `table` not in `allowed`, at the key's position.
-  void only_keys(const toml::table& table, std::initializer_list<std::string_view> allowed, std::string_view what) const {
-    for (auto&& [key, value] : table) {
-      bool known = false;
-      for (std::string_view name : allowed) known = known || key.str() == name;
-      if (!known) {
-        std::string list;
-        for (std::string_view name : allowed) list += (list.empty() ? "" : ", ") + std::string(name);
-        fail(where(key.source()), fmt::format("unknown key \"{}\" in {}; expected one of: {}", key.str(), what, list));
-      }
-    }
-  }
-
-  std::string string_at(const toml::table& table, std::string_view key, std::string_view what, bool required) const {
-    const toml::node* node = table.get(key);
-    if (!node) {
-      if (required) fail(where(table), fmt::format("{} needs \"{}\"", what, key));
-      return {};
-    }
-    if (!node->is_string()) fail(*node, fmt::format("\"{}\" in {} must be a string", key, what));
-    return std::string(node->as_string()->get());
+  // Absent: an error when `needed`, else "".
+  std::string string_at(const toml::table& table, std::string_view key, std::string_view what, bool needed) const {
+    const toml::node* node = needed ? &required(table, key, what) : table.get(key);
+    return node ? string_at(*node, fmt::format("\"{}\" in {}", key, what)) : std::string();
   }
 
   Localized localized_at(const toml::table& table, std::string_view key, std::string_view what) const {
-    const toml::node* node = table.get(key);
-    if (!node) fail(where(table), fmt::format("{} needs \"{}\" = {{ zh = \"…\", en = \"…\" }}", what, key));
-    const toml::table* texts = node->as_table();
-    if (!texts) fail(*node, fmt::format("\"{}\" in {} must be a table {{ zh = \"…\", en = \"…\" }}", key, what));
-    only_keys(*texts, {"zh", "en"}, fmt::format("{}.{}", what, key));
-    return Localized{string_at(*texts, "zh", fmt::format("{}.{}", what, key), true),
-                     string_at(*texts, "en", fmt::format("{}.{}", what, key), true)};
+    const toml::node& node = required(table, key, what, " = { zh = \"…\", en = \"…\" }");
+    const toml::table* texts = node.as_table();
+    if (!texts) fail(node, fmt::format("\"{}\" in {} must be a table {{ zh = \"…\", en = \"…\" }}", key, what));
+    const std::string texts_what = fmt::format("{}.{}", what, key);
+    only_keys(*texts, {"zh", "en"}, texts_what);
+    return Localized{string_at(*texts, "zh", texts_what, true), string_at(*texts, "en", texts_what, true)};
   }
 
   std::vector<std::string> strings_at(const toml::table& table, std::string_view key, std::string_view what) const {
-    std::vector<std::string> values;
     const toml::node* node = table.get(key);
-    if (!node) return values;
-    const toml::array* array = node->as_array();
-    if (!array) fail(*node, fmt::format("\"{}\" in {} must be an array of strings", key, what));
-    for (const toml::node& item : *array) {
-      if (!item.is_string()) fail(item, fmt::format("\"{}\" in {} must contain only strings", key, what));
-      values.emplace_back(item.as_string()->get());
-    }
-    return values;
+    return node ? strings_at(*node, fmt::format("\"{}\" in {}", key, what)) : std::vector<std::string>();
   }
 
   // Where the text of a string value starts, so that SQL errors point into the file.
@@ -202,33 +170,31 @@ class PolicyReader {
     return ref;
   }
 
-  const std::string& path() const { return path_; }
-  const std::string& text() const { return text_; }
-
  private:
-  std::string path_, text_;
   std::vector<std::string> lines_;
 };
 
 // A policy is a few hundred kilobytes; the cap turns `extends = "/dev/zero"` (or a policy path
 // pointing at some huge file) into an error instead of reading until memory runs out.
-constexpr std::size_t kMaxPolicyBytes = 16 << 20;
+constexpr std::size_t kMaxPolicyMiB = 16;
 
 std::string read_policy_file(const std::string& path) {
   std::error_code error;
   if (std::filesystem::is_directory(path, error))
     throw Error(Diagnostic{.file = path, .message = "is a directory; --policy takes a policy file (TOML)"});
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(Diagnostic{.file = path, .message = "cannot open policy file"});
-  std::string bytes;
-  char buffer[1 << 16];
-  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
-    bytes.append(buffer, static_cast<std::size_t>(in.gcount()));
-    if (bytes.size() > kMaxPolicyBytes)
-      throw Error(Diagnostic{.file = path, .message = "larger than 16 MiB, the most a policy file may hold"});
-  }
-  return bytes;
+  return read_file_at_most(path, "policy file", kMaxPolicyMiB);
 }
+
+bool valid_name(std::string_view name, bool dashes) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || (dashes && c == '-');
+    if (!ok) return false;
+  }
+  return !(name[0] >= '0' && name[0] <= '9');
+}
+
+// ---- [params] ----
 
 ParamValue param_value(const PolicyReader& reader, const toml::node& node, std::string_view name) {
   if (auto v = node.as_integer()) return v->get();
@@ -250,32 +216,82 @@ ParamValue param_value(const PolicyReader& reader, const toml::node& node, std::
 // (what the value must be; a policy extending this one keeps it and may add to it).
 void read_param_accepts(const PolicyReader& reader, const toml::table& table, std::string_view name,
                         ParamAccepts& accepts) {
-  reader.only_keys(table, {"value", "min", "max", "one_of", "non_empty"}, fmt::format("parameter {}", name));
+  const std::string what = fmt::format("parameter {}", name);
+  reader.only_keys(table, {"value", "min", "max", "one_of", "non_empty"}, what);
   accepts.where = reader.where(table);
   for (const char* bound : {"min", "max"}) {
     const toml::node* node = table.get(bound);
     if (!node) continue;
-    std::optional<double> number;
-    if (auto v = node->as_integer()) number = static_cast<double>(v->get());
-    else if (auto v = node->as_floating_point()) number = v->get();
-    else reader.fail(*node, fmt::format("parameter {}: {} must be a number", name, bound));
+    const double number = reader.number_at(*node, fmt::format("{}: {}", what, bound));
     (std::string_view(bound) == "min" ? accepts.min : accepts.max) = number;
   }
-  if (table.contains("one_of")) accepts.one_of = reader.strings_at(table, "one_of", fmt::format("parameter {}", name));
-  if (const toml::node* node = table.get("non_empty")) {
-    if (!node->is_boolean()) reader.fail(*node, fmt::format("parameter {}: non_empty must be true or false", name));
-    accepts.non_empty = node->as_boolean()->get();
-  }
+  if (table.contains("one_of")) accepts.one_of = reader.strings_at(table, "one_of", what);
+  if (const toml::node* node = table.get("non_empty"))
+    accepts.non_empty = reader.boolean_at(*node, fmt::format("{}: non_empty", what));
 }
 
-bool valid_name(std::string_view name, bool dashes) {
-  if (name.empty()) return false;
-  for (char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || (dashes && c == '-');
-    if (!ok) return false;
-  }
-  return !(name[0] >= '0' && name[0] <= '9');
+// A [params] key: a name of the policy's own, not one the engine binds.
+std::string param_name(const PolicyReader& reader, const toml::key& key) {
+  std::string name(key.str());
+  if (!valid_name(name, false))
+    reader.fail(key, fmt::format("parameter name \"{}\": use lower-case letters, digits and _", name));
+  if (bound_param(name) != BoundParam::none)
+    reader.fail(key, fmt::format("parameter name \"{}\" is reserved: the engine binds :{} itself", name, name));
+  return name;
 }
+
+// Adds `param` to the policy, or replaces the base policy's parameter of that name, which fixes its
+// type; `declared`: this policy gives its own { value = … } table, else the base's declaration holds.
+const Param& store_param(const PolicyReader& reader, Policy& policy, Param param, bool declared,
+                         const toml::node& value_node) {
+  for (Param& existing : policy.params) {
+    if (existing.name != param.name) continue;
+    if (existing.value.index() != param.value.index())
+      reader.fail(value_node, fmt::format("parameter {} must be {}, as in the base policy", param.name,
+                                          type_name(existing.value)));
+    // The base's declaration holds unless this policy declares its own.
+    if (!declared) param.accepts = existing.accepts;
+    existing = std::move(param);
+    return existing;
+  }
+  return policy.params.emplace_back(std::move(param));
+}
+
+// The declaration fits the value's type, and the value fits the declaration.
+void check_param(const PolicyReader& reader, const Param& param, const toml::node& value_node) {
+  if (const ParamAccepts& a = param.accepts; a.min || a.max) {
+    if (param.value.index() > 1)
+      reader.fail(a.where, fmt::format("parameter {}: min and max are for numbers; it is {}", param.name,
+                                       type_name(param.value)));
+  }
+  if (!param.accepts.one_of.empty() && param.value.index() < 3)
+    reader.fail(param.accepts.where, fmt::format("parameter {}: one_of is for a string or a list; it is {}",
+                                                 param.name, type_name(param.value)));
+  if (const std::string problem = param_value_problem(param, param.value); !problem.empty())
+    reader.fail(value_node, fmt::format("parameter {}: {}", param.name, problem));
+}
+
+void read_param(const PolicyReader& reader, const toml::key& key, const toml::node& value, Policy& policy) {
+  const std::string name = param_name(reader, key);
+  const toml::table* declared = value.as_table();
+  const toml::node* value_node = &value;
+  ParamAccepts accepts;
+  if (declared) {
+    read_param_accepts(reader, *declared, name, accepts);
+    value_node = declared->get("value");
+    if (!value_node) reader.fail(value, fmt::format("parameter {}: {{ value = … }} needs its value", name));
+  }
+  Param param{name, param_value(reader, *value_node, name), reader.where(*value_node), accepts};
+  check_param(reader, store_param(reader, policy, std::move(param), declared != nullptr, *value_node), *value_node);
+}
+
+void read_params(const PolicyReader& reader, const toml::table& root, Policy& policy) {
+  const toml::node* params_node = root.get("params");
+  if (!params_node) return;
+  for (auto&& [key, value] : reader.table_at(*params_node, "params")) read_param(reader, key, value, policy);
+}
+
+// ---- [[view]] and [[rule]] ----
 
 // `optional`: tables a rule or view reads when they are supplied. An absent one is read as the
 // schema's empty table (every canonical column, no row), so it must be an inventory table; a table
@@ -285,20 +301,15 @@ std::vector<std::string> optional_tables_at(const PolicyReader& reader, const to
   std::vector<std::string> names = reader.strings_at(table, "optional", what);
   const toml::array& array = *table.get("optional")->as_array();
   for (std::size_t i = 0; i < names.size(); ++i) {
-    if (!find_table(names[i])) {
-      std::string known;
-      for (const TableSpec& spec : inventory_schema()) known += (known.empty() ? "" : ", ") + std::string(spec.name);
+    if (!find_table(names[i]))
       reader.fail(*array.get(i), fmt::format("{}: optional table \"{}\" is not an inventory table; an absent optional "
                                              "table reads as that table with no rows, so it must be one of: {}",
-                                             what, names[i], known));
-    }
+                                             what, names[i], inventory_table_names()));
     if (std::find(required.begin(), required.end(), names[i]) != required.end())
       reader.fail(*array.get(i), fmt::format("{}: table \"{}\" is both required and optional", what, names[i]));
   }
   return names;
 }
-
-void load_into(Policy& policy, const std::string& path, int depth, std::set<std::string>& visiting);
 
 void read_rule(const PolicyReader& reader, const toml::table& table, Policy& policy) {
   reader.only_keys(table,
@@ -347,13 +358,11 @@ void read_rule(const PolicyReader& reader, const toml::table& table, Policy& pol
   if (table.contains("optional")) rule.optional_tables = optional_tables_at(reader, table, what, rule.requires_tables);
   if (table.contains("only_with")) {
     rule.only_with = reader.string_at(table, "only_with", what, false);
-    if (rule.only_with != "person" && rule.only_with != "org" && rule.only_with != "group")
+    if (bound_param(rule.only_with) != BoundParam::filter)
       reader.fail(*table.get("only_with"), fmt::format("{}: only_with must be person, org or group", what));
   }
-  if (const toml::node* enabled = table.get("enabled")) {
-    if (!enabled->is_boolean()) reader.fail(*enabled, fmt::format("{}: enabled must be true or false", what));
-    rule.enabled = enabled->as_boolean()->get();
-  }
+  if (const toml::node* enabled = table.get("enabled"))
+    rule.enabled = reader.boolean_at(*enabled, fmt::format("{}: enabled", what));
   if (existing)
     *existing = std::move(rule);
   else
@@ -380,8 +389,7 @@ void read_view(const PolicyReader& reader, const toml::table& table, Policy& pol
                                                              "will refuse it", view.name)));
   }
   if (const toml::node* materialize = table.get("materialize")) {
-    if (!materialize->is_boolean())
-      reader.fail(*materialize, fmt::format("view {}: materialize must be true or false", view.name));
+    reader.boolean_at(*materialize, fmt::format("view {}: materialize", view.name));
     policy.notes.push_back(reader.note(*materialize, fmt::format("view {}: materialize is ignored (the engine decides "
                                                                  "how a view is stored); remove it, a later release "
                                                                  "will refuse it", view.name)));
@@ -395,131 +403,82 @@ void read_view(const PolicyReader& reader, const toml::table& table, Policy& pol
   policy.views.push_back(std::move(view));
 }
 
-void load_into(Policy& policy, const std::string& path, int depth, std::set<std::string>& visiting) {
-  const std::string text = read_policy_file(path);
-  PolicyReader reader(path, text);
-  toml::table root;
-  try {
-    root = toml::parse(text, path);
-  } catch (const toml::parse_error& e) {
-    reader.fail(reader.where(e.source()), std::string(e.description()));
-  }
-  reader.only_keys(root, {"policy", "params", "view", "rule"}, "the policy");
+// ---- [policy], and the file as a whole ----
 
+void load_into(Policy& policy, const std::string& path, int depth, std::set<std::string>& visiting);
+
+const toml::table& policy_table(const PolicyReader& reader, const toml::table& root) {
   const toml::table* meta = root["policy"].as_table();
-  if (!meta) reader.fail(SourceRef{path, 1, 1}, "missing [policy] table (id, title, effective, timezone)");
+  if (!meta) reader.fail(SourceRef{reader.path(), 1, 1}, "missing [policy] table (id, title, effective, timezone)");
   reader.only_keys(*meta, {"id", "title", "effective", "timezone", "extends", "description", "personal_columns"},
                    "[policy]");
+  return *meta;
+}
 
-  if (const toml::node* extends = meta->get("extends")) {
-    if (!extends->is_string()) reader.fail(*extends, "extends must be a string: the path of the base policy");
-    if (depth >= kMaxExtendsDepth) reader.fail(*extends, "extends is nested too deeply");
-    std::filesystem::path base(extends->as_string()->get());
-    if (base.is_relative()) base = std::filesystem::path(path).parent_path() / base;
-    const std::string base_path = base.lexically_normal().string();
-    if (visiting.count(base_path)) reader.fail(*extends, fmt::format("extends {} forms a cycle", base_path));
-    visiting.insert(base_path);
-    load_into(policy, base_path, depth + 1, visiting);
-  }
-  const bool base_loaded = !policy.id.empty();
+// `extends`: the base policy is loaded first, into the same Policy, which this one then amends.
+void load_base(Policy& policy, const PolicyReader& reader, const toml::table& meta, int depth,
+               std::set<std::string>& visiting) {
+  const toml::node* extends = meta.get("extends");
+  if (!extends) return;
+  if (!extends->is_string()) reader.fail(*extends, "extends must be a string: the path of the base policy");
+  if (depth >= kMaxExtendsDepth) reader.fail(*extends, "extends is nested too deeply");
+  std::filesystem::path base(extends->as_string()->get());
+  if (base.is_relative()) base = std::filesystem::path(reader.path()).parent_path() / base;
+  const std::string base_path = base.lexically_normal().string();
+  if (visiting.count(base_path)) reader.fail(*extends, fmt::format("extends {} forms a cycle", base_path));
+  visiting.insert(base_path);
+  load_into(policy, base_path, depth + 1, visiting);
+}
 
-  policy.id = reader.string_at(*meta, "id", "[policy]", true);
-  if (!base_loaded || meta->contains("title")) policy.title = reader.localized_at(*meta, "title", "[policy]");
-  if (!base_loaded || meta->contains("effective")) {
-    const toml::node* effective = meta->get("effective");
+// [policy]'s id, title, effective date, time zone and personal columns; over a base policy, only
+// the id must be given again.
+void read_meta(const PolicyReader& reader, const toml::table& meta, bool base_loaded, Policy& policy) {
+  policy.id = reader.string_at(meta, "id", "[policy]", true);
+  if (!base_loaded || meta.contains("title")) policy.title = reader.localized_at(meta, "title", "[policy]");
+  if (!base_loaded || meta.contains("effective")) {
+    const toml::node* effective = meta.get("effective");
     if (!effective || !effective->is_date())
-      reader.fail(effective ? reader.where(*effective) : reader.where(*meta),
+      reader.fail(effective ? reader.where(*effective) : reader.where(meta),
                   "[policy] needs effective = YYYY-MM-DD (a TOML date, unquoted)");
-    const toml::date date = effective->as_date()->get();
-    try {
-      policy.effective = Date(date.year, date.month, date.day);
-    } catch (const std::exception&) {
-      reader.fail(*effective, "effective is not a valid date");
-    }
+    policy.effective = reader.date_at(*effective, "effective");
   }
-  if (!base_loaded || meta->contains("timezone")) {
-    policy.timezone = reader.string_at(*meta, "timezone", "[policy]", true);
+  if (!base_loaded || meta.contains("timezone")) {
+    policy.timezone = reader.string_at(meta, "timezone", "[policy]", true);
     std::string error;
     auto zone = TimeZone::parse(policy.timezone, &error);
-    if (!zone) reader.fail(*meta->get("timezone"), error);
+    if (!zone) reader.fail(*meta.get("timezone"), error);
     policy.zone = *zone;
   }
+  if (meta.contains("personal_columns"))
+    policy.personal_columns = reader.strings_at(meta, "personal_columns", "[policy]");
+}
 
-  if (meta->contains("personal_columns")) policy.personal_columns = reader.strings_at(*meta, "personal_columns", "[policy]");
-
-  if (const toml::node* params_node = root.get("params")) {
-    const toml::table* params = params_node->as_table();
-    if (!params) reader.fail(*params_node, "params must be a table");
-    for (auto&& [key, value] : *params) {
-      const std::string name(key.str());
-      if (!valid_name(name, false))
-        reader.fail(reader.where(key.source()), fmt::format("parameter name \"{}\": use lower-case letters, digits and _", name));
-      for (std::string_view reserved : kReservedParams)
-        if (name == reserved)
-          reader.fail(reader.where(key.source()), fmt::format("parameter name \"{}\" is reserved: the engine binds :{} itself", name, name));
-      const toml::table* declared = value.as_table();
-      const toml::node* value_node = &value;
-      ParamAccepts accepts;
-      if (declared) {
-        read_param_accepts(reader, *declared, name, accepts);
-        value_node = declared->get("value");
-        if (!value_node) reader.fail(value, fmt::format("parameter {}: {{ value = … }} needs its value", name));
-      }
-      Param param{name, param_value(reader, *value_node, name), reader.where(*value_node), accepts};
-      bool replaced = false;
-      for (Param& existing : policy.params) {
-        if (existing.name != name) continue;
-        if (existing.value.index() != param.value.index())
-          reader.fail(*value_node,
-                      fmt::format("parameter {} must be {}, as in the base policy", name, type_name(existing.value)));
-        // The base's declaration holds unless this policy declares its own.
-        if (!declared) param.accepts = existing.accepts;
-        existing = param;
-        replaced = true;
-      }
-      const Param& stored = replaced ? *std::find_if(policy.params.begin(), policy.params.end(),
-                                                     [&](const Param& p) { return p.name == name; })
-                                     : policy.params.emplace_back(std::move(param));
-      if (const ParamAccepts& a = stored.accepts; a.min || a.max) {
-        if (stored.value.index() > 1)
-          reader.fail(a.where, fmt::format("parameter {}: min and max are for numbers; it is {}", name,
-                                           type_name(stored.value)));
-      }
-      if (!stored.accepts.one_of.empty() && stored.value.index() < 3)
-        reader.fail(stored.accepts.where, fmt::format("parameter {}: one_of is for a string or a list; it is {}",
-                                                      name, type_name(stored.value)));
-      if (const std::string problem = param_value_problem(stored, stored.value); !problem.empty())
-        reader.fail(*value_node, fmt::format("parameter {}: {}", name, problem));
-    }
-  }
-
-  auto array_of_tables = [&](std::string_view key, auto&& read) {
-    const toml::node* node = root.get(key);
-    if (!node) return;
-    const toml::array* array = node->as_array();
-    if (!array) reader.fail(*node, fmt::format("{0} must be written as [[{0}]] tables", key));
-    for (const toml::node& item : *array) {
-      const toml::table* table = item.as_table();
-      if (!table) reader.fail(item, fmt::format("each {0} must be a [[{0}]] table", key));
-      read(reader, *table, policy);
-    }
-  };
-  array_of_tables("view", read_view);
-  array_of_tables("rule", read_rule);
+void load_into(Policy& policy, const std::string& path, int depth, std::set<std::string>& visiting) {
+  const std::string text = read_policy_file(path);
+  const PolicyReader reader(path, text);
+  const toml::table root = reader.parse(text);
+  reader.only_keys(root, {"policy", "params", "view", "rule"}, "the policy");
+  const toml::table& meta = policy_table(reader, root);
+  load_base(policy, reader, meta, depth, visiting);
+  read_meta(reader, meta, /*base_loaded=*/!policy.id.empty(), policy);
+  read_params(reader, root, policy);
+  reader.each_table(root, "view", "view", [&](const toml::table& table) { read_view(reader, table, policy); });
+  reader.each_table(root, "rule", "rule", [&](const toml::table& table) { read_rule(reader, table, policy); });
 }
 
 }  // namespace
+
+BoundParam bound_param(std::string_view name) {
+  for (const auto& [reserved, bound] : kBoundParams)
+    if (name == reserved) return bound;
+  return BoundParam::none;
+}
 
 Policy load_policy(const std::string& path) {
   Policy policy;
   policy.path = path;
   std::set<std::string> visiting{std::filesystem::path(path).lexically_normal().string()};
-  try {
-    load_into(policy, path, 0, visiting);
-  } catch (const toml::parse_error& e) {
-    throw Error(Diagnostic{.file = path, .line = static_cast<int>(e.source().begin.line),
-                           .column = static_cast<int>(e.source().begin.column), .message = std::string(e.description())});
-  }
+  load_into(policy, path, 0, visiting);
   // The digest covers every file that shaped the policy (this one and what it extends), in path order.
   std::string bytes;
   for (const std::string& file : visiting) bytes += read_policy_file(file);

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -21,12 +22,6 @@ std::optional<Severity> parse_severity(std::string_view text);
 struct Localized {
   std::string zh, en;
   const std::string& in(Lang lang) const { return lang == Lang::zh ? zh : en; }
-};
-
-/// A position in the policy file.
-struct SourceRef {
-  std::string file;
-  int line = 0, column = 0;
 };
 
 /// A parameter value: integer, real, boolean, string, or list of strings.
@@ -99,6 +94,16 @@ struct Policy {
   const Param* find_param(std::string_view name) const;
   const Rule* find_rule(std::string_view id) const;
 };
+
+/// What the engine binds to a parameter it names itself; a policy's [params] may not take these names.
+enum class BoundParam {
+  none,       ///< not one of them: a parameter of the policy's own
+  as_of,      ///< :as_of, the audit date (--as-of)
+  effective,  ///< :effective, the policy's effective date
+  filter,     ///< :person, :org, :group: the --person, --org or --group id, NULL when not given
+};
+/// What the parameter `name` (without its colon) stands for; the one list of the reserved names.
+BoundParam bound_param(std::string_view name);
 
 /// Loads and validates the structure of a policy (unknown keys, types, duplicate ids, the time
 /// zone, `extends`). SQL is compiled later, against the loaded inventory (see engine.h).

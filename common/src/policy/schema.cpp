@@ -186,6 +186,12 @@ const TableSpec* find_table(std::string_view name) {
   return nullptr;
 }
 
+std::string inventory_table_names() {
+  std::string names;
+  for (const TableSpec& table : kSchema) names += (names.empty() ? "" : ", ") + std::string(table.name);
+  return names;
+}
+
 std::span<const ParentReference> parent_references() { return kParentReferences; }
 
 }  // namespace chataudit

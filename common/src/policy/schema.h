@@ -1,6 +1,7 @@
 #pragma once
 // The inventory tables and columns of SPEC §3, declared as data (like osquery's table specs).
 #include <span>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -42,6 +43,8 @@ struct TableSpec {
 std::span<const TableSpec> inventory_schema();
 /// The table named `name`, or nullptr.
 const TableSpec* find_table(std::string_view name);
+/// Every inventory table's name in SPEC order, "orgs, depts, …", for the messages that list them.
+std::string inventory_table_names();
 
 /// A child table's reference that must name a row of its parent (an input error otherwise):
 /// members.group_id → groups, permissions.account_id → accounts, successions.object_id → groups or

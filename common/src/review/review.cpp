@@ -5,16 +5,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <fstream>
+#include <cstdlib>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <span>
-#include <sstream>
-#include <toml++/toml.h>
 
 #include "base/error.h"
 #include "base/text.h"
+#include "base/toml_reader.h"
 
 namespace chataudit {
 
@@ -22,75 +20,23 @@ namespace {
 
 constexpr std::string_view kWaiverKeys[] = {"rule", "subject", "reason", "approved_by", "expires"};
 
-// Reads at most `max_mib` MiB: more is an error, not a read until memory runs out (/dev/zero).
-std::string read_whole_file(const std::string& path, std::string_view what, std::size_t max_mib) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(Diagnostic{.file = path, .message = fmt::format("cannot open {}", what)});
-  std::string bytes;
-  char buffer[1 << 16];
-  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
-    bytes.append(buffer, static_cast<std::size_t>(in.gcount()));
-    if (bytes.size() > (max_mib << 20))
-      throw Error(Diagnostic{.file = path, .message = fmt::format("larger than {} MiB, the most a {} may hold", max_mib, what)});
-  }
-  if (in.bad()) throw Error(Diagnostic{.file = path, .message = fmt::format("cannot read {}", what)});
-  return bytes;
-}
-
-class WaiverReader {
+// A waiver file's reader: every key required, the texts not empty, `expires` a date.
+class WaiverReader : public TomlReader {
  public:
-  WaiverReader(std::string path, const TimeZone& zone) : path_(std::move(path)), zone_(zone) {}
-
-  SourceRef where(const toml::source_region& region) const {
-    return SourceRef{path_, static_cast<int>(region.begin.line), static_cast<int>(region.begin.column)};
-  }
-  SourceRef where(const toml::node& node) const { return where(node.source()); }
-
-  [[noreturn]] void fail(const SourceRef& ref, const std::string& message) const {
-    throw Error(Diagnostic{.file = ref.file, .line = ref.line, .column = ref.column, .message = message});
-  }
-  [[noreturn]] void fail(const toml::node& node, const std::string& message) const { fail(where(node), message); }
-
-  void only_keys(const toml::table& table, std::span<const std::string_view> allowed, std::string_view what) const {
-    for (auto&& [key, value] : table) {
-      bool known = false;
-      for (std::string_view name : allowed) known = known || key.str() == name;
-      if (known) continue;
-      std::string list;
-      for (std::string_view name : allowed) list += (list.empty() ? "" : ", ") + std::string(name);
-      fail(where(key.source()), fmt::format("unknown key \"{}\" in {}; expected one of: {}", key.str(), what, list));
-    }
-  }
+  WaiverReader(std::string path, const TimeZone& zone) : TomlReader(std::move(path)), zone_(zone) {}
 
   const toml::node& required(const toml::table& table, std::string_view key) const {
-    const toml::node* node = table.get(key);
-    if (!node) {
-      std::string list;
-      for (std::string_view name : kWaiverKeys) list += (list.empty() ? "" : ", ") + std::string(name);
-      fail(where(table), fmt::format("[[waiver]] needs \"{}\" (every waiver has {})", key, list));
-    }
-    return *node;
+    return TomlReader::required(table, key, "[[waiver]]", " (every waiver has " + comma_list(kWaiverKeys) + ")");
   }
 
   // A non-empty string: a waiver without a reason or an approver is not an approval.
   std::string text_at(const toml::table& table, std::string_view key) const {
-    const toml::node& node = required(table, key);
-    if (!node.is_string()) fail(node, fmt::format("\"{}\" in [[waiver]] must be a string", key));
-    std::string value(trim(node.as_string()->get()));
-    if (value.empty()) fail(node, fmt::format("\"{}\" in [[waiver]] must not be empty", key));
-    return value;
+    return std::string(trim(non_empty_string_at(required(table, key), fmt::format("\"{}\" in [[waiver]]", key))));
   }
 
   Date expires_at(const toml::table& table) const {
     const toml::node& node = required(table, "expires");
-    if (const auto* date = node.as_date()) {
-      const toml::date value = date->get();
-      try {
-        return Date(value.year, value.month, value.day);
-      } catch (const std::exception&) {
-        fail(node, "\"expires\" is not a valid date");
-      }
-    }
+    if (node.is_date()) return date_at(node, "\"expires\"");
     // A date-time is taken as its date in the policy's time zone, as in the inventory: waivers
     // carry no time zone of their own.
     std::string text;
@@ -116,7 +62,6 @@ class WaiverReader {
   }
 
  private:
-  std::string path_;
   const TimeZone& zone_;
 };
 
@@ -206,33 +151,20 @@ class BaselineReader {
 }  // namespace
 
 std::vector<Waiver> load_waivers(const std::string& path, const TimeZone& zone) {
-  const std::string text = read_whole_file(path, "waiver file", 16);
   const WaiverReader reader(path, zone);
-  toml::table root;
-  try {
-    root = toml::parse(text, path);
-  } catch (const toml::parse_error& e) {
-    reader.fail(reader.where(e.source()), std::string(e.description()));
-  }
-  constexpr std::string_view kRootKeys[] = {"waiver"};
-  reader.only_keys(root, kRootKeys, "the waiver file");
+  const toml::table root = reader.parse(read_file_at_most(path, "waiver file", 16));
+  reader.only_keys(root, {"waiver"}, "the waiver file");
 
   std::vector<Waiver> waivers;
-  const toml::node* node = root.get("waiver");
-  if (!node) return waivers;
-  const toml::array* array = node->as_array();
-  if (!array) reader.fail(*node, "waivers must be written as [[waiver]] tables");
   std::map<std::pair<std::string, std::string>, SourceRef> seen;
-  for (const toml::node& item : *array) {
-    const toml::table* table = item.as_table();
-    if (!table) reader.fail(item, "each waiver must be a [[waiver]] table");
-    Waiver waiver = read_waiver(reader, *table);
+  reader.each_table(root, "waiver", "waivers", [&](const toml::table& table) {
+    Waiver waiver = read_waiver(reader, table);
     auto [first, inserted] = seen.emplace(std::pair{waiver.rule, waiver.subject}, waiver.where);
     if (!inserted)
       reader.fail(waiver.where, fmt::format("a second waiver for rule {} on subject {} (the first is at line {})",
                                             waiver.rule, waiver.subject, first->second.line));
     waivers.push_back(std::move(waiver));
-  }
+  });
   return waivers;
 }
 
@@ -272,7 +204,7 @@ WaiverOutcome apply_waivers(std::vector<Finding>& findings, const std::vector<Wa
 }
 
 Baseline load_baseline(const std::string& path, const std::string& tool) {
-  const std::string text = read_whole_file(path, "baseline report", 1024);
+  const std::string text = read_file_at_most(path, "baseline report", 1024);
   nlohmann::json json;
   try {
     json = nlohmann::json::parse(text);
