@@ -16,10 +16,10 @@ void read_all(std::string_view text, char delimiter) {
     chataudit::CsvRecord record;
     while (reader.next(record)) {
       // Every field must come with its position.
-      if (record.columns.size() != record.fields.size() || record.lines.size() != record.fields.size()) __builtin_trap();
+      if (record.columns.size() != record.fields.size() || record.lines.size() != record.fields.size())
+        __builtin_trap();
     }
-  } catch (const chataudit::Error&) {
-  }
+  } catch (const chataudit::Error&) {}
 }
 
 }  // namespace
@@ -32,7 +32,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     chataudit::DecodedText decoded = chataudit::decode_to_utf8(bytes, "fuzz.csv", chataudit::EncodingChoice{});
     if (!chataudit::valid_utf8(decoded.text)) __builtin_trap();
     read_all(decoded.text, ',');
-  } catch (const chataudit::Error&) {
-  }
+  } catch (const chataudit::Error&) {}
   return 0;
 }

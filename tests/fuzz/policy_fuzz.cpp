@@ -10,7 +10,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string path = chataudit_fuzz::write_input(data, size, "-policy.toml");
   try {
     chataudit::load_policy(path);
-  } catch (const chataudit::Error&) {
-  }
+  } catch (const chataudit::Error&) {}
   return 0;
 }

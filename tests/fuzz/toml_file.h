@@ -1,10 +1,10 @@
 #pragma once
 // The policy and waiver loaders read a path: the fuzz input goes to a per-process file first.
+#include <unistd.h>
 #include <cstddef>
 #include <cstdint>
 #include <fstream>
 #include <string>
-#include <unistd.h>
 
 namespace chataudit_fuzz {
 

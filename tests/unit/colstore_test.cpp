@@ -18,7 +18,6 @@ using chataudit::testing::StoreConnection;
 namespace {
 
 struct Db : StoreConnection {
-
   void exec(const std::string& sql) {
     char* error = nullptr;
     if (sqlite3_exec(handle, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
@@ -44,7 +43,8 @@ struct Db : StoreConnection {
           const auto* bytes = static_cast<const unsigned char*>(sqlite3_column_blob(statement, c));
           for (int i = 0; i < sqlite3_column_bytes(statement, c); ++i) value += fmt::format("{:02X}", bytes[i]);
         } else if (const auto* text = sqlite3_column_text(statement, c)) {
-          value.assign(reinterpret_cast<const char*>(text), static_cast<std::size_t>(sqlite3_column_bytes(statement, c)));
+          value.assign(reinterpret_cast<const char*>(text),
+                       static_cast<std::size_t>(sqlite3_column_bytes(statement, c)));
         }
         out += fmt::format("{}{}:{}", c ? "|" : "", type, value);
       }
@@ -72,7 +72,8 @@ struct Db : StoreConnection {
     ColumnTable& second = store.create("part", names, types);
     sqlite3_stmt* statement = nullptr;
     sqlite3_prepare_v2(handle, "SELECT k, v FROM ref ORDER BY rowid", -1, &statement, nullptr);
-    for (int row = 0; sqlite3_step(statement) == SQLITE_ROW; ++row) (row < split ? first : second).append_row(statement);
+    for (int row = 0; sqlite3_step(statement) == SQLITE_ROW; ++row)
+      (row < split ? first : second).append_row(statement);
     sqlite3_finalize(statement);
     first.append(second);
     store.release(second);
@@ -302,7 +303,8 @@ TEST_CASE("a sealed column of codes 1, 2, 3 … in row order stores none; reads,
   for (const char* sql : queries) {
     auto with = [&](const std::string& name) {
       std::string out = sql;
-      for (std::size_t at = out.find("TABLE"); at != std::string::npos; at = out.find("TABLE", at)) out.replace(at, 5, name);
+      for (std::size_t at = out.find("TABLE"); at != std::string::npos; at = out.find("TABLE", at))
+        out.replace(at, 5, name);
       return out;
     };
     CHECK_MESSAGE(db.rows(with("again")) == db.rows(with("ref")), sql);
@@ -339,7 +341,8 @@ TEST_CASE("appending a table takes its rows, values and bytes") {
     same(db, sql);
 }
 
-TEST_CASE("texts and blobs of up to 12 bytes are held in the dictionary itself, longer ones apart: both read back exactly") {
+TEST_CASE(
+    "texts and blobs of up to 12 bytes are held in the dictionary itself, longer ones apart: both read back exactly") {
   Db db;
   db.exec("CREATE TABLE ref(k, v)");
   // Lengths around the boundary (11, 12, 13 bytes), empty ones, CJK (3 bytes a character), blobs
@@ -347,9 +350,11 @@ TEST_CASE("texts and blobs of up to 12 bytes are held in the dictionary itself, 
   const std::string alphabet = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMN";
   const std::string blob = "x'000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F2021222324252627'";
   for (const int n : {0, 1, 11, 12, 13, 40, 12, 13})
-    db.exec(fmt::format("INSERT INTO ref VALUES ('{}', substr({}, 1, {}))", alphabet.substr(0, static_cast<std::size_t>(n)),
-                        blob, n));
-  db.exec("INSERT INTO ref VALUES ('张三丰', '张三丰张'), ('欧阳娜娜丽', '欧阳娜娜'), ('张三丰', x''), ('abcdefghijkL', 'x')");
+    db.exec(fmt::format("INSERT INTO ref VALUES ('{}', substr({}, 1, {}))",
+                        alphabet.substr(0, static_cast<std::size_t>(n)), blob, n));
+  db.exec(
+      "INSERT INTO ref VALUES ('张三丰', '张三丰张'), ('欧阳娜娜丽', '欧阳娜娜'), ('张三丰', x''), ('abcdefghijkL', "
+      "'x')");
   // Rows into two tables, the second appended to the first and released: every value must stay.
   const ColumnTable& first = db.copy_in_two_parts("col", 5);
   for (const char* sql : {
@@ -468,18 +473,21 @@ bool fill_view(Db& db, const std::string& name, const std::string& sql, std::siz
 
 }  // namespace
 
-TEST_CASE("a view's columns passed through from stored tables keep the source's rows; reading them gives the view's values") {
+TEST_CASE(
+    "a view's columns passed through from stored tables keep the source's rows; reading them gives the view's values") {
   Db db;
   db.exec("CREATE TABLE ref(k, v)");
   // 300 groups (more than 256: two-byte codes), 3,000 members with many distinct names.
   db.exec(
       "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 2999) "
-      "INSERT INTO ref SELECT 'g' || (i % 301), CASE WHEN i % 11 = 0 THEN NULL ELSE 'name ' || (i * 7919 % 2999) END FROM n");
+      "INSERT INTO ref SELECT 'g' || (i % 301), CASE WHEN i % 11 = 0 THEN NULL ELSE 'name ' || (i * 7919 % 2999) END "
+      "FROM n");
   db.copy_to_store("members", {"k", "v"}, "");
   db.exec("DROP TABLE ref");
   db.exec("CREATE TABLE ref(k, label)");
-  db.exec("WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 299) "
-          "INSERT INTO ref SELECT 'g' || i, CASE WHEN i % 5 THEN 'group ' || i END FROM n");
+  db.exec(
+      "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 299) "
+      "INSERT INTO ref SELECT 'g' || i, CASE WHEN i % 5 THEN 'group ' || i END FROM n");
   db.copy_to_store("groups", {"k", "label"}, "");
   db.exec("CREATE TABLE members_ref AS SELECT * FROM members");
   db.exec("CREATE TABLE groups_ref AS SELECT * FROM groups");
@@ -496,11 +504,13 @@ TEST_CASE("a view's columns passed through from stored tables keep the source's 
         "  label: codes into another column's values\n"
         "  group_key: codes into another column's values\n"
         "  shouted: values\n");
-  db.exec("CREATE TABLE joined_ref AS " + std::string(view).replace(view.find("members m"), 9, "members_ref m")
+  db.exec("CREATE TABLE joined_ref AS " + std::string(view)
+                                              .replace(view.find("members m"), 9, "members_ref m")
                                               .replace(view.find("groups g") + 4, 8, "groups_ref g"));
-  for (const char* sql : {"SELECT * FROM TABLE", "SELECT * FROM TABLE WHERE v = 'name 7'", "SELECT * FROM TABLE WHERE label IS NULL",
-                          "SELECT k, count(*), count(v), min(v) FROM TABLE GROUP BY k",
-                          "SELECT v, count(*) FROM TABLE GROUP BY v ORDER BY v", "SELECT * FROM TABLE WHERE group_key = 'g300'"})
+  for (const char* sql :
+       {"SELECT * FROM TABLE", "SELECT * FROM TABLE WHERE v = 'name 7'", "SELECT * FROM TABLE WHERE label IS NULL",
+        "SELECT k, count(*), count(v), min(v) FROM TABLE GROUP BY k",
+        "SELECT v, count(*) FROM TABLE GROUP BY v ORDER BY v", "SELECT * FROM TABLE WHERE group_key = 'g300'"})
     CHECK(db.rows(std::string(sql).replace(std::string(sql).find("TABLE"), 5, "joined")) ==
           db.rows(std::string(sql).replace(std::string(sql).find("TABLE"), 5, "joined_ref")));
   CHECK(db.rows("SELECT count(*), count(label), count(group_key) FROM joined") == "1:2990|1:2382|1:2981\n");
@@ -575,9 +585,10 @@ TEST_CASE("a narrowed fill of a view over a view: three groups of references sha
   // columns from each).
   for (const char* name : {"a", "b"}) {
     db.exec("CREATE TABLE ref(k, k2)");
-    db.exec(fmt::format("WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 1999) "
-                        "INSERT INTO ref SELECT '{0}' || i, '{0}' || i || '.2' FROM n",
-                        name));
+    db.exec(
+        fmt::format("WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 1999) "
+                    "INSERT INTO ref SELECT '{0}' || i, '{0}' || i || '.2' FROM n",
+                    name));
     db.copy_to_store(name, {"k", "k2"}, "");
     db.exec("DROP TABLE ref");
   }
@@ -642,32 +653,36 @@ TEST_CASE("a narrowed fill needs a witness per source table and refuses rows its
   CHECK(db.rows("SELECT * FROM plain") == "1:1|3:a\n5:|3:b\n1:3|3:c\n");
 }
 
-TEST_CASE("a narrowed fill whose witness is the key an inner lookup followed: the rows and values of the checked fill") {
+TEST_CASE(
+    "a narrowed fill whose witness is the key an inner lookup followed: the rows and values of the checked fill") {
   Db db;
   // outer(k, a): 400 keys, a quarter of them unknown to inner (an outer join's unmatched side);
   // short keys held in the dictionary, long ones in the arena.
   db.exec("CREATE TABLE ref(k, a)");
   db.exec(
       "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 399) "
-      "INSERT INTO ref SELECT CASE WHEN i % 2 THEN 'k' || i ELSE 'a-key-longer-than-twelve-' || i END, 'a' || i FROM n");
+      "INSERT INTO ref SELECT CASE WHEN i % 2 THEN 'k' || i ELSE 'a-key-longer-than-twelve-' || i END, 'a' || i FROM "
+      "n");
   db.copy_to_store("outer_keys", {"k", "a"}, "");
   db.exec("DROP TABLE ref");
   // once(k, v): each of the first 300 keys once (a one-row lookup); thrice(k, v): each three times
   // (a posting list). v has few values, so that k (no NULL, most values) is the witness.
   for (const auto& [name, copies] : {std::pair{"once", 1}, std::pair{"thrice", 3}}) {
     db.exec("CREATE TABLE ref(k, v)");
-    db.exec(fmt::format(
-        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < {}) "
-        "INSERT INTO ref SELECT CASE WHEN (i % 300) % 2 THEN 'k' || (i % 300) ELSE 'a-key-longer-than-twelve-' || (i % 300) END, "
-        "i % 7 FROM n",
-        300 * copies - 1));
+    db.exec(
+        fmt::format("WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < {}) "
+                    "INSERT INTO ref SELECT CASE WHEN (i % 300) % 2 THEN 'k' || (i % 300) ELSE "
+                    "'a-key-longer-than-twelve-' || (i % 300) END, "
+                    "i % 7 FROM n",
+                    300 * copies - 1));
     db.copy_to_store(name, {"k", "v"}, "");
     db.exec("DROP TABLE ref");
   }
   for (const char* inner : {"once", "thrice"}) {
     for (const char* join : {"JOIN", "LEFT JOIN"}) {
       const std::string sql = fmt::format(
-          "SELECT o.a AS oa, i.k AS ik, i.v AS iv, o.k || '!' AS own FROM outer_keys o {} {} i ON i.k = o.k", join, inner);
+          "SELECT o.a AS oa, i.k AS ik, i.v AS iv, o.k || '!' AS own FROM outer_keys o {} {} i ON i.k = o.k", join,
+          inner);
       const std::string checked_name = fmt::format("checked_{}_{}", inner, join[0] == 'L' ? "left" : "inner");
       ColumnTable *checked = nullptr, *narrow = nullptr;
       REQUIRE(fill_view(db, checked_name, sql, 0, 1, &checked));
@@ -724,13 +739,15 @@ TEST_CASE("a join's inner column looked up by a stored text reads back right, wh
   db.exec("CREATE TABLE ref(k, a)");
   db.exec(
       "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 299) "
-      "INSERT INTO ref SELECT CASE WHEN i % 2 THEN 'k' || i ELSE 'a-key-longer-than-twelve-' || i END, 'w' || (i * 3 + i % 4) FROM n");
+      "INSERT INTO ref SELECT CASE WHEN i % 2 THEN 'k' || i ELSE 'a-key-longer-than-twelve-' || i END, 'w' || (i * 3 + "
+      "i % 4) FROM n");
   db.copy_to_store("col_outer", {"k", "a"}, "TEXT");
   db.exec("ALTER TABLE ref RENAME TO ref_outer");
   db.exec("CREATE TABLE ref(k, v, w)");
   db.exec(
       "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 899) "
-      "INSERT INTO ref SELECT CASE WHEN (i % 300) % 2 THEN 'k' || (i % 300) ELSE 'a-key-longer-than-twelve-' || (i % 300) END, i, 'w' || i FROM n");
+      "INSERT INTO ref SELECT CASE WHEN (i % 300) % 2 THEN 'k' || (i % 300) ELSE 'a-key-longer-than-twelve-' || (i % "
+      "300) END, i, 'w' || i FROM n");
   db.copy_to_store("col_inner", {"k", "v", "w"}, "TEXT");
   db.exec("ALTER TABLE ref RENAME TO ref_inner");
   for (const char* sql : {
@@ -744,17 +761,21 @@ TEST_CASE("a join's inner column looked up by a stored text reads back right, wh
            "SELECT o.k, i.k, i.v FROM OUTER o JOIN INNER i ON i.k = substr(o.k, 1) ORDER BY 1, 3",
            "SELECT i.k, i.v FROM INNER i WHERE i.k = 'k7' ORDER BY 2",
            // The inner key passed on to a third lookup, and into an aggregate.
-           "SELECT o.k, count(*), max(j.v) FROM OUTER o JOIN INNER i ON i.k = o.k JOIN INNER j ON j.k = i.k GROUP BY o.k ORDER BY 1",
+           "SELECT o.k, count(*), max(j.v) FROM OUTER o JOIN INNER i ON i.k = o.k JOIN INNER j ON j.k = i.k GROUP BY "
+           "o.k ORDER BY 1",
        }) {
     std::string col = sql, ref = sql;
     for (auto [word, table] : {std::pair{"OUTER", "outer"}, std::pair{"INNER", "inner"}}) {
-      for (std::size_t at = col.find(word); at != std::string::npos; at = col.find(word, at)) col.replace(at, 5, std::string("col_") + table);
-      for (std::size_t at = ref.find(word); at != std::string::npos; at = ref.find(word, at)) ref.replace(at, 5, std::string("ref_") + table);
+      for (std::size_t at = col.find(word); at != std::string::npos; at = col.find(word, at))
+        col.replace(at, 5, std::string("col_") + table);
+      for (std::size_t at = ref.find(word); at != std::string::npos; at = ref.find(word, at))
+        ref.replace(at, 5, std::string("ref_") + table);
     }
     const std::string expected = db.rows(ref);
     CHECK_MESSAGE(!expected.empty(), ref);
     CHECK_MESSAGE(db.rows(col) == expected, col);
   }
   // The plans are lookups into the store (the case under test), not scans.
-  CHECK(db.plan("SELECT o.k, i.k FROM col_outer o JOIN col_inner i ON i.w = o.a AND i.k = o.k").find("INDEX 1:") != std::string::npos);
+  CHECK(db.plan("SELECT o.k, i.k FROM col_outer o JOIN col_inner i ON i.w = o.a AND i.k = o.k").find("INDEX 1:") !=
+        std::string::npos);
 }

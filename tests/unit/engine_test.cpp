@@ -36,7 +36,8 @@ std::string rule_toml(std::string_view id, std::string_view severity, std::strin
   return "[[rule]]\nid = \"" + std::string(id) + "\"\ntool = \"stale-group-finder\"\nseverity = \"" +
          std::string(severity) +
          "\"\narticle = { zh = \"第三条\", en = \"Art. 3\" }\ntitle = { zh = \"标题\", en = \"Title\" }\n"
-         "message = { zh = \"" + std::string(message) + "\", en = \"" + std::string(message) +
+         "message = { zh = \"" +
+         std::string(message) + "\", en = \"" + std::string(message) +
          "\" }\nremedy = { zh = \"处理\", en = \"Fix\" }\nrequires = [\"groups\"]\nsql = \"\"\"\n" + std::string(sql) +
          "\n\"\"\"\n";
 }
@@ -75,7 +76,8 @@ constexpr std::string_view kOverdueSql =
 
 TEST_CASE("a rule's rows become findings with parameters bound and fields filled") {
   Fixture f;
-  const RunResult result = f.run(rule_toml("overdue", "error", kOverdueSql, "{subject_name}: due {due_on}, {days_overdue} days, grace {grace_days}"));
+  const RunResult result = f.run(rule_toml("overdue", "error", kOverdueSql,
+                                           "{subject_name}: due {due_on}, {days_overdue} days, grace {grace_days}"));
   REQUIRE(result.findings.size() == 1);
   const Finding& finding = result.findings[0];
   CHECK(finding.subject_id == "G1");
@@ -139,8 +141,8 @@ TEST_CASE("findings are ordered by severity, rule, subject id") {
                                  rule_toml("z-rule", "error", all));
   std::vector<std::string> order;
   for (const Finding& finding : result.findings) order.push_back(finding.rule + ":" + finding.subject_id);
-  CHECK(order == std::vector<std::string>{"z-rule:G1", "z-rule:G2", "z-rule:G3", "a-rule:G1", "a-rule:G2",
-                                          "a-rule:G3", "b-rule:G1", "b-rule:G2", "b-rule:G3"});
+  CHECK(order == std::vector<std::string>{"z-rule:G1", "z-rule:G2", "z-rule:G3", "a-rule:G1", "a-rule:G2", "a-rule:G3",
+                                          "b-rule:G1", "b-rule:G2", "b-rule:G3"});
 }
 
 TEST_CASE("--org keeps findings in the organization's subtree") {
@@ -172,12 +174,15 @@ TEST_CASE("policy SQL errors point into the policy file") {
   // The rule's SQL starts on line 25 of p.toml (header 14 lines, rule keys 10 lines, then the SQL).
   CHECK(f.error(rule_toml("r", "error", "SELECT 'group' AS subject_kind,\n  nope AS subject_id FROM groups")) ==
         path + ":26:3: rule r: SQL does not compile: no such column: nope");
-  CHECK(f.error(rule_toml("r", "error", "SELECT 'group' AS subject_kind, group_id AS subject_id FROM groups WHERE :missing")) ==
+  CHECK(f.error(rule_toml("r", "error",
+                          "SELECT 'group' AS subject_kind, group_id AS subject_id FROM groups WHERE :missing")) ==
         path + ":25:74: rule r: unknown parameter :missing; define it under [params]");
   CHECK(f.error(rule_toml("r", "error", "SELECT 'group' AS subject_kind FROM groups")) ==
         path + ":25:1: rule r: the SELECT must return a column named subject_id");
-  CHECK(f.error(rule_toml("r", "error", "SELECT 'group' AS subject_kind, group_id AS subject_id FROM groups", "{nothing}")) ==
-        path + ":21:11: rule r: the message names {nothing}, which the SQL does not return; it returns subject_kind, subject_id");
+  CHECK(f.error(rule_toml("r", "error", "SELECT 'group' AS subject_kind, group_id AS subject_id FROM groups",
+                          "{nothing}")) == path +
+                                               ":21:11: rule r: the message names {nothing}, which the SQL does not "
+                                               "return; it returns subject_kind, subject_id");
 }
 
 TEST_CASE("rules may only read: writes, ATTACH and several statements are refused") {
@@ -189,8 +194,9 @@ TEST_CASE("rules may only read: writes, ATTACH and several statements are refuse
         path + ":25:1: rule r: only SELECT is allowed; not authorized");
   CHECK(f.error(rule_toml("r", "error", "SELECT 'group' AS subject_kind, 1 AS subject_id; DROP TABLE groups")) ==
         path + ":25:50: rule r: more than one SQL statement; expected one SELECT");
-  CHECK(f.error(rule_toml("r", "error", "SELECT load_extension('x') AS subject_kind, 1 AS subject_id")).find("rule r") !=
-        std::string::npos);
+  CHECK(
+      f.error(rule_toml("r", "error", "SELECT load_extension('x') AS subject_kind, 1 AS subject_id")).find("rule r") !=
+      std::string::npos);
 }
 
 TEST_CASE("a rule whose tables were not supplied is skipped with the reason") {
@@ -235,13 +241,15 @@ TEST_CASE("a view's indexes and materialize are accepted, noted and ignored (SPE
   const std::string rule = rule_toml("r", "error",
                                      "SELECT 'group' AS subject_kind, group_id AS subject_id, org_id FROM by_org "
                                      "WHERE org_id >= 'O1' AND org_id < 'O2'");
-  const Policy policy =
-      load_policy(f.dir.write("p.toml", std::string(kHeader) + view("indexes = [\"org_id, nope\"]\nmaterialize = false\n") + rule));
+  const Policy policy = load_policy(
+      f.dir.write("p.toml", std::string(kHeader) + view("indexes = [\"org_id, nope\"]\nmaterialize = false\n") + rule));
   REQUIRE(policy.notes.size() == 2);
-  CHECK(policy.notes[0].to_string() == path + ":18:11: view by_org: indexes is ignored (the engine decides what to "
-                                              "index from the queries); remove it, a later release will refuse it");
-  CHECK(policy.notes[1].to_string() == path + ":19:15: view by_org: materialize is ignored (the engine decides how a "
-                                              "view is stored); remove it, a later release will refuse it");
+  CHECK(policy.notes[0].to_string() == path +
+                                           ":18:11: view by_org: indexes is ignored (the engine decides what to "
+                                           "index from the queries); remove it, a later release will refuse it");
+  CHECK(policy.notes[1].to_string() == path +
+                                           ":19:15: view by_org: materialize is ignored (the engine decides how a "
+                                           "view is stored); remove it, a later release will refuse it");
   // Ignored: the view takes a parameter, so it is filled whatever materialize says, and the index
   // naming no column breaks nothing.
   const RunResult result = f.run(view("indexes = [\"org_id, nope\"]\nmaterialize = false\n") + rule);
@@ -250,13 +258,15 @@ TEST_CASE("a view's indexes and materialize are accepted, noted and ignored (SPE
   CHECK(result.findings[1].subject_id == "G3");
   CHECK(f.inventory.store().find("by_org") != nullptr);
   CHECK(f.error(view("indexes = \"org_id\"\n") + rule).starts_with(path + ":18:11: "));
-  CHECK(f.error(view("materialize = \"no\"\n") + rule) == path + ":18:15: view by_org: materialize must be true or false");
+  CHECK(f.error(view("materialize = \"no\"\n") + rule) ==
+        path + ":18:15: view by_org: materialize must be true or false");
 }
 
 TEST_CASE("only the views the running rules read are filled; the others exist, empty, so every rule compiles") {
   Fixture f;
   const std::string unused =
-      "[[view]]\nname = \"unused\"\nrequires = [\"groups\"]\nsql = \"SELECT group_id FROM groups WHERE :as_of <> ''\"\n";
+      "[[view]]\nname = \"unused\"\nrequires = [\"groups\"]\nsql = \"SELECT group_id FROM groups WHERE :as_of <> "
+      "''\"\n";
   const RunResult result = f.run(unused + rule_toml("r", "error", kOverdueSql));
   CHECK(result.findings.size() == 1);  // G1, due 2026-11-17
   CHECK(f.inventory.db().execAndGet("SELECT count(*) FROM due").getInt() == 3);
@@ -282,7 +292,8 @@ TEST_CASE("a view that only adds columns to one table, row for row, is merged in
   CHECK(result.findings[0].message.en == "G:G1");
   CHECK(f.inventory.store().find("labelled") == nullptr);  // an SQLite view, not a table of the store
   CHECK(f.inventory.db().execAndGet("SELECT count(*) FROM due").getInt() == 3);  // read through it: filled
-  CHECK(f.error(labelled("DELETE FROM groups") + rule) == path + ":18:8: view labelled: only SELECT is allowed; not authorized");
+  CHECK(f.error(labelled("DELETE FROM groups") + rule) ==
+        path + ":18:8: view labelled: only SELECT is allowed; not authorized");
 
   // A parameter, a join or a second loop: filled. Each run replaces what the one before made of the
   // name (a view, then a table, then a view again).
@@ -313,7 +324,8 @@ TEST_CASE("Fields keep name/value pairs in order, whatever their length") {
   CHECK(fields.size() == 4);
   std::vector<std::pair<std::string, std::string>> seen;
   for (const auto& [name, value] : fields) seen.emplace_back(name, value);
-  CHECK(seen == std::vector<std::pair<std::string, std::string>>{{"a", ""}, {"b", medium}, {medium, long_value}, {"a", "second"}});
+  CHECK(seen == std::vector<std::pair<std::string, std::string>>{
+                    {"a", ""}, {"b", medium}, {medium, long_value}, {"a", "second"}});
   CHECK(fields.find("a") == std::optional<std::string_view>(""));  // the first of two
   CHECK(fields.find(medium) == std::optional<std::string_view>(long_value));
   CHECK_FALSE(fields.find("c").has_value());
@@ -351,7 +363,8 @@ TEST_CASE("sort_findings orders by severity, rule, subject id and English messag
     theirs = ours;
     sort_findings(ours);
     std::stable_sort(theirs.begin(), theirs.end(), [](const Finding& a, const Finding& b) {
-      return std::tie(a.severity, a.rule, a.subject_id, a.message.en) < std::tie(b.severity, b.rule, b.subject_id, b.message.en);
+      return std::tie(a.severity, a.rule, a.subject_id, a.message.en) <
+             std::tie(b.severity, b.rule, b.subject_id, b.message.en);
     });
     std::string got, want;
     for (const Finding& f : ours) got += f.fingerprint;
@@ -400,8 +413,7 @@ TEST_CASE("a view that is a plain join is filled through a narrowed statement wi
                                      "a.parent_id, a.shouted FROM plain a JOIN sorted b USING (group_id)",
                                      "{parent_org} {parent_id} {shouted}");
   // `sorted` has an ORDER BY: not a plain join, filled with its values read.
-  const RunResult result =
-      f.run(view("plain", joined) + view("sorted", joined + " ORDER BY g.name DESC") + rule);
+  const RunResult result = f.run(view("plain", joined) + view("sorted", joined + " ORDER BY g.name DESC") + rule);
   REQUIRE(result.findings.size() == 3);
   CHECK(result.findings[0].subject_id == "G1");
   CHECK(result.findings[0].message.en == "  G1!");  // NULL prints as nothing
@@ -417,12 +429,15 @@ TEST_CASE("a view that is a plain join is filled through a narrowed statement wi
       for (int c = 0; c < 6; ++c) out += (query.getColumn(c).isNull() ? "NULL" : query.getColumn(c).getString()) + "|";
     return out;
   };
-  CHECK(rows("plain") == "G1|一群|temporary|NULL|NULL|G1!|G2|九三学社二群|temporary|O2|O1|G2!|G3|三群|long|NULL|NULL|G3!|");
+  CHECK(rows("plain") ==
+        "G1|一群|temporary|NULL|NULL|G1!|G2|九三学社二群|temporary|O2|O1|G2!|G3|三群|long|NULL|NULL|G3!|");
   CHECK(rows("sorted") == rows("plain"));
   // As of 2026-11-15, G2's work has not ended yet: the parameter reaches the narrowed statement.
   RunOptions earlier;
   earlier.as_of = Date(2026, 11, 15);
-  CHECK(f.run(view("plain", joined) + view("sorted", joined + " ORDER BY g.name DESC") + rule, earlier).findings.size() == 2);
+  CHECK(
+      f.run(view("plain", joined) + view("sorted", joined + " ORDER BY g.name DESC") + rule, earlier).findings.size() ==
+      2);
   CHECK(rows("plain") == "G1|一群|temporary|NULL|NULL|G1!|G3|三群|long|NULL|NULL|G3!|");
 }
 
@@ -452,8 +467,11 @@ TEST_CASE("a rule's optional table is read when supplied and empty when not, nev
   SUBCASE("with people: the rule reads it") {
     InventorySources sources;
     sources.tables.emplace_back("groups", f.dir.write("g.csv", "group_id,name,org_id\nG1,一群,O1\n"));
-    sources.tables.emplace_back("people", f.dir.write("people.csv", "person_id,real_name,email\nP1,马晓燕,\nP2,张伟,zhangwei@jiusan.example\n"));
-    Inventory inventory = load_inventory(sources, tables_needed(policy, {&policy.rules[0]}), *TimeZone::parse("+08:00", nullptr));
+    sources.tables.emplace_back(
+        "people",
+        f.dir.write("people.csv", "person_id,real_name,email\nP1,马晓燕,\nP2,张伟,zhangwei@jiusan.example\n"));
+    Inventory inventory =
+        load_inventory(sources, tables_needed(policy, {&policy.rules[0]}), *TimeZone::parse("+08:00", nullptr));
     RunOptions options;
     options.tool = "stale-group-finder";
     options.as_of = Date(2026, 11, 27);
@@ -480,8 +498,8 @@ TEST_CASE("a view's optional tables are the optional tables of every rule that r
   const std::string view =
       "[[view]]\nname = \"named\"\nrequires = [\"groups\"]\noptional = [\"people\", \"depts\"]\n"
       "sql = \"SELECT g.group_id, p.real_name FROM groups g LEFT JOIN people p ON p.person_id = g.owner_id\"\n";
-  const std::string rule =
-      rule_toml("r", "notice", "SELECT 'group' AS subject_kind, group_id AS subject_id FROM named WHERE real_name IS NULL");
+  const std::string rule = rule_toml(
+      "r", "notice", "SELECT 'group' AS subject_kind, group_id AS subject_id FROM named WHERE real_name IS NULL");
   const Policy policy = load_policy(f.dir.write("p.toml", std::string(kHeader) + view + rule));
   CHECK(tables_optional(policy, policy.rules[0]) == std::vector<std::string>{"people", "depts"});
   CHECK(tables_needed(policy, {&policy.rules[0]}) == std::set<std::string>{"depts", "groups", "people"});
@@ -498,24 +516,28 @@ TEST_CASE("a rule or view reading an inventory table it does not declare is a po
                                              "SELECT 'group' AS subject_kind, g.group_id AS subject_id\n"
                                              "FROM groups g LEFT JOIN people p ON p.person_id = g.owner_id");
   CHECK(f.error(reads_people) ==
-        path + ":26:25: rule r: reads table people, which neither its requires nor its optional names (nor those "
-               "of the views it reads); add it to requires (a rule is skipped when such a table is absent) or to "
-               "optional (an absent one reads as empty)");
+        path +
+            ":26:25: rule r: reads table people, which neither its requires nor its optional names (nor those "
+            "of the views it reads); add it to requires (a rule is skipped when such a table is absent) or to "
+            "optional (an absent one reads as empty)");
   // A table read for no column at all is held to the same.
   const std::string counts_people = rule_toml("r", "error",
                                               "SELECT 'group' AS subject_kind, group_id AS subject_id,\n"
                                               "       (SELECT count(*) FROM people) AS people_rows FROM groups");
   CHECK(f.error(counts_people).starts_with(path + ":26:30: rule r: reads table people, which neither"));
   // Declared by a view the rule reads: allowed.
-  const std::string view = "[[view]]\nname = \"owners\"\noptional = [\"people\"]\nsql = \"SELECT person_id FROM people\"\n";
+  const std::string view =
+      "[[view]]\nname = \"owners\"\noptional = [\"people\"]\nsql = \"SELECT person_id FROM people\"\n";
   const std::string through_view = rule_toml("r", "error",
                                              "SELECT 'group' AS subject_kind, g.group_id AS subject_id FROM groups g\n"
                                              "WHERE g.owner_id IN (SELECT person_id FROM owners)\n"
                                              "  AND NOT EXISTS (SELECT 1 FROM people WHERE person_id = g.owner_id)");
   CHECK(f.run(view + through_view).rules_run == std::vector<std::string>{"r"});
   // A view is held to its own declarations and those of the views it reads.
-  const std::string undeclared_view = "[[view]]\nname = \"named\"\nrequires = [\"groups\"]\n"
-                                      "sql = \"SELECT g.group_id FROM groups g JOIN depts d ON d.dept_id = g.dept_id\"\n";
+  const std::string undeclared_view =
+      "[[view]]\nname = \"named\"\nrequires = [\"groups\"]\n"
+      "sql = \"SELECT g.group_id FROM groups g JOIN depts d ON d.dept_id = g.dept_id\"\n";
   CHECK(f.error(undeclared_view + rule_toml("r", "error", kOverdueSql))
-            .starts_with(path + ":18:45: view named: reads table depts, which neither its requires nor its optional names"));
+            .starts_with(path +
+                         ":18:45: view named: reads table depts, which neither its requires nor its optional names"));
 }

@@ -106,10 +106,11 @@ TEST_CASE("history: two recorded runs, their rows, and the last run as a baselin
   CHECK(db.execAndGet("PRAGMA journal_mode").getString() == "wal");
   CHECK(db.execAndGet("SELECT count(*) FROM runs").getInt() == 3);
 
-  SQLite::Statement runs(db,
-                         "SELECT run_id, tool, as_of, recorded_at, version, policy_id, policy_digest, inventory_source, "
-                         "inventory_digest, findings, errors, warnings, notices, waived, new, resolved FROM runs "
-                         "ORDER BY run_id");
+  SQLite::Statement runs(
+      db,
+      "SELECT run_id, tool, as_of, recorded_at, version, policy_id, policy_digest, inventory_source, "
+      "inventory_digest, findings, errors, warnings, notices, waived, new, resolved FROM runs "
+      "ORDER BY run_id");
   REQUIRE(runs.executeStep());
   CHECK(runs.getColumn(1).getString() == "stale-group-finder");
   CHECK(runs.getColumn(2).getString() == "2026-11-20");
@@ -255,7 +256,8 @@ TEST_CASE("history: --baseline last is the latest run of the same scope on or be
   const std::string path = dir.path() + "/history.db";
   auto record_in = [&](const std::string& org, Date as_of, std::vector<std::string> subjects) {
     Run run("stale-group-finder", as_of);
-    for (const std::string& subject : subjects) run.result.findings.push_back(make_finding("r1", Severity::error, subject));
+    for (const std::string& subject : subjects)
+      run.result.findings.push_back(make_finding("r1", Severity::error, subject));
     record_run(path, run.report, scope_of("stale-group-finder", org), {}, nullptr);
   };
   record_in("O02", Date(2026, 11, 20), {"G1", "G2"});
@@ -329,7 +331,8 @@ CREATE INDEX runs_by_tool ON runs(tool, run_id);
 PRAGMA user_version = 1;
 INSERT INTO runs(run_id, tool, as_of, recorded_at, policy_id) VALUES (1, 'stale-group-finder', '2026-11-20', 'x', 'jiusan-2020');
 )sql");
-    SQLite::Statement insert(db, "INSERT INTO findings VALUES (1, 'r1', 'error', 'group', ?, '', ?, 'm', NULL, ?, NULL, 'P1', NULL, NULL)");
+    SQLite::Statement insert(
+        db, "INSERT INTO findings VALUES (1, 'r1', 'error', 'group', ?, '', ?, 'm', NULL, ?, NULL, 'P1', NULL, NULL)");
     for (const auto& [subject, waived] : {std::pair<std::string, int>{"G1", 0}, {"G2", 1}}) {
       insert.reset();
       insert.bind(1, subject);
@@ -342,9 +345,10 @@ INSERT INTO runs(run_id, tool, as_of, recorded_at, policy_id) VALUES (1, 'stale-
   SQLite::Database db(path);
   CHECK(db.execAndGet("PRAGMA user_version").getInt() == 2);
   CHECK(db.execAndGet("SELECT migrated FROM runs").getInt() == 1);
-  CHECK(db.execAndGet("SELECT group_concat(subject_id || ':' || delivered || ':' || ifnull(delivered_on, '-') || ':' || "
-                      "delivered_to_known, ' ') FROM findings")
-            .getString() == "G1:1:2026-11-20:0 G2:0:-:0");
+  CHECK(
+      db.execAndGet("SELECT group_concat(subject_id || ':' || delivered || ':' || ifnull(delivered_on, '-') || ':' || "
+                    "delivered_to_known, ' ') FROM findings")
+          .getString() == "G1:1:2026-11-20:0 G2:0:-:0");
   // The first run of any scope of that tool and policy compares with the migrated run; a migrated
   // responsible person never reassigns.
   const Scope scope = scope_of("stale-group-finder", "O02");

@@ -32,7 +32,8 @@ TEST_CASE("cells are normalized: dates to ISO, enumerations and booleans to cano
                                     "G1, 群一 ,O1,临时,已解散,2026年9月1日,是,专项\n"
                                     "G2,群二,O1,,,,,\n"
                                     "G3,群三,O1,Temporary,ACTIVE,20261015,yes,部门\n");
-  CHECK(query(inventory, "SELECT group_id, name, term, status, work_ended_on, allows_external, scope, owner_id FROM groups") ==
+  CHECK(query(inventory,
+              "SELECT group_id, name, term, status, work_ended_on, allows_external, scope, owner_id FROM groups") ==
         "G1|群一|temporary|dissolved|2026-09-01|1|task|NULL\n"
         "G2|群二|long|active|NULL|0|org|NULL\n"
         "G3|群三|temporary|active|2026-10-15|1|dept|NULL\n");
@@ -66,12 +67,13 @@ TEST_CASE("bad cells are all listed with file, line and column") {
                 ",O1,long,,\n");
   });
   const std::string file = dir.path() + "/groups.csv";
-  CHECK(text == file + ":2:7: term: unknown term \"forever\"; expected one of long, temporary (or 长期/長期/临时/臨時/短期)\n" +
-                    file + ":2:15: work_ended_on: invalid date \"2026-02-30\"; expected " +
-                    std::string(accepted_date_spellings()) + "\n" + file +
-                    ":2:26: allows_external: invalid boolean \"maybe\"; expected true/false, yes/no, y/n, 1/0 or 是/否\n" +
-                    file + ":3:1: group_id: duplicate group_id \"G1\" (first on line 2)\n" +
-                    file + ":4:1: group_id: empty; a value is required\n");
+  CHECK(text ==
+        file + ":2:7: term: unknown term \"forever\"; expected one of long, temporary (or 长期/長期/临时/臨時/短期)\n" +
+            file + ":2:15: work_ended_on: invalid date \"2026-02-30\"; expected " +
+            std::string(accepted_date_spellings()) + "\n" + file +
+            ":2:26: allows_external: invalid boolean \"maybe\"; expected true/false, yes/no, y/n, 1/0 or 是/否\n" +
+            file + ":3:1: group_id: duplicate group_id \"G1\" (first on line 2)\n" + file +
+            ":4:1: group_id: empty; a value is required\n");
 }
 
 TEST_CASE("duplicate keys among thousands are each found, with the line of the first") {
@@ -119,12 +121,15 @@ TEST_CASE("a membership naming a group not in the inventory is an input error") 
   sources.tables.emplace_back("groups", dir.write("groups.csv", "group_id,org_id\nG1,O1\nG2,O1\n"));
   // The same group row after row (found once, then compared with the last found), then one that
   // is missing, between two that are not, and again after them.
-  sources.tables.emplace_back("members", dir.write("members.csv", "group_id,handle\nG1,a\nG1,b\nG9,c\nG1,d\nG2,e\nG9,f\n"));
+  sources.tables.emplace_back("members",
+                              dir.write("members.csv", "group_id,handle\nG1,a\nG1,b\nG9,c\nG1,d\nG2,e\nG9,f\n"));
   const std::string text = error_text([&] { load_inventory(sources, {"groups", "members"}, shanghai()); });
-  CHECK(text == dir.path() + "/members.csv:4:1: group_id: \"G9\" is not in table groups; the members and groups files do not "
-                             "belong together\n" +
-                    dir.path() + "/members.csv:7:1: group_id: \"G9\" is not in table groups; the members and groups files do not "
-                             "belong together\n");
+  CHECK(text == dir.path() +
+                    "/members.csv:4:1: group_id: \"G9\" is not in table groups; the members and groups files do not "
+                    "belong together\n" +
+                    dir.path() +
+                    "/members.csv:7:1: group_id: \"G9\" is not in table groups; the members and groups files do not "
+                    "belong together\n");
 }
 
 TEST_CASE("tables loaded on two threads report the first bad table in schema order, as one thread would") {
@@ -140,8 +145,9 @@ TEST_CASE("tables loaded on two threads report the first bad table in schema ord
   auto first_error = [&](const std::string& orgs, const std::string& people, const std::string& groups) {
     InventorySources sources;
     sources.tables = {{"orgs", orgs}, {"people", people}, {"groups", groups}, {"members", bad_members}};
-    const std::string text =
-        error_text([&] { load_inventory(sources, {"orgs", "people", "groups", "members"}, shanghai()); });
+    const std::string text = error_text([&] {
+      load_inventory(sources, {"orgs", "people", "groups", "members"}, shanghai());
+    });
     return text.substr(0, text.find(':', dir.path().size()));  // the file
   };
   CHECK(first_error(bad_orgs, bad_people, bad_groups) == bad_orgs);
@@ -151,11 +157,12 @@ TEST_CASE("tables loaded on two threads report the first bad table in schema ord
   CHECK(first_error(bad_orgs, good_people, good_groups) == bad_orgs);
   // Loaded, all four are there whichever thread read them.
   InventorySources sources;
-  sources.tables = {{"orgs", good_orgs}, {"people", good_people}, {"groups", good_groups},
+  sources.tables = {{"orgs", good_orgs},
+                    {"people", good_people},
+                    {"groups", good_groups},
                     {"members", dir.write("members_ok.csv", "group_id,handle,person_id\nG1,b,P1\n")}};
   Inventory inventory = load_inventory(sources, {"orgs", "people", "groups", "members"}, shanghai());
-  CHECK(query(inventory,
-              "SELECT o.level, p.status, g.org_id, m.handle FROM orgs o, people p, groups g, members m") ==
+  CHECK(query(inventory, "SELECT o.level, p.status, g.org_id, m.handle FROM orgs o, people p, groups g, members m") ==
         "central|active|O1|b\n");
 }
 
@@ -164,8 +171,9 @@ TEST_CASE("a SQLite inventory is read as text and reported as table.column row N
   const std::string path = dir.path() + "/inventory.sqlite";
   {
     SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-    db.exec("CREATE TABLE groups (group_id TEXT, org_id TEXT, review INTEGER, work_ended_on TEXT);"
-            "INSERT INTO groups VALUES ('G1', 'O1', 2, '2026/11/1'), ('G2', 'O1', NULL, NULL);");
+    db.exec(
+        "CREATE TABLE groups (group_id TEXT, org_id TEXT, review INTEGER, work_ended_on TEXT);"
+        "INSERT INTO groups VALUES ('G1', 'O1', 2, '2026/11/1'), ('G2', 'O1', NULL, NULL);");
   }
   InventorySources sources;
   sources.inventories.push_back(path);
@@ -176,7 +184,8 @@ TEST_CASE("a SQLite inventory is read as text and reported as table.column row N
     db.exec("INSERT INTO groups VALUES ('G3', 'O1', 1, 'soon')");
   }
   CHECK(error_text([&] { load_inventory(sources, {"groups"}, shanghai()); }) ==
-        path + ": groups.work_ended_on row 3: invalid date \"soon\"; expected " + std::string(accepted_date_spellings()) + "\n");
+        path + ": groups.work_ended_on row 3: invalid date \"soon\"; expected " +
+            std::string(accepted_date_spellings()) + "\n");
 }
 
 TEST_CASE("a path that is neither a directory nor SQLite is refused") {
@@ -222,13 +231,16 @@ TEST_CASE("a large file read by two threads, one per half, loads as read by one:
   // A batch that holds more than a mebibyte of text goes in before it has 32 rows.
   std::string long_names = "group_id,handle,display_name\n";
   for (int i = 0; i < 40; ++i)
-    long_names += fmt::format("G1,h{},{}\n", i, i % 9 == 4 ? std::string(700000, static_cast<char>('a' + i % 26)) : "n" + std::to_string(i));
+    long_names += fmt::format(
+        "G1,h{},{}\n", i, i % 9 == 4 ? std::string(700000, static_cast<char>('a' + i % 26)) : "n" + std::to_string(i));
   const std::string lengths = [&] {
     InventorySources sources;
     sources.tables.emplace_back("groups", dir.write("groups.csv", "group_id,org_id\nG1,O1\n"));
     sources.tables.emplace_back("members", dir.write("members.csv", long_names));
     Inventory inventory = load_inventory(sources, {"groups", "members"}, shanghai());
-    return query(inventory, "SELECT count(*), sum(length(display_name)), group_concat(substr(display_name, 1, 3), ' ') FROM members");
+    return query(
+        inventory,
+        "SELECT count(*), sum(length(display_name)), group_concat(substr(display_name, 1, 3), ' ') FROM members");
   }();
   CHECK(lengths ==
         "40|2800099|n0 n1 n2 n3 eee n5 n6 n7 n8 n9 n10 n11 n12 nnn n14 n15 n16 n17 n18 n19 n20 n21 "

@@ -69,13 +69,15 @@ TEST_CASE("policy errors name the file, line and column") {
   }
   SUBCASE("unknown top-level key") {
     const std::string path = dir.write("p.toml", std::string(kHeader) + "[rules]\n");
-    CHECK(load_error(path) == path + ":6:2: unknown key \"rules\" in the policy; expected one of: policy, params, view, rule");
+    CHECK(load_error(path) ==
+          path + ":6:2: unknown key \"rules\" in the policy; expected one of: policy, params, view, rule");
   }
   SUBCASE("unknown rule key") {
     std::string text = std::string(kHeader) + std::string(kRule);
     text.replace(text.find("severity"), 8, "severty");
     const std::string path = dir.write("p.toml", text);
-    CHECK(load_error(path).starts_with(path + ":10:1: unknown key \"severty\" in [[rule]]; expected one of: id, tool,"));
+    CHECK(
+        load_error(path).starts_with(path + ":10:1: unknown key \"severty\" in [[rule]]; expected one of: id, tool,"));
   }
   SUBCASE("unknown severity") {
     std::string text = std::string(kHeader) + std::string(kRule);
@@ -108,8 +110,8 @@ TEST_CASE("policy errors name the file, line and column") {
       CAPTURE(name);
       CHECK(bound_param(name) != BoundParam::none);
       const std::string path = dir.write("p.toml", std::string(kHeader) + "[params]\n" + name + " = 1\n");
-      CHECK(load_error(path) == fmt::format("{}:7:1: parameter name \"{}\" is reserved: the engine binds :{} itself",
-                                            path, name, name));
+      CHECK(load_error(path) ==
+            fmt::format("{}:7:1: parameter name \"{}\" is reserved: the engine binds :{} itself", path, name, name));
     }
     CHECK(bound_param("as_of") == BoundParam::as_of);
     CHECK(bound_param("effective") == BoundParam::effective);
@@ -128,7 +130,8 @@ TEST_CASE("policy errors name the file, line and column") {
   }
   SUBCASE("an optional table that is not an inventory table") {
     std::string text = std::string(kHeader) + std::string(kRule);
-    text.replace(text.find("requires = [\"groups\"]"), 21, "requires = [\"groups\"]\noptional = [\"people\", \"staff\"]");
+    text.replace(text.find("requires = [\"groups\"]"), 21,
+                 "requires = [\"groups\"]\noptional = [\"people\", \"staff\"]");
     const std::string path = dir.write("p.toml", text);
     CHECK(load_error(path).starts_with(path + ":16:23: rule r1: optional table \"staff\" is not an inventory table; "));
   }
@@ -139,8 +142,8 @@ TEST_CASE("policy errors name the file, line and column") {
     CHECK(load_error(path) == path + ":16:13: rule r1: table \"groups\" is both required and optional");
   }
   SUBCASE("optional in a view must be a list of strings") {
-    const std::string path =
-        dir.write("p.toml", std::string(kHeader) + "[[view]]\nname = \"v\"\noptional = \"people\"\nsql = \"SELECT 1\"\n");
+    const std::string path = dir.write(
+        "p.toml", std::string(kHeader) + "[[view]]\nname = \"v\"\noptional = \"people\"\nsql = \"SELECT 1\"\n");
     CHECK(load_error(path) == path + ":8:12: \"optional\" in view v must be an array of strings");
   }
   SUBCASE("a missing file") {
@@ -168,7 +171,8 @@ severity = "notice"
   CHECK(policy.rules[0].severity == Severity::notice);
   CHECK(policy.rules[0].title.en == "Title");
 
-  const std::string typed = dir.write("typed.toml", "[policy]\nid = \"t\"\nextends = \"base.toml\"\n[params]\ngrace_days = \"x\"\n");
+  const std::string typed =
+      dir.write("typed.toml", "[policy]\nid = \"t\"\nextends = \"base.toml\"\n[params]\ngrace_days = \"x\"\n");
   CHECK(load_error(typed) == typed + ":5:14: parameter grace_days must be an integer, as in the base policy");
   const std::string cycle = dir.write("cycle.toml", "[policy]\nid = \"c\"\nextends = \"cycle.toml\"\n");
   CHECK(load_error(cycle).ends_with("forms a cycle"));
@@ -206,7 +210,8 @@ TEST_CASE("a parameter may declare what it accepts, and the policy's own values 
     return dir.write("child.toml", "[policy]\nid = \"child\"\nextends = \"base.toml\"\n\n[params]\n" + body);
   };
   SUBCASE("a value outside it, where the policy gives it") {
-    const std::string path = dir.write("p.toml", std::string(kHeader) + "[params]\ngrace_days = { value = -1, min = 0 }\n");
+    const std::string path =
+        dir.write("p.toml", std::string(kHeader) + "[params]\ngrace_days = { value = -1, min = 0 }\n");
     CHECK(load_error(path) == path + ":7:24: parameter grace_days: expected at least 0");
   }
   SUBCASE("an extending policy keeps the base's declaration") {
@@ -221,9 +226,11 @@ TEST_CASE("a parameter may declare what it accepts, and the policy's own values 
     CHECK(load_error(path) == path + ":6:11: parameter markers: expected not empty (a list of at least one item)");
   }
   SUBCASE("an unknown key, a declaration without a value, one that does not fit the type") {
-    CHECK(load_error(extending("plain = { value = 1, least = 0 }\n")).ends_with(
-        ":6:22: unknown key \"least\" in parameter plain; expected one of: value, min, max, one_of, non_empty"));
-    CHECK(load_error(extending("plain = { min = 0 }\n")).ends_with(":6:9: parameter plain: { value = … } needs its value"));
+    CHECK(load_error(extending("plain = { value = 1, least = 0 }\n"))
+              .ends_with(":6:22: unknown key \"least\" in parameter plain; expected one of: value, min, max, one_of, "
+                         "non_empty"));
+    CHECK(load_error(extending("plain = { min = 0 }\n"))
+              .ends_with(":6:9: parameter plain: { value = … } needs its value"));
     CHECK(load_error(extending("mode = { value = \"off\", min = 1 }\n"))
               .ends_with(":6:8: parameter mode: min and max are for numbers; it is a string"));
   }

@@ -217,8 +217,8 @@ TEST_CASE("markdown groups findings by severity and rule, escapes cells, lists w
   // Markup in values is escaped; a line break in a name does not end the row.
   CHECK_FALSE(contains(md, "<script>"));
   CHECK(contains(md, "| G1 (临时\\<script\\>群 \\& \\|x\\|) | Group G1 is 7 days overdue \\<script\\>"));
-  CHECK(contains(md,
-                 "| G2 (Line\\<U+000D\\>\\<U+000A\\>Bcc: evil\\@example.com) | G2 overdue\\<U+0001\\> | persisting |\n"));
+  CHECK(contains(
+      md, "| G2 (Line\\<U+000D\\>\\<U+000A\\>Bcc: evil\\@example.com) | G2 overdue\\<U+0001\\> | persisting |\n"));
   CHECK(contains(md, "Zhang left \\*b\\* \\_i\\_ \\`code\\` a\\|b \\\\x | new |"));
   for (std::size_t at = md.find("\n|"); at != std::string::npos; at = md.find("\n|", at + 1))
     CHECK(md.substr(at + 1, md.find('\n', at + 1) - at - 1).ends_with("|"));
@@ -522,8 +522,9 @@ TEST_CASE("json: each finding printed member by member is byte for byte what nlo
   // The reference itself: nested two levels deep, as the report's findings array holds it.
   std::string nested;
   formats::append_finding_json(nested, fixture.report, findings[2], 4);
-  CHECK(nested.starts_with("{\n      \"rule\": \"member-departed\",\n      \"severity\": \"warning\",\n"
-                           "      \"article\": {\n        \"zh\": \"第五条\",\n        \"en\": \"Art. 5\"\n      },\n"));
+  CHECK(
+      nested.starts_with("{\n      \"rule\": \"member-departed\",\n      \"severity\": \"warning\",\n"
+                         "      \"article\": {\n        \"zh\": \"第五条\",\n        \"en\": \"Art. 5\"\n      },\n"));
   CHECK(nested.ends_with("\n      \"fingerprint\": \"0123456789abcdef\"\n    }"));
 }
 
@@ -558,7 +559,10 @@ std::string raw_controls(std::string out, std::string_view line_break) {
 
 // A finding whose every inventory value carries control characters, bidi overrides and a line
 // break that would forge a line of its own.
-constexpr std::string_view kHostile = "A\x1b[31mB\x07" "C\rD\nFORGED LINE\u202E" "E\u2066F\uFEFFG\u0085H\x7fI\u2028J";
+constexpr std::string_view kHostile =
+    "A\x1b[31mB\x07"
+    "C\rD\nFORGED LINE\u202E"
+    "E\u2066F\uFEFFG\u0085H\x7fI\u2028J";
 
 }  // namespace
 
@@ -613,7 +617,7 @@ TEST_CASE("JSON keeps the exact values; JUnit keeps them where XML 1.0 can and i
   const std::string xml = formats::junit(fixture.report);
   CHECK(tag_balance(xml) == "");
   CHECK(contains(xml, "A&lt;U+001B&gt;[31mB&lt;U+0007&gt;C&#13;D&#10;FORGED LINE\u202E"));  // an attribute
-  CHECK(contains(xml, "A&lt;U+001B&gt;[31mB&lt;U+0007&gt;C\rD\nFORGED LINE\u202E"));      // text
+  CHECK(contains(xml, "A&lt;U+001B&gt;[31mB&lt;U+0007&gt;C\rD\nFORGED LINE\u202E"));        // text
   CHECK_FALSE(contains(xml, "\x1b"));
   CHECK_FALSE(contains(xml, "\x07"));
 }
@@ -628,8 +632,9 @@ TEST_CASE("markdown: no inventory value becomes a link, an image, emphasis, HTML
   finding.message_redacted = finding.message;
   const std::string md = formats::markdown(fixture.report);
   CHECK(contains(md, "| G1 (\\[x\\]\\(http\\://evil.example\\)) |"));
-  CHECK(contains(md, "| !\\[img\\]\\(https\\://evil.example/a.png\\) \\<http\\://evil.example\\> www\\.evil.example "
-                     "a\\@evil.example |"));
+  CHECK(contains(md,
+                 "| !\\[img\\]\\(https\\://evil.example/a.png\\) \\<http\\://evil.example\\> www\\.evil.example "
+                 "a\\@evil.example |"));
   CHECK_FALSE(contains(md, "]("));
   CHECK_FALSE(contains(md, "http://"));
   CHECK_FALSE(contains(md, " <http"));
@@ -698,15 +703,17 @@ TEST_CASE("markdown and html: who must act and due in columns of their own where
   const std::string md = formats::markdown(fixture.report);
   CHECK(contains(md, "| Subject | Message | Who must act | Due | Change |\n|---|---|---|---|---|\n"));
   CHECK(contains(md, " | 孙七 \\(P009\\) | 2026-11-26 \\(1 day overdue\\) | new |\n"));
-  CHECK(contains(md, "| G2 (Line\\<U+000D\\>\\<U+000A\\>Bcc: evil\\@example.com) | G2 overdue\\<U+0001\\> |   |   | "
-                     "persisting |\n"));
-  CHECK(contains(md, "### [warning] member-departed — Departed member still in group (Art. 5)\n\n"
-                     "| Subject | Message | Change |\n"));
+  CHECK(contains(md,
+                 "| G2 (Line\\<U+000D\\>\\<U+000A\\>Bcc: evil\\@example.com) | G2 overdue\\<U+0001\\> |   |   | "
+                 "persisting |\n"));
+  CHECK(contains(md,
+                 "### [warning] member-departed — Departed member still in group (Art. 5)\n\n"
+                 "| Subject | Message | Change |\n"));
 
   const std::string page = formats::html(fixture.report);
   CHECK(contains(page, "<th>Subject</th><th>Message</th><th>Who must act</th><th>Due</th><th>Change</th>"));
-  CHECK(contains(page,
-                 "<td data-label=\"Who must act\">孙七 (P009)</td><td data-label=\"Due\">2026-11-26 (1 day overdue)</td>"));
+  CHECK(contains(
+      page, "<td data-label=\"Who must act\">孙七 (P009)</td><td data-label=\"Due\">2026-11-26 (1 day overdue)</td>"));
   CHECK(contains(page, "<td data-label=\"Who must act\"></td><td data-label=\"Due\"></td>"));
   CHECK(tag_balance(page) == "");
 
@@ -714,7 +721,8 @@ TEST_CASE("markdown and html: who must act and due in columns of their own where
   add_responsible(zh);
   CHECK(contains(formats::markdown(zh.report), "| 对象 | 说明 | 责任人 | 到期 | 变化 |"));
   CHECK(contains(formats::markdown(zh.report), " | 孙七（P009） | 2026-11-26（已逾期 1 天） | 新增 |"));
-  CHECK(contains(formats::html(zh.report), "<td data-label=\"责任人\">孙七（P009）</td><td data-label=\"到期\">2026-11-26（已逾期 1 天）</td>"));
+  CHECK(contains(formats::html(zh.report),
+                 "<td data-label=\"责任人\">孙七（P009）</td><td data-label=\"到期\">2026-11-26（已逾期 1 天）</td>"));
 
   fixture.report.options.redact = true;
   CHECK(contains(formats::markdown(fixture.report), " | 孙\\* \\(P009\\) | "));

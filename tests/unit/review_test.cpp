@@ -125,8 +125,9 @@ TEST_CASE("waiver file: errors name FILE:LINE:COLUMN") {
 
   SUBCASE("unknown key") {
     CHECK(error_of(std::string(kWaiver) + "approvedby = \"P002\"\n") ==
-          path + ":7:1: unknown key \"approvedby\" in [[waiver]]; expected one of: rule, subject, reason, "
-                 "approved_by, expires");
+          path +
+              ":7:1: unknown key \"approvedby\" in [[waiver]]; expected one of: rule, subject, reason, "
+              "approved_by, expires");
   }
   SUBCASE("unknown top-level key") {
     CHECK(error_of("title = \"x\"\n" + std::string(kWaiver)) ==
@@ -147,7 +148,8 @@ TEST_CASE("waiver file: errors name FILE:LINE:COLUMN") {
   }
   SUBCASE("expires of the wrong type") {
     CHECK(error_of("[[waiver]]\nrule = \"r\"\nsubject = \"s\"\nreason = \"x\"\napproved_by = \"P001\"\n"
-                   "expires = 20261231\n") == path + ":6:11: \"expires\" in [[waiver]] must be a date such as 2026-12-31");
+                   "expires = 20261231\n") ==
+          path + ":6:11: \"expires\" in [[waiver]] must be a date such as 2026-12-31");
     CHECK(error_of("[[waiver]]\nrule = \"r\"\nsubject = \"s\"\nreason = \"x\"\napproved_by = \"P001\"\n"
                    "expires = 12:00:00\n") ==
           path + ":6:11: \"expires\" in [[waiver]] must be a date such as 2026-12-31");
@@ -170,7 +172,9 @@ TEST_CASE("waiver file: errors name FILE:LINE:COLUMN") {
   }
   SUBCASE("TOML syntax") {
     CHECK(error_of("[[waiver]]\nrule = \"r\nsubject = \"s\"\n") ==
-          path + ":2:10: Error while parsing string: unescaped control characters other than TAB (U+0009) are explicitly prohibited");
+          path +
+              ":2:10: Error while parsing string: unescaped control characters other than TAB (U+0009) are explicitly "
+              "prohibited");
   }
 }
 
@@ -291,8 +295,9 @@ TEST_CASE("baseline file errors name the file") {
   }
   SUBCASE("empty file") {
     const std::string path = dir.write("old.json", "");
-    CHECK(baseline_error(path) ==
-          path + ":1:1: not a JSON report: syntax error while parsing value - unexpected end of input; expected '[', '{', or a literal");
+    CHECK(baseline_error(path) == path +
+                                      ":1:1: not a JSON report: syntax error while parsing value - unexpected end of "
+                                      "input; expected '[', '{', or a literal");
   }
   SUBCASE("another tool's report") {
     const std::string path = dir.write("old.json", R"({ "tool": "registry-check", "findings": [] })");

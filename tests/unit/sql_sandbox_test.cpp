@@ -18,8 +18,9 @@ TEST_CASE("the allow-list: SQLite's own kinds of functions and the engine's, not
   for (const char* name : {"load_extension", "fts3_tokenizer", "random", "RandomBlob", "current_date",
                            "current_timestamp", "rtreecheck", "readfile", "sqlite_log", ""})
     CHECK_MESSAGE(!allowed_function(name), name);
-  CHECK(refused_function_message("random") == "function random() is not allowed: a report must be the same for the "
-                                              "same inputs");
+  CHECK(refused_function_message("random") ==
+        "function random() is not allowed: a report must be the same for the "
+        "same inputs");
   CHECK(refused_function_message("CURRENT_TIME") == clock_message());
 }
 

@@ -36,7 +36,8 @@ struct StoreDb : StoreConnection {
     int rc;
     while ((rc = sqlite3_step(statement.get())) == SQLITE_ROW) table.append_row(statement.get());
     REQUIRE(rc == SQLITE_DONE);
-    REQUIRE(sqlite3_exec(handle, store.create_statement(table, "main").c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(handle, store.create_statement(table, "main").c_str(), nullptr, nullptr, nullptr) ==
+            SQLITE_OK);
   }
 
   CompiledStatement compile(const std::string& sql) {
@@ -95,19 +96,34 @@ TEST_CASE("the plan grammar: the store's loops and ordinary tables' loops parse;
 
   for (const char* unknown : {"SEARCH h USING AUTOMATIC COVERING INDEX (handle=?)",
                               "SEARCH h USING AUTOMATIC PARTIAL COVERING INDEX (handle=?)",
-                              "USE TEMP B-TREE FOR ORDER BY", "USE TEMP B-TREE FOR DISTINCT", "CO-ROUTINE twice",
-                              "MATERIALIZE tree", "SCALAR SUBQUERY 4", "CORRELATED SCALAR SUBQUERY 2",
-                              "COMPOUND QUERY", "MULTI-INDEX OR", "SCAN CONSTANT ROW", "SCAN (subquery-7)",
-                              "RIGHT-JOIN b", "SCAN b RIGHT-JOIN", "SCAN m VIRTUAL TABLE INDEX 1:x=?",
-                              "SCAN m VIRTUAL TABLE INDEX :0", "SCAN m VIRTUAL TABLE INDEX 1", "SCAN ",
-                              "BLOOM FILTER ON m (k=?)", "SEARCH t", "scan t VIRTUAL TABLE INDEX 0:", ""})
+                              "USE TEMP B-TREE FOR ORDER BY",
+                              "USE TEMP B-TREE FOR DISTINCT",
+                              "CO-ROUTINE twice",
+                              "MATERIALIZE tree",
+                              "SCALAR SUBQUERY 4",
+                              "CORRELATED SCALAR SUBQUERY 2",
+                              "COMPOUND QUERY",
+                              "MULTI-INDEX OR",
+                              "SCAN CONSTANT ROW",
+                              "SCAN (subquery-7)",
+                              "RIGHT-JOIN b",
+                              "SCAN b RIGHT-JOIN",
+                              "SCAN m VIRTUAL TABLE INDEX 1:x=?",
+                              "SCAN m VIRTUAL TABLE INDEX :0",
+                              "SCAN m VIRTUAL TABLE INDEX 1",
+                              "SCAN ",
+                              "BLOOM FILTER ON m (k=?)",
+                              "SEARCH t",
+                              "scan t VIRTUAL TABLE INDEX 0:",
+                              ""})
     CHECK_MESSAGE(!parse_plan_line(unknown), std::string(unknown));
 }
 
 TEST_CASE("a plain join of stored tables passes every gate; its opcodes are all on the allow-list") {
   StoreDb db;
-  const std::string join = "SELECT t.k, t.v, u.x, t.v + 1 AS next, t.k || '!' AS shouted FROM t JOIN u ON u.k = t.k "
-                           "WHERE t.w > 10 AND (u.x IS NULL OR u.x <> 'x3')";
+  const std::string join =
+      "SELECT t.k, t.v, u.x, t.v + 1 AS next, t.k || '!' AS shouted FROM t JOIN u ON u.k = t.k "
+      "WHERE t.w > 10 AND (u.x IS NULL OR u.x <> 'x3')";
   const CompiledStatement compiled = db.compile(join);
   INFO(plan_text(compiled));
   REQUIRE(compiled.plan.size() == 2);
@@ -147,24 +163,25 @@ TEST_CASE("an opcode not on the allow-list refuses, whatever else the statement 
 TEST_CASE("aggregates, sorts, DISTINCT, co-routines, subqueries, LIMIT and OFFSET are not plain joins") {
   StoreDb db;
   for (const char* sql : {
-           "SELECT k, count(*) FROM t GROUP BY k",                         // aggregate
-           "SELECT max(v) FROM t",                                         // aggregate, no GROUP BY
-           "SELECT k, v FROM t ORDER BY v DESC",                           // a sorter (DESC is not consumed)
-           "SELECT k, v FROM t ORDER BY v + 1",                            // a sorter on an expression
-           "SELECT DISTINCT k FROM t",                                     // a temporary b-tree
-           "SELECT k, v FROM t LIMIT 5",                                   // a counter across rows
-           "SELECT k, v FROM t LIMIT 5 OFFSET 2",                          //
-           "SELECT k FROM t WHERE v IN (SELECT length(x) FROM u)",         // a subquery's temporary table
-           "SELECT k, (SELECT x FROM u WHERE u.k = t.k) FROM t",           // a correlated scalar subquery
-           "SELECT k, (SELECT max(x) FROM u) FROM t",                      // a constant subquery, once
+           "SELECT k, count(*) FROM t GROUP BY k",                            // aggregate
+           "SELECT max(v) FROM t",                                            // aggregate, no GROUP BY
+           "SELECT k, v FROM t ORDER BY v DESC",                              // a sorter (DESC is not consumed)
+           "SELECT k, v FROM t ORDER BY v + 1",                               // a sorter on an expression
+           "SELECT DISTINCT k FROM t",                                        // a temporary b-tree
+           "SELECT k, v FROM t LIMIT 5",                                      // a counter across rows
+           "SELECT k, v FROM t LIMIT 5 OFFSET 2",                             //
+           "SELECT k FROM t WHERE v IN (SELECT length(x) FROM u)",            // a subquery's temporary table
+           "SELECT k, (SELECT x FROM u WHERE u.k = t.k) FROM t",              // a correlated scalar subquery
+           "SELECT k, (SELECT max(x) FROM u) FROM t",                         // a constant subquery, once
            "SELECT k FROM t WHERE EXISTS (SELECT 1 FROM u WHERE u.x = t.k)",  //
-           "SELECT k FROM t UNION ALL SELECT k FROM u",                    // a compound query
-           "SELECT k FROM t UNION SELECT k FROM u",                        //
+           "SELECT k FROM t UNION ALL SELECT k FROM u",                       // a compound query
+           "SELECT k FROM t UNION SELECT k FROM u",                           //
            "SELECT a.k FROM (SELECT k FROM t ORDER BY v DESC LIMIT 3) a JOIN u ON u.k = a.k",  // a co-routine
-           "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3) SELECT t.k FROM n JOIN t ON t.v = n.i",
-           "SELECT k, row_number() OVER (ORDER BY v) FROM t",              // a window
-           "SELECT t.k, u.x FROM t RIGHT JOIN u ON u.k = t.k",             // a RIGHT JOIN
-           "SELECT t.k, u.x FROM t FULL JOIN u ON u.k = t.k",              //
+           "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3) SELECT t.k FROM n JOIN t ON "
+           "t.v = n.i",
+           "SELECT k, row_number() OVER (ORDER BY v) FROM t",   // a window
+           "SELECT t.k, u.x FROM t RIGHT JOIN u ON u.k = t.k",  // a RIGHT JOIN
+           "SELECT t.k, u.x FROM t FULL JOIN u ON u.k = t.k",   //
        }) {
     const CompiledStatement compiled = db.compile(sql);
     const Gate gate = plain_loop_join(compiled);
@@ -187,7 +204,8 @@ TEST_CASE("a plan line of no known form refuses, even when every opcode is allow
   compiled.plan.back() = "SEARCH o USING INDEX o_k (k=?)";
   gate = plain_loop_join(compiled);
   CHECK_FALSE(gate);
-  CHECK(gate.reason == "plan line 3 \"SEARCH o USING INDEX o_k (k=?)\" is a loop over an ordinary table, not the store's");
+  CHECK(gate.reason ==
+        "plan line 3 \"SEARCH o USING INDEX o_k (k=?)\" is a loop over an ordinary table, not the store's");
   CHECK_FALSE(plain_loop_join(CompiledStatement{{}, compiled.opcodes}));
 }
 
@@ -202,7 +220,8 @@ TEST_CASE("a sharded fill needs a full outer scan and no full scan on the inner 
   CHECK(plain_loop_join(left));  // plain, so a narrowed fill may still read it
   const Gate gate = sharded_fill(left);
   CHECK_FALSE(gate);
-  CHECK(gate.reason == "plan line 2 \"SCAN u VIRTUAL TABLE INDEX 0: LEFT-JOIN\" is a full scan on the inner side of a LEFT JOIN");
+  CHECK(gate.reason ==
+        "plan line 2 \"SCAN u VIRTUAL TABLE INDEX 0: LEFT-JOIN\" is a full scan on the inner side of a LEFT JOIN");
   // The outer loop is a lookup: no scan to share out.
   const CompiledStatement lookup = db.compile("SELECT t.v, u.x FROM t JOIN u ON u.k = t.k WHERE t.k = 'k3'");
   INFO(plan_text(lookup));
@@ -237,11 +256,12 @@ TEST_CASE("the allow-list is sorted, without duplicates, and holds no opcode tha
   const auto opcodes = plain_loop_opcodes();
   CHECK(std::is_sorted(opcodes.begin(), opcodes.end()));
   CHECK(std::adjacent_find(opcodes.begin(), opcodes.end()) == opcodes.end());
-  for (const char* refused : {"AggStep", "AggStep1", "AggFinal", "AggValue", "AggInverse", "SorterOpen", "SorterInsert",
-                              "OpenEphemeral", "OpenAutoindex", "OpenPseudo", "OpenDup", "InitCoroutine", "Yield",
-                              "EndCoroutine", "DecrJumpZero", "OffsetLimit", "RowSetAdd", "RowSetRead", "RowSetTest",
-                              "Gosub", "BeginSubrtn", "Return", "VUpdate", "Insert", "Delete", "IdxInsert",
-                              "FilterAdd", "Filter", "OpenRead", "OpenWrite"})
+  for (const char* refused :
+       {"AggStep",      "AggStep1",      "AggFinal",      "AggValue",    "AggInverse", "SorterOpen",
+        "SorterInsert", "OpenEphemeral", "OpenAutoindex", "OpenPseudo",  "OpenDup",    "InitCoroutine",
+        "Yield",        "EndCoroutine",  "DecrJumpZero",  "OffsetLimit", "RowSetAdd",  "RowSetRead",
+        "RowSetTest",   "Gosub",         "BeginSubrtn",   "Return",      "VUpdate",    "Insert",
+        "Delete",       "IdxInsert",     "FilterAdd",     "Filter",      "OpenRead",   "OpenWrite"})
     CHECK_MESSAGE(!std::binary_search(opcodes.begin(), opcodes.end(), refused), refused);
 }
 

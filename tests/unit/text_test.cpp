@@ -62,28 +62,19 @@ TEST_CASE("text: sha256_hex standard vectors") {
   CHECK(sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   CHECK(sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq") ==
         "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
-  CHECK(sha256_hex(std::string(1000000, 'a')) ==
-        "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+  CHECK(sha256_hex(std::string(1000000, 'a')) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
   CHECK(sha256_hex("群名称") == "a81189c2a627f29997d3a81a72f7342d12f944923e1c0009f4bfeafc6808db28");
 }
 
 TEST_CASE("text: sha256_hex around the padding boundaries") {
-  CHECK(sha256_hex(std::string(55, 'a')) ==
-        "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318");
-  CHECK(sha256_hex(std::string(56, 'a')) ==
-        "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a");
-  CHECK(sha256_hex(std::string(63, 'a')) ==
-        "7d3e74a05d7db15bce4ad9ec0658ea98e3f06eeecf16b4c6fff2da457ddc2f34");
-  CHECK(sha256_hex(std::string(64, 'a')) ==
-        "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb");
-  CHECK(sha256_hex(std::string(65, 'a')) ==
-        "635361c48bb9eab14198e76ea8ab7f1a41685d6ad62aa9146d301d4f17eb0ae0");
-  CHECK(sha256_hex(std::string(119, 'a')) ==
-        "31eba51c313a5c08226adf18d4a359cfdfd8d2e816b13f4af952f7ea6584dcfb");
-  CHECK(sha256_hex(std::string(120, 'a')) ==
-        "2f3d335432c70b580af0e8e1b3674a7c020d683aa5f73aaaedfdc55af904c21c");
-  CHECK(sha256_hex(std::string(128, 'a')) ==
-        "6836cf13bac400e9105071cd6af47084dfacad4e5e302c94bfed24e013afb73e");
+  CHECK(sha256_hex(std::string(55, 'a')) == "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318");
+  CHECK(sha256_hex(std::string(56, 'a')) == "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a");
+  CHECK(sha256_hex(std::string(63, 'a')) == "7d3e74a05d7db15bce4ad9ec0658ea98e3f06eeecf16b4c6fff2da457ddc2f34");
+  CHECK(sha256_hex(std::string(64, 'a')) == "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb");
+  CHECK(sha256_hex(std::string(65, 'a')) == "635361c48bb9eab14198e76ea8ab7f1a41685d6ad62aa9146d301d4f17eb0ae0");
+  CHECK(sha256_hex(std::string(119, 'a')) == "31eba51c313a5c08226adf18d4a359cfdfd8d2e816b13f4af952f7ea6584dcfb");
+  CHECK(sha256_hex(std::string(120, 'a')) == "2f3d335432c70b580af0e8e1b3674a7c020d683aa5f73aaaedfdc55af904c21c");
+  CHECK(sha256_hex(std::string(128, 'a')) == "6836cf13bac400e9105071cd6af47084dfacad4e5e302c94bfed24e013afb73e");
 }
 
 TEST_CASE("text: sha256_hex with the CPU's SHA instructions equals the portable code on every length") {
@@ -114,7 +105,9 @@ TEST_CASE("nfkc folds full-width forms; remove_white_space drops every kind of s
   CHECK(nfkc("ｶ") == "カ");
   CHECK(remove_white_space(" 张\xE3\x80\x80三\t\xC2\xA0\n") == "张三");
   CHECK(remove_white_space(nfkc("张　三 ")) == "张三");
-  CHECK(remove_white_space("a\xFF b") == "a\xFF" "b");
+  CHECK(remove_white_space("a\xFF b") ==
+        "a\xFF"
+        "b");
 }
 
 TEST_CASE("nfkc's shortcut: ASCII and the ideographs U+4000-U+9FFF are left as they are, as utf8proc leaves them") {
@@ -141,13 +134,13 @@ TEST_CASE("nfkc's shortcut: ASCII and the ideographs U+4000-U+9FFF are left as t
   CHECK(checked == 128 + 0x6000);
   CHECK(chataudit::nfkc("Wang 王\t一x") == "Wang 王\t一x");
   CHECK(ascii_or_cjk(""));
-  CHECK(ascii_or_cjk("\xE4\x80\x80\xE9\xBF\xBF"));      // U+4000, U+9FFF
-  CHECK_FALSE(ascii_or_cjk("\xE3\xBF\xBF"));              // U+3FFF
-  CHECK_FALSE(ascii_or_cjk("\xEA\x80\x80"));              // U+A000
-  CHECK_FALSE(ascii_or_cjk("\xE3\x80\x80"));              // U+3000, ideographic space
-  CHECK_FALSE(ascii_or_cjk("a\xE4\xB8"));                  // cut short
-  CHECK_FALSE(ascii_or_cjk("\xE4\xB8\x41"));              // not a continuation byte
-  CHECK_FALSE(ascii_or_cjk("\xC3\xA9"));                   // é
+  CHECK(ascii_or_cjk("\xE4\x80\x80\xE9\xBF\xBF"));  // U+4000, U+9FFF
+  CHECK_FALSE(ascii_or_cjk("\xE3\xBF\xBF"));        // U+3FFF
+  CHECK_FALSE(ascii_or_cjk("\xEA\x80\x80"));        // U+A000
+  CHECK_FALSE(ascii_or_cjk("\xE3\x80\x80"));        // U+3000, ideographic space
+  CHECK_FALSE(ascii_or_cjk("a\xE4\xB8"));           // cut short
+  CHECK_FALSE(ascii_or_cjk("\xE4\xB8\x41"));        // not a continuation byte
+  CHECK_FALSE(ascii_or_cjk("\xC3\xA9"));            // é
   CHECK_FALSE(ascii_or_cjk("\xFF"));
   // Outside the shortcut, utf8proc folds: a letter and a combining accent compose.
   CHECK(chataudit::nfkc("e\xCC\x81") == "\xC3\xA9");

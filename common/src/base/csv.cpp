@@ -105,10 +105,10 @@ std::pair<int, int> position_after(std::string_view text) {
 
 // The outcome of one strict iconv conversion.
 struct Conversion {
-  std::string text;              // UTF-8: everything, or everything before the bad sequence
+  std::string text;  // UTF-8: everything, or everything before the bad sequence
   bool complete = true;
-  bool truncated = false;        // the input ends inside a character
-  std::size_t bad_offset = 0;    // byte offset of the sequence that stopped the conversion
+  bool truncated = false;      // the input ends inside a character
+  std::size_t bad_offset = 0;  // byte offset of the sequence that stopped the conversion
 };
 
 class IconvHandle {
@@ -217,7 +217,6 @@ std::string encoding_key(std::string_view name) {
   }
   return key;
 }
-
 
 DecodedText decode_to_utf8(std::string bytes, const std::string& file, const EncodingChoice& choice) {
   const std::string key = encoding_key(choice.name);
@@ -350,8 +349,7 @@ constexpr std::string_view kFieldTooLong =
     "field longer than 256 MiB, the most chataudit reads in one cell; is this a CSV file?";
 
 void CsvReader::check_field_size(std::size_t start, std::size_t end) const {
-  if (end - start > kMaxCsvFieldBytes)
-    fail(start, std::string(kFieldTooLong));
+  if (end - start > kMaxCsvFieldBytes) fail(start, std::string(kFieldTooLong));
 }
 
 bool CsvReader::read_unquoted(std::string& field) {
@@ -397,8 +395,8 @@ bool CsvReader::read_quoted(std::string& field, int open_line, int open_column) 
     if (i - start > kMaxCsvFieldBytes)
       throw Error(Diagnostic{file_, open_line, open_column, "", std::string(kFieldTooLong)});
     if (i == size)
-      throw Error(Diagnostic{file_, open_line, open_column, "",
-                             "unterminated quoted field: no closing \" before end of file"});
+      throw Error(
+          Diagnostic{file_, open_line, open_column, "", "unterminated quoted field: no closing \" before end of file"});
     const char c = data[i];
     if (c == '"') {
       if (i + 1 < size && data[i + 1] == '"') {
@@ -423,8 +421,7 @@ bool CsvReader::read_quoted(std::string& field, int open_line, int open_column) 
         return true;
       }
       const std::size_t length = checked_sequence(after);
-      fail(after, "unexpected character " +
-                      describe_character(reinterpret_cast<const Byte*>(data + after), length) +
+      fail(after, "unexpected character " + describe_character(reinterpret_cast<const Byte*>(data + after), length) +
                       " after the closing quote; expected " + describe_delimiter(delimiter_) +
                       " or the end of the line (a \" inside a quoted field is written \"\")");
     }
@@ -452,8 +449,8 @@ bool CsvReader::next(CsvRecord& record) {
     const int column = column_at(pos_);
     record.lines.push_back(line_);
     record.columns.push_back(column);
-    end_of_record = pos_ < text_.size() && text_[pos_] == '"' ? read_quoted(field, line_, column)
-                                                              : read_unquoted(field);
+    end_of_record =
+        pos_ < text_.size() && text_[pos_] == '"' ? read_quoted(field, line_, column) : read_unquoted(field);
   }
   record.fields.resize(count);
   return true;

@@ -12,7 +12,7 @@ namespace chataudit {
 /// The reader's limits (documented in chataudit-inventory(5)): beyond them a file is refused at the
 /// position where the limit is crossed, rather than read until memory runs out.
 inline constexpr std::size_t kMaxCsvFieldBytes = 256u << 20;  ///< one field: 256 MiB
-inline constexpr std::size_t kMaxCsvFields = 1000;           ///< fields in one record (columns)
+inline constexpr std::size_t kMaxCsvFields = 1000;            ///< fields in one record (columns)
 
 /// One CSV record: its fields, where the record starts and where each field starts.
 struct CsvRecord {

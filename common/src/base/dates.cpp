@@ -4,9 +4,9 @@
 
 #include <time.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <ctime>
-#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -27,11 +27,10 @@ const Date& epoch() {
 
 std::optional<Date> make_date(int year, int month, int day) {
   if (year < kFirstYear || year > kLastYear || month < 1 || month > 12 || day < 1) return {};
-  const int last = greg::gregorian_calendar::end_of_month_day(static_cast<unsigned short>(year),
-                                                              static_cast<unsigned short>(month));
+  const int last =
+      greg::gregorian_calendar::end_of_month_day(static_cast<unsigned short>(year), static_cast<unsigned short>(month));
   if (day > last) return {};
-  return Date(static_cast<unsigned short>(year), static_cast<unsigned short>(month),
-              static_cast<unsigned short>(day));
+  return Date(static_cast<unsigned short>(year), static_cast<unsigned short>(month), static_cast<unsigned short>(day));
 }
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -79,8 +78,7 @@ std::optional<Date> read_calendar_date(Cursor& in) {
       in.eat(separator);
       if (!in.number(1, 2, month) || !in.eat(separator) || !in.number(1, 2, day)) return {};
     } else if (in.eat("年")) {
-      if (!in.number(1, 2, month) || !in.eat("月") || !in.number(1, 2, day) || !in.eat("日"))
-        return {};
+      if (!in.number(1, 2, month) || !in.eat("月") || !in.number(1, 2, day) || !in.eat("日")) return {};
     } else {
       return {};
     }
@@ -94,26 +92,19 @@ std::optional<Date> read_calendar_date(Cursor& in) {
   return make_date(year, month, day);
 }
 
-bool read_two_digits(Cursor& in, int limit, int& value) {
-  return in.number(2, 2, value) && value <= limit;
-}
+bool read_two_digits(Cursor& in, int limit, int& value) { return in.number(2, 2, value) && value <= limit; }
 
 // Seconds since the epoch, floored to whole days; C++ division truncates towards zero.
-std::int64_t floor_days(std::int64_t seconds) {
-  return seconds >= 0 ? seconds / 86400 : -((-seconds + 86399) / 86400);
-}
+std::int64_t floor_days(std::int64_t seconds) { return seconds >= 0 ? seconds / 86400 : -((-seconds + 86399) / 86400); }
 
 std::optional<Date> date_from_epoch_days(std::int64_t days) {
-  if (days < (Date(kFirstYear, 1, 1) - epoch()).days() ||
-      days > (Date(kLastYear, 12, 31) - epoch()).days())
-    return {};
+  if (days < (Date(kFirstYear, 1, 1) - epoch()).days() || days > (Date(kLastYear, 12, 31) - epoch()).days()) return {};
   return epoch() + greg::date_duration(static_cast<long>(days));
 }
 
 std::filesystem::path zoneinfo_directory() {
   const char* tzdir = std::getenv("TZDIR");
-  return tzdir && *tzdir ? std::filesystem::path(tzdir)
-                         : std::filesystem::path("/usr/share/zoneinfo");
+  return tzdir && *tzdir ? std::filesystem::path(tzdir) : std::filesystem::path("/usr/share/zoneinfo");
 }
 
 // zoneinfo also holds tables (zone.tab, tzdata.zi, leapseconds); only compiled zones start so.
@@ -128,11 +119,10 @@ bool is_zone_file(const std::filesystem::path& path) {
 // The name becomes a path and the value of TZ: nothing may climb out of the zoneinfo directory
 // or smuggle in a NUL or a POSIX rule string.
 bool looks_like_zone_name(std::string_view name) {
-  if (name.empty() || name.front() == '/' || name.find("..") != std::string_view::npos)
-    return false;
+  if (name.empty() || name.front() == '/' || name.find("..") != std::string_view::npos) return false;
   for (const char c : name) {
-    const bool allowed = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || is_digit(c) ||
-                         c == '/' || c == '_' || c == '-' || c == '+' || c == '.';
+    const bool allowed = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || is_digit(c) || c == '/' || c == '_' ||
+                         c == '-' || c == '+' || c == '.';
     if (!allowed) return false;
   }
   return true;
@@ -162,8 +152,7 @@ std::optional<TimeZone> TimeZone::parse(std::string_view spec, std::string* erro
     return zone;
   }
   if (error) {
-    *error = "unknown time zone \"" + std::string(spec) + "\": no such zone in " +
-             directory.string() +
+    *error = "unknown time zone \"" + std::string(spec) + "\": no such zone in " + directory.string() +
              "; expected an IANA name such as Asia/Shanghai, or an offset such as +08:00 or Z";
   }
   return std::nullopt;
@@ -211,8 +200,8 @@ std::optional<Date> parse_date(std::string_view text, const TimeZone& zone) {
       if (!is_digit(text[i])) return std::nullopt;
       value[at++] = text[i] - '0';
     }
-    return make_date(value[0] * 1000 + value[1] * 100 + value[2] * 10 + value[3],
-                     value[4] * 10 + value[5], value[6] * 10 + value[7]);
+    return make_date(value[0] * 1000 + value[1] * 100 + value[2] * 10 + value[3], value[4] * 10 + value[5],
+                     value[6] * 10 + value[7]);
   }
 
   Cursor in(text);
@@ -220,15 +209,14 @@ std::optional<Date> parse_date(std::string_view text, const TimeZone& zone) {
   if (!date || in.done()) return date;
   if (!in.eat(' ') && !in.eat('T')) return std::nullopt;
   int hours = 0, minutes = 0, seconds = 0;
-  if (!read_two_digits(in, 23, hours) || !in.eat(':') || !read_two_digits(in, 59, minutes))
-    return std::nullopt;
+  if (!read_two_digits(in, 23, hours) || !in.eat(':') || !read_two_digits(in, 59, minutes)) return std::nullopt;
   if (in.eat(':') && !read_two_digits(in, 59, seconds)) return std::nullopt;
   if (in.done()) return date;  // local time in the zone: the written date is the local date
 
   int offset_minutes = 0;
   if (in.eat('Z') ? !in.done() : !parse_offset(in.rest(), offset_minutes)) return std::nullopt;
-  const std::int64_t utc_seconds = (*date - epoch()).days() * 86400LL + hours * 3600LL +
-                                   minutes * 60LL + seconds - offset_minutes * 60LL;
+  const std::int64_t utc_seconds =
+      (*date - epoch()).days() * 86400LL + hours * 3600LL + minutes * 60LL + seconds - offset_minutes * 60LL;
   const Date local = zone.local_date(utc_seconds);
   if (local.is_special()) return std::nullopt;
   return local;
@@ -252,8 +240,7 @@ std::string format_date(const Date& date) {
   // Every date cell of a large inventory goes through here: no format-string machinery.
   std::string text = "0000-00-00";
   auto put = [&text](std::size_t end, unsigned value) {
-    for (std::size_t at = end; value != 0; value /= 10)
-      text[--at] = static_cast<char>('0' + value % 10);
+    for (std::size_t at = end; value != 0; value /= 10) text[--at] = static_cast<char>('0' + value % 10);
   };
   put(4, ymd.year);
   put(7, ymd.month);

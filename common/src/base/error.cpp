@@ -26,9 +26,7 @@ std::string first_message(const std::vector<Diagnostic>& diagnostics) {
 }  // namespace
 
 Error::Error(std::vector<Diagnostic> diagnostics, std::size_t omitted)
-    : std::runtime_error(first_message(diagnostics)),
-      diagnostics_(std::move(diagnostics)),
-      omitted_(omitted) {}
+    : std::runtime_error(first_message(diagnostics)), diagnostics_(std::move(diagnostics)), omitted_(omitted) {}
 
 Error::Error(Diagnostic diagnostic) : Error(std::vector<Diagnostic>{std::move(diagnostic)}) {}
 

@@ -143,9 +143,7 @@ std::string_view trim(std::string_view text) {
   // Chinese spreadsheets pad cells with U+3000 as readily as with ASCII spaces.
   static constexpr std::string_view kIdeographicSpace = "\xE3\x80\x80";
   static constexpr std::string_view kNoBreakSpace = "\xC2\xA0";  // Excel pads with it too
-  auto ascii_space = [](char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-  };
+  auto ascii_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; };
   for (;;) {
     if (!text.empty() && ascii_space(text.front()))
       text.remove_prefix(1);
@@ -233,9 +231,9 @@ __attribute__((target("sha,sse4.1,ssse3"))) void sha_extension_blocks(State& sta
   const __m128i byte_swap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
   __m128i abcd = _mm_loadu_si128(reinterpret_cast<const __m128i*>(&state[0]));
   __m128i efgh = _mm_loadu_si128(reinterpret_cast<const __m128i*>(&state[4]));
-  abcd = _mm_shuffle_epi32(abcd, 0xB1);             // CDAB
-  efgh = _mm_shuffle_epi32(efgh, 0x1B);             // HGFE
-  __m128i abef = _mm_alignr_epi8(abcd, efgh, 8);    // ABEF
+  abcd = _mm_shuffle_epi32(abcd, 0xB1);              // CDAB
+  efgh = _mm_shuffle_epi32(efgh, 0x1B);              // HGFE
+  __m128i abef = _mm_alignr_epi8(abcd, efgh, 8);     // ABEF
   __m128i cdgh = _mm_blend_epi16(efgh, abcd, 0xF0);  // CDGH
   for (; blocks > 0; --blocks, data += 64) {
     const __m128i abef_before = abef, cdgh_before = cdgh;
@@ -252,8 +250,8 @@ __attribute__((target("sha,sse4.1,ssse3"))) void sha_extension_blocks(State& sta
         words = _mm_add_epi32(words, _mm_alignr_epi8(previous, two_back, 4));
         words = _mm_sha256msg2_epu32(words, previous);
       }
-      __m128i message =
-          _mm_add_epi32(words, _mm_loadu_si128(reinterpret_cast<const __m128i*>(&kRound[4 * static_cast<std::size_t>(step)])));
+      __m128i message = _mm_add_epi32(
+          words, _mm_loadu_si128(reinterpret_cast<const __m128i*>(&kRound[4 * static_cast<std::size_t>(step)])));
       cdgh = _mm_sha256rnds2_epu32(cdgh, abef, message);
       message = _mm_shuffle_epi32(message, 0x0E);
       abef = _mm_sha256rnds2_epu32(abef, cdgh, message);

@@ -24,9 +24,9 @@ class PhaseTimer {
     if (enabled()) {
       const double seconds = std::chrono::duration<double>(now - start_).count();
       const Cpu spent = cpu();
-      std::fprintf(stderr, "timing: %-40.*s %8.3f s, cpu %.3f s, sys %.3f s, %ld faults\n", static_cast<int>(what.size()),
-                   what.data(), seconds, spent.total - cpu_start_.total, spent.system - cpu_start_.system,
-                   spent.faults - cpu_start_.faults);
+      std::fprintf(stderr, "timing: %-40.*s %8.3f s, cpu %.3f s, sys %.3f s, %ld faults\n",
+                   static_cast<int>(what.size()), what.data(), seconds, spent.total - cpu_start_.total,
+                   spent.system - cpu_start_.system, spent.faults - cpu_start_.faults);
       cpu_start_ = spent;
       std::fprintf(stderr, "memory: %-40.*s %8ld MiB now, %ld MiB peak\n", static_cast<int>(what.size()), what.data(),
                    status_kib("VmRSS:") / 1024, status_kib("VmHWM:") / 1024);
@@ -48,7 +48,9 @@ class PhaseTimer {
     if (!enabled()) return {};
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
-    const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+    const auto seconds = [](const timeval& t) {
+      return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+    };
     return Cpu{seconds(usage.ru_utime) + seconds(usage.ru_stime), seconds(usage.ru_stime),
                usage.ru_minflt + usage.ru_majflt};
   }

@@ -25,8 +25,8 @@ std::string read_file_at_most(const std::string& path, std::string_view what, st
   while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
     bytes.append(buffer, static_cast<std::size_t>(in.gcount()));
     if (bytes.size() > (max_mib << 20))
-      throw Error(Diagnostic{.file = path, .message = fmt::format("larger than {} MiB, the most a {} may hold", max_mib,
-                                                                  what)});
+      throw Error(Diagnostic{.file = path,
+                             .message = fmt::format("larger than {} MiB, the most a {} may hold", max_mib, what)});
   }
   if (in.bad()) throw Error(Diagnostic{.file = path, .message = fmt::format("cannot read {}", what)});
   return bytes;

@@ -11,11 +11,11 @@
 #include <set>
 
 #include "base/error.h"
+#include "base/timing.h"
+#include "cli/cli_parts.h"
 #include "history/history.h"
 #include "load/inventory.h"
 #include "policy/schema.h"
-#include "base/timing.h"
-#include "cli/cli_parts.h"
 
 namespace chataudit {
 namespace {
@@ -28,7 +28,8 @@ Scope make_scope(const ToolSpec& tool, const Options& o, const Policy& policy, c
   scope.tool = tool.name;
   scope.job = o.job;
   scope.policy_id = policy.id;
-  for (const auto& [table, loaded] : inventory.loaded()) scope.inventory.push_back(table + "=" + scope_path(loaded.source));
+  for (const auto& [table, loaded] : inventory.loaded())
+    scope.inventory.push_back(table + "=" + scope_path(loaded.source));
   std::sort(scope.inventory.begin(), scope.inventory.end());
   scope.inventory_shown = inventory.source;
   scope.org = o.org;
@@ -52,8 +53,8 @@ void print_notes(const std::string& tool, const Policy& policy, const RunResult&
     out += fmt::format("{}:{}: waiver for {} {} expired on {}\n", waiver.where.file, waiver.where.line, waiver.rule,
                        waiver.subject, format_date(waiver.expires));
   for (const Waiver& waiver : review.waivers_unused)
-    out += fmt::format("{}:{}: waiver for {} {} matched no finding\n", waiver.where.file, waiver.where.line, waiver.rule,
-                       waiver.subject);
+    out += fmt::format("{}:{}: waiver for {} {} matched no finding\n", waiver.where.file, waiver.where.line,
+                       waiver.rule, waiver.subject);
   std::cerr << out;
 }
 
@@ -86,7 +87,8 @@ Inventory load_for(const Options& o, const Plan& plan, const Policy& policy, con
     if (!find_table(table) && !wanted.count(table)) {
       std::string names;
       for (const TableSpec& spec : inventory_schema()) names += (names.empty() ? "" : ", ") + std::string(spec.name);
-      throw Error(fmt::format("--table {}: no such table; expected one of {} (or a table a rule requires)", table, names));
+      throw Error(
+          fmt::format("--table {}: no such table; expected one of {} (or a table a rule requires)", table, names));
     }
     wanted.insert(table);
   }
@@ -94,9 +96,9 @@ Inventory load_for(const Options& o, const Plan& plan, const Policy& policy, con
   // Nothing lost: every row read was loaded (the loader stops on a bad row), else no report.
   for (const auto& [table, loaded] : inventory.loaded())
     if (loaded.rows_read != loaded.rows_loaded)
-      throw Error(Diagnostic{.file = loaded.source,
-                             .message = fmt::format("table {}: {} rows read but {} loaded", table, loaded.rows_read,
-                                                    loaded.rows_loaded)});
+      throw Error(Diagnostic{
+          .file = loaded.source,
+          .message = fmt::format("table {}: {} rows read but {} loaded", table, loaded.rows_read, loaded.rows_loaded)});
   return inventory;
 }
 
@@ -124,8 +126,8 @@ std::vector<Finding> set_aside_undelivered(std::vector<Finding>& findings, bool 
 
 // After the rules: waivers, then the baseline, then what this run delivers.
 struct Reviewed {
-  Review review;                    ///< everything, for the history
-  Review shown;                     ///< without waived findings below --min-severity, for the report
+  Review review;                     ///< everything, for the history
+  Review shown;                      ///< without waived findings below --min-severity, for the report
   std::vector<Finding> undelivered;  ///< set aside by --only-new or --min-severity (recorded, not sent)
 };
 
@@ -189,7 +191,8 @@ int run(const ToolSpec& tool, const Options& o) {
   Inventory inventory = load_for(o, plan, policy, selected);
   PhaseTimer timer;
   RunResult result = run_rules(inventory, policy, run_options);
-  const std::map<std::string, std::string> emails = plan.uses_email ? read_emails(inventory) : std::map<std::string, std::string>{};
+  const std::map<std::string, std::string> emails =
+      plan.uses_email ? read_emails(inventory) : std::map<std::string, std::string>{};
   // The report needs the findings, not the tables: at national scale that is most of the memory.
   inventory.release_data();
   const InventorySummary summary = inventory.summary();
@@ -198,8 +201,8 @@ int run(const ToolSpec& tool, const Options& o) {
   const Scope scope = make_scope(tool, o, policy, run_options, inventory);
 
   Reviewed reviewed = review_findings(o, plan, scope, run_options.as_of, waivers, baseline, result);
-  Report report{tool.name, CHATAUDIT_VERSION, run_options.as_of, &policy, &summary, &result, &reviewed.shown, lang,
-                plan.fail_on};
+  Report report{tool.name, CHATAUDIT_VERSION, run_options.as_of, &policy, &summary, &result, &reviewed.shown,
+                lang,      plan.fail_on};
   set_report_options(report, o, plan, scope);
   const Outputs outputs = render_outputs(report, o, plan, emails, scope);
   timer.lap("review and render");
@@ -257,7 +260,8 @@ int run_tool(const ToolSpec& tool, int argc, char** argv) {
       return static_cast<int>(ExitStatus::clean);
     });
   } catch (const CLI::ParseError& e) {
-    std::cerr << tool.name << ": " << e.what() << "\n" << "Try '" << tool.name << " --help' for more information.\n";
+    std::cerr << tool.name << ": " << e.what() << "\n"
+              << "Try '" << tool.name << " --help' for more information.\n";
     return static_cast<int>(ExitStatus::error);
   }
   return guarded(tool, [&] { return run(tool, options); });

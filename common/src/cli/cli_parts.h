@@ -10,14 +10,14 @@
 #include <string>
 #include <vector>
 
+#include "base/outputs.h"
 #include "cli/cli.h"
 #include "engine/engine.h"
-#include "base/outputs.h"
 #include "policy/policy.h"
+#include "policy/scope.h"
 #include "report/format_table.h"
 #include "report/report.h"
 #include "review/review.h"
-#include "policy/scope.h"
 
 namespace chataudit::cli {
 
@@ -63,9 +63,9 @@ struct Plan {
   Severity fail_on = Severity::error;
   bool never_fail = false;
   Severity min_severity = Severity::notice;
-  bool mails = false;        // an e-mail report is written (or sent)
-  bool uses_email = false;   // {email} in --mail-to
-  std::string sendmail;      // the command --send pipes to
+  bool mails = false;       // an e-mail report is written (or sent)
+  bool uses_email = false;  // {email} in --mail-to
+  std::string sendmail;     // the command --send pipes to
 };
 
 /// Every output and mail option checked, before any work.

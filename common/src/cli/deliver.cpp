@@ -7,9 +7,9 @@
 #include <filesystem>
 
 #include "base/error.h"
-#include "load/inventory.h"
-#include "cli/mail.h"
 #include "cli/cli_parts.h"
+#include "cli/mail.h"
+#include "load/inventory.h"
 
 namespace chataudit::cli {
 
@@ -65,7 +65,8 @@ struct Splitter {
 void add_split_reports(const Report& whole, const Splitter& splitter, const Format& format, const std::string& dir,
                        const std::string& manifest_key, bool send, Outputs& out) {
   std::map<std::string, SplitPart> parts;
-  for (const Finding& finding : whole.result->findings) parts[splitter.key_of(finding)].result.findings.push_back(finding);
+  for (const Finding& finding : whole.result->findings)
+    parts[splitter.key_of(finding)].result.findings.push_back(finding);
   for (const WaivedFinding& item : whole.review->waived) {
     auto part = parts.find(splitter.key_of(item.finding));
     if (part != parts.end()) part->second.review.waived.push_back(item);  // waived alone: no report
@@ -101,9 +102,10 @@ Outputs render_outputs(const Report& report, const Options& o, const Plan& plan,
   if (!o.split_by.empty()) {
     std::error_code error;
     std::filesystem::create_directories(o.output_dir, error);
-    if (error) throw Error(Diagnostic{.file = o.output_dir, .message = "cannot create the directory: " + error.message()});
-    add_split_reports(report, splitter, *plan.format, o.output_dir,
-                      scope.key() + "\n" + std::string(plan.format->name), o.send, out);
+    if (error)
+      throw Error(Diagnostic{.file = o.output_dir, .message = "cannot create the directory: " + error.message()});
+    add_split_reports(report, splitter, *plan.format, o.output_dir, scope.key() + "\n" + std::string(plan.format->name),
+                      o.send, out);
     return out;
   }
   std::vector<OutputTarget> targets = plan.targets;

@@ -28,8 +28,9 @@ bool is_dot_atom(std::string_view text) {
   static constexpr std::string_view kSpecials = "!#$%&'*+-/=?^_`{|}~";
   if (text.empty() || text.front() == '.' || text.back() == '.' || text.find("..") != std::string_view::npos)
     return false;
-  return std::all_of(text.begin(), text.end(),
-                     [](char c) { return is_ascii_alnum(c) || c == '.' || kSpecials.find(c) != std::string_view::npos; });
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    return is_ascii_alnum(c) || c == '.' || kSpecials.find(c) != std::string_view::npos;
+  });
 }
 
 // Labels of letters, digits and hyphens (not at either end), separated by single dots.
@@ -38,7 +39,8 @@ bool is_domain(std::string_view text) {
   std::size_t begin = 0;
   while (true) {
     const std::size_t dot = text.find('.', begin);
-    const std::string_view label = text.substr(begin, dot == std::string_view::npos ? std::string_view::npos : dot - begin);
+    const std::string_view label =
+        text.substr(begin, dot == std::string_view::npos ? std::string_view::npos : dot - begin);
     if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') return false;
     if (!std::all_of(label.begin(), label.end(), [](char c) { return is_ascii_alnum(c) || c == '-'; })) return false;
     if (dot == std::string_view::npos) return true;
@@ -54,7 +56,8 @@ bool is_addr_spec(std::string_view text) {
 
 std::string lower(std::string_view text) {
   std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
 }
 
@@ -64,8 +67,8 @@ bool executable(const std::string& path) { return ::access(path.c_str(), X_OK) =
 
 void check_address(std::string_view flag, const std::string& address) {
   auto refuse = [&](std::string_view why) {
-    throw Error(fmt::format("{} {}: {}; expected one address, local@domain or \"Name <local@domain>\"", flag,
-                            address, why));
+    throw Error(
+        fmt::format("{} {}: {}; expected one address, local@domain or \"Name <local@domain>\"", flag, address, why));
   };
   // Not echoed: the control characters would reach the terminal or the cron mail raw.
   if (std::any_of(address.begin(), address.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; }))
@@ -88,7 +91,8 @@ void check_address(std::string_view flag, const std::string& address) {
 
 bool is_plain_id(std::string_view key) {
   if (key.empty() || key.front() == '.' || lower(key) == "unassigned") return false;
-  return std::all_of(key.begin(), key.end(), [](char c) { return is_ascii_alnum(c) || c == '.' || c == '_' || c == '-'; });
+  return std::all_of(key.begin(), key.end(),
+                     [](char c) { return is_ascii_alnum(c) || c == '.' || c == '_' || c == '-'; });
 }
 
 bool is_plain_address_in(std::string_view address, const std::vector<std::string>& domains) {
@@ -100,11 +104,13 @@ bool is_plain_address_in(std::string_view address, const std::vector<std::string
                    [](char c) { return is_ascii_alnum(c) || c == '.' || c == '_' || c == '+' || c == '-'; }))
     return false;
   const std::string domain = lower(address.substr(address.rfind('@') + 1));
-  return std::any_of(domains.begin(), domains.end(), [&](const std::string& allowed) { return lower(allowed) == domain; });
+  return std::any_of(domains.begin(), domains.end(),
+                     [&](const std::string& allowed) { return lower(allowed) == domain; });
 }
 
 std::string fill_address(std::string pattern, std::string_view id, std::string_view email) {
-  for (const auto& [placeholder, value] : {std::pair<std::string_view, std::string_view>{"{id}", id}, {"{email}", email}}) {
+  for (const auto& [placeholder, value] :
+       {std::pair<std::string_view, std::string_view>{"{id}", id}, {"{email}", email}}) {
     for (std::size_t at = pattern.find(placeholder); at != std::string::npos;
          at = pattern.find(placeholder, at + value.size()))
       pattern.replace(at, placeholder.size(), value);
@@ -146,7 +152,8 @@ std::string send_message(const std::string& command, std::string_view message) {
   }
   ::close(pipe_fds[0]);
   // A command that exits without reading everything must not kill us with SIGPIPE.
-  struct sigaction ignore {}, previous {};
+  struct sigaction ignore {
+  }, previous{};
   ignore.sa_handler = SIG_IGN;
   ::sigaction(SIGPIPE, &ignore, &previous);
   std::string problem;

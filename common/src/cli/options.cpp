@@ -14,8 +14,8 @@
 
 #include "base/dates.h"
 #include "base/error.h"
-#include "cli/mail.h"
 #include "cli/cli_parts.h"
+#include "cli/mail.h"
 
 namespace chataudit::cli {
 namespace {
@@ -28,7 +28,8 @@ constexpr std::string_view kDefaultPolicy = "jiusan-2020.toml";
 std::string executable_dir() {
   const auto* started_as = reinterpret_cast<const char*>(::getauxval(AT_EXECFN));
   std::error_code error;
-  const std::filesystem::path self = started_as ? std::filesystem::canonical(started_as, error) : std::filesystem::path();
+  const std::filesystem::path self =
+      started_as ? std::filesystem::canonical(started_as, error) : std::filesystem::path();
   return !started_as || error ? std::string(".") : self.parent_path().string();
 }
 
@@ -58,8 +59,9 @@ void check_mail_options(const Options& o, Plan& plan) {
   if (plan.mails && o.mail_to.empty())
     throw Error("an e-mail report needs a recipient: add --mail-to ADDR (sendmail -t reads it from To:)");
   if (plan.mails && !o.split_by.empty() && o.mail_unassigned.empty())
-    throw Error("--split-by with an e-mail report needs --mail-unassigned ADDR: who gets the findings no one "
-                "serving can act on");
+    throw Error(
+        "--split-by with an e-mail report needs --mail-unassigned ADDR: who gets the findings no one "
+        "serving can act on");
   if (o.send && !plan.mails) throw Error("--send sends e-mail reports: add --format email or --output email:FILE");
   if (!o.sendmail.empty() && !o.send) throw Error("--sendmail CMD goes with --send");
   if (o.send) plan.sendmail = o.sendmail.empty() ? default_sendmail() : o.sendmail;
@@ -90,15 +92,19 @@ void setup_options(CLI::App& app, const ToolSpec& tool, Options& o) {
   app.get_formatter()->column_width(30);
   app.add_option("--inventory", o.inventories, "CSV directory or SQLite file (repeatable)")->type_name("PATH");
   app.add_option("--table", o.tables, "one table from a CSV/SQLite file or - (stdin)")->type_name("NAME=PATH");
-  app.add_option("--mapping", o.mapping, "file, header and value names (default: DIR/inventory.toml)")->type_name("FILE");
-  app.add_option("--encoding", o.encoding, "CSV encoding: auto (default), utf-8, utf-16, gb18030, …")->type_name("NAME");
-  app.add_option("--delimiter", o.delimiter, "CSV field separator (default: tab for .tsv, else guessed)")->type_name("CHAR");
+  app.add_option("--mapping", o.mapping, "file, header and value names (default: DIR/inventory.toml)")
+      ->type_name("FILE");
+  app.add_option("--encoding", o.encoding, "CSV encoding: auto (default), utf-8, utf-16, gb18030, …")
+      ->type_name("NAME");
+  app.add_option("--delimiter", o.delimiter, "CSV field separator (default: tab for .tsv, else guessed)")
+      ->type_name("CHAR");
   app.add_option("--policy", o.policy, "policy file (default: the installed jiusan-2020.toml)")->type_name("FILE");
   app.add_option("--as-of", o.as_of, "audit date (default: today in the policy's time zone)")->type_name("DATE");
   app.add_option("--format", o.format, format_names(", ", " (default)"))->type_name("FMT");
   app.add_option("--output", o.outputs, "write the report to FILE, atomically (repeatable)")->type_name("[FMT:]FILE");
   app.add_option("--lang", o.lang, "report language: zh or en (default from LANG)")->type_name("zh|en");
-  app.add_option("--fail-on", o.fail_on, "least severity that exits 1 (default error)")->type_name("error|warning|notice|never");
+  app.add_option("--fail-on", o.fail_on, "least severity that exits 1 (default error)")
+      ->type_name("error|warning|notice|never");
   app.add_option("--rule", o.rules, "run only this rule (repeatable)")->type_name("ID");
   app.add_option("--skip-rule", o.skip_rules, "do not run this rule (repeatable)")->type_name("ID");
   app.add_option("--set", o.sets, "override a policy parameter (repeatable)")->type_name("PARAM=VALUE");
@@ -124,9 +130,11 @@ void setup_options(CLI::App& app, const ToolSpec& tool, Options& o) {
   app.add_flag("--bom", o.bom, "start CSV output with a UTF-8 BOM (for Excel)");
   app.add_option("--rule-timeout", o.rule_timeout, "stop a view, rule or table read after SECONDS (default 600)")
       ->type_name("SECONDS");
-  app.add_option("--color", o.color, "colour text output (default auto; NO_COLOR respected)")->type_name("auto|always|never");
+  app.add_option("--color", o.color, "colour text output (default auto; NO_COLOR respected)")
+      ->type_name("auto|always|never");
   if (tool.org_filter) app.add_option("--org", o.org, "only this organization and its subtree")->type_name("ID");
-  if (tool.person_filter) app.add_option("--person", o.person, "the leaver's checklist: what this person holds")->type_name("ID");
+  if (tool.person_filter)
+    app.add_option("--person", o.person, "the leaver's checklist: what this person holds")->type_name("ID");
   if (tool.group_filter) app.add_option("--group", o.group, "only this group")->type_name("ID");
   if (tool.due_within)
     app.add_option("--due-within", o.due_within, "groups due within DAYS (= --set due_soon_days=DAYS)")
@@ -136,7 +144,8 @@ void setup_options(CLI::App& app, const ToolSpec& tool, Options& o) {
   app.add_flag("--quiet,-q", o.quiet, "print no report on standard output; the exit status tells");
   app.add_flag("--verbose,-v", o.verbose, "report even when clean; print notes on standard error");
   app.add_flag("--version", o.version, "print the version and exit");
-  app.footer(fmt::format("Exit status: 0 no finding at or above --fail-on, 1 findings, 2 error.\nSee {}(1).", tool.name));
+  app.footer(
+      fmt::format("Exit status: 0 no finding at or above --fail-on, 1 findings, 2 error.\nSee {}(1).", tool.name));
 }
 
 std::string default_policy_path() {
@@ -217,16 +226,21 @@ Plan plan_outputs(const Options& o) {
   for (const std::string& output : o.outputs) {
     const std::size_t colon = output.find(':');
     const Format* prefixed = colon == std::string::npos ? nullptr : parse_format(output.substr(0, colon));
-    if (prefixed) plan.targets.push_back({prefixed, output.substr(colon + 1)});
-    else plan.targets.push_back({plan.format, output});
+    if (prefixed)
+      plan.targets.push_back({prefixed, output.substr(colon + 1)});
+    else
+      plan.targets.push_back({plan.format, output});
   }
-  if (o.fail_on == "never") plan.never_fail = true;
-  else plan.fail_on = severity_option("--fail-on", o.fail_on);
+  if (o.fail_on == "never")
+    plan.never_fail = true;
+  else
+    plan.fail_on = severity_option("--fail-on", o.fail_on);
   if (!o.min_severity.empty()) plan.min_severity = severity_option("--min-severity", o.min_severity);
   if (!plan.never_fail && plan.fail_on > plan.min_severity)
-    throw Error(fmt::format("--fail-on {} is below --min-severity {}: findings left out of the report cannot fail "
-                            "the run",
-                            o.fail_on, o.min_severity));
+    throw Error(
+        fmt::format("--fail-on {} is below --min-severity {}: findings left out of the report cannot fail "
+                    "the run",
+                    o.fail_on, o.min_severity));
   if (o.color != "auto" && o.color != "always" && o.color != "never")
     throw Error(fmt::format("--color {}: expected auto, always or never", o.color));
   if (!o.split_by.empty() && o.split_by != "responsible" && o.split_by != "org")
@@ -234,9 +248,9 @@ Plan plan_outputs(const Options& o) {
   if (o.split_by.empty() != o.output_dir.empty())
     throw Error("--split-by and --output-dir go together: --split-by responsible|org --output-dir DIR");
   if (!o.split_by.empty() && !plan.targets.empty()) throw Error("--split-by writes to --output-dir; drop --output");
-  plan.mails = (plan.format->mail && (plan.targets.empty() || !o.split_by.empty())) ||
-               std::any_of(plan.targets.begin(), plan.targets.end(),
-                           [](const OutputTarget& t) { return t.format->mail; });
+  plan.mails =
+      (plan.format->mail && (plan.targets.empty() || !o.split_by.empty())) ||
+      std::any_of(plan.targets.begin(), plan.targets.end(), [](const OutputTarget& t) { return t.format->mail; });
   check_mail_options(o, plan);
   if (o.only_new && o.baseline.empty()) throw Error("--only-new needs --baseline REPORT.json (or last)");
   if (o.baseline == "last" && o.record.empty())
@@ -256,7 +270,8 @@ std::vector<InputFile> input_files(const Options& o, const Policy& policy) {
   if (!o.waivers.empty()) inputs.push_back({o.waivers, "the waiver file"});
   if (!o.mapping.empty()) inputs.push_back({o.mapping, "the mapping file"});
   if (!o.record.empty()) inputs.push_back({o.record, "the --record history database"});
-  for (const std::string& table : o.tables) inputs.push_back({split_assignment(table, "--table").second, "an inventory table"});
+  for (const std::string& table : o.tables)
+    inputs.push_back({split_assignment(table, "--table").second, "an inventory table"});
   for (const std::string& path : o.inventories) {
     std::error_code error;
     if (!std::filesystem::is_directory(path, error)) {

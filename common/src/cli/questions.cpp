@@ -30,7 +30,8 @@ std::string explain(const Policy& policy, const Rule& rule, const std::vector<Pa
   out += fmt::format("\nMessage:\n  zh: {}\n  en: {}\n", rule.message.zh, rule.message.en);
   out += fmt::format("\nRemedy:\n  zh: {}\n  en: {}\n", rule.remedy.zh, rule.remedy.en);
   std::string requires_list;
-  for (const std::string& table : tables_required(policy, rule)) requires_list += (requires_list.empty() ? "" : ", ") + table;
+  for (const std::string& table : tables_required(policy, rule))
+    requires_list += (requires_list.empty() ? "" : ", ") + table;
   out += fmt::format("\nRequires tables: {}\n", requires_list.empty() ? "(none)" : requires_list);
   const std::vector<std::string> optional = tables_optional(policy, rule);
   if (!optional.empty()) out += fmt::format("Reads if present: {}\n", fmt::join(optional, ", "));
@@ -39,9 +40,12 @@ std::string explain(const Policy& policy, const Rule& rule, const std::vector<Pa
   for (const std::string& name : params_used(policy, rule)) {
     std::string value;
     const BoundParam bound = bound_param(name);
-    if (bound == BoundParam::as_of) value = format_date(as_of) + "  (the audit date, --as-of)";
-    else if (bound == BoundParam::effective) value = format_date(policy.effective) + "  (the policy's effective date)";
-    else if (bound == BoundParam::filter) value = fmt::format("the --{} filter, or NULL", name);
+    if (bound == BoundParam::as_of)
+      value = format_date(as_of) + "  (the audit date, --as-of)";
+    else if (bound == BoundParam::effective)
+      value = format_date(policy.effective) + "  (the policy's effective date)";
+    else if (bound == BoundParam::filter)
+      value = fmt::format("the --{} filter, or NULL", name);
     else
       for (const Param& param : params)
         if (param.name == name) value = to_toml(param.value);
@@ -75,7 +79,8 @@ std::optional<int> answer_question(const ToolSpec& tool, const Options& o, const
   }
   if (!o.explain.empty()) {
     const Rule* rule = policy.find_rule(o.explain);
-    if (!rule) throw Error(fmt::format("--explain {}: no such rule in policy {} (see --list-rules)", o.explain, policy.id));
+    if (!rule)
+      throw Error(fmt::format("--explain {}: no such rule in policy {} (see --list-rules)", o.explain, policy.id));
     write_stdout(explain(policy, *rule, params, run_options.as_of));
     return static_cast<int>(ExitStatus::clean);
   }

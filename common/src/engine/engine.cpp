@@ -33,7 +33,8 @@ std::vector<const Rule*> select_rules(const Policy& policy, const RunOptions& op
   std::vector<const Rule*> selected;
   for (const Rule& rule : policy.rules) {
     if (rule.tool != options.tool || !rule.enabled) continue;
-    const bool named = std::find(options.only_rules.begin(), options.only_rules.end(), rule.id) != options.only_rules.end();
+    const bool named =
+        std::find(options.only_rules.begin(), options.only_rules.end(), rule.id) != options.only_rules.end();
     if (!options.only_rules.empty() && !named) continue;
     if (std::find(options.skip_rules.begin(), options.skip_rules.end(), rule.id) != options.skip_rules.end()) continue;
     if (!rule.only_with.empty() && !options.filters.count(rule.only_with)) {
@@ -73,7 +74,10 @@ std::vector<Param> apply_overrides(const Policy& policy,
     bool ok = true;
     switch (it->value.index()) {
       case 0:
-        if (auto number = parse_integer(text)) value = *number; else ok = false;
+        if (auto number = parse_integer(text))
+          value = *number;
+        else
+          ok = false;
         break;
       case 1: {
         double number = 0;
@@ -83,9 +87,14 @@ std::vector<Param> apply_overrides(const Policy& policy,
         break;
       }
       case 2:
-        if (text == "true" || text == "false") value = text == "true"; else ok = false;
+        if (text == "true" || text == "false")
+          value = text == "true";
+        else
+          ok = false;
         break;
-      case 3: value = text; break;
+      case 3:
+        value = text;
+        break;
       default: {
         std::vector<std::string> items;
         std::size_t start = 0;
@@ -98,7 +107,9 @@ std::vector<Param> apply_overrides(const Policy& policy,
         value = items;
       }
     }
-    if (!ok) throw Error(fmt::format("--set {}={}: expected {}", name, text, it->value.index() == 4 ? "a comma-separated list" : type_name(it->value)));
+    if (!ok)
+      throw Error(fmt::format("--set {}={}: expected {}", name, text,
+                              it->value.index() == 4 ? "a comma-separated list" : type_name(it->value)));
     if (const std::string problem = param_value_problem(*it, value); !problem.empty())
       throw Error(fmt::format("--set {}={}: {}, as policy {} declares for {}", name, text, problem, policy.id, name));
     it->value = std::move(value);
@@ -213,13 +224,16 @@ RunResult run_rules(Inventory& inventory, const Policy& policy, const RunOptions
   const std::vector<const Rule*> selected = select_rules(policy, options);
 
   // Filters name ids that must exist.
-  struct FilterTable { std::string_view filter, table, key; };
+  struct FilterTable {
+    std::string_view filter, table, key;
+  };
   for (const FilterTable& f : {FilterTable{"org", "orgs", "org_id"}, FilterTable{"person", "people", "person_id"},
                                FilterTable{"group", "groups", "group_id"}}) {
     auto it = options.filters.find(std::string(f.filter));
     if (it == options.filters.end()) continue;
     if (!inventory.has(std::string(f.table)))
-      throw Error(fmt::format("--{} needs the {} table; give it with --inventory or --table {}=PATH", f.filter, f.table, f.table));
+      throw Error(fmt::format("--{} needs the {} table; give it with --inventory or --table {}=PATH", f.filter, f.table,
+                              f.table));
     if (!row_exists(inventory.db(), std::string(f.table), std::string(f.key), it->second))
       throw Error(fmt::format("--{} {}: no such id in the {} table", f.filter, it->second, f.table));
   }
@@ -242,7 +256,9 @@ RunResult run_rules(Inventory& inventory, const Policy& policy, const RunOptions
   std::vector<Runner::Compiled> compiled;
   struct Finalizer {
     std::vector<Runner::Compiled>& all;
-    ~Finalizer() { for (auto& c : all) sqlite3_finalize(c.statement); }
+    ~Finalizer() {
+      for (auto& c : all) sqlite3_finalize(c.statement);
+    }
   } finalizer{compiled};
   for (const Rule& rule : policy.rules)
     if (rule.enabled) compiled.push_back(runner.compile(rule));
@@ -258,8 +274,8 @@ RunResult run_rules(Inventory& inventory, const Policy& policy, const RunOptions
       result.rules_skipped.push_back({rule->id, "missing table: " + list});
       continue;
     }
-    runnable.push_back(&*std::find_if(compiled.begin(), compiled.end(),
-                                      [&](const Runner::Compiled& c) { return c.rule == rule; }));
+    runnable.push_back(
+        &*std::find_if(compiled.begin(), compiled.end(), [&](const Runner::Compiled& c) { return c.rule == rule; }));
     result.rules_run.push_back(rule->id);
   }
   run_in_parallel(runner, helpers.runners(), runnable, result);

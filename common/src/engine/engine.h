@@ -6,9 +6,9 @@
 #include <vector>
 
 #include "findings/findings.h"
-#include "store/deadline.h"
 #include "load/inventory.h"
 #include "policy/policy.h"
+#include "store/deadline.h"
 #include "store/sqlite_twin.h"
 
 namespace chataudit {
@@ -16,10 +16,10 @@ namespace chataudit {
 struct RunOptions {
   std::string tool;
   Date as_of;
-  std::vector<std::string> only_rules;  ///< --rule; empty: all of the tool's rules
-  std::vector<std::string> skip_rules;  ///< --skip-rule
+  std::vector<std::string> only_rules;                         ///< --rule; empty: all of the tool's rules
+  std::vector<std::string> skip_rules;                         ///< --skip-rule
   std::vector<std::pair<std::string, std::string>> overrides;  ///< --set NAME=VALUE, as typed
-  std::map<std::string, std::string> filters;  ///< org, person, group → id
+  std::map<std::string, std::string> filters;                  ///< org, person, group → id
   bool redact = false;  ///< also fill each Finding's message_redacted (--redact); else it stays empty
   /// The report's language: each Finding's message (and message_redacted) is filled in it only,
   /// and findings that tie on severity, rule and subject id are ordered by that message.

@@ -38,10 +38,21 @@ std::string Runner::fill_message(std::string_view text, const std::vector<std::s
                                  bool redact) const {
   std::string out;
   for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '{' && i + 1 < text.size() && text[i + 1] == '{') { out += '{'; ++i; continue; }
-    if (text[i] == '}' && i + 1 < text.size() && text[i + 1] == '}') { out += '}'; ++i; continue; }
+    if (text[i] == '{' && i + 1 < text.size() && text[i + 1] == '{') {
+      out += '{';
+      ++i;
+      continue;
+    }
+    if (text[i] == '}' && i + 1 < text.size() && text[i + 1] == '}') {
+      out += '}';
+      ++i;
+      continue;
+    }
     const std::size_t close = text[i] == '{' ? text.find('}', i) : std::string_view::npos;
-    if (close == std::string_view::npos) { out += text[i]; continue; }
+    if (close == std::string_view::npos) {
+      out += text[i];
+      continue;
+    }
     const std::string name(text.substr(i + 1, close - i - 1));
     auto it = std::find(columns.begin(), columns.end(), name);
     if (it != columns.end()) {
@@ -81,7 +92,8 @@ Finding Runner::to_finding(const Compiled& compiled, sqlite3_stmt* statement) {
   std::size_t details = 0, ids = 0;
   for (std::size_t c = 0; c < count; ++c) {
     if (nulls[c] || values[c].empty()) continue;
-    const bool id = std::find(std::begin(kIdColumns), std::end(kIdColumns), compiled.columns[c]) != std::end(kIdColumns);
+    const bool id =
+        std::find(std::begin(kIdColumns), std::end(kIdColumns), compiled.columns[c]) != std::end(kIdColumns);
     (id ? ids : details) += Fields::bytes(compiled.columns[c], values[c]);
   }
   finding.details.reserve(details);
@@ -89,11 +101,16 @@ Finding Runner::to_finding(const Compiled& compiled, sqlite3_stmt* statement) {
   for (std::size_t c = 0; c < count; ++c) {
     const std::string& name = compiled.columns[c];
     if (nulls[c] || values[c].empty()) continue;
-    if (name == "subject_kind") finding.subject_kind = values[c];
-    else if (name == "subject_id") finding.subject_id = values[c];
-    else if (name == "subject_name") finding.subject_name = values[c];
-    else if (name == "due_on") finding.due_on = values[c];
-    else if (name == "days_overdue") finding.days_overdue = parse_integer(values[c]);
+    if (name == "subject_kind")
+      finding.subject_kind = values[c];
+    else if (name == "subject_id")
+      finding.subject_id = values[c];
+    else if (name == "subject_name")
+      finding.subject_name = values[c];
+    else if (name == "due_on")
+      finding.due_on = values[c];
+    else if (name == "days_overdue")
+      finding.days_overdue = parse_integer(values[c]);
     if (name == "days_overdue" && !finding.days_overdue)
       policy_error(rule.sql_where, fmt::format("rule {}: days_overdue \"{}\" is not an integer", rule.id, values[c]));
     if (name == "due_on" && !parse_date(values[c], TimeZone::utc()))

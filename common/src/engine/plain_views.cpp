@@ -12,13 +12,9 @@
 
 namespace chataudit::engine_internal {
 
-void TwinViews::materialize(Runner& runner, const View& view, bool filled) {
-  runner.materialize_plain(view, filled);
-}
+void TwinViews::materialize(Runner& runner, const View& view, bool filled) { runner.materialize_plain(view, filled); }
 
-void TwinViews::prepare_for(Runner& runner, const Rule& rule) {
-  runner.index_lookups(rule.sql, "rule " + rule.id);
-}
+void TwinViews::prepare_for(Runner& runner, const Rule& rule) { runner.index_lookups(rule.sql, "rule " + rule.id); }
 
 // CHATAUDIT_STORE=sqlite: the view as an ordinary temp table that SQLite itself fills from the
 // view's SQL (CREATE TABLE AS, parameters bound), after the ordinary indexes its own SQL would
@@ -31,8 +27,9 @@ void Runner::materialize_plain(const View& view, bool filled) {
   if (filled) explain("view " + view.name, view.sql, view.sql_where);
   start_clock();
   clock_was_read();
-  const std::string create = filled ? fmt::format("CREATE TEMP TABLE {} AS\n{}", name, view.sql)
-                                    : fmt::format("CREATE TEMP TABLE {} AS SELECT * FROM (\n{}\n) LIMIT 0", name, view.sql);
+  const std::string create =
+      filled ? fmt::format("CREATE TEMP TABLE {} AS\n{}", name, view.sql)
+             : fmt::format("CREATE TEMP TABLE {} AS SELECT * FROM (\n{}\n) LIMIT 0", name, view.sql);
   sqlite3_stmt* statement = nullptr;
   if (sqlite3_prepare_v2(db_, create.c_str(), -1, &statement, nullptr) != SQLITE_OK) {
     const std::string message = sqlite3_errmsg(db_);
@@ -43,7 +40,8 @@ void Runner::materialize_plain(const View& view, bool filled) {
   const int rc = sqlite3_step(statement);
   const std::string message = sqlite3_errmsg(db_);
   sqlite3_finalize(statement);
-  if (rc == SQLITE_INTERRUPT && deadline_.passed()) policy_error(view.sql_where, deadline_.message("view " + view.name));
+  if (rc == SQLITE_INTERRUPT && deadline_.passed())
+    policy_error(view.sql_where, deadline_.message("view " + view.name));
   if (clock_was_read()) policy_error(view.sql_where, fmt::format("view {}: {}", view.name, clock_message()));
   if (rc == SQLITE_NOMEM) policy_error(view.sql_where, out_of_memory_message("view " + view.name));
   if (rc != SQLITE_DONE) policy_error(view.sql_where, fmt::format("view {}: {}", view.name, message));
@@ -56,7 +54,8 @@ void Runner::materialize_plain(const View& view, bool filled) {
 // every column the lookup compares; a lookup into a subquery or a CTE gets none. Indexes change
 // no result, only how fast the twin finds it.
 void Runner::index_lookups(const std::string& sql, std::string_view what) {
-  static const std::regex lookup(R"(^SEARCH (\S+) USING AUTOMATIC (?:PARTIAL )?COVERING INDEX \(([^)]*)\)(?: LEFT-JOIN)?$)");
+  static const std::regex lookup(
+      R"(^SEARCH (\S+) USING AUTOMATIC (?:PARTIAL )?COVERING INDEX \(([^)]*)\)(?: LEFT-JOIN)?$)");
   // SQLite merges the views of the temp schema into the statement: their aliases show in its plan.
   const std::string text = sql + "\n" + merged_views_sql();
   for (const std::string& line : plan_of(sql)) {
@@ -94,7 +93,8 @@ std::vector<std::string> Runner::plan_of(const std::string& sql) {
 // the alias is given to two different tables.
 std::string Runner::table_named(const std::string& sql, const std::string& name) {
   if (!schema_of(name).empty()) return name;
-  if (name.empty() || !std::all_of(name.begin(), name.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }))
+  if (name.empty() || !std::all_of(name.begin(), name.end(),
+                                   [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }))
     return "";
   const std::regex alias("\\b(?:FROM|JOIN)\\s+\"?([A-Za-z_][A-Za-z0-9_]*)\"?\\s+(?:AS\\s+)?" + name + "\\b",
                          std::regex::icase);
@@ -138,8 +138,7 @@ std::string Runner::schema_of(const std::string& table) {
 
 bool Runner::has_columns(const std::string& table, const std::string& schema, const std::vector<std::string>& columns) {
   std::set<std::string> have;
-  for (const auto& row : catalog("SELECT name FROM pragma_table_info(?1, ?2)", {table, schema}))
-    have.insert(row[0]);
+  for (const auto& row : catalog("SELECT name FROM pragma_table_info(?1, ?2)", {table, schema})) have.insert(row[0]);
   return std::all_of(columns.begin(), columns.end(), [&](const std::string& c) { return have.count(c) > 0; });
 }
 

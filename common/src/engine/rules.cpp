@@ -27,7 +27,8 @@ Runner::Compiled Runner::compile(const Rule& rule) {
     throw;
   }
   Compiled compiled{&rule, statement, {}};
-  for (int i = 0; i < sqlite3_column_count(statement); ++i) compiled.columns.emplace_back(sqlite3_column_name(statement, i));
+  for (int i = 0; i < sqlite3_column_count(statement); ++i)
+    compiled.columns.emplace_back(sqlite3_column_name(statement, i));
   auto has = [&](std::string_view name) {
     return std::find(compiled.columns.begin(), compiled.columns.end(), name) != compiled.columns.end();
   };
@@ -38,11 +39,13 @@ Runner::Compiled Runner::compile(const Rule& rule) {
     }
   for (const std::string* text : {&rule.message.zh, &rule.message.en}) {
     for (const std::string& name : placeholders(*text)) {
-      if (has(name) || name == "as_of" || std::any_of(params_.begin(), params_.end(), [&](const Param& p) { return p.name == name; }))
+      if (has(name) || name == "as_of" ||
+          std::any_of(params_.begin(), params_.end(), [&](const Param& p) { return p.name == name; }))
         continue;
       sqlite3_finalize(statement);
       policy_error(rule.message_where, fmt::format("rule {}: the message names {{{}}}, which the SQL does not return; "
-                                                   "it returns {}", rule.id, name, join(compiled.columns)));
+                                                   "it returns {}",
+                                                   rule.id, name, join(compiled.columns)));
     }
   }
   return compiled;
@@ -83,7 +86,10 @@ std::string Runner::join(const std::vector<std::string>& names) {
 std::vector<std::string> Runner::placeholders(std::string_view text) {
   std::vector<std::string> names;
   for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '{' && i + 1 < text.size() && text[i + 1] == '{') { ++i; continue; }
+    if (text[i] == '{' && i + 1 < text.size() && text[i + 1] == '{') {
+      ++i;
+      continue;
+    }
     if (text[i] != '{') continue;
     const std::size_t close = text.find('}', i);
     if (close == std::string_view::npos) break;
@@ -148,9 +154,11 @@ void run_in_parallel(Runner& runner, const std::vector<Runner*>& helpers,
         sqlite3_reset(own ? rules[i]->statement : prepared);
         timer.lap("rule " + rules[i]->rule->id);
       } catch (const std::bad_alloc&) {
-        errors[i] = std::make_exception_ptr(Error(Diagnostic{
-            .file = rules[i]->rule->sql_where.file, .line = rules[i]->rule->sql_where.line,
-            .column = rules[i]->rule->sql_where.column, .message = out_of_memory_message("rule " + rules[i]->rule->id)}));
+        errors[i] =
+            std::make_exception_ptr(Error(Diagnostic{.file = rules[i]->rule->sql_where.file,
+                                                     .line = rules[i]->rule->sql_where.line,
+                                                     .column = rules[i]->rule->sql_where.column,
+                                                     .message = out_of_memory_message("rule " + rules[i]->rule->id)}));
       } catch (...) {
         errors[i] = std::current_exception();
       }
@@ -162,8 +170,10 @@ void run_in_parallel(Runner& runner, const std::vector<Runner*>& helpers,
   // rule's error with the rule, so that the first by rule order is the one rethrown below.
   const std::size_t jobs = 1 + std::min(helpers.size(), rules.empty() ? 0 : rules.size() - 1);
   run_parallel(jobs, [&](std::size_t t) {
-    if (t == 0) work(runner, true);
-    else work(*helpers[t - 1], false);
+    if (t == 0)
+      work(runner, true);
+    else
+      work(*helpers[t - 1], false);
   });
   assert(next.load() >= rules.size());  // every rule was taken by one job
   for (const std::exception_ptr& error : errors)

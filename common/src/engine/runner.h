@@ -13,11 +13,11 @@
 #include <vector>
 
 #include "engine/engine.h"
+#include "engine/view_storage.h"
 #include "store/colstore.h"
 #include "store/deadline.h"
 #include "store/sql_sandbox.h"
 #include "store/store_gates.h"
-#include "engine/view_storage.h"
 
 namespace chataudit::engine_internal {
 

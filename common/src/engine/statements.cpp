@@ -61,15 +61,17 @@ sqlite3_stmt* Runner::prepare(const std::string& sql, const SourceRef& where, st
       policy_error(position_in(where, sql, offset >= 0 || at == std::string::npos ? offset : static_cast<int>(at)),
                    fmt::format("{}: {}", what, refused_function_message(sandbox_.refused_function)));
     }
-    policy_error(position_in(where, sql, offset),
-                 fmt::format("{}: {}{}", what, denied ? "only SELECT is allowed; " : "SQL does not compile: ", message));
+    policy_error(
+        position_in(where, sql, offset),
+        fmt::format("{}: {}{}", what, denied ? "only SELECT is allowed; " : "SQL does not compile: ", message));
   }
   if (const std::size_t at = clock_literal(sql); at != std::string::npos) {
     sqlite3_finalize(statement);
     policy_error(position_in(where, sql, static_cast<int>(at)), fmt::format("{}: {}", what, clock_message()));
   }
   if (!statement) policy_error(where, fmt::format("{}: the SQL is empty; expected one SELECT", what));
-  const std::size_t rest = tail ? std::string_view(sql).find_first_not_of(" \t\r\n;", tail - sql.c_str()) : std::string::npos;
+  const std::size_t rest =
+      tail ? std::string_view(sql).find_first_not_of(" \t\r\n;", tail - sql.c_str()) : std::string::npos;
   if (rest != std::string::npos) {
     sqlite3_finalize(statement);
     policy_error(position_in(where, sql, static_cast<int>(rest)),
@@ -87,7 +89,7 @@ sqlite3_stmt* Runner::prepare(const std::string& sql, const SourceRef& where, st
 // bound to ?1, ?2 …; each row its first `columns` columns as text (NULL as empty). A catalog query
 // that fails is a fault of the engine, not of the policy: Error naming the query.
 std::vector<std::vector<std::string>> Runner::catalog(const std::string& sql,
-                                                     std::initializer_list<std::string_view> text, int columns) {
+                                                      std::initializer_list<std::string_view> text, int columns) {
   sqlite3_stmt* raw = nullptr;
   const int prepared = sqlite3_prepare_v2(db_, sql.c_str(), -1, &raw, nullptr);
   Statement statement(raw);
@@ -111,7 +113,7 @@ std::vector<std::vector<std::string>> Runner::catalog(const std::string& sql,
 // those of the views it reads (`declared`); the tables the statement just prepared read (sandbox_.tables)
 // are held against them. Any other table could be missing in one run and present in another.
 void Runner::check_declared(const std::vector<std::string>& declared, const std::string& sql, const SourceRef& where,
-                    std::string_view what) {
+                            std::string_view what) {
   for (const std::string& table : sandbox_.tables) {
     if (std::find(declared.begin(), declared.end(), table) != declared.end()) continue;
     // A table of the inventory, not a table-valued function.
@@ -156,7 +158,8 @@ void Runner::explain(std::string_view what, const std::string& query, const Sour
   while (sqlite3_step(statement) == SQLITE_ROW) {
     const int id = sqlite3_column_int(statement, 0), parent = sqlite3_column_int(statement, 1);
     depth[id] = depth.count(parent) ? depth[parent] + 1 : 1;
-    std::fprintf(stderr, "%*s%s\n", 2 * depth[id], "", reinterpret_cast<const char*>(sqlite3_column_text(statement, 3)));
+    std::fprintf(stderr, "%*s%s\n", 2 * depth[id], "",
+                 reinterpret_cast<const char*>(sqlite3_column_text(statement, 3)));
   }
   sqlite3_finalize(statement);
 }
@@ -197,9 +200,12 @@ void Runner::bind(sqlite3_stmt* statement, const std::string& sql, const SourceR
       bind_text(statement, i, format_date(policy_.effective));
     } else if (bound == BoundParam::filter) {
       auto it = options_.filters.find(name);
-      if (it == options_.filters.end()) sqlite3_bind_null(statement, i);
-      else bind_text(statement, i, it->second);
-    } else if (auto param = std::find_if(params_.begin(), params_.end(), [&](const Param& p) { return p.name == name; });
+      if (it == options_.filters.end())
+        sqlite3_bind_null(statement, i);
+      else
+        bind_text(statement, i, it->second);
+    } else if (auto param =
+                   std::find_if(params_.begin(), params_.end(), [&](const Param& p) { return p.name == name; });
                param != params_.end()) {
       bind_value(statement, i, param->value);
     } else {
@@ -217,10 +223,18 @@ void Runner::bind_text(sqlite3_stmt* statement, int index, const std::string& te
 
 void Runner::bind_value(sqlite3_stmt* statement, int index, const ParamValue& value) {
   switch (value.index()) {
-    case 0: sqlite3_bind_int64(statement, index, std::get<std::int64_t>(value)); break;
-    case 1: sqlite3_bind_double(statement, index, std::get<double>(value)); break;
-    case 2: sqlite3_bind_int(statement, index, std::get<bool>(value) ? 1 : 0); break;
-    case 3: bind_text(statement, index, std::get<std::string>(value)); break;
+    case 0:
+      sqlite3_bind_int64(statement, index, std::get<std::int64_t>(value));
+      break;
+    case 1:
+      sqlite3_bind_double(statement, index, std::get<double>(value));
+      break;
+    case 2:
+      sqlite3_bind_int(statement, index, std::get<bool>(value) ? 1 : 0);
+      break;
+    case 3:
+      bind_text(statement, index, std::get<std::string>(value));
+      break;
     default: {
       // A list is bound as a JSON array, for json_each().
       std::string json = "[";
@@ -228,8 +242,10 @@ void Runner::bind_value(sqlite3_stmt* statement, int index, const ParamValue& va
         json += json.size() > 1 ? ",\"" : "\"";
         for (char c : item) {
           if (c == '"' || c == '\\') json += '\\';
-          if (static_cast<unsigned char>(c) < 0x20) json += fmt::format("\\u{:04x}", c);
-          else json += c;
+          if (static_cast<unsigned char>(c) < 0x20)
+            json += fmt::format("\\u{:04x}", c);
+          else
+            json += c;
         }
         json += '"';
       }

@@ -83,9 +83,9 @@ void Runner::materialize_in_store(const View& view, bool filled) {
 }
 
 // Whether `view` (whose SQL takes `parameters`) only computes columns of one table or view row for
-// row (its plan one scan, no parameters): then it stays an SQLite view that each rule reading it merges into its own SELECT,
-// so that what it adds is computed only for the rows the rule returns. Filling it would copy every
-// row of what it reads and save nothing.
+// row (its plan one scan, no parameters): then it stays an SQLite view that each rule reading it merges into its own
+// SELECT, so that what it adds is computed only for the rows the rule returns. Filling it would copy every row of what
+// it reads and save nothing.
 bool Runner::merged(const View& view, int parameters) {
   if (parameters > 0) return false;
   const std::vector<std::string> plan = plan_of(view.sql);
@@ -178,7 +178,7 @@ Runner::Filled Runner::fill_part(const View& view, ColumnTable& table, std::size
 // after all (ShardScope: then nothing is kept); `broken` tells when a part's references did not
 // hold.
 ColumnTable* Runner::fill_sharded(const View& view, const std::vector<std::string>& names,
-                          const std::vector<std::string>& types, bool references, bool& broken) {
+                                  const std::vector<std::string>& types, bool references, bool& broken) {
   const std::optional<CompiledStatement> compiled = explain_view(view, view.sql);
   const Gate gate = compiled ? sharded_fill(*compiled) : Gate{false, "the view's statement does not compile"};
   if (references) note_gate(view, "sharded fill", gate);

@@ -67,7 +67,7 @@ struct Finding {
   /// Ids the finding concerns, in SPEC order: org_id, dept_id, account_id, group_id, person_id,
   /// handle; plus responsible_id. Only non-empty ones are present.
   Fields ids;
-  std::string due_on;                       ///< `YYYY-MM-DD` or empty
+  std::string due_on;  ///< `YYYY-MM-DD` or empty
   std::optional<std::int64_t> days_overdue;
   Localized message;
   /// The message with the policy's personal columns masked; filled only with RunOptions::redact.
@@ -83,9 +83,8 @@ struct Finding {
 };
 
 /// The fixed result columns a rule's SELECT may return to fill a finding.
-inline constexpr std::string_view kIdColumns[] = {"org_id", "dept_id", "account_id", "group_id",
-                                                  "person_id", "handle", "responsible_id",
-                                                  "responsible_name"};
+inline constexpr std::string_view kIdColumns[] = {"org_id",    "dept_id", "account_id",     "group_id",
+                                                  "person_id", "handle",  "responsible_id", "responsible_name"};
 
 struct SkippedRule {
   std::string rule, reason;
@@ -100,8 +99,8 @@ struct RunResult {
 
 /// What was loaded for one table.
 struct LoadedTable {
-  std::string source;       ///< the file the rows came from (`-` for standard input)
-  std::string digest;       ///< SHA-256 of the source's bytes (the whole file for SQLite sources)
+  std::string source;           ///< the file the rows came from (`-` for standard input)
+  std::string digest;           ///< SHA-256 of the source's bytes (the whole file for SQLite sources)
   std::size_t rows_read = 0;    ///< data rows read (blank rows not counted)
   std::size_t rows_loaded = 0;  ///< rows inserted; equal to rows_read or the load failed
 };

@@ -126,7 +126,7 @@ int history_version(SQLite::Database& db, const std::string& path) {
 // Opens the database for writing, in WAL mode, with the current layout (created or migrated).
 std::unique_ptr<SQLite::Database> open_for_writing(const std::string& path) {
   auto db = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-  db->setBusyTimeout(5000);  // two cron jobs recording at once wait for each other
+  db->setBusyTimeout(5000);    // two cron jobs recording at once wait for each other
   history_version(*db, path);  // refuse a foreign database before changing its journal mode
   db->exec("PRAGMA journal_mode = WAL");
   SQLite::Transaction transaction(*db, SQLite::TransactionBehavior::IMMEDIATE);
@@ -196,7 +196,8 @@ void insert_findings(SQLite::Database& db, std::int64_t run_id, const Report& re
     Delivery last;
     if (delivered) {
       last = Delivery{as_of, responsible, true};
-    } else if (auto past = before.find(finding.fingerprint); past != before.end() && !past->second->delivered_on.empty()) {
+    } else if (auto past = before.find(finding.fingerprint);
+               past != before.end() && !past->second->delivered_on.empty()) {
       last = Delivery{past->second->delivered_on, past->second->delivered_to, past->second->delivered_to_known};
     }
     insert.bind(15, delivered ? 1 : 0);

@@ -4,9 +4,9 @@
 #include <string>
 #include <vector>
 
+#include "policy/scope.h"
 #include "report/report.h"
 #include "review/review.h"
-#include "policy/scope.h"
 
 namespace chataudit {
 

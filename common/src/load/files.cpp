@@ -112,7 +112,8 @@ bool exists(const std::string& path) {
 
 bool reads_standard_input(const std::string& path) {
   if (path == "-") return true;
-  struct stat named {}, input {};
+  struct stat named {
+  }, input{};
   if (::stat(path.c_str(), &named) != 0 || ::fstat(0, &input) != 0) return false;
   return !S_ISREG(input.st_mode) && named.st_dev == input.st_dev && named.st_ino == input.st_ino;
 }

@@ -15,8 +15,8 @@ namespace {
 
 class HeaderPlanner {
  public:
-  HeaderPlanner(const std::string& table, const TableSpec* spec, const InventoryMapping& mapping,
-                const RowSource& rows, DiagnosticList& problems)
+  HeaderPlanner(const std::string& table, const TableSpec* spec, const InventoryMapping& mapping, const RowSource& rows,
+                DiagnosticList& problems)
       : table_(table),
         spec_(spec),
         mapping_(mapping),
@@ -127,8 +127,8 @@ class HeaderPlanner {
           unmapped.empty()
               ? fmt::format("add the column, or map a header to it {}: [tables.{}.columns] \"HEADER\" = \"{}\"",
                             mapping_place(mapping_), table_, layout.names[c])
-              : fmt::format("map one of them {}: [tables.{}.columns] \"{}\" = \"{}\"", mapping_place(mapping_),
-                            table_, unmapped, layout.names[c]);
+              : fmt::format("map one of them {}: [tables.{}.columns] \"{}\" = \"{}\"", mapping_place(mapping_), table_,
+                            unmapped, layout.names[c]);
       std::vector<std::string> names;
       for (const std::string& cell : header_)
         if (!trim(cell).empty()) names.emplace_back(trim(cell));
@@ -146,7 +146,7 @@ class HeaderPlanner {
   DiagnosticList& problems_;
   HeaderPlan plan_;
   std::unordered_map<std::string, std::size_t> seen_;  // header_key → source column
-  std::vector<std::string> sources_of_;  // the header filling each canonical column, for messages
+  std::vector<std::string> sources_of_;                // the header filling each canonical column, for messages
 };
 
 }  // namespace

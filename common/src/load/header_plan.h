@@ -15,8 +15,8 @@ namespace chataudit::loading {
 // The columns of a loaded table: canonical ones first, then extra columns from the source.
 struct TableLayout {
   std::vector<std::string> names;
-  std::vector<const ColumnSpec*> specs;       // nullptr for extra columns
-  std::vector<int> source_index;              // index in the source header, -1 when absent
+  std::vector<const ColumnSpec*> specs;  // nullptr for extra columns
+  std::vector<int> source_index;         // index in the source header, -1 when absent
 };
 
 // A table's canonical columns, none of them filled from a source.

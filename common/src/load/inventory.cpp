@@ -124,9 +124,8 @@ std::string Inventory::digest() const {
 // One thread uses the connection at a time: no mutex around every SQLite call.
 Inventory::Inventory()
     : store_(std::make_unique<ColumnStore>()),
-      db_(std::make_unique<SQLite::Database>(":memory:",
-                                             SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX, 0,
-                                             clockless_vfs())) {
+      db_(std::make_unique<SQLite::Database>(
+          ":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX, 0, clockless_vfs())) {
   store_->register_with(db_->getHandle());
 }
 

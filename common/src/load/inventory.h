@@ -9,17 +9,17 @@
 #include <string>
 #include <vector>
 
+#include "base/dates.h"
 #include "findings/findings.h"
 #include "store/colstore.h"
-#include "base/dates.h"
 #include "store/deadline.h"
 
 namespace chataudit {
 
 /// Where the tables come from, as given on the command line.
 struct InventorySources {
-  std::vector<std::string> inventories;                       ///< --inventory PATH (dir or SQLite file)
-  std::vector<std::pair<std::string, std::string>> tables;    ///< --table NAME=PATH
+  std::vector<std::string> inventories;                     ///< --inventory PATH (dir or SQLite file)
+  std::vector<std::pair<std::string, std::string>> tables;  ///< --table NAME=PATH
   /// --mapping FILE: applies to every source; empty: each directory's own `inventory.toml`, if any.
   std::string mapping;
   std::string encoding;   ///< --encoding NAME for every CSV source; empty: the mapping's, else detected
@@ -75,7 +75,6 @@ class Inventory {
 /// Loads the `wanted` tables that the sources provide (a table not provided is simply absent),
 /// normalizes and validates every cell, checks keys and parent references.
 /// Throws chataudit::Error listing every bad cell (up to kMaxDiagnostics).
-Inventory load_inventory(const InventorySources& sources, const std::set<std::string>& wanted,
-                         const TimeZone& zone);
+Inventory load_inventory(const InventorySources& sources, const std::set<std::string>& wanted, const TimeZone& zone);
 
 }  // namespace chataudit

@@ -72,11 +72,11 @@ void Loader::open_sqlite(const std::string& table, const TableSource& source, co
     const std::string sha = sha256_hex(MappedFile(source.path).view());
     locked([&] { inventory_.record(table).digest = sha; });
     if (!has_table_or_view(*open.db, source.source_table))
-      throw Error(Diagnostic{
-          .file = source.path,
-          .message = fmt::format("no table or view named {}; if another one holds table {}, name it {}: "
-                                 "[tables.{}] table = \"NAME\"",
-                                 source.source_table, table, mapping_place(*source.mapping), table)});
+      throw Error(
+          Diagnostic{.file = source.path,
+                     .message = fmt::format("no table or view named {}; if another one holds table {}, name it {}: "
+                                            "[tables.{}] table = \"NAME\"",
+                                            source.source_table, table, mapping_place(*source.mapping), table)});
     sqlite3_set_authorizer(open.db->getHandle(), sandbox_authorizer, &open.sandbox);
     open.rows = std::make_unique<SqliteRowSource>(*open.db, source.path, source.source_table);
     open.rows->check_utf8 = true;
@@ -86,12 +86,12 @@ void Loader::open_sqlite(const std::string& table, const TableSource& source, co
     const SandboxLog& sandbox = open.sandbox;
     if (!sandbox.refused_function.empty()) {
       const std::string view = sandbox.views.empty() ? source.source_table : sandbox.views.back();
-      throw Error(Diagnostic{.file = source.path, .locator = source.source_table,
-                             .message = fmt::format("view {}: {}", view,
-                                                    refused_function_message(sandbox.refused_function))});
+      throw Error(
+          Diagnostic{.file = source.path,
+                     .locator = source.source_table,
+                     .message = fmt::format("view {}: {}", view, refused_function_message(sandbox.refused_function))});
     }
-    throw Error(Diagnostic{.file = source.path, .locator = source.source_table,
-                           .message = sqlite_source_message(e)});
+    throw Error(Diagnostic{.file = source.path, .locator = source.source_table, .message = sqlite_source_message(e)});
   }
 }
 
@@ -124,18 +124,18 @@ void Loader::open_csv(const std::string& table, const TableSource& source, OpenS
   } else {
     DecodedText decoded = decode_to_utf8(std::string(view), source.path, encoding);
     const char delimiter = delimiter_for(table, source, decoded.text);
-    open.rows = std::make_unique<CsvRowSource>(std::move(decoded.text), std::string_view(), nullptr, source.path,
-                                               delimiter);
+    open.rows =
+        std::make_unique<CsvRowSource>(std::move(decoded.text), std::string_view(), nullptr, source.path, delimiter);
   }
 }
 
-void Loader::read_rows(const std::string& table, const TableSource& source, RowSource& rows,
-                       const Deadline& deadline) {
+void Loader::read_rows(const std::string& table, const TableSource& source, RowSource& rows, const Deadline& deadline) {
   try {
     clock_was_read();
     load_rows(table, source, rows, deadline);
     if (clock_was_read())
-      throw Error(Diagnostic{.file = source.path, .locator = source.source_table,
+      throw Error(Diagnostic{.file = source.path,
+                             .locator = source.source_table,
                              .message = fmt::format("table {}: {}", table, clock_message())});
   } catch (const SQLite::Exception& e) {
     if (deadline.passed()) throw Error(Diagnostic{.file = source.path, .message = deadline.message("table " + table)});
@@ -181,13 +181,13 @@ void Loader::check_views(SQLite::Database& db, const TableSource& source, const 
     SQLite::Statement query(db, "SELECT sql FROM sqlite_schema WHERE type = 'view' AND name = ?");
     query.bind(1, view);
     if (query.executeStep() && clock_literal(query.getColumn(0).getString()) != std::string::npos)
-      throw Error(Diagnostic{.file = source.path, .locator = source.source_table,
+      throw Error(Diagnostic{.file = source.path,
+                             .locator = source.source_table,
                              .message = fmt::format("view {}: {}", view, clock_message())});
   }
 }
 
-void Loader::load_rows(const std::string& table, const TableSource& source, RowSource& rows,
-                       const Deadline& deadline) {
+void Loader::load_rows(const std::string& table, const TableSource& source, RowSource& rows, const Deadline& deadline) {
   const TableSpec* spec = find_table(table);
   DiagnosticList problems;
   const HeaderPlan plan = plan_header(table, spec, *source.mapping, rows, problems);
@@ -204,8 +204,7 @@ void Loader::load_rows(const std::string& table, const TableSource& source, RowS
   problems.throw_if_any();
   stored.seal();
   // Child tables look their references up in this table's key column.
-  if (read.key_index >= 0)
-    locked([&] { keys_[table] = &stored.column(static_cast<std::size_t>(read.key_index)); });
+  if (read.key_index >= 0) locked([&] { keys_[table] = &stored.column(static_cast<std::size_t>(read.key_index)); });
 }
 
 void Loader::read_parts(TableRead& read, RowSource& rows, ColumnTable& stored, DiagnosticList& problems,
@@ -222,8 +221,8 @@ void Loader::read_parts(TableRead& read, RowSource& rows, ColumnTable& stored, D
   }
   // A table with a key column is read in one part: its KeyLines are not shared between threads.
   assert(read.key_index < 0);
-  ColumnTable& second = locked(
-      [&]() -> ColumnTable& { return inventory_.store().create(read.table, stored.names(), stored.types()); });
+  ColumnTable& second =
+      locked([&]() -> ColumnTable& { return inventory_.store().create(read.table, stored.names(), stored.types()); });
   DiagnosticList second_problems;
   std::size_t second_read = 0, second_loaded = 0;
   // The first part on this thread, the second on another; run_parallel rethrows the first part's

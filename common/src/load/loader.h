@@ -54,8 +54,7 @@ class Loader {
   static void check_views(SQLite::Database& db, const TableSource& source, const SandboxLog& sandbox);
   void load_rows(const std::string& table, const TableSource& source, RowSource& rows, const Deadline& deadline);
   // Reads all of `rows` into `stored`: in one part, or in two on two threads.
-  void read_parts(TableRead& read, RowSource& rows, ColumnTable& stored, DiagnosticList& problems,
-                  LoadedTable& stats);
+  void read_parts(TableRead& read, RowSource& rows, ColumnTable& stored, DiagnosticList& problems, LoadedTable& stats);
 
   Inventory& inventory_;
   const TimeZone& zone_;

@@ -233,8 +233,7 @@ class MappingReader : public TomlReader {
     for (auto&& [key, value] : columns) {
       const std::string header(key.str());
       const std::string what = fmt::format("[tables.{}.columns] \"{}\"", spec.name, header);
-      if (header_key(header).empty())
-        fail(key, fmt::format("{}: a header name must not be empty", what));
+      if (header_key(header).empty()) fail(key, fmt::format("{}: a header name must not be empty", what));
       // toml++ iterates keys in sorted order: the one written later is the one reported.
       for (const ColumnMapping& other : mapping.columns) {
         if (header_key(other.header) != header_key(header)) continue;
@@ -267,10 +266,9 @@ class MappingReader : public TomlReader {
         for (const ColumnSpec& candidate : spec.columns)
           if (candidate.type == ColumnType::enumeration || candidate.type == ColumnType::boolean)
             allowed += (allowed.empty() ? "" : ", ") + std::string(candidate.name);
-        fail(key,
-             fmt::format("[tables.{}.values.{}]: values can be added to enumeration and boolean columns only; "
-                         "table {} has: {}",
-                         spec.name, key.str(), spec.name, allowed.empty() ? "none" : allowed));
+        fail(key, fmt::format("[tables.{}.values.{}]: values can be added to enumeration and boolean columns only; "
+                              "table {} has: {}",
+                              spec.name, key.str(), spec.name, allowed.empty() ? "none" : allowed));
       }
       const std::string what = fmt::format("[tables.{}.values.{}]", spec.name, column->name);
       for (auto&& [spelling, value] : table_at(words, what)) {

@@ -98,9 +98,10 @@ std::optional<std::string> normalize_date(const ColumnRules& rules, std::string_
     return std::nullopt;
   }
   if (before_calendar(cell, zone))
-    return fmt::format("date \"{}\" is before 1400-01-01, the first day chataudit's calendar holds; dates "
-                       "from 1400-01-01 to 9999-12-31 are accepted",
-                       cell);
+    return fmt::format(
+        "date \"{}\" is before 1400-01-01, the first day chataudit's calendar holds; dates "
+        "from 1400-01-01 to 9999-12-31 are accepted",
+        cell);
   return fmt::format("invalid date \"{}\"; expected {}{}", cell, accepted_date_spellings(rules.date_format),
                      date_format_hint(cell, rules, zone));
 }
@@ -126,8 +127,10 @@ std::optional<std::string> normalize_integer(std::string_view cell, Value& out) 
   }
   bool ok = !digits.empty() && digits.size() <= 18;
   for (char c : digits) {
-    if (c < '0' || c > '9') ok = false;
-    else number = number * 10 + (c - '0');
+    if (c < '0' || c > '9')
+      ok = false;
+    else
+      number = number * 10 + (c - '0');
   }
   if (!ok) return fmt::format("invalid integer \"{}\"; expected a whole number such as 2", cell);
   assign(out, Value::Kind::integer, {}, negative ? -number : number);
@@ -159,12 +162,19 @@ std::optional<std::string> normalize(const ColumnRules& rules, std::string_view 
   }
   if (cell.empty()) return normalize_empty(*spec, out);
   switch (spec->type) {
-    case ColumnType::id: return normalize_id(cell, out);
-    case ColumnType::text: assign(out, Value::Kind::text, cell); return std::nullopt;
-    case ColumnType::date: return normalize_date(rules, cell, zone, out);
-    case ColumnType::boolean: return normalize_boolean(rules, cell, out);
-    case ColumnType::integer: return normalize_integer(cell, out);
-    case ColumnType::enumeration: return normalize_enumeration(rules, cell, out);
+    case ColumnType::id:
+      return normalize_id(cell, out);
+    case ColumnType::text:
+      assign(out, Value::Kind::text, cell);
+      return std::nullopt;
+    case ColumnType::date:
+      return normalize_date(rules, cell, zone, out);
+    case ColumnType::boolean:
+      return normalize_boolean(rules, cell, out);
+    case ColumnType::integer:
+      return normalize_integer(cell, out);
+    case ColumnType::enumeration:
+      return normalize_enumeration(rules, cell, out);
   }
   return std::nullopt;
 }

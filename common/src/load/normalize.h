@@ -32,7 +32,6 @@ struct Value {
 };
 
 // Turns one trimmed cell into its stored value, or returns an error message.
-std::optional<std::string> normalize(const ColumnRules& rules, std::string_view cell, const TimeZone& zone,
-                                     Value& out);
+std::optional<std::string> normalize(const ColumnRules& rules, std::string_view cell, const TimeZone& zone, Value& out);
 
 }  // namespace chataudit::loading

@@ -7,8 +7,7 @@
 
 namespace chataudit::loading {
 
-RowBatch::RowBatch(ColumnTable& into, std::size_t& loaded)
-    : into_(into), loaded_(loaded), width_(into.names().size()) {
+RowBatch::RowBatch(ColumnTable& into, std::size_t& loaded) : into_(into), loaded_(loaded), width_(into.names().size()) {
   pending_.reserve(kBatchRows * width_);
 }
 
@@ -36,11 +35,15 @@ void RowBatch::flush() {
     const Pending& value = pending_[i];
     Column& column = into_.column(i % width_);
     switch (value.kind) {
-      case Value::Kind::null: column.push_null(); break;
+      case Value::Kind::null:
+        column.push_null();
+        break;
       case Value::Kind::text:
         column.push_text(std::string_view(pending_bytes_).substr(value.offset, value.size), value.hash);
         break;
-      case Value::Kind::integer: column.push_integer(value.integer); break;
+      case Value::Kind::integer:
+        column.push_integer(value.integer);
+        break;
     }
     if (i % width_ == width_ - 1) {
       into_.end_row();

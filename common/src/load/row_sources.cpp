@@ -50,11 +50,10 @@ CsvRowSource::CsvRowSource(std::string owned, std::string_view text, MappedFile*
   CsvRecord record;
   // Blank lines above the header are spreadsheet noise too.
   bool found = false;
-  while ((found = reader_.next(record)) && is_blank(record)) {
-  }
+  while ((found = reader_.next(record)) && is_blank(record)) {}
   if (!found)
-    throw Error(Diagnostic{.file = file_, .line = 1, .column = 1,
-                           .message = "empty file; expected a header row naming the columns"});
+    throw Error(Diagnostic{
+        .file = file_, .line = 1, .column = 1, .message = "empty file; expected a header row naming the columns"});
   header_line_ = record.line;
   header_columns_ = record.columns;
   header_ = std::move(record.fields);
@@ -72,10 +71,14 @@ std::unique_ptr<RowSource> CsvRowSource::split_off(std::size_t least_bytes) {
   if (text.size() - from < least_bytes) return nullptr;
   std::size_t at = from + (text.size() - from) / 2;
   bool quoted = std::count(text.begin() + static_cast<std::ptrdiff_t>(from),
-                           text.begin() + static_cast<std::ptrdiff_t>(at), '"') % 2 != 0;
+                           text.begin() + static_cast<std::ptrdiff_t>(at), '"') %
+                    2 !=
+                0;
   for (; at < text.size(); ++at) {
-    if (text[at] == '"') quoted = !quoted;
-    else if (text[at] == '\n' && !quoted) break;
+    if (text[at] == '"')
+      quoted = !quoted;
+    else if (text[at] == '\n' && !quoted)
+      break;
   }
   if (at + 1 >= text.size()) return nullptr;
   const std::size_t start = at + 1;
@@ -103,9 +106,11 @@ bool CsvRowSource::next(std::vector<Cell>& cells) {
     // a row may also stop after its last named column. Anything else is a misaligned row.
     while (fields > header_.size() && trim(record_.fields[fields - 1]).empty()) --fields;
     if (fields > header_.size() || fields < named_columns_)
-      throw Error(Diagnostic{.file = file_, .line = record_.line, .column = 1,
-                             .message = fmt::format("row has {} fields; the header has {}", record_.fields.size(),
-                                                    header_.size())});
+      throw Error(Diagnostic{
+          .file = file_,
+          .line = record_.line,
+          .column = 1,
+          .message = fmt::format("row has {} fields; the header has {}", record_.fields.size(), header_.size())});
     cells.assign(header_.size(), Cell{{}, record_.line, 0});
     for (std::size_t i = 0; i < fields; ++i) cells[i] = Cell{record_.fields[i], record_.lines[i], record_.columns[i]};
     return true;
@@ -115,7 +120,9 @@ bool CsvRowSource::next(std::vector<Cell>& cells) {
 
 Diagnostic CsvRowSource::at(const Cell& cell, std::string_view source_column, std::string_view canonical,
                             std::string message) const {
-  return Diagnostic{.file = file_, .line = cell.line, .column = cell.column,
+  return Diagnostic{.file = file_,
+                    .line = cell.line,
+                    .column = cell.column,
                     .message = fmt::format("{}: {}", column_label(source_column, canonical), message)};
 }
 
@@ -124,8 +131,8 @@ Diagnostic CsvRowSource::at_header(std::string message) const {
 }
 
 Diagnostic CsvRowSource::at_header_cell(std::size_t index, std::string message) const {
-  return Diagnostic{.file = file_, .line = header_line_, .column = header_columns_.at(index),
-                    .message = std::move(message)};
+  return Diagnostic{
+      .file = file_, .line = header_line_, .column = header_columns_.at(index), .message = std::move(message)};
 }
 
 bool CsvRowSource::is_blank(const CsvRecord& record) {
@@ -178,7 +185,8 @@ Diagnostic SqliteRowSource::at(const Cell& cell, std::string_view source_column,
                                std::string message) const {
   if (!canonical.empty() && ascii_lower(source_column) != canonical)
     message = fmt::format("{}: {}", canonical, message);
-  return Diagnostic{.file = file_, .locator = fmt::format("{}.{} row {}", table_, source_column, cell.line),
+  return Diagnostic{.file = file_,
+                    .locator = fmt::format("{}.{} row {}", table_, source_column, cell.line),
                     .message = std::move(message)};
 }
 

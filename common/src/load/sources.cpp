@@ -48,9 +48,10 @@ class SourceResolver {
     for (const auto& assignment : sources_.tables) {
       if (!reads_standard_input(assignment.second)) continue;
       if (from_stdin)
-        throw Error(fmt::format("--table {}={} and --table {}={} both read standard input, which holds one table; "
-                                "save one of them to a file and give the file",
-                                from_stdin->first, from_stdin->second, assignment.first, assignment.second));
+        throw Error(
+            fmt::format("--table {}={} and --table {}={} both read standard input, which holds one table; "
+                        "save one of them to a file and give the file",
+                        from_stdin->first, from_stdin->second, assignment.first, assignment.second));
       from_stdin = &assignment;
     }
   }

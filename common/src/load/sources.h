@@ -17,8 +17,8 @@ enum class SourceKind { csv_file, csv_stdin, sqlite };
 
 struct TableSource {
   SourceKind kind;
-  std::string path;          // as the user named it
-  std::string source_table;  // SQLite: the table or view to read
+  std::string path;                           // as the user named it
+  std::string source_table;                   // SQLite: the table or view to read
   const InventoryMapping* mapping = nullptr;  // never null once resolved; maybe an empty mapping
 };
 

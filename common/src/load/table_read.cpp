@@ -53,9 +53,9 @@ class PartReader {
     if (table_.deadline.passed())
       throw Error(rows_.at(Cell{{}, line_, 1}, table, {}, table_.deadline.message("table " + table)));
     if (table_.total.fetch_add(uncounted_, std::memory_order_relaxed) + uncounted_ > kMaxRowsPerTable)
-      throw Error(rows_.at(Cell{{}, line_, 1}, table, {},
-                           fmt::format("more than {} data rows, the most chataudit loads into one table",
-                                       kMaxRowsPerTable)));
+      throw Error(
+          rows_.at(Cell{{}, line_, 1}, table, {},
+                   fmt::format("more than {} data rows, the most chataudit loads into one table", kMaxRowsPerTable)));
     uncounted_ = 0;
   }
 
@@ -85,11 +85,11 @@ class PartReader {
       Cell at = cells_[i];
       if (!rows_.row_word().starts_with("row")) at.column = column_at(cells_[i], bad);
       const std::vector<std::string>& header = rows_.header();
-      problems_.add(rows_.at(at, i < header.size() ? std::string(trim(header[i])) : "", {},
-                             fmt::format("invalid UTF-8 byte 0x{:02X}; {}",
-                                         static_cast<unsigned char>(cells_[i].text[bad]),
-                                         rows_.utf8_note.empty() ? "cells must be UTF-8 text"
-                                                                 : "the file is read as UTF-8" + rows_.utf8_note)));
+      problems_.add(
+          rows_.at(at, i < header.size() ? std::string(trim(header[i])) : "", {},
+                   fmt::format("invalid UTF-8 byte 0x{:02X}; {}", static_cast<unsigned char>(cells_[i].text[bad]),
+                               rows_.utf8_note.empty() ? "cells must be UTF-8 text"
+                                                       : "the file is read as UTF-8" + rows_.utf8_note)));
       ok = false;
     }
     return ok;

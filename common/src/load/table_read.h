@@ -13,9 +13,9 @@
 #include "load/key_checks.h"
 #include "load/normalize.h"
 #include "load/row_sources.h"
+#include "policy/schema.h"
 #include "store/colstore.h"
 #include "store/deadline.h"
-#include "policy/schema.h"
 
 namespace chataudit::loading {
 

@@ -10,18 +10,21 @@
 #include <utility>
 
 #include "base/error.h"
-#include "policy/schema.h"
 #include "base/text.h"
 #include "base/toml_reader.h"
+#include "policy/schema.h"
 #include "policy/tools.h"
 
 namespace chataudit {
 
 std::string_view to_string(Severity severity) {
   switch (severity) {
-    case Severity::error: return "error";
-    case Severity::warning: return "warning";
-    case Severity::notice: return "notice";
+    case Severity::error:
+      return "error";
+    case Severity::warning:
+      return "warning";
+    case Severity::notice:
+      return "notice";
   }
   return "error";
 }
@@ -84,7 +87,8 @@ std::string param_value_problem(const Param& param, const ParamValue& value) {
   if (auto v = std::get_if<double>(&value)) number = *v;
   if (number && ((accepts.min && *number < *accepts.min) || (accepts.max && *number > *accepts.max))) return expected;
   auto word_ok = [&](const std::string& word) {
-    return accepts.one_of.empty() || std::find(accepts.one_of.begin(), accepts.one_of.end(), word) != accepts.one_of.end();
+    return accepts.one_of.empty() ||
+           std::find(accepts.one_of.begin(), accepts.one_of.end(), word) != accepts.one_of.end();
   };
   if (auto v = std::get_if<std::string>(&value)) {
     if ((accepts.non_empty && v->empty()) || !word_ok(*v)) return expected;
@@ -101,20 +105,27 @@ std::string param_value_problem(const Param& param, const ParamValue& value) {
 
 std::string type_name(const ParamValue& value) {
   switch (value.index()) {
-    case 0: return "an integer";
-    case 1: return "a number";
-    case 2: return "true or false";
-    case 3: return "a string";
-    default: return "a list of strings";
+    case 0:
+      return "an integer";
+    case 1:
+      return "a number";
+    case 2:
+      return "true or false";
+    case 3:
+      return "a string";
+    default:
+      return "a list of strings";
   }
 }
 
 namespace {
 
 // Names the engine binds itself; a policy parameter may not take them.
-constexpr std::pair<std::string_view, BoundParam> kBoundParams[] = {
-    {"as_of", BoundParam::as_of}, {"effective", BoundParam::effective}, {"person", BoundParam::filter},
-    {"org", BoundParam::filter},  {"group", BoundParam::filter}};
+constexpr std::pair<std::string_view, BoundParam> kBoundParams[] = {{"as_of", BoundParam::as_of},
+                                                                    {"effective", BoundParam::effective},
+                                                                    {"person", BoundParam::filter},
+                                                                    {"org", BoundParam::filter},
+                                                                    {"group", BoundParam::filter}};
 constexpr int kMaxExtendsDepth = 8;
 
 // The policy's own getters: a value found by its key in a table, named `"key" in WHAT` (`WHAT` is
@@ -247,8 +258,8 @@ const Param& store_param(const PolicyReader& reader, Policy& policy, Param param
   for (Param& existing : policy.params) {
     if (existing.name != param.name) continue;
     if (existing.value.index() != param.value.index())
-      reader.fail(value_node, fmt::format("parameter {} must be {}, as in the base policy", param.name,
-                                          type_name(existing.value)));
+      reader.fail(value_node,
+                  fmt::format("parameter {} must be {}, as in the base policy", param.name, type_name(existing.value)));
     // The base's declaration holds unless this policy declares its own.
     if (!declared) param.accepts = existing.accepts;
     existing = std::move(param);
@@ -265,8 +276,8 @@ void check_param(const PolicyReader& reader, const Param& param, const toml::nod
                                        type_name(param.value)));
   }
   if (!param.accepts.one_of.empty() && param.value.index() < 3)
-    reader.fail(param.accepts.where, fmt::format("parameter {}: one_of is for a string or a list; it is {}",
-                                                 param.name, type_name(param.value)));
+    reader.fail(param.accepts.where, fmt::format("parameter {}: one_of is for a string or a list; it is {}", param.name,
+                                                 type_name(param.value)));
   if (const std::string problem = param_value_problem(param, param.value); !problem.empty())
     reader.fail(value_node, fmt::format("parameter {}: {}", param.name, problem));
 }
@@ -386,13 +397,15 @@ void read_view(const PolicyReader& reader, const toml::table& table, Policy& pol
     reader.strings_at(table, "indexes", "view " + view.name);
     policy.notes.push_back(reader.note(*indexes, fmt::format("view {}: indexes is ignored (the engine decides what to "
                                                              "index from the queries); remove it, a later release "
-                                                             "will refuse it", view.name)));
+                                                             "will refuse it",
+                                                             view.name)));
   }
   if (const toml::node* materialize = table.get("materialize")) {
     reader.boolean_at(*materialize, fmt::format("view {}: materialize", view.name));
     policy.notes.push_back(reader.note(*materialize, fmt::format("view {}: materialize is ignored (the engine decides "
                                                                  "how a view is stored); remove it, a later release "
-                                                                 "will refuse it", view.name)));
+                                                                 "will refuse it",
+                                                                 view.name)));
   }
   for (View& existing : policy.views) {
     if (existing.name != view.name) continue;

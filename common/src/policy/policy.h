@@ -67,16 +67,16 @@ struct Rule {
   Localized article, title, message, remedy;
   std::vector<std::string> requires_tables;  ///< the rule is skipped when one is not supplied
   std::vector<std::string> optional_tables;  ///< read when supplied, empty when not (see View)
-  std::string only_with;  ///< a filter that must be given for the rule to run (e.g. `person`)
+  std::string only_with;                     ///< a filter that must be given for the rule to run (e.g. `person`)
   std::string sql;
   bool enabled = true;
   SourceRef where, sql_where, message_where;
 };
 
 struct Policy {
-  std::string path;    ///< as given
+  std::string path;                ///< as given
   std::vector<std::string> files;  ///< this file and every file it extends (what the run reads)
-  std::string digest;  ///< SHA-256 of the file's bytes (and of the bases it extends), hex
+  std::string digest;              ///< SHA-256 of the file's bytes (and of the bases it extends), hex
   std::string id;
   Localized title;
   Date effective;

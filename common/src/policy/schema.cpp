@@ -12,29 +12,34 @@ using T = ColumnType;
 // traditional Chinese, and the words spreadsheets commonly carry).
 constexpr std::string_view kPersonStatus[] = {"active", "transferred", "departed"};
 constexpr EnumSynonym kPersonStatusSynonyms[] = {
-    {"在职", "active"},      {"在職", "active"},      {"在岗", "active"},       {"在崗", "active"},
+    {"在职", "active"},      {"在職", "active"},      {"在岗", "active"},      {"在崗", "active"},
     {"正常", "active"},      {"调动", "transferred"}, {"調動", "transferred"}, {"调离", "transferred"},
     {"調離", "transferred"}, {"调出", "transferred"}, {"調出", "transferred"}, {"离职", "departed"},
     {"離職", "departed"},    {"离任", "departed"},    {"離任", "departed"},    {"退休", "departed"},
 };
 constexpr std::string_view kAccountStatus[] = {"active", "closed"};
 constexpr EnumSynonym kAccountStatusSynonyms[] = {
-    {"正常", "active"}, {"在用", "active"}, {"运行", "active"}, {"運行", "active"},
-    {"注销", "closed"}, {"註銷", "closed"}, {"注銷", "closed"}, {"已注销", "closed"},
-    {"已註銷", "closed"}, {"关闭", "closed"}, {"關閉", "closed"}, {"已关闭", "closed"},
-    {"已關閉", "closed"}, {"撤销", "closed"}, {"撤銷", "closed"},
+    {"正常", "active"}, {"在用", "active"},   {"运行", "active"},   {"運行", "active"},   {"注销", "closed"},
+    {"註銷", "closed"}, {"注銷", "closed"},   {"已注销", "closed"}, {"已註銷", "closed"}, {"关闭", "closed"},
+    {"關閉", "closed"}, {"已关闭", "closed"}, {"已關閉", "closed"}, {"撤销", "closed"},   {"撤銷", "closed"},
 };
 constexpr std::string_view kGroupStatus[] = {"active", "dissolved"};
 constexpr EnumSynonym kGroupStatusSynonyms[] = {
-    {"正常", "active"},      {"在用", "active"},      {"运行", "active"},      {"運行", "active"},
-    {"已解散", "dissolved"}, {"解散", "dissolved"},   {"撤销", "dissolved"},   {"撤銷", "dissolved"},
+    {"正常", "active"},      {"在用", "active"},      {"运行", "active"},    {"運行", "active"},
+    {"已解散", "dissolved"}, {"解散", "dissolved"},   {"撤销", "dissolved"}, {"撤銷", "dissolved"},
     {"已撤销", "dissolved"}, {"已撤銷", "dissolved"},
 };
 constexpr std::string_view kAccountKind[] = {"subscription", "service", "app", "other"};
 constexpr EnumSynonym kAccountKindSynonyms[] = {
-    {"订阅号", "subscription"}, {"訂閱號", "subscription"}, {"服务号", "service"},
-    {"服務號", "service"},      {"应用", "app"},            {"應用", "app"},
-    {"客户端", "app"},          {"客戶端", "app"},          {"其他", "other"},
+    {"订阅号", "subscription"},
+    {"訂閱號", "subscription"},
+    {"服务号", "service"},
+    {"服務號", "service"},
+    {"应用", "app"},
+    {"應用", "app"},
+    {"客户端", "app"},
+    {"客戶端", "app"},
+    {"其他", "other"},
 };
 constexpr std::string_view kScope[] = {"org", "dept", "task"};
 constexpr EnumSynonym kScopeSynonyms[] = {
@@ -43,39 +48,36 @@ constexpr EnumSynonym kScopeSynonyms[] = {
 };
 constexpr std::string_view kTerm[] = {"long", "temporary"};
 constexpr EnumSynonym kTermSynonyms[] = {
-    {"长期", "long"},      {"長期", "long"},      {"临时", "temporary"},
-    {"臨時", "temporary"}, {"短期", "temporary"},
+    {"长期", "long"}, {"長期", "long"}, {"临时", "temporary"}, {"臨時", "temporary"}, {"短期", "temporary"},
 };
 constexpr std::string_view kMemberRole[] = {"owner", "admin", "member"};
 constexpr EnumSynonym kMemberRoleSynonyms[] = {
-    {"群主", "owner"},  {"管理员", "admin"}, {"管理員", "admin"},
-    {"成员", "member"}, {"成員", "member"},  {"群成员", "member"}, {"群成員", "member"},
+    {"群主", "owner"},  {"管理员", "admin"},  {"管理員", "admin"},  {"成员", "member"},
+    {"成員", "member"}, {"群成员", "member"}, {"群成員", "member"},
 };
 constexpr std::string_view kPermissionRole[] = {"admin", "publisher", "editor", "reviewer"};
 constexpr EnumSynonym kPermissionRoleSynonyms[] = {
-    {"管理员", "admin"},      {"管理員", "admin"},      {"发布", "publisher"},  {"發布", "publisher"},
-    {"发布员", "publisher"},  {"發布員", "publisher"},  {"编辑", "editor"},     {"編輯", "editor"},
-    {"审核", "reviewer"},     {"審核", "reviewer"},     {"审核员", "reviewer"}, {"審核員", "reviewer"},
+    {"管理员", "admin"},     {"管理員", "admin"},     {"发布", "publisher"},  {"發布", "publisher"},
+    {"发布员", "publisher"}, {"發布員", "publisher"}, {"编辑", "editor"},     {"編輯", "editor"},
+    {"审核", "reviewer"},    {"審核", "reviewer"},    {"审核员", "reviewer"}, {"審核員", "reviewer"},
 };
 constexpr std::string_view kSuccessionKind[] = {"group", "account"};
 constexpr EnumSynonym kSuccessionKindSynonyms[] = {
-    {"群", "group"},      {"工作群", "group"}, {"公众号", "account"},
+    {"群", "group"},       {"工作群", "group"}, {"公众号", "account"},
     {"公眾號", "account"}, {"账号", "account"}, {"賬號", "account"},
 };
 
 constexpr ColumnSpec enumeration(std::string_view name, std::span<const std::string_view> words,
-                                 std::span<const EnumSynonym> synonyms,
-                                 std::string_view default_word = {}, bool required = false) {
+                                 std::span<const EnumSynonym> synonyms, std::string_view default_word = {},
+                                 bool required = false) {
   return ColumnSpec{name, T::enumeration, required, words, default_word, synonyms};
 }
 
 constexpr ColumnSpec kOrgs[] = {
-    {"org_id", T::id, true}, {"name", T::text}, {"parent_id", T::id},
-    {"leader_id", T::id},    {"level", T::text},
+    {"org_id", T::id, true}, {"name", T::text}, {"parent_id", T::id}, {"leader_id", T::id}, {"level", T::text},
 };
 constexpr ColumnSpec kDepts[] = {
-    {"dept_id", T::id, true}, {"org_id", T::id, true}, {"name", T::text},
-    {"head_id", T::id},       {"supervisor_id", T::id},
+    {"dept_id", T::id, true}, {"org_id", T::id, true}, {"name", T::text}, {"head_id", T::id}, {"supervisor_id", T::id},
 };
 constexpr ColumnSpec kPeople[] = {
     {"person_id", T::id, true},
@@ -153,14 +155,10 @@ constexpr ColumnSpec kSuccessions[] = {
 };
 
 constexpr TableSpec kSchema[] = {
-    {"orgs", "org_id", kOrgs},
-    {"depts", "dept_id", kDepts},
-    {"people", "person_id", kPeople},
-    {"accounts", "account_id", kAccounts},
-    {"groups", "group_id", kGroups},
-    {"members", "", kMembers},
-    {"permissions", "", kPermissions},
-    {"successions", "", kSuccessions},
+    {"orgs", "org_id", kOrgs},         {"depts", "dept_id", kDepts},
+    {"people", "person_id", kPeople},  {"accounts", "account_id", kAccounts},
+    {"groups", "group_id", kGroups},   {"members", "", kMembers},
+    {"permissions", "", kPermissions}, {"successions", "", kSuccessions},
 };
 
 constexpr ParentReference kParentReferences[] = {

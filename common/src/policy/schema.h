@@ -27,9 +27,9 @@ struct ColumnSpec {
   std::string_view name;
   ColumnType type = ColumnType::text;
   bool required = false;
-  std::span<const std::string_view> words = {};      ///< enumeration: the canonical words
-  std::string_view default_word = {};                ///< enumeration: value of an empty cell
-  std::span<const EnumSynonym> synonyms = {};        ///< enumeration: other spellings
+  std::span<const std::string_view> words = {};  ///< enumeration: the canonical words
+  std::string_view default_word = {};            ///< enumeration: value of an empty cell
+  std::span<const EnumSynonym> synonyms = {};    ///< enumeration: other spellings
 };
 
 struct TableSpec {

@@ -35,7 +35,9 @@ std::string Scope::key() const {
   return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::string Scope::json() const { return given_fields(*this).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+std::string Scope::json() const {
+  return given_fields(*this).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 std::string Scope::line(Lang lang) const {
   const bool zh = lang == Lang::zh;
@@ -45,10 +47,13 @@ std::string Scope::line(Lang lang) const {
   if (!org.empty()) parts.push_back(fmt::format(fmt::runtime(zh ? "组织 {} 及其下级" : "org {} and its subtree"), org));
   if (!person.empty()) parts.push_back(fmt::format(fmt::runtime(zh ? "人员 {}" : "person {}"), person));
   if (!group.empty()) parts.push_back(fmt::format(fmt::runtime(zh ? "工作群 {}" : "group {}"), group));
-  if (!rules.empty()) parts.push_back(fmt::format(fmt::runtime(zh ? "仅规则 {}" : "only rules {}"), fmt::join(rules, zh ? "、" : ", ")));
+  if (!rules.empty())
+    parts.push_back(fmt::format(fmt::runtime(zh ? "仅规则 {}" : "only rules {}"), fmt::join(rules, zh ? "、" : ", ")));
   if (!skip_rules.empty())
-    parts.push_back(fmt::format(fmt::runtime(zh ? "跳过规则 {}" : "skipping rules {}"), fmt::join(skip_rules, zh ? "、" : ", ")));
-  for (const auto& [name, value] : set) parts.push_back(fmt::format(fmt::runtime(zh ? "参数 {}={}" : "set {}={}"), name, value));
+    parts.push_back(
+        fmt::format(fmt::runtime(zh ? "跳过规则 {}" : "skipping rules {}"), fmt::join(skip_rules, zh ? "、" : ", ")));
+  for (const auto& [name, value] : set)
+    parts.push_back(fmt::format(fmt::runtime(zh ? "参数 {}={}" : "set {}={}"), name, value));
   if (!min_severity.empty()) {
     static const std::map<std::string, std::string> kZh{{"error", "错误"}, {"warning", "警告"}, {"notice", "提示"}};
     const auto word = kZh.find(min_severity);

@@ -16,9 +16,12 @@ using formats::count_new;
 std::string_view severity_label(Severity severity, Lang lang) {
   if (lang == Lang::en) return to_string(severity);
   switch (severity) {
-    case Severity::error: return "错误";
-    case Severity::warning: return "警告";
-    case Severity::notice: return "提示";
+    case Severity::error:
+      return "错误";
+    case Severity::warning:
+      return "警告";
+    case Severity::notice:
+      return "提示";
   }
   return "";
 }
@@ -170,11 +173,13 @@ std::string mail_subject(const Report& report) {
   const std::string as_of = format_date(report.as_of);
   if (report.lang == Lang::zh) {
     std::string counts = fmt::format("{} 项问题", findings.size());
-    if (report.review->compared) counts += fmt::format("，新增 {} 项{}", count_new(findings), redelivered(findings, Lang::zh));
+    if (report.review->compared)
+      counts += fmt::format("，新增 {} 项{}", count_new(findings), redelivered(findings, Lang::zh));
     return fmt::format("{}{}：{} — 截至 {}", report.tool, report.title_suffix, counts, as_of);
   }
   std::string counts = fmt::format("{} finding{}", findings.size(), findings.size() == 1 ? "" : "s");
-  if (report.review->compared) counts += fmt::format(", {} new{}", count_new(findings), redelivered(findings, Lang::en));
+  if (report.review->compared)
+    counts += fmt::format(", {} new{}", count_new(findings), redelivered(findings, Lang::en));
   return fmt::format("{}{}: {} — as of {}", report.tool, report.title_suffix, counts, as_of);
 }
 

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "findings/findings.h"
-#include "review/review.h"
 #include "policy/scope.h"
+#include "review/review.h"
 
 namespace chataudit {
 
@@ -17,9 +17,9 @@ namespace chataudit {
 struct Review {
   std::vector<WaivedFinding> waived;
   std::vector<Waiver> waivers_expired, waivers_unused;
-  bool compared = false;               ///< a baseline was given
+  bool compared = false;  ///< a baseline was given
   std::string baseline_source;
-  std::vector<PastFinding> resolved;   ///< in the baseline, gone now
+  std::vector<PastFinding> resolved;  ///< in the baseline, gone now
 };
 
 /// How the report is written, beyond its format.
@@ -38,13 +38,13 @@ struct Report {
   Date as_of;
   const Policy* policy = nullptr;
   const InventorySummary* inventory = nullptr;  ///< null only in unit tests
-  const RunResult* result = nullptr;  ///< findings after waivers and --only-new
-  const Review* review = nullptr;     ///< never null when rendering
+  const RunResult* result = nullptr;            ///< findings after waivers and --only-new
+  const Review* review = nullptr;               ///< never null when rendering
   Lang lang = Lang::en;
   Severity fail_on = Severity::error;
   RenderOptions options;
-  std::string title_suffix;           ///< e.g. " — P031" for one report of --split-by
-  const Scope* scope = nullptr;       ///< what the run covered; null only in unit tests
+  std::string title_suffix;      ///< e.g. " — P031" for one report of --split-by
+  const Scope* scope = nullptr;  ///< what the run covered; null only in unit tests
 };
 
 // What every renderer shows, with --redact applied. Renderers use these, never the raw fields.

@@ -28,8 +28,8 @@ std::string csv_cell(std::string_view value) {
 
 std::string csv(const Report& report) {
   static constexpr std::string_view kHeader[] = {
-      "rule",       "severity", "subject_kind", "subject_id", "subject_name",   "org_id", "dept_id",
-      "account_id", "group_id", "person_id",    "handle",     "responsible_id", "due_on", "days_overdue",
+      "rule",       "severity", "subject_kind", "subject_id", "subject_name",   "org_id",     "dept_id",
+      "account_id", "group_id", "person_id",    "handle",     "responsible_id", "due_on",     "days_overdue",
       "article",    "title",    "message",      "remedy",     "change",         "fingerprint"};
   std::string out = report.options.bom ? "\xEF\xBB\xBF" : "";
   for (std::size_t i = 0; i < std::size(kHeader); ++i) out += (i ? "," : "") + std::string(kHeader[i]);

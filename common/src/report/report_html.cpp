@@ -120,9 +120,9 @@ void render_findings(const Report& report, std::string& out) {
     for (const RuleGroup& group : groups) {
       if (group.severity != severity) continue;
       const Rule* rule = group.rule;
-      out += fmt::format("<div class=\"group {}\">\n<h3><span class=\"badge {}\">{}</span> <code>{}</code>",
-                         severity_name, severity_name, esc(severity_label(severity, lang)),
-                         esc(group.findings.front().rule));
+      out +=
+          fmt::format("<div class=\"group {}\">\n<h3><span class=\"badge {}\">{}</span> <code>{}</code>", severity_name,
+                      severity_name, esc(severity_label(severity, lang)), esc(group.findings.front().rule));
       if (rule) out += " — " + esc(rule->title.in(lang));
       out += "</h3>\n";
       if (rule)
@@ -158,8 +158,8 @@ void render_waivers(const Report& report, std::string_view heading, std::string_
     Table table(out, {tr(lang, "规则", "Rule"), tr(lang, "对象", "Subject"), tr(lang, "理由", "Reason"),
                       tr(lang, "批准人", "Approved by"), date_label});
     for (const Waiver& waiver : waivers)
-      table.row({code(waiver.rule), code(shown_waiver_subject(report, waiver)), esc(waiver.reason), esc(waiver.approved_by),
-                 esc(format_date(waiver.expires))});
+      table.row({code(waiver.rule), code(shown_waiver_subject(report, waiver)), esc(waiver.reason),
+                 esc(waiver.approved_by), esc(format_date(waiver.expires))});
   }
   out += "</section>\n";
 }
@@ -245,8 +245,8 @@ void render_resolved(const Report& report, std::string& out) {
   const Lang lang = report.lang;
   const Review& review = *report.review;
   if (review.resolved.empty()) return;
-  out += "<section class=\"resolved\">\n" +
-         section_heading(lang, tr(lang, "已解决", "Resolved"), review.resolved.size());
+  out +=
+      "<section class=\"resolved\">\n" + section_heading(lang, tr(lang, "已解决", "Resolved"), review.resolved.size());
   {
     Table table(out, {tr(lang, "规则", "Rule"), tr(lang, "级别", "Severity"), tr(lang, "对象", "Subject"),
                       tr(lang, "说明", "Message")});

@@ -41,9 +41,7 @@ Json finding_json(const Report& report, const Finding& finding) {
   return json;
 }
 
-std::string dump(const Json& json, int indent) {
-  return json.dump(indent, ' ', false, Json::error_handler_t::replace);
-}
+std::string dump(const Json& json, int indent) { return json.dump(indent, ' ', false, Json::error_handler_t::replace); }
 
 // Appends `json` printed as dump(json, 2) would print it nested `depth` spaces deep (every line
 // after the first indented by `depth`), straight into `out`; on one line when `depth` < 0.
@@ -66,9 +64,8 @@ void dump_nested(std::string& out, const Json& json, int depth) {
 // Appends `text` as a JSON string exactly as nlohmann prints it (UTF-8 kept, invalid UTF-8
 // replaced by U+FFFD): quoted as it is when nothing needs escaping, else by nlohmann.
 void append_string(std::string& out, std::string_view text) {
-  const bool plain = std::none_of(text.begin(), text.end(), [](char c) {
-    return static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\';
-  });
+  const bool plain = std::none_of(text.begin(), text.end(),
+                                  [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\'; });
   if (plain && valid_utf8(text)) {
     out += '"';
     out += text;
@@ -132,8 +129,7 @@ bool repeats_a_name(const Fields& fields) {
 
 }  // namespace
 
-void append_finding_json(std::string& out, const Report& report, const Finding& finding, int depth,
-                         bool one_language) {
+void append_finding_json(std::string& out, const Report& report, const Finding& finding, int depth, bool one_language) {
   const Rule& rule = rule_of(report, finding.rule);
   // A repeated id or detail name keeps nlohmann's rule (the first place, one value): printed by
   // nlohmann, like the reference.
@@ -153,8 +149,10 @@ void append_finding_json(std::string& out, const Report& report, const Finding& 
   json.string("severity", to_string(finding.severity));
   // JSON Lines: each line stands alone, in the report's language.
   auto text = [&](std::string_view key, const Localized& value) {
-    if (one_language) json.string(key, value.in(report.lang));
-    else json.localized(key, value);
+    if (one_language)
+      json.string(key, value.in(report.lang));
+    else
+      json.localized(key, value);
   };
   text("article", rule.article);
   text("title", rule.title);
@@ -313,8 +311,10 @@ std::string print_findings_in_halves(std::string& out, const Report& report) {
   const std::size_t half = worker_threads() > 1 ? count / 2 : count;
   std::string second;
   run_parallel(half < count ? 2 : 1, [&](std::size_t job) {
-    if (job == 0) append_findings(out, report, 0, half);
-    else append_findings(second, report, half, count);
+    if (job == 0)
+      append_findings(out, report, 0, half);
+    else
+      append_findings(second, report, half, count);
   });
   return second;
 }

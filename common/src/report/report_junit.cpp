@@ -68,11 +68,11 @@ std::string junit(const Report& report) {
     std::string waived;
     for (const WaivedFinding& entry : review.waived) {
       if (entry.finding.rule != rule_id) continue;
-      waived += fmt::format("{}{}: {}\n  {}{}; {}{}; {}{}\n", tr(lang, "已豁免 ", "waived "),
-                            subject_text(report, entry.finding), shown_message(report, entry.finding),
-                            tr(lang, "理由：", "reason: "), entry.waiver.reason, tr(lang, "批准人：", "approved by: "),
-                            entry.waiver.approved_by, tr(lang, "有效期至 ", "expires "),
-                            format_date(entry.waiver.expires));
+      waived +=
+          fmt::format("{}{}: {}\n  {}{}; {}{}; {}{}\n", tr(lang, "已豁免 ", "waived "),
+                      subject_text(report, entry.finding), shown_message(report, entry.finding),
+                      tr(lang, "理由：", "reason: "), entry.waiver.reason, tr(lang, "批准人：", "approved by: "),
+                      entry.waiver.approved_by, tr(lang, "有效期至 ", "expires "), format_date(entry.waiver.expires));
     }
     if (!waived.empty()) body += "      <system-out>" + esc(waived) + "</system-out>\n";
     out += body.empty() ? "/>\n" : ">\n" + body + "    </testcase>\n";
@@ -85,10 +85,12 @@ std::string junit(const Report& report) {
   // What concerns the run as a whole: waivers that no longer or never applied, resolved findings.
   std::string notes;
   for (const Waiver& waiver : review.waivers_expired)
-    notes += fmt::format("{}{} {} ({}{})\n", tr(lang, "豁免已过期：", "waiver expired: "), waiver.rule, shown_waiver_subject(report, waiver),
-                         tr(lang, "过期日 ", "expired on "), format_date(waiver.expires));
+    notes += fmt::format("{}{} {} ({}{})\n", tr(lang, "豁免已过期：", "waiver expired: "), waiver.rule,
+                         shown_waiver_subject(report, waiver), tr(lang, "过期日 ", "expired on "),
+                         format_date(waiver.expires));
   for (const Waiver& waiver : review.waivers_unused)
-    notes += fmt::format("{}{} {}\n", tr(lang, "豁免未使用：", "waiver unused: "), waiver.rule, shown_waiver_subject(report, waiver));
+    notes += fmt::format("{}{} {}\n", tr(lang, "豁免未使用：", "waiver unused: "), waiver.rule,
+                         shown_waiver_subject(report, waiver));
   for (const PastFinding& past : review.resolved) {
     const Finding finding = resolved_finding(report, past);
     notes += fmt::format("{}{} {}\n", tr(lang, "已解决：", "resolved: "), past.rule, subject_text(report, finding));

@@ -149,7 +149,8 @@ void render_resolved(const Report& report, std::string& out) {
   const Lang lang = report.lang;
   const Review& review = *report.review;
   if (review.resolved.empty()) return;
-  out += fmt::format("## {}{}\n\n", tr(lang, "已解决", "Resolved"), paren(lang, std::to_string(review.resolved.size())));
+  out +=
+      fmt::format("## {}{}\n\n", tr(lang, "已解决", "Resolved"), paren(lang, std::to_string(review.resolved.size())));
   out += header({tr(lang, "规则", "Rule"), tr(lang, "级别", "Severity"), tr(lang, "对象", "Subject"),
                  tr(lang, "说明", "Message")});
   for (const PastFinding& past : review.resolved) {

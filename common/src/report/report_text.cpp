@@ -55,7 +55,8 @@ std::string text(const Report& report) {
   std::string out;
   for (const RuleGroup& group : group_by_rule(report)) {
     const Rule& rule = *group.rule;
-    out += fmt::format("{} {} — {}{}{}{}\n", style.severity(rule.severity, fmt::format("[{}]", severity_label(rule.severity, lang))),
+    out += fmt::format("{} {} — {}{}{}{}\n",
+                       style.severity(rule.severity, fmt::format("[{}]", severity_label(rule.severity, lang))),
                        style.apply(visible_controls(rule.id), "1"), visible_controls(rule.title.in(lang)),
                        zh ? "（" : " (", visible_controls(rule.article.in(lang)), zh ? "）" : ")");
     std::vector<std::string> ids;
@@ -68,7 +69,8 @@ std::string text(const Report& report) {
     // The change column names what is delivered now: new, reminder, reassigned (persisting: blank).
     int label_width = 0;
     for (const Finding& finding : group.findings)
-      if (finding.change != "persisting") label_width = std::max(label_width, display_width(change_label(lang, finding.change)));
+      if (finding.change != "persisting")
+        label_width = std::max(label_width, display_width(change_label(lang, finding.change)));
     const int change_width = review.compared ? label_width + 2 : 0;
     // Who must act goes on a line of its own, under the message.
     const std::string action_indent(static_cast<std::size_t>(2 + width + 2 + change_width), ' ');
@@ -76,7 +78,8 @@ std::string text(const Report& report) {
       const Finding& finding = group.findings[i];
       std::string change;
       if (review.compared)
-        change = pad_right(finding.change == "persisting" ? "" : change_label(lang, finding.change), label_width) + "  ";
+        change =
+            pad_right(finding.change == "persisting" ? "" : change_label(lang, finding.change), label_width) + "  ";
       out += "  " + pad_right(ids[i], width) + "  " + change + visible_controls(shown_message(report, finding)) + "\n";
       const std::string action = action_line(report, finding);
       if (!action.empty()) out += action_indent + visible_controls(action) + "\n";
@@ -97,8 +100,8 @@ std::string text(const Report& report) {
   section("已豁免：", "Waived:", lines);
   lines.clear();
   for (const Waiver& waiver : review.waivers_expired)
-    lines.push_back(fmt::format("{}  {}  {}{}", waiver.rule, shown_waiver_subject(report, waiver), zh ? "已于 " : "expired ",
-                                format_date(waiver.expires) + (zh ? " 到期" : "")));
+    lines.push_back(fmt::format("{}  {}  {}{}", waiver.rule, shown_waiver_subject(report, waiver),
+                                zh ? "已于 " : "expired ", format_date(waiver.expires) + (zh ? " 到期" : "")));
   section("已过期的豁免：", "Waivers expired:", lines);
   lines.clear();
   for (const Waiver& waiver : review.waivers_unused)
@@ -108,7 +111,8 @@ std::string text(const Report& report) {
   lines.clear();
   for (const PastFinding& past : review.resolved) {
     const Finding finding = resolved_finding(report, past);
-    lines.push_back(fmt::format("{}  {}  {}", past.rule, shown_subject_id(report, finding), shown_message(report, finding)));
+    lines.push_back(
+        fmt::format("{}  {}  {}", past.rule, shown_subject_id(report, finding), shown_message(report, finding)));
   }
   section("已解决：", "Resolved:", lines);
   lines.clear();

@@ -2,9 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <utf8proc.h>
 #include <algorithm>
 #include <cassert>
-#include <utf8proc.h>
 
 namespace chataudit::formats {
 
@@ -98,14 +98,26 @@ std::string escape_markup(std::string_view text, Markup markup) {
     }
     i += static_cast<std::size_t>(length);
     switch (code_point) {
-      case '&': out += "&amp;"; continue;
-      case '<': out += "&lt;"; continue;
-      case '>': out += "&gt;"; continue;
-      case '"': out += "&quot;"; continue;
-      case '\'': out += "&#39;"; continue;
+      case '&':
+        out += "&amp;";
+        continue;
+      case '<':
+        out += "&lt;";
+        continue;
+      case '>':
+        out += "&gt;";
+        continue;
+      case '"':
+        out += "&quot;";
+        continue;
+      case '\'':
+        out += "&#39;";
+        continue;
       case 0xFFFE:
-      case 0xFFFF: continue;
-      default: break;
+      case 0xFFFF:
+        continue;
+      default:
+        break;
     }
     const bool c0 = code_point < 0x20;
     const bool line_or_tab = code_point == '\t' || code_point == '\n' || code_point == '\r';

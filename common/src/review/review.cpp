@@ -54,8 +54,8 @@ class WaiverReader : public TomlReader {
     if (node.is_string() || node.is_date_time()) {
       if (auto date = parse_date(text, zone_)) return *date;
       if (before_calendar(text, zone_))
-        fail(node, fmt::format("\"expires\" = \"{}\" is before 1400-01-01, the first day chataudit's calendar holds",
-                               text));
+        fail(node,
+             fmt::format("\"expires\" = \"{}\" is before 1400-01-01, the first day chataudit's calendar holds", text));
       fail(node, fmt::format("\"expires\" = \"{}\" is not a date; use {}", text, accepted_date_spellings()));
     }
     fail(node, "\"expires\" in [[waiver]] must be a date such as 2026-12-31");
@@ -101,7 +101,8 @@ std::string json_error_text(std::string_view what) {
   } else if (auto bracket = what.find("] "); bracket != std::string_view::npos) {
     what.remove_prefix(bracket + 2);
   }
-  if (auto last_read = what.rfind("; last read:"); last_read != std::string_view::npos) what = what.substr(0, last_read);
+  if (auto last_read = what.rfind("; last read:"); last_read != std::string_view::npos)
+    what = what.substr(0, last_read);
   return std::string(what);
 }
 
@@ -211,11 +212,12 @@ Baseline load_baseline(const std::string& path, const std::string& tool) {
   } catch (const nlohmann::json::parse_error& e) {
     // `byte` counts the character that failed, 1-based.
     const auto [line, column] = line_and_column(text, e.byte > 0 ? e.byte - 1 : 0);
-    throw Error(Diagnostic{.file = path, .line = line, .column = column,
-                           .message = "not a JSON report: " + json_error_text(e.what())});
+    throw Error(Diagnostic{
+        .file = path, .line = line, .column = column, .message = "not a JSON report: " + json_error_text(e.what())});
   }
   const BaselineReader reader(path);
-  if (!json.is_object()) reader.fail({}, "not a JSON report of chataudit (expected an object with \"tool\" and \"findings\")");
+  if (!json.is_object())
+    reader.fail({}, "not a JSON report of chataudit (expected an object with \"tool\" and \"findings\")");
   auto report_tool = json.find("tool");
   if (report_tool == json.end() || !report_tool->is_string())
     reader.fail({}, "not a JSON report of chataudit (no \"tool\"); write one with --format json");

@@ -12,8 +12,8 @@ struct Waiver {
   std::string rule;
   std::string subject;  ///< the finding's subject.id
   std::string reason, approved_by;
-  Date expires;         ///< the waiver stops waiving at the start of this day
-  SourceRef where;      ///< the [[waiver]] table in the waiver file
+  Date expires;     ///< the waiver stops waiving at the start of this day
+  SourceRef where;  ///< the [[waiver]] table in the waiver file
 };
 
 struct WaivedFinding {

@@ -45,8 +45,11 @@ Column::Column(ByteArena& arena) : arena_(arena), serial_(next_serial.fetch_add(
 }
 
 Column::Column(ByteArena& arena, const Column& source, const BigVector<std::uint32_t>& rows)
-    : arena_(arena), serial_(next_serial.fetch_add(1, std::memory_order_relaxed)), dictionary_(source.dictionary_),
-      source_(&source), rows_(&rows) {
+    : arena_(arena),
+      serial_(next_serial.fetch_add(1, std::memory_order_relaxed)),
+      dictionary_(source.dictionary_),
+      source_(&source),
+      rows_(&rows) {
   entries_.push_back(Entry::null());
 }
 
@@ -57,8 +60,10 @@ bool Column::holds(std::size_t row, sqlite3_stmt* statement, int index, int type
   const Entry& entry = dictionary_->entries_[at];
   if (static_cast<int>(entry.type()) != type) return false;
   switch (type) {
-    case SQLITE_INTEGER: return entry.bits() == static_cast<std::uint64_t>(sqlite3_column_int64(statement, index));
-    case SQLITE_FLOAT: return entry.bits() == std::bit_cast<std::uint64_t>(sqlite3_column_double(statement, index));
+    case SQLITE_INTEGER:
+      return entry.bits() == static_cast<std::uint64_t>(sqlite3_column_int64(statement, index));
+    case SQLITE_FLOAT:
+      return entry.bits() == std::bit_cast<std::uint64_t>(sqlite3_column_double(statement, index));
     case SQLITE_TEXT:
     case SQLITE_BLOB: {
       const auto* bytes = static_cast<const char*>(sqlite3_column_blob(statement, index));
@@ -66,7 +71,8 @@ bool Column::holds(std::size_t row, sqlite3_stmt* statement, int index, int type
       const char* held = entry.data();
       return size == entry.size() && (size == 0 || bytes == held || std::memcmp(bytes, held, size) == 0);
     }
-    default: return true;  // NULL
+    default:
+      return true;  // NULL
   }
 }
 
@@ -149,9 +155,14 @@ void Column::push_code(std::uint32_t code) {
   if (width_ == 0) widen(4);
   if (code > (width_ == 1 ? 0xFFu : width_ == 2 ? 0xFFFFu : 0xFFFFFFFFu)) widen(code > 0xFFFF ? 4 : 2);
   switch (width_) {
-    case 1: narrow_.push_back(static_cast<std::uint8_t>(code)); break;
-    case 2: middle_.push_back(static_cast<std::uint16_t>(code)); break;
-    default: wide_.push_back(code);
+    case 1:
+      narrow_.push_back(static_cast<std::uint8_t>(code));
+      break;
+    case 2:
+      middle_.push_back(static_cast<std::uint16_t>(code));
+      break;
+    default:
+      wide_.push_back(code);
   }
   ++size_;
 }
@@ -197,7 +208,8 @@ void Column::push_bytes(std::uint32_t type, std::string_view bytes, std::uint64_
         const std::uint64_t serial = from->column->serial_;
         for (auto& [column, codes] : translations_)
           if (column == serial) table = &codes;
-        if (!table && translations_.size() < 4) table = &translations_.emplace_back(serial, BigVector<std::uint32_t>()).second;
+        if (!table && translations_.size() < 4)
+          table = &translations_.emplace_back(serial, BigVector<std::uint32_t>()).second;
         if (table) {
           if (table->size() < from->column->entries_.size()) table->resize(from->column->entries_.size(), 0);
           assert(from->code < table->size());
@@ -243,8 +255,12 @@ void Column::push_real(double value) { push_number(SQLITE_FLOAT, std::bit_cast<s
 
 void Column::push_from(sqlite3_stmt* statement, int index) {
   switch (sqlite3_column_type(statement, index)) {
-    case SQLITE_INTEGER: push_integer(sqlite3_column_int64(statement, index)); break;
-    case SQLITE_FLOAT: push_real(sqlite3_column_double(statement, index)); break;
+    case SQLITE_INTEGER:
+      push_integer(sqlite3_column_int64(statement, index));
+      break;
+    case SQLITE_FLOAT:
+      push_real(sqlite3_column_double(statement, index));
+      break;
     case SQLITE_TEXT: {
       // Read as a blob: SQLite hands over its bytes as they are, where sqlite3_column_text would
       // copy text that has no NUL terminator after it (as the store's values are handed out).
@@ -259,7 +275,8 @@ void Column::push_from(sqlite3_stmt* statement, int index) {
       push_blob(std::string_view(bytes ? bytes : "", size));
       break;
     }
-    default: push_null();
+    default:
+      push_null();
   }
 }
 
@@ -268,8 +285,12 @@ void Column::result(sqlite3_context* context, std::uint32_t code) const {
   assert(code < entries_.size());
   const Entry& entry = entries_[code];
   switch (entry.type()) {
-    case SQLITE_INTEGER: sqlite3_result_int64(context, static_cast<std::int64_t>(entry.bits())); break;
-    case SQLITE_FLOAT: sqlite3_result_double(context, std::bit_cast<double>(entry.bits())); break;
+    case SQLITE_INTEGER:
+      sqlite3_result_int64(context, static_cast<std::int64_t>(entry.bits()));
+      break;
+    case SQLITE_FLOAT:
+      sqlite3_result_double(context, std::bit_cast<double>(entry.bits()));
+      break;
     case SQLITE_TEXT: {
       const char* text = entry.data();
       sqlite3_result_text(context, text, static_cast<int>(entry.size()), SQLITE_STATIC);
@@ -279,7 +300,8 @@ void Column::result(sqlite3_context* context, std::uint32_t code) const {
     case SQLITE_BLOB:
       sqlite3_result_blob(context, entry.data(), static_cast<int>(entry.size()), SQLITE_STATIC);
       break;
-    default: sqlite3_result_null(context);
+    default:
+      sqlite3_result_null(context);
   }
 }
 
@@ -331,8 +353,7 @@ std::int64_t Column::find_text(std::string_view bytes) const {
   const Handed* from = handed_to(bytes.data());
   if (!from || from->column == this || from->code >= from->column->entries_.size()) return hashed();
   const Entry& source = from->column->entries_[from->code];
-  if (source.data() != bytes.data() || source.size() != bytes.size() || source.type() != SQLITE_TEXT)
-    return hashed();
+  if (source.data() != bytes.data() || source.size() != bytes.size() || source.type() != SQLITE_TEXT) return hashed();
   const std::uint64_t serial = from->column->serial_;
   int slot = 0;
   while (slot < kFound && found_from_[slot].load(std::memory_order_acquire) != serial) ++slot;
@@ -382,7 +403,8 @@ std::int64_t Column::find(sqlite3_value* value) const {
       const std::string_view bytes(blob ? blob : "", static_cast<std::size_t>(sqlite3_value_bytes(value)));
       return lookup(SQLITE_BLOB, 0, bytes, hash_of(SQLITE_BLOB, 0, bytes));
     }
-    default: return -1;
+    default:
+      return -1;
   }
 }
 
@@ -456,7 +478,8 @@ std::unique_ptr<Column> Column::codes_of(ByteArena& arena, const Column& values)
 }
 
 void Column::append_codes(const Column& other) {
-  if (other.dictionary_ != dictionary_ || dictionary_ == this) throw std::logic_error("Column::append_codes: another dictionary");
+  if (other.dictionary_ != dictionary_ || dictionary_ == this)
+    throw std::logic_error("Column::append_codes: another dictionary");
   // The codes' width is known from the dictionary: sized once, filled in one loop.
   const std::size_t distinct = dictionary_->entries_.size();
   const int width = distinct <= 0x100 ? 1 : distinct <= 0x10000 ? 2 : 4;
@@ -469,9 +492,14 @@ void Column::append_codes(const Column& other) {
       codes[at + row] = static_cast<std::remove_reference_t<decltype(codes[0])>>(other.code(row));
   };
   switch (width_) {
-    case 1: fill(narrow_); break;
-    case 2: fill(middle_); break;
-    default: fill(wide_);
+    case 1:
+      fill(narrow_);
+      break;
+    case 2:
+      fill(middle_);
+      break;
+    default:
+      fill(wide_);
   }
   size_ += rows;
 }

@@ -69,10 +69,14 @@ class Column {
       return at == kNoRow ? 0 : source_->code(at);
     }
     switch (width_) {
-      case 0: return static_cast<std::uint32_t>(row) + 1;  // sealed in row order (see seal())
-      case 1: return narrow_[row];
-      case 2: return middle_[row];
-      default: return wide_[row];
+      case 0:
+        return static_cast<std::uint32_t>(row) + 1;  // sealed in row order (see seal())
+      case 1:
+        return narrow_[row];
+      case 2:
+        return middle_[row];
+      default:
+        return wide_[row];
     }
   }
   /// Once the column is complete: codes that are 1, 2, 3 … in row order (every row a value first
@@ -193,17 +197,17 @@ class Column {
   // its serial is not): what translations_ and other columns' found_from_ remember it by.
   const std::uint64_t serial_;
   const Column* dictionary_ = this;
-  const Column* source_ = nullptr;                   // a reference: the column read,
+  const Column* source_ = nullptr;                  // a reference: the column read,
   const BigVector<std::uint32_t>* rows_ = nullptr;  // at these rows
-  bool same_rows_ = false;                           // rows_ is 0, 1, 2 … to the source's size
+  bool same_rows_ = false;                          // rows_ is 0, 1, 2 … to the source's size
   friend class ColumnTable;
   BigVector<Entry> entries_;
   // Open addressing: (the hash's low 32 bits << 32) | (code + 1), 0 empty; rebuilt on first lookup
   // when not deduplicated.
   mutable BigVector<std::uint64_t> slots_;
-  mutable BigVector<std::uint32_t> canon_;  // each code's first code with the same value (idem)
+  mutable BigVector<std::uint32_t> canon_;         // each code's first code with the same value (idem)
   mutable std::atomic<bool> lookup_built_{false};  // open addressing: (hash high bits << 32) | code + 1; 0 empty
-  std::uint32_t last_ = 0;            // the previous row's code: repeated values skip the hash
+  std::uint32_t last_ = 0;                         // the previous row's code: repeated values skip the hash
   static constexpr std::size_t kSampleRows = std::size_t{1} << 20;  // rows seen before judging deduplication
   bool deduplicated_ = true;
   // Codes here of the values of other columns (by their code there) this column has taken in,

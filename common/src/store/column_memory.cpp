@@ -30,8 +30,10 @@ void* allocate_big(std::size_t bytes) {
 }
 
 void free_big(void* memory, std::size_t bytes) {
-  if (bytes < kBigBytes) std::free(memory);
-  else munmap(memory, bytes);
+  if (bytes < kBigBytes)
+    std::free(memory);
+  else
+    munmap(memory, bytes);
 }
 
 ByteArena::~ByteArena() {

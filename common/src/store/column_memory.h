@@ -22,7 +22,9 @@ struct BigAllocator {
   T* allocate(std::size_t n) { return static_cast<T*>(allocate_big(n * sizeof(T))); }
   void deallocate(T* memory, std::size_t n) { free_big(memory, n * sizeof(T)); }
   template <class U>
-  bool operator==(const BigAllocator<U>&) const { return true; }
+  bool operator==(const BigAllocator<U>&) const {
+    return true;
+  }
 };
 
 template <class T>

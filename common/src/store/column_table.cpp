@@ -88,8 +88,9 @@ bool ColumnTable::append_row(sqlite3_stmt* statement) {
       const int type = sqlite3_column_type(statement, here);
       nulls = nulls && type == SQLITE_NULL;
       if (same)
-        same = row == Column::kNoRow ? type == SQLITE_NULL
-                                     : group->source->column(static_cast<std::size_t>(there)).holds(row, statement, here, type);
+        same = row == Column::kNoRow
+                   ? type == SQLITE_NULL
+                   : group->source->column(static_cast<std::size_t>(there)).holds(row, statement, here, type);
     }
     if (!same) {
       if (!nulls) return false;
@@ -118,7 +119,8 @@ std::vector<int> ColumnTable::witnessed_columns() {
     // The candidates (here, there) by distinct values, most first; the first without a NULL is it.
     std::vector<std::pair<int, int>> candidates;
     for (const auto& other : groups_)
-      if (other->source == group.source) candidates.insert(candidates.end(), other->columns.begin(), other->columns.end());
+      if (other->source == group.source)
+        candidates.insert(candidates.end(), other->columns.begin(), other->columns.end());
     std::stable_sort(candidates.begin(), candidates.end(), [&](const auto& a, const auto& b) {
       return group.source->column(static_cast<std::size_t>(a.second)).distinct() >
              group.source->column(static_cast<std::size_t>(b.second)).distinct();
@@ -215,7 +217,8 @@ void ColumnTable::append(ColumnTable& other) {
   if (other.groups_.size() != groups_.size() || other.plain_ != plain_)
     throw std::logic_error("ColumnTable::append: the tables' references differ");
   for (std::size_t g = 0; g < groups_.size(); ++g) {
-    if (groups_[g]->source != other.groups_[g]->source || groups_[g]->via != other.groups_[g]->via) throw std::logic_error("ColumnTable::append: the tables' references differ");
+    if (groups_[g]->source != other.groups_[g]->source || groups_[g]->via != other.groups_[g]->via)
+      throw std::logic_error("ColumnTable::append: the tables' references differ");
     BigVector<std::uint32_t>& rows = groups_[g]->rows;
     rows.insert(rows.end(), other.groups_[g]->rows.begin(), other.groups_[g]->rows.end());
     BigVector<std::uint32_t>().swap(other.groups_[g]->rows);

@@ -12,10 +12,11 @@ Deadline::Deadline(double seconds) : seconds_(seconds > 0 ? seconds : 0) {
 }
 
 std::string Deadline::message(std::string_view what) const {
-  return fmt::format("{}: stopped after {:g} seconds (--rule-timeout {:g}); a view, a rule or a read of a table may "
-                     "run that long at most: look for a recursive query that never ends, or give more time with "
-                     "--rule-timeout SECONDS",
-                     what, seconds_, seconds_);
+  return fmt::format(
+      "{}: stopped after {:g} seconds (--rule-timeout {:g}); a view, a rule or a read of a table may "
+      "run that long at most: look for a recursive query that never ends, or give more time with "
+      "--rule-timeout SECONDS",
+      what, seconds_, seconds_);
 }
 
 namespace {
@@ -35,9 +36,10 @@ void Deadline::watch(sqlite3* db, const Deadline* deadline) {
 }
 
 std::string out_of_memory_message(std::string_view what) {
-  return fmt::format("{}: out of memory; it needs more memory than this machine gives it (a query that makes rows "
-                     "without end, or an inventory too large for it)",
-                     what);
+  return fmt::format(
+      "{}: out of memory; it needs more memory than this machine gives it (a query that makes rows "
+      "without end, or an inventory too large for it)",
+      what);
 }
 
 }  // namespace chataudit

@@ -10,8 +10,8 @@
 #include <utility>
 #include <vector>
 
-#include "store/colstore.h"
 #include "base/error.h"
+#include "store/colstore.h"
 #include "store/sql_sandbox.h"
 
 namespace chataudit {
@@ -103,7 +103,8 @@ SqliteTwin::SqliteTwin(sqlite3* inventory) {
     std::vector<std::string> tables;
     {
       Statement list;
-      prepare(inventory, "SELECT name FROM main.sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+      prepare(inventory,
+              "SELECT name FROM main.sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
               list, "listing the inventory's tables");
       int step;
       while ((step = sqlite3_step(list.handle)) == SQLITE_ROW)

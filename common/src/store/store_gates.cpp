@@ -174,7 +174,8 @@ Gate plain_loop_join(const CompiledStatement& statement) {
   if (statement.opcodes.empty()) return refuse("no bytecode");
   for (std::size_t i = 0; i < statement.plan.size(); ++i) {
     const std::optional<PlanLine> line = parse_plan_line(statement.plan[i]);
-    if (!line) return refuse(fmt::format("plan line {} \"{}\" is not a loop of a known form", i + 1, statement.plan[i]));
+    if (!line)
+      return refuse(fmt::format("plan line {} \"{}\" is not a loop of a known form", i + 1, statement.plan[i]));
     if (line->kind != PlanLine::Kind::virtual_scan)
       return refuse(fmt::format("plan line {} \"{}\" is a loop over an ordinary table, not the store's", i + 1,
                                 statement.plan[i]));
@@ -196,8 +197,8 @@ Gate sharded_fill(const CompiledStatement& view) {
     const std::optional<PlanLine> line = parse_plan_line(view.plan[i]);
     assert(line);
     if (line->left_join && line->index_number == 0)
-      return refuse(fmt::format("plan line {} \"{}\" is a full scan on the inner side of a LEFT JOIN", i + 1,
-                                view.plan[i]));
+      return refuse(
+          fmt::format("plan line {} \"{}\" is a full scan on the inner side of a LEFT JOIN", i + 1, view.plan[i]));
   }
   return allow();
 }

@@ -59,9 +59,9 @@ std::optional<std::vector<std::string>> query_plan(sqlite3* db, const std::strin
 /// no PlanLine.
 struct PlanLine {
   enum class Kind {
-    virtual_scan,   ///< SCAN … VIRTUAL TABLE INDEX n:text
-    table_scan,     ///< SCAN name, or SCAN name USING [COVERING ]INDEX index
-    table_search,   ///< SEARCH name USING …
+    virtual_scan,  ///< SCAN … VIRTUAL TABLE INDEX n:text
+    table_scan,    ///< SCAN name, or SCAN name USING [COVERING ]INDEX index
+    table_search,  ///< SEARCH name USING …
   };
   Kind kind = Kind::virtual_scan;
   std::string table;       ///< the table's name, or its alias in the statement

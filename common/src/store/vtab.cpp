@@ -246,7 +246,8 @@ bool take_shard(Cursor& cursor, int index) {
   const ColumnTable& table = *cursor.table;
   if (!shard.table) {
     shard.table = &table;
-    if (index != 0) shard.broken = true;
+    if (index != 0)
+      shard.broken = true;
     else {
       std::tie(cursor.at, cursor.end) = shard_range(table.rows(), shard.index, shard.count);
       return true;
@@ -329,9 +330,8 @@ void scan_in_order(Cursor& cursor, const char* index_text) {
   const ColumnTable& table = *cursor.table;
   const std::vector<int>& columns = cursor.columns;
   // best_index() listed every ORDER BY column (orderByConsumed): the order covers them all.
-  assert(!columns.empty() && std::all_of(columns.begin(), columns.end(), [&](int c) {
-    return c >= 0 && static_cast<std::size_t>(c) < table.width();
-  }));
+  assert(!columns.empty() && std::all_of(columns.begin(), columns.end(),
+                                         [&](int c) { return c >= 0 && static_cast<std::size_t>(c) < table.width(); }));
   const BigVector<std::uint32_t>& order = table.ordered_by(columns);
   assert(order.size() == table.rows());
   cursor.list = order.data();
@@ -353,8 +353,10 @@ int filter(sqlite3_vtab_cursor* base, int index, const char* index_text, int arg
   if (tracking.active) tracking.note(cursor.table, &cursor);
   if (take_shard(cursor, index)) return SQLITE_OK;
   read_plan(cursor, index_text);
-  if (index == 1 && static_cast<int>(cursor.columns.size()) == argc) follow_equalities(cursor, argc, argv);
-  else if (index < 0) scan_in_order(cursor, index_text);
+  if (index == 1 && static_cast<int>(cursor.columns.size()) == argc)
+    follow_equalities(cursor, argc, argv);
+  else if (index < 0)
+    scan_in_order(cursor, index_text);
   return SQLITE_OK;
 }
 
