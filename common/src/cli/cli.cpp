@@ -23,12 +23,12 @@ namespace {
 using namespace cli;
 
 Scope make_scope(const ToolSpec& tool, const Options& o, const Policy& policy, const RunOptions& run_options,
-                 const Inventory& inventory) {
+                 const InventorySummary& inventory) {
   Scope scope;
   scope.tool = tool.name;
   scope.job = o.job;
   scope.policy_id = policy.id;
-  for (const auto& [table, loaded] : inventory.loaded())
+  for (const auto& [table, loaded] : inventory.tables)
     scope.inventory.push_back(table + "=" + scope_path(loaded.source));
   std::sort(scope.inventory.begin(), scope.inventory.end());
   scope.inventory_shown = inventory.source;
@@ -198,7 +198,7 @@ int run(const ToolSpec& tool, const Options& o) {
   const InventorySummary summary = inventory.summary();
   timer.lap("rules (all)");
   require_some_rule_ran(result);
-  const Scope scope = make_scope(tool, o, policy, run_options, inventory);
+  const Scope scope = make_scope(tool, o, policy, run_options, summary);
 
   Reviewed reviewed = review_findings(o, plan, scope, run_options.as_of, waivers, baseline, result);
   Report report{tool.name, CHATAUDIT_VERSION, run_options.as_of, &policy, &summary, &result, &reviewed.shown,
