@@ -8,12 +8,26 @@
 #include <string>
 #include <vector>
 
+#include "report/format_table.h"
 #include "report/report.h"
 #include "test_support.h"
 
 using namespace chataudit;
 
 namespace {
+
+// Each format as the tools render it (report/format_table.h: groups, then finish).
+namespace as {
+std::string in(const Report& report, std::string_view name) { return render(report, *parse_format(name)); }
+std::string text(const Report& report) { return in(report, "text"); }
+std::string json(const Report& report) { return in(report, "json"); }
+std::string jsonl(const Report& report) { return in(report, "jsonl"); }
+std::string csv(const Report& report) { return in(report, "csv"); }
+std::string markdown(const Report& report) { return in(report, "markdown"); }
+std::string html(const Report& report) { return in(report, "html"); }
+std::string email(const Report& report) { return in(report, "email"); }
+std::string junit(const Report& report) { return in(report, "junit"); }
+}  // namespace as
 
 Finding make_finding(std::string rule, Severity severity, std::string kind, std::string id, std::string name,
                      Localized message, std::string change) {
@@ -204,7 +218,7 @@ std::string with_crlf(std::string_view text) {
 
 TEST_CASE("markdown groups findings by severity and rule, escapes cells, lists waivers and resolved") {
   Fixture fixture;
-  const std::string md = formats::markdown(fixture.report);
+  const std::string md = as::markdown(fixture.report);
   CHECK(md.starts_with("# stale-group-finder — as of 2026-11-27 — policy test-policy\n"));
   CHECK(contains(md,
                  "## Summary\n\n| Item | Count |\n|---|--:|\n| error | 2 |\n| warning | 1 |\n| notice | 0 |\n"
@@ -237,7 +251,7 @@ TEST_CASE("markdown groups findings by severity and rule, escapes cells, lists w
 
   SUBCASE("without a baseline there is no change column") {
     fixture.review.compared = false;
-    const std::string plain = formats::markdown(fixture.report);
+    const std::string plain = as::markdown(fixture.report);
     CHECK(contains(plain, "| Subject | Message |\n|---|---|\n"));
     CHECK_FALSE(contains(plain, "Change"));
     CHECK_FALSE(contains(plain, "| resolved |"));
@@ -246,7 +260,7 @@ TEST_CASE("markdown groups findings by severity and rule, escapes cells, lists w
 
 TEST_CASE("markdown in Chinese") {
   Fixture fixture(Lang::zh);
-  const std::string md = formats::markdown(fixture.report);
+  const std::string md = as::markdown(fixture.report);
   CHECK(md.starts_with("# stale-group-finder — 截至 2026-11-27 — 政策 test-policy\n"));
   CHECK(contains(md, "## 概况\n\n| 项目 | 数量 |\n"));
   CHECK(contains(md, "| 错误 | 2 |\n| 警告 | 1 |\n| 提示 | 0 |\n| 已豁免 | 1 |\n| 新增 | 2 |\n| 已解决 | 1 |\n"));
@@ -264,7 +278,7 @@ TEST_CASE("markdown in Chinese") {
 TEST_CASE("html is one self-contained, well-formed, escaped page") {
   for (Lang lang : {Lang::en, Lang::zh}) {
     Fixture fixture(lang);
-    const std::string page = formats::html(fixture.report);
+    const std::string page = as::html(fixture.report);
     CAPTURE(lang == Lang::zh);
     CHECK(page.starts_with(lang == Lang::zh ? "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n"
                                             : "<!DOCTYPE html>\n<html lang=\"en\">\n"));
@@ -313,7 +327,7 @@ TEST_CASE("html of a clean run says so") {
   Fixture fixture;
   fixture.result.findings.clear();
   fixture.review = Review{};
-  const std::string page = formats::html(fixture.report);
+  const std::string page = as::html(fixture.report);
   CHECK(contains(page, "<p class=\"clean\">No findings.</p>"));
   CHECK_FALSE(contains(page, "class=\"severity"));
   CHECK(tag_balance(page) == "");
@@ -324,7 +338,7 @@ TEST_CASE("email is a CRLF MIME message with an encoded subject, both parts, no 
   fixture.report.options.mail_to = {"audit@example.org", "审计组 <office@example.org>",
                                     "x@example.org\r\nBcc: evil@example.com"};
   fixture.report.options.mail_from = "chataudit <cron@example.org>\nBcc: evil@example.com";
-  const std::string mail = formats::email(fixture.report);
+  const std::string mail = as::email(fixture.report);
 
   for (std::size_t i = 0; i < mail.size(); ++i) {
     if (mail[i] == '\n') REQUIRE(i > 0);
@@ -345,7 +359,9 @@ TEST_CASE("email is a CRLF MIME message with an encoded subject, both parts, no 
   CHECK(contains(mail,
                  "Subject: =?UTF-8?B?c3RhbGUtZ3JvdXAtZmluZGVy77yaMyDpobnpl67popjvvIzmlrA=?=\r\n"
                  " =?UTF-8?B?5aKeIDIg6aG5IOKAlCDmiKroh7MgMjAyNi0xMS0yNw==?=\r\n"));
-  CHECK(decode_words(header_value(mail, "Subject")) == mail_subject(fixture.report));
+  Report tallied = fixture.report;
+  tallied.tally = tally_of(*tallied.policy, tallied.result->findings);
+  CHECK(decode_words(header_value(mail, "Subject")) == mail_subject(tallied));
   CHECK(header_value(mail, "Date") == "Fri, 27 Nov 2026 08:30:05 +0000");
   CHECK(header_value(mail, "MIME-Version") == "1.0");
   CHECK(header_value(mail, "X-Chataudit-Findings") == "3");
@@ -356,29 +372,29 @@ TEST_CASE("email is a CRLF MIME message with an encoded subject, both parts, no 
   CHECK(count(mail, "\r\n--" + boundary + "\r\n") == 2);
   CHECK(mail.ends_with("\r\n--" + boundary + "--\r\n"));
   // Both halves decode to the other renderers' output.
-  CHECK(part_body(mail, "text/plain; charset=UTF-8") == with_crlf(formats::text(fixture.report)));
-  CHECK(part_body(mail, "text/html; charset=UTF-8") == with_crlf(formats::html(fixture.report)));
+  CHECK(part_body(mail, "text/plain; charset=UTF-8") == with_crlf(as::text(fixture.report)));
+  CHECK(part_body(mail, "text/html; charset=UTF-8") == with_crlf(as::html(fixture.report)));
   // Byte-identical for the same inputs.
-  CHECK(formats::email(fixture.report) == mail);
+  CHECK(as::email(fixture.report) == mail);
 
   SUBCASE("no From or To when none is given; English subject still encoded for its dash") {
     fixture.report.options.mail_to.clear();
     fixture.report.options.mail_from.clear();
     fixture.report.lang = Lang::en;
-    const std::string english = formats::email(fixture.report);
+    const std::string english = as::email(fixture.report);
     CHECK(header_value(english, "From") == "");
     CHECK(header_value(english, "To") == "");
     CHECK(decode_words(header_value(english, "Subject")) == "stale-group-finder: 3 findings, 2 new — as of 2026-11-27");
   }
   SUBCASE("the text part has no colour codes") {
     fixture.report.options.color = true;
-    CHECK_FALSE(contains(part_body(formats::email(fixture.report), "text/plain; charset=UTF-8"), "\x1b["));
+    CHECK_FALSE(contains(part_body(as::email(fixture.report), "text/plain; charset=UTF-8"), "\x1b["));
   }
 }
 
 TEST_CASE("junit: one test case per rule, a failure per finding, skipped rules skipped, waived in output") {
   Fixture fixture;
-  const std::string xml = formats::junit(fixture.report);
+  const std::string xml = as::junit(fixture.report);
   CHECK(xml.starts_with(
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
       "<testsuites name=\"stale-group-finder\" tests=\"3\" failures=\"3\" errors=\"0\" skipped=\"1\">\n"
@@ -407,7 +423,7 @@ TEST_CASE("junit: one test case per rule, a failure per finding, skipped rules s
 
   SUBCASE("a rule with no findings passes") {
     fixture.result.findings.pop_back();
-    const std::string passing = formats::junit(fixture.report);
+    const std::string passing = as::junit(fixture.report);
     CHECK(contains(passing, "failures=\"2\""));
     CHECK(count(passing, "<failure ") == 2);
     CHECK(
@@ -418,7 +434,7 @@ TEST_CASE("junit: one test case per rule, a failure per finding, skipped rules s
 TEST_CASE("invalid UTF-8 in a value becomes U+FFFD in the XML formats") {
   Fixture fixture;
   fixture.result.findings[0].subject_name += "\xFF\xC0\xAF";
-  for (const std::string& out : {formats::html(fixture.report), formats::junit(fixture.report)}) {
+  for (const std::string& out : {as::html(fixture.report), as::junit(fixture.report)}) {
     CHECK(contains(out, "|x|\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"));
     CHECK_FALSE(contains(out, "\xFF"));
     CHECK(tag_balance(out) == "");
@@ -428,13 +444,12 @@ TEST_CASE("invalid UTF-8 in a value becomes U+FFFD in the XML formats") {
 TEST_CASE("--redact reaches every format through the shown_* helpers") {
   Fixture fixture;
   fixture.report.options.redact = true;
-  for (const std::string& out :
-       {formats::markdown(fixture.report), formats::html(fixture.report), formats::junit(fixture.report)}) {
+  for (const std::string& out : {as::markdown(fixture.report), as::html(fixture.report), as::junit(fixture.report)}) {
     CHECK_FALSE(contains(out, "wx_zhang"));
     CHECK_FALSE(contains(out, "张三"));
     CHECK_FALSE(contains(out, "李五"));
   }
-  const std::string page = formats::html(fixture.report);
+  const std::string page = as::html(fixture.report);
   CHECK(contains(page, "<code>G1/wx_***</code> 张*"));
   // The approver is shown as the waiver file names them (normally a person id), like every id.
   CHECK(contains(page, "<td data-label=\"Approved by\">李四</td>"));
@@ -447,7 +462,7 @@ TEST_CASE("json: summary.tables gives each table's rows read and loaded; invento
     table.rows_read = rows;
     table.rows_loaded = rows;
   }
-  const std::string json = formats::json(fixture.report);
+  const std::string json = as::json(fixture.report);
   // inventory.tables: unchanged, {name: rows loaded}, tables in name order.
   CHECK(contains(json,
                  "    \"tables\": {\n"
@@ -473,10 +488,10 @@ TEST_CASE("json: summary.tables gives each table's rows read and loaded; invento
 
   SUBCASE("no table loaded: an empty object") {
     Fixture empty;
-    CHECK(contains(formats::json(empty.report), "    \"tables\": {},\n    \"rules_run\": 2,\n"));
+    CHECK(contains(as::json(empty.report), "    \"tables\": {},\n    \"rules_run\": 2,\n"));
   }
   SUBCASE("JSON Lines has no summary record: one finding per line, nothing else") {
-    const std::string lines = formats::jsonl(fixture.report);
+    const std::string lines = as::jsonl(fixture.report);
     CHECK(count(lines, "\n") == fixture.result.findings.size());
     CHECK_FALSE(contains(lines, "\"read\""));
   }
@@ -583,21 +598,21 @@ TEST_CASE("no control character from the inventory reaches a person raw: text, M
     fixture.report.title_suffix = " — " + std::string(kHostile);
     fixture.report.options.mail_to = {"audit@example.org"};
 
-    const std::string text = formats::text(fixture.report);
+    const std::string text = as::text(fixture.report);
     CHECK(raw_controls(text, "\n") == "");
     CHECK_FALSE(contains(text, "\nFORGED"));
     CHECK(contains(text, "D<U+000A>FORGED LINE<U+202E>E<U+2066>F<U+FEFF>G<U+0085>H<U+007F>I<U+2028>J"));
     CHECK(contains(text, "A<U+001B>[31mB<U+0007>C<U+000D>D"));
-    const std::string md = formats::markdown(fixture.report);
+    const std::string md = as::markdown(fixture.report);
     CHECK(raw_controls(md, "\n") == "");
     CHECK_FALSE(contains(md, "\nFORGED"));
     CHECK(contains(md, "D\\<U+000A\\>FORGED LINE\\<U+202E\\>E"));
-    const std::string page = formats::html(fixture.report);
+    const std::string page = as::html(fixture.report);
     CHECK(raw_controls(page, "\n") == "");
     CHECK(contains(page, "D&lt;U+000A&gt;FORGED LINE&lt;U+202E&gt;E"));
     CHECK(tag_balance(page) == "");
 
-    const std::string mail = formats::email(fixture.report);
+    const std::string mail = as::email(fixture.report);
     CHECK(raw_controls(mail, "\r\n") == "");
     const std::string plain = part_body(mail, "text/plain; charset=UTF-8");
     CHECK(raw_controls(plain, "\r\n") == "");
@@ -612,9 +627,9 @@ TEST_CASE("no control character from the inventory reaches a person raw: text, M
 TEST_CASE("JSON keeps the exact values; JUnit keeps them where XML 1.0 can and is still well-formed") {
   Fixture fixture;
   fixture.result.findings[0].subject_name = std::string(kHostile);
-  const std::string json = formats::json(fixture.report);
+  const std::string json = as::json(fixture.report);
   CHECK(contains(json, "A\\u001b[31mB\\u0007C\\rD\\nFORGED LINE\u202E"));
-  const std::string xml = formats::junit(fixture.report);
+  const std::string xml = as::junit(fixture.report);
   CHECK(tag_balance(xml) == "");
   CHECK(contains(xml, "A&lt;U+001B&gt;[31mB&lt;U+0007&gt;C&#13;D&#10;FORGED LINE\u202E"));  // an attribute
   CHECK(contains(xml, "A&lt;U+001B&gt;[31mB&lt;U+0007&gt;C\rD\nFORGED LINE\u202E"));        // text
@@ -630,7 +645,7 @@ TEST_CASE("markdown: no inventory value becomes a link, an image, emphasis, HTML
   finding.message = {"![img](https://evil.example/a.png) <http://evil.example> www.evil.example a@evil.example",
                      "![img](https://evil.example/a.png) <http://evil.example> www.evil.example a@evil.example"};
   finding.message_redacted = finding.message;
-  const std::string md = formats::markdown(fixture.report);
+  const std::string md = as::markdown(fixture.report);
   CHECK(contains(md, "| G1 (\\[x\\]\\(http\\://evil.example\\)) |"));
   CHECK(contains(md,
                  "| !\\[img\\]\\(https\\://evil.example/a.png\\) \\<http\\://evil.example\\> www\\.evil.example "
@@ -667,7 +682,7 @@ TEST_CASE("text: who must act and the due date on a line under the message, alig
   add_responsible(fixture);
   fixture.result.findings[1].due_on = "2026-11-20";
   fixture.result.findings[1].days_overdue = 7;
-  const std::string text = formats::text(fixture.report);
+  const std::string text = as::text(fixture.report);
   const std::string message_line = line_with(text, "Group G1 is 7 days overdue");
   const std::string action_line = line_with(text, "Who must act: ");
   CHECK(action_line.ends_with("Who must act: 孙七 (P009); due 2026-11-26 (1 day overdue)"));
@@ -682,16 +697,16 @@ TEST_CASE("text: who must act and the due date on a line under the message, alig
   SUBCASE("only the id until the policy returns responsible_name") {
     Fixture id_only;
     add_responsible(id_only, "");
-    CHECK(contains(formats::text(id_only.report), "Who must act: P009; due 2026-11-26 (1 day overdue)\n"));
+    CHECK(contains(as::text(id_only.report), "Who must act: P009; due 2026-11-26 (1 day overdue)\n"));
   }
   SUBCASE("Chinese") {
     Fixture zh(Lang::zh);
     add_responsible(zh);
-    CHECK(contains(formats::text(zh.report), "责任人：孙七（P009）；到期：2026-11-26（已逾期 1 天）\n"));
+    CHECK(contains(as::text(zh.report), "责任人：孙七（P009）；到期：2026-11-26（已逾期 1 天）\n"));
   }
   SUBCASE("--redact masks the name, not the id") {
     fixture.report.options.redact = true;
-    const std::string redacted = formats::text(fixture.report);
+    const std::string redacted = as::text(fixture.report);
     CHECK(contains(redacted, "Who must act: 孙* (P009)"));
     CHECK_FALSE(contains(redacted, "孙七"));
   }
@@ -700,7 +715,7 @@ TEST_CASE("text: who must act and the due date on a line under the message, alig
 TEST_CASE("markdown and html: who must act and due in columns of their own where a rule's findings have them") {
   Fixture fixture;
   add_responsible(fixture);
-  const std::string md = formats::markdown(fixture.report);
+  const std::string md = as::markdown(fixture.report);
   CHECK(contains(md, "| Subject | Message | Who must act | Due | Change |\n|---|---|---|---|---|\n"));
   CHECK(contains(md, " | 孙七 \\(P009\\) | 2026-11-26 \\(1 day overdue\\) | new |\n"));
   CHECK(contains(md,
@@ -710,7 +725,7 @@ TEST_CASE("markdown and html: who must act and due in columns of their own where
                  "### [warning] member-departed — Departed member still in group (Art. 5)\n\n"
                  "| Subject | Message | Change |\n"));
 
-  const std::string page = formats::html(fixture.report);
+  const std::string page = as::html(fixture.report);
   CHECK(contains(page, "<th>Subject</th><th>Message</th><th>Who must act</th><th>Due</th><th>Change</th>"));
   CHECK(contains(
       page, "<td data-label=\"Who must act\">孙七 (P009)</td><td data-label=\"Due\">2026-11-26 (1 day overdue)</td>"));
@@ -719,13 +734,13 @@ TEST_CASE("markdown and html: who must act and due in columns of their own where
 
   Fixture zh(Lang::zh);
   add_responsible(zh);
-  CHECK(contains(formats::markdown(zh.report), "| 对象 | 说明 | 责任人 | 到期 | 变化 |"));
-  CHECK(contains(formats::markdown(zh.report), " | 孙七（P009） | 2026-11-26（已逾期 1 天） | 新增 |"));
-  CHECK(contains(formats::html(zh.report),
+  CHECK(contains(as::markdown(zh.report), "| 对象 | 说明 | 责任人 | 到期 | 变化 |"));
+  CHECK(contains(as::markdown(zh.report), " | 孙七（P009） | 2026-11-26（已逾期 1 天） | 新增 |"));
+  CHECK(contains(as::html(zh.report),
                  "<td data-label=\"责任人\">孙七（P009）</td><td data-label=\"到期\">2026-11-26（已逾期 1 天）</td>"));
 
   fixture.report.options.redact = true;
-  CHECK(contains(formats::markdown(fixture.report), " | 孙\\* \\(P009\\) | "));
-  CHECK(contains(formats::html(fixture.report), "<td data-label=\"Who must act\">孙* (P009)</td>"));
-  CHECK_FALSE(contains(formats::markdown(fixture.report) + formats::html(fixture.report), "孙七"));
+  CHECK(contains(as::markdown(fixture.report), " | 孙\\* \\(P009\\) | "));
+  CHECK(contains(as::html(fixture.report), "<td data-label=\"Who must act\">孙* (P009)</td>"));
+  CHECK_FALSE(contains(as::markdown(fixture.report) + as::html(fixture.report), "孙七"));
 }

@@ -85,7 +85,7 @@ void add_split_reports(const Report& whole, const Splitter& splitter, const Form
     report.options.mail_to = splitter.recipients(key);
     const std::string name = key + "." + std::string(format.extension);
     names.push_back(name);
-    std::vector<std::string> rendered = render_parts(report, format);
+    std::vector<std::string> rendered{render(report, format)};
     if (send && format.mail) out.messages.push_back(Message{report.options.mail_to, rendered});
     out.writes.push_back(Write{(std::filesystem::path(dir) / name).string(), std::move(rendered)});
   }
@@ -120,7 +120,7 @@ Outputs render_outputs(const Report& report, const Options& o, const Plan& plan,
     }
     Report styled = report;
     styled.options.color = format.color && is_stdout(target.path) && use_color(o.color);
-    std::vector<std::string> rendered = render_parts(styled, format);
+    std::vector<std::string> rendered{render(styled, format)};
     if (format.mail && o.send) {
       out.messages.push_back(Message{report.options.mail_to, rendered});
       if (is_stdout(target.path)) continue;  // sent, not printed

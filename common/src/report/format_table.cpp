@@ -3,6 +3,7 @@
 #include "report/format_table.h"
 
 #include <cassert>
+#include <limits>
 
 #include "report/report_formats.h"
 
@@ -12,7 +13,7 @@ namespace {
 
 constexpr Format kFormats[] = {
     {.name = "text", .extension = "txt", .render = formats::text, .quiet_when_clean = true, .color = true},
-    {.name = "json", .extension = "json", .render = formats::json, .render_parts = formats::json_parts},
+    {.name = "json", .extension = "json", .render = formats::json},
     {.name = "jsonl", .extension = "jsonl", .render = formats::jsonl},
     {.name = "csv", .extension = "csv", .render = formats::csv},
     {.name = "markdown", .extension = "md", .render = formats::markdown},
@@ -34,15 +35,24 @@ const Format* parse_format(std::string_view name) {
 }
 
 std::string render(const Report& report, const Format& format) {
-  assert(format.render && "every row of kFormats has a renderer");
-  return format.render(report);
-}
-
-std::vector<std::string> render_parts(const Report& report, const Format& format) {
-  if (format.render_parts) return format.render_parts(report);
-  std::vector<std::string> parts;
-  parts.push_back(render(report, format));
-  return parts;
+  Report tallied = report;
+  tallied.tally = tally_of(*report.policy, report.result->findings);
+  if (!format.group) {
+    assert(format.render && "a format renders in groups or whole");
+    return format.render(tallied);
+  }
+  Spool spool(std::numeric_limits<std::size_t>::max());
+  bool first = true;
+  for (const RuleGroup& group : group_by_rule(tallied)) {
+    GroupSink sink(spool, 0);
+    format.group(tallied, group, first, sink);
+    sink.spill(true);
+    first = false;
+  }
+  std::string out;
+  StringSink sink(out);
+  format.finish(tallied, spool, 0, sink);
+  return out;
 }
 
 }  // namespace chataudit

@@ -7,18 +7,29 @@
 #include <vector>
 
 #include "report/report.h"
+#include "report/spool.h"
 
 namespace chataudit {
 
 /// One report format: a row of the table in format_table.cpp; one object per format, passed by
 /// reference or pointer.
+///
+/// A format renders a report in two steps (spool.h): `group` once for each rule with findings, in
+/// report order, as soon as the rule is done, into the report's spool; then `finish`, once every
+/// rule has run, writes the whole report: what comes before the findings (it may need every
+/// count: report.tally), the spooled groups, what comes after. render() runs both on a report whose
+/// findings are all in memory; the command line runs them as the rules finish.
 struct Format {
   std::string_view name;       ///< --format NAME and --output NAME:FILE
   std::string_view extension;  ///< a --split-by report's file is KEY.EXTENSION
-  /// The whole report: complete (ends with a newline) or empty.
+  /// Renders one rule's findings into `out` (channels 0 … channels - 1). `first`: no group of
+  /// this report came before it. Reads of `report` no counts (report.tally is not complete yet).
+  void (*group)(const Report& report, const RuleGroup& group, bool first, GroupSink& out) = nullptr;
+  /// Writes the whole report to `out`, with report `key`'s groups read from `groups`.
+  void (*finish)(const Report& report, const Spool& groups, std::size_t key, ByteSink& out) = nullptr;
+  int channels = 1;  ///< how many channels `group` writes
+  /// Transitional, until every format renders in groups: the whole report at once.
   std::string (*render)(const Report& report) = nullptr;
-  /// The same text in parts to write one after the other; null when render() gives it in one part.
-  std::vector<std::string> (*render_parts)(const Report& report) = nullptr;
   bool quiet_when_clean = false;  ///< nothing on standard output when the run finds nothing (unless --verbose)
   bool color = false;             ///< ANSI colour when it goes to a colour terminal (--color)
   /// An e-mail message: --send pipes it to sendmail, --mail-to and --split-by address it, and a
@@ -33,10 +44,8 @@ const Format& default_format();
 /// The format named `name`, or null when there is none.
 const Format* parse_format(std::string_view name);
 
-/// Renders `report` in `format`; the text is complete (ends with a newline) or empty.
+/// Renders `report` (every finding in report.result) in `format`: its groups into a spool in memory,
+/// then finish(); the text is complete (ends with a newline) or empty. report.tally is computed.
 std::string render(const Report& report, const Format& format);
-/// render()'s text in parts, to be written one after the other: a report of a million findings
-/// need not be copied into one string first (the JSON report is printed in halves on two threads).
-std::vector<std::string> render_parts(const Report& report, const Format& format);
 
 }  // namespace chataudit

@@ -9,10 +9,6 @@
 
 namespace chataudit {
 
-using formats::count_by_severity;
-using formats::count_change;
-using formats::count_new;
-
 std::string_view severity_label(Severity severity, Lang lang) {
   if (lang == Lang::en) return to_string(severity);
   switch (severity) {
@@ -61,17 +57,43 @@ Finding resolved_finding(const Report& report, const PastFinding& past) {
   return finding;
 }
 
-std::vector<RuleGroup> group_by_rule(const Report& report) {
-  const std::vector<Finding>& findings = report.result->findings;
+std::vector<RuleGroup> groups_of(const Policy& policy, const std::vector<Finding>& findings) {
   std::vector<RuleGroup> groups;
   for (std::size_t begin = 0, end = 0; begin < findings.size(); begin = end) {
     while (end < findings.size() && findings[end].rule == findings[begin].rule &&
            findings[end].severity == findings[begin].severity)
       ++end;
-    groups.push_back({report.policy->find_rule(findings[begin].rule), findings[begin].severity,
+    groups.push_back({policy.find_rule(findings[begin].rule), findings[begin].severity,
                       std::span<const Finding>(findings).subspan(begin, end - begin)});
   }
   return groups;
+}
+
+std::vector<RuleGroup> group_by_rule(const Report& report) {
+  return groups_of(*report.policy, report.result->findings);
+}
+
+void Tally::add(const Finding& finding) {
+  ++findings;
+  ++by_severity[static_cast<std::size_t>(finding.severity)];
+  if (finding.change == "new")
+    ++fresh;
+  else if (finding.change == "reminder")
+    ++reminders;
+  else if (finding.change == "reassigned")
+    ++reassigned;
+}
+
+void Tally::add(const RuleGroup& group) {
+  if (group.findings.empty()) return;
+  for (const Finding& finding : group.findings) add(finding);
+  rules.emplace_back(group.rule, group.findings.size());
+}
+
+Tally tally_of(const Policy& policy, const std::vector<Finding>& findings) {
+  Tally tally;
+  for (const RuleGroup& group : groups_of(policy, findings)) tally.add(group);
+  return tally;
 }
 
 std::size_t count_of(const std::vector<RuleGroup>& groups, Severity severity) {
@@ -124,8 +146,8 @@ std::string shown_due(const Report& report, const Finding& finding) {
 namespace {
 
 // ", 2 reminders, 1 reassigned" / "，提醒 2 项，转交 1 项": what is delivered again, when any is.
-std::string redelivered(const std::vector<Finding>& findings, Lang lang) {
-  const std::size_t reminders = count_change(findings, "reminder"), reassigned = count_change(findings, "reassigned");
+std::string redelivered(const Tally& tally, Lang lang) {
+  const std::size_t reminders = tally.reminders, reassigned = tally.reassigned;
   std::string out;
   if (reminders > 0)
     out += lang == Lang::zh ? fmt::format("，提醒 {} 项", reminders)
@@ -142,44 +164,41 @@ std::string scope_line(const Report& report) {
 }
 
 std::string summary_line(const Report& report) {
-  const auto& findings = report.result->findings;
-  const auto counts = count_by_severity(findings);
+  const Tally& tally = report.tally;
+  const auto& counts = tally.by_severity;
   const Review& review = *report.review;
   const std::string as_of = format_date(report.as_of);
   std::string line;
   if (report.lang == Lang::zh) {
     line = fmt::format("{}{}，截至 {}：共 {} 项 — 错误 {}，警告 {}，提示 {}；运行规则 {} 条", report.tool,
-                       report.title_suffix, as_of, findings.size(), counts[0], counts[1], counts[2],
+                       report.title_suffix, as_of, tally.findings, counts[0], counts[1], counts[2],
                        report.result->rules_run.size());
     if (!review.waived.empty()) line += fmt::format("；豁免 {} 项", review.waived.size());
     if (review.compared)
-      line += fmt::format("；新增 {} 项{}，已解决 {} 项", count_new(findings), redelivered(findings, Lang::zh),
+      line += fmt::format("；新增 {} 项{}，已解决 {} 项", tally.fresh, redelivered(tally, Lang::zh),
                           review.resolved.size());
     return line + "\n";
   }
   auto plural = [](std::size_t n, std::string_view word) { return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s"); };
   line = fmt::format("{}{}, as of {}: {} — {}, {}, {}; {} run", report.tool, report.title_suffix, as_of,
-                     plural(findings.size(), "finding"), plural(counts[0], "error"), plural(counts[1], "warning"),
+                     plural(tally.findings, "finding"), plural(counts[0], "error"), plural(counts[1], "warning"),
                      plural(counts[2], "notice"), plural(report.result->rules_run.size(), "rule"));
   if (!review.waived.empty()) line += fmt::format("; {} waived", review.waived.size());
   if (review.compared)
-    line += fmt::format("; {} new{}, {} resolved", count_new(findings), redelivered(findings, Lang::en),
-                        review.resolved.size());
+    line += fmt::format("; {} new{}, {} resolved", tally.fresh, redelivered(tally, Lang::en), review.resolved.size());
   return line + "\n";
 }
 
 std::string mail_subject(const Report& report) {
-  const auto& findings = report.result->findings;
+  const Tally& tally = report.tally;
   const std::string as_of = format_date(report.as_of);
   if (report.lang == Lang::zh) {
-    std::string counts = fmt::format("{} 项问题", findings.size());
-    if (report.review->compared)
-      counts += fmt::format("，新增 {} 项{}", count_new(findings), redelivered(findings, Lang::zh));
+    std::string counts = fmt::format("{} 项问题", tally.findings);
+    if (report.review->compared) counts += fmt::format("，新增 {} 项{}", tally.fresh, redelivered(tally, Lang::zh));
     return fmt::format("{}{}：{} — 截至 {}", report.tool, report.title_suffix, counts, as_of);
   }
-  std::string counts = fmt::format("{} finding{}", findings.size(), findings.size() == 1 ? "" : "s");
-  if (report.review->compared)
-    counts += fmt::format(", {} new{}", count_new(findings), redelivered(findings, Lang::en));
+  std::string counts = fmt::format("{} finding{}", tally.findings, tally.findings == 1 ? "" : "s");
+  if (report.review->compared) counts += fmt::format(", {} new{}", tally.fresh, redelivered(tally, Lang::en));
   return fmt::format("{}{}: {} — as of {}", report.tool, report.title_suffix, counts, as_of);
 }
 

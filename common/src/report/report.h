@@ -1,6 +1,7 @@
 #pragma once
 // The Report every renderer reads, and what every renderer shows of it. The list of formats and
 // render(): format_table.h.
+#include <array>
 #include <optional>
 #include <span>
 #include <string>
@@ -33,6 +34,27 @@ struct RenderOptions {
   std::int64_t mail_date = 0;  ///< seconds since the epoch for the e-mail Date: header
 };
 
+/// The findings of one rule: a run of the report's findings (sorted by severity, then rule).
+struct RuleGroup {
+  const Rule* rule;  ///< never null for findings the engine made
+  Severity severity;
+  std::span<const Finding> findings;
+};
+
+/// What a report's beginning and end say of its findings: counted while they go by, so that a
+/// report written rule by rule (spool.h) can say them after the last rule.
+struct Tally {
+  std::size_t findings = 0;
+  std::array<std::size_t, 3> by_severity{};  ///< indexed by Severity
+  std::size_t fresh = 0;                     ///< change "new"
+  std::size_t reminders = 0, reassigned = 0;
+  /// The rules with findings, in report order, with how many each has.
+  std::vector<std::pair<const Rule*, std::size_t>> rules;
+  void add(const Finding& finding);
+  /// Counts every finding of `group` and adds its rule.
+  void add(const RuleGroup& group);
+};
+
 struct Report {
   std::string tool, version;
   Date as_of;
@@ -45,7 +67,12 @@ struct Report {
   RenderOptions options;
   std::string title_suffix;      ///< e.g. " — P031" for one report of --split-by
   const Scope* scope = nullptr;  ///< what the run covered; null only in unit tests
+  /// The counts of the findings the report delivers (result->findings when it holds them all).
+  Tally tally;
 };
+
+/// The tally of `findings` (sorted in report order), with their rules from `policy`.
+Tally tally_of(const Policy& policy, const std::vector<Finding>& findings);
 
 // What every renderer shows, with --redact applied. Renderers use these, never the raw fields.
 /// The finding's message in the report's language.
@@ -68,12 +95,8 @@ std::string shown_due(const Report& report, const Finding& finding);
 Finding resolved_finding(const Report& report, const PastFinding& past);
 /// A waiver's subject, with the handle of a membership subject (GROUP/HANDLE) masked under --redact.
 std::string shown_waiver_subject(const Report& report, const Waiver& waiver);
-/// The findings of one rule: a run of the report's findings (sorted by severity, then rule).
-struct RuleGroup {
-  const Rule* rule;  ///< never null for findings the engine made
-  Severity severity;
-  std::span<const Finding> findings;
-};
+/// `findings` (sorted in report order) as rule groups, their rules from `policy`.
+std::vector<RuleGroup> groups_of(const Policy& policy, const std::vector<Finding>& findings);
 /// The report's findings as rule groups, in report order.
 std::vector<RuleGroup> group_by_rule(const Report& report);
 /// How many findings the groups of `severity` hold.
