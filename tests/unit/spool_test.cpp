@@ -89,3 +89,20 @@ TEST_CASE("spool: FdSink writes through its buffer and reports a failed write") 
   CHECK_FALSE(failing.flush());
   ::close(closed);
 }
+
+TEST_CASE("spool: a shifted group sink writes the same report's later channels") {
+  Spool spool;
+  GroupSink sink(spool, 0);
+  GroupSink html = sink.shifted(1);
+  sink.channel(0) += "text";
+  html.channel(0) += "html";
+  sink.spill(true);
+  html.spill(true);
+  const Spooled groups{spool, 0, 0};
+  CHECK(read_all(spool, 0, 0) == "text");
+  CHECK(read_all(spool, 0, 1) == "html");
+  std::string out;
+  StringSink to(out);
+  groups.next().copy_to(to);
+  CHECK(out == "html");
+}

@@ -51,7 +51,7 @@ std::string render(const Report& report, const Format& format) {
   }
   std::string out;
   StringSink sink(out);
-  format.finish(tallied, spool, 0, sink);
+  format.finish(tallied, Spooled{spool, 0, 0}, sink);
   return out;
 }
 

@@ -25,8 +25,8 @@ struct Format {
   /// Renders one rule's findings into `out` (channels 0 … channels - 1). `first`: no group of
   /// this report came before it. Reads of `report` no counts (report.tally is not complete yet).
   void (*group)(const Report& report, const RuleGroup& group, bool first, GroupSink& out) = nullptr;
-  /// Writes the whole report to `out`, with report `key`'s groups read from `groups`.
-  void (*finish)(const Report& report, const Spool& groups, std::size_t key, ByteSink& out) = nullptr;
+  /// Writes the whole report to `out`, its groups copied from `groups` (channel 0 of the report).
+  void (*finish)(const Report& report, const Spooled& groups, ByteSink& out) = nullptr;
   int channels = 1;  ///< how many channels `group` writes
   /// Transitional, until every format renders in groups: the whole report at once.
   std::string (*render)(const Report& report) = nullptr;

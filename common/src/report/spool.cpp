@@ -53,9 +53,9 @@ int temporary_file() {
   std::string name = dir + "/chataudit-spool-XXXXXX";
   fd = ::mkostemp(name.data(), O_CLOEXEC);
   if (fd < 0)
-    throw Error(Diagnostic{.file = dir,
-                           .message = fmt::format("cannot create a temporary file for the report: {}",
-                                                  std::strerror(errno))});
+    throw Error(
+        Diagnostic{.file = dir,
+                   .message = fmt::format("cannot create a temporary file for the report: {}", std::strerror(errno))});
   ::unlink(name.c_str());
   return fd;
 }
@@ -93,8 +93,7 @@ void Spool::append(std::size_t key, int channel, std::string_view bytes) {
   } else {
     memory_ += bytes;
   }
-  pieces_[key].push_back(
-      Piece{size_, static_cast<std::uint32_t>(bytes.size()), static_cast<std::uint32_t>(channel)});
+  pieces_[key].push_back(Piece{size_, static_cast<std::uint32_t>(bytes.size()), static_cast<std::uint32_t>(channel)});
   size_ += bytes.size();
 }
 
@@ -135,7 +134,7 @@ void GroupSink::spill(bool all) {
   constexpr std::size_t kSpillAt = std::size_t{1} << 20;
   for (std::size_t c = 0; c < buffers_.size(); ++c) {
     if (buffers_[c].empty() || (!all && buffers_[c].size() < kSpillAt)) continue;
-    spool_.append(key_, static_cast<int>(c), buffers_[c]);
+    spool_.append(key_, first_channel_ + static_cast<int>(c), buffers_[c]);
     buffers_[c].clear();
   }
 }

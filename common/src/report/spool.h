@@ -82,19 +82,35 @@ class Spool {
   std::vector<std::vector<Piece>> pieces_;  ///< per key, in order
 };
 
+/// One report's spooled groups in one channel: what a format's finish() writes between its
+/// beginning and its end.
+struct Spooled {
+  const Spool& spool;
+  std::size_t key = 0;
+  int channel = 0;
+  void copy_to(ByteSink& out) const { spool.copy(key, channel, out); }
+  /// The same report's next channel (the e-mail report's HTML part after its text).
+  Spooled next() const { return Spooled{spool, key, channel + 1}; }
+};
+
 /// What one rule's findings of one report render into: a buffer per channel. A renderer writes into
 /// channel(c) and may call spill() between findings so that a rule of many findings does not
 /// build one large string; whoever made the sink calls spill(true) after the group.
 class GroupSink {
  public:
-  GroupSink(Spool& spool, std::size_t key) : spool_(spool), key_(key) {}
+  GroupSink(Spool& spool, std::size_t key, int first_channel = 0)
+      : spool_(spool), key_(key), first_channel_(first_channel) {}
   std::string& channel(int c);
   /// Moves the buffers into the spool when they hold a megabyte or more (or always, with `all`).
   void spill(bool all = false);
+  /// A sink for the same report whose channel 0 is this one's channel `by` (the e-mail report
+  /// renders the text report's groups into its channel 0 and the HTML report's into 1). Spill it too.
+  GroupSink shifted(int by) const { return GroupSink(spool_, key_, first_channel_ + by); }
 
  private:
   Spool& spool_;
   std::size_t key_;
+  int first_channel_ = 0;
   std::vector<std::string> buffers_;
 };
 
