@@ -541,3 +541,63 @@ TEST_CASE("a rule or view reading an inventory table it does not declare is a po
             .starts_with(path +
                          ":18:45: view named: reads table depts, which neither its requires nor its optional names"));
 }
+
+TEST_CASE("run_rules hands each rule's findings to the sink in report order, sorted, once per rule run") {
+  Fixture f;
+  // Policy order: a notice, an error, a warning, another error; report order: errors by id, warning, notice.
+  const std::string all = "SELECT 'group' AS subject_kind, group_id AS subject_id FROM groups";
+  const std::string rules = rule_toml("n-last", "notice", all) + rule_toml("z-error", "error", all) +
+                            rule_toml("w-middle", "warning", all) + rule_toml("a-error", "error", all + " WHERE 0");
+  const Policy policy = load_policy(f.dir.write("p.toml", std::string(kHeader) + rules));
+  RunOptions options;
+  options.tool = "stale-group-finder";
+  options.as_of = Date(2026, 11, 27);
+  std::vector<std::string> calls;
+  const RunResult result = run_rules(f.inventory, policy, options, [&](const Rule& rule, std::vector<Finding>&& found) {
+    std::string call = rule.id + ":";
+    for (const Finding& finding : found) call += " " + finding.subject_id;
+    calls.push_back(call);
+  });
+  CHECK(calls == std::vector<std::string>{"a-error:", "z-error: G1 G2 G3", "w-middle: G1 G2 G3", "n-last: G1 G2 G3"});
+  CHECK(result.findings.empty());
+  CHECK(result.rules_run == std::vector<std::string>{"n-last", "z-error", "w-middle", "a-error"});
+}
+
+TEST_CASE("a sink that throws ends the run: its error is rethrown and no later rule reaches it") {
+  Fixture f;
+  const std::string all = "SELECT 'group' AS subject_kind, group_id AS subject_id FROM groups";
+  const std::string rules = rule_toml("r1", "error", all) + rule_toml("r2", "error", all) +
+                            rule_toml("r3", "warning", all) + rule_toml("r4", "notice", all);
+  const Policy policy = load_policy(f.dir.write("p.toml", std::string(kHeader) + rules));
+  RunOptions options;
+  options.tool = "stale-group-finder";
+  options.as_of = Date(2026, 11, 27);
+  std::vector<std::string> calls;
+  const std::string error = testing::first_error([&] {
+    run_rules(f.inventory, policy, options, [&](const Rule& rule, std::vector<Finding>&&) {
+      calls.push_back(rule.id);
+      if (rule.id == "r2") throw Error("the spool is full");
+    });
+  });
+  CHECK(error == "the spool is full");
+  CHECK(calls == std::vector<std::string>{"r1", "r2"});
+}
+
+TEST_CASE("a rule that fails ends the run: the sink gets the rules before it, none after") {
+  Fixture f;
+  const std::string all = "SELECT 'group' AS subject_kind, group_id AS subject_id FROM groups";
+  const std::string bad = "SELECT 'group' AS subject_kind, group_id AS subject_id, 'x' AS due_on FROM groups";
+  const std::string rules = rule_toml("r1", "error", all) + rule_toml("r2", "error", bad) +
+                            rule_toml("r3", "warning", all) + rule_toml("r4", "notice", all);
+  const Policy policy = load_policy(f.dir.write("p.toml", std::string(kHeader) + rules));
+  RunOptions options;
+  options.tool = "stale-group-finder";
+  options.as_of = Date(2026, 11, 27);
+  std::vector<std::string> calls;
+  const std::string error = testing::first_error([&] {
+    run_rules(f.inventory, policy, options,
+              [&](const Rule& rule, std::vector<Finding>&&) { calls.push_back(rule.id); });
+  });
+  CHECK(error.find("rule r2: due_on \"x\" is not a YYYY-MM-DD date") != std::string::npos);
+  CHECK(calls == std::vector<std::string>{"r1"});
+}

@@ -216,9 +216,33 @@ bool row_exists(SQLite::Database& db, const std::string& table, const std::strin
   return query.executeStep();
 }
 
+// --org (the org and every org below it), --person, --group: which findings a run keeps.
+class FindingFilter {
+ public:
+  FindingFilter(Inventory& inventory, const RunOptions& options) {
+    if (auto org = options.filters.find("org"); org != options.filters.end())
+      subtree_ = org_subtree(inventory.db(), org->second);
+    if (auto person = options.filters.find("person"); person != options.filters.end()) person_ = person->second;
+    if (auto group = options.filters.find("group"); group != options.filters.end()) group_ = group->second;
+  }
+  void apply(std::vector<Finding>& findings) const {
+    if (subtree_) std::erase_if(findings, [&](const Finding& f) { return !subtree_->count(f.field("org_id")); });
+    if (person_)
+      std::erase_if(findings, [&](const Finding& f) {
+        return f.field("person_id") != *person_ && f.field("from_person_id") != *person_ &&
+               f.field("to_person_id") != *person_;
+      });
+    if (group_) std::erase_if(findings, [&](const Finding& f) { return f.field("group_id") != *group_; });
+  }
+
+ private:
+  std::optional<std::set<std::string>> subtree_;
+  std::optional<std::string> person_, group_;
+};
+
 }  // namespace
 
-RunResult run_rules(Inventory& inventory, const Policy& policy, const RunOptions& options) {
+RunResult run_rules(Inventory& inventory, const Policy& policy, const RunOptions& options, const RuleSink& sink) {
   RunResult result;
   result.params = apply_overrides(policy, options.overrides);
   const std::vector<const Rule*> selected = select_rules(policy, options);
@@ -278,22 +302,29 @@ RunResult run_rules(Inventory& inventory, const Policy& policy, const RunOptions
         &*std::find_if(compiled.begin(), compiled.end(), [&](const Runner::Compiled& c) { return c.rule == rule; }));
     result.rules_run.push_back(rule->id);
   }
-  run_in_parallel(runner, helpers.runners(), runnable, result);
-  // Filters: the org subtree, a person, a group.
-  if (auto org = options.filters.find("org"); org != options.filters.end()) {
-    const std::set<std::string> subtree = org_subtree(inventory.db(), org->second);
-    std::erase_if(result.findings, [&](const Finding& f) { return !subtree.count(f.field("org_id")); });
-  }
-  if (auto person = options.filters.find("person"); person != options.filters.end()) {
-    std::erase_if(result.findings, [&](const Finding& f) {
-      return f.field("person_id") != person->second && f.field("from_person_id") != person->second &&
-             f.field("to_person_id") != person->second;
-    });
-  }
-  if (auto group = options.filters.find("group"); group != options.filters.end())
-    std::erase_if(result.findings, [&](const Finding& f) { return f.field("group_id") != group->second; });
+  // Report order: the sink gets the rules' findings in it, and they are taken to run in it, so
+  // that few finished rules wait for an earlier one.
+  std::stable_sort(runnable.begin(), runnable.end(), [](const Runner::Compiled* a, const Runner::Compiled* b) {
+    return std::pair(a->rule->severity, std::string_view(a->rule->id)) <
+           std::pair(b->rule->severity, std::string_view(b->rule->id));
+  });
+  const FindingFilter filter(inventory, options);
+  run_in_parallel(
+      runner, helpers.runners(), runnable,
+      [&](std::vector<Finding>& findings) {
+        filter.apply(findings);
+        sort_findings(findings, options.lang);
+      },
+      sink);
+  return result;
+}
 
-  sort_findings(result.findings, options.lang);
+RunResult run_rules(Inventory& inventory, const Policy& policy, const RunOptions& options) {
+  std::vector<Finding> all;
+  RunResult result = run_rules(inventory, policy, options, [&](const Rule&, std::vector<Finding>&& findings) {
+    all.insert(all.end(), std::make_move_iterator(findings.begin()), std::make_move_iterator(findings.end()));
+  });
+  result.findings = std::move(all);
   return result;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 // The rule engine: binds parameters, materializes views, runs each rule's SQL, builds findings.
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -52,8 +53,18 @@ std::vector<std::string> tables_optional(const Policy& policy, const Rule& rule)
 /// The tables the selected rules (and the views they read) need or read when supplied.
 std::set<std::string> tables_needed(const Policy& policy, const std::vector<const Rule*>& rules);
 
+/// Receives each rule's findings (filtered by --org/--person/--group, sorted: sort_findings) in
+/// report order — severity, then rule id — one call per rule run, even with no findings, as soon
+/// as that rule and every rule before it are done. Called on the rules' threads, never two calls
+/// at a time; an exception it throws ends the run (run_rules rethrows it).
+using RuleSink = std::function<void(const Rule& rule, std::vector<Finding>&& findings)>;
+
 /// Compiles every view and selected rule against the inventory (reporting policy errors with their
-/// position), then runs them. Throws Error.
+/// position), then runs them, handing each rule's findings to `sink`; `findings` of the result
+/// stays empty. Throws Error.
+RunResult run_rules(Inventory& inventory, const Policy& policy, const RunOptions& options, const RuleSink& sink);
+
+/// run_rules() keeping every finding, in report order, in the result's `findings`.
 RunResult run_rules(Inventory& inventory, const Policy& policy, const RunOptions& options);
 
 }  // namespace chataudit

@@ -10,6 +10,7 @@
 #include <cassert>
 #include <exception>
 #include <iterator>
+#include <mutex>
 
 #include "base/error.h"
 #include "base/parallel.h"
@@ -134,40 +135,115 @@ std::vector<Runner*> Helpers::runners() const {
   return out;
 }
 
+namespace {
+
+// Hands each rule's findings to the sink in the order of the rules, whichever thread finished
+// which rule: a rule done early waits (its findings kept) for those before it. One thread at a
+// time delivers, outside the lock, so that the other keeps running rules meanwhile.
+class InOrder {
+ public:
+  InOrder(std::size_t rules, const RuleSink& sink, const std::vector<const Runner::Compiled*>& compiled)
+      : findings_(rules), done_(rules, false), errors_(rules), sink_(sink), compiled_(compiled) {}
+
+  // Rule `i` is done, with its findings or its error; delivers what is ready, unless another
+  // thread is delivering (it then delivers these too).
+  void done(std::size_t i, std::vector<Finding>&& findings, std::exception_ptr error) {
+    std::unique_lock lock(mutex_);
+    findings_[i] = std::move(findings);
+    errors_[i] = error;
+    done_[i] = true;
+    if (error) stop_ = true;
+    if (delivering_) return;
+    delivering_ = true;
+    while (next_ < done_.size() && done_[next_]) {
+      const std::size_t turn = next_++;
+      if (errors_[turn] || failed_) {
+        failed_ = true;
+        std::vector<Finding>().swap(findings_[turn]);
+        continue;
+      }
+      std::vector<Finding> ready = std::move(findings_[turn]);
+      lock.unlock();
+      std::exception_ptr sink_error;
+      try {
+        sink_(*compiled_[turn]->rule, std::move(ready));
+      } catch (...) {
+        sink_error = std::current_exception();
+      }
+      lock.lock();
+      if (sink_error) {
+        errors_[turn] = sink_error;
+        failed_ = stop_ = true;
+      }
+    }
+    delivering_ = false;
+  }
+
+  // Whether a rule or the sink failed: no rule is started after that (the run has failed).
+  bool stopped() {
+    std::lock_guard lock(mutex_);
+    return stop_;
+  }
+
+  // The first error by rule order, once every rule is done.
+  void rethrow_first() const {
+    for (const std::exception_ptr& error : errors_)
+      if (error) std::rethrow_exception(error);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::vector<Finding>> findings_;
+  std::vector<bool> done_;
+  std::vector<std::exception_ptr> errors_;
+  std::size_t next_ = 0;
+  bool delivering_ = false, failed_ = false, stop_ = false;
+  const RuleSink& sink_;
+  const std::vector<const Runner::Compiled*>& compiled_;
+};
+
+std::exception_ptr out_of_memory_error(const Rule& rule) {
+  return std::make_exception_ptr(Error(Diagnostic{.file = rule.sql_where.file,
+                                                  .line = rule.sql_where.line,
+                                                  .column = rule.sql_where.column,
+                                                  .message = out_of_memory_message("rule " + rule.id)}));
+}
+
+}  // namespace
+
 // Runs the rules, each on one thread: the calling thread with `runner`, the others with the
-// helpers (each prepares the rule again on its own connection). The findings of each rule are
-// kept in the rule's order and put together in the order of `rules`, so that the result does not
+// helpers (each prepares the rule again on its own connection). What the sink receives does not
 // depend on which thread ran what; the first error by rule order is the one reported.
 void run_in_parallel(Runner& runner, const std::vector<Runner*>& helpers,
-                     const std::vector<const Runner::Compiled*>& rules, RunResult& result) {
-  std::vector<std::vector<Finding>> findings(rules.size());
-  std::vector<std::exception_ptr> errors(rules.size());
+                     const std::vector<const Runner::Compiled*>& rules,
+                     const std::function<void(std::vector<Finding>&)>& finish, const RuleSink& sink) {
+  InOrder in_order(rules.size(), sink, rules);
   std::atomic<std::size_t> next{0};
   auto work = [&](Runner& on, bool own) {
-    for (std::size_t i; (i = next.fetch_add(1)) < rules.size();) {
+    for (std::size_t i; !in_order.stopped() && (i = next.fetch_add(1)) < rules.size();) {
       sqlite3_stmt* prepared = nullptr;
+      std::vector<Finding> findings;
+      std::exception_ptr error;
       try {
         PhaseTimer timer;
         if (!own) prepared = on.compile(*rules[i]->rule).statement;
-        on.run(*rules[i], own ? rules[i]->statement : prepared, findings[i]);
+        on.run(*rules[i], own ? rules[i]->statement : prepared, findings);
         // Its sorters and buffers go now. The return code repeats the last step's, which run() judged.
         sqlite3_reset(own ? rules[i]->statement : prepared);
+        finish(findings);
         timer.lap("rule " + rules[i]->rule->id);
       } catch (const std::bad_alloc&) {
-        errors[i] =
-            std::make_exception_ptr(Error(Diagnostic{.file = rules[i]->rule->sql_where.file,
-                                                     .line = rules[i]->rule->sql_where.line,
-                                                     .column = rules[i]->rule->sql_where.column,
-                                                     .message = out_of_memory_message("rule " + rules[i]->rule->id)}));
+        error = out_of_memory_error(*rules[i]->rule);
       } catch (...) {
-        errors[i] = std::current_exception();
+        error = std::current_exception();
       }
       sqlite3_finalize(prepared);
+      if (error) std::vector<Finding>().swap(findings);
+      in_order.done(i, std::move(findings), error);
     }
   };
   // Job 0, on the calling thread, runs the compiled statements with `runner`; job t > 0 works with
-  // helper t - 1, and no more helpers work than there are rules beyond the first. `work` keeps each
-  // rule's error with the rule, so that the first by rule order is the one rethrown below.
+  // helper t - 1, and no more helpers work than there are rules beyond the first.
   const std::size_t jobs = 1 + std::min(helpers.size(), rules.empty() ? 0 : rules.size() - 1);
   run_parallel(jobs, [&](std::size_t t) {
     if (t == 0)
@@ -175,20 +251,8 @@ void run_in_parallel(Runner& runner, const std::vector<Runner*>& helpers,
     else
       work(*helpers[t - 1], false);
   });
-  assert(next.load() >= rules.size());  // every rule was taken by one job
-  for (const std::exception_ptr& error : errors)
-    if (error) std::rethrow_exception(error);
-  // One list of the exact size, each rule's list freed (and its pages handed back) as soon as it is
-  // moved: at national scale a list of findings is tens of megabytes before the strings they own,
-  // and the list being filled is only paged in as it fills.
-  std::size_t total = result.findings.size();
-  for (const std::vector<Finding>& part : findings) total += part.size();
-  result.findings.reserve(total);
-  for (std::vector<Finding>& part : findings) {
-    result.findings.insert(result.findings.end(), std::make_move_iterator(part.begin()),
-                           std::make_move_iterator(part.end()));
-    std::vector<Finding>().swap(part);
-  }
+  assert(next.load() >= rules.size() || in_order.stopped());  // every rule was taken, or the run failed
+  in_order.rethrow_first();
 }
 
 }  // namespace chataudit::engine_internal

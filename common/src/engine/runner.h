@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <optional>
@@ -152,9 +153,13 @@ class Helpers {
   std::vector<std::unique_ptr<Runner>> runners_;
 };
 
-/// Runs `rules` on the calling thread with `runner` and on the helpers' threads; appends their
-/// findings to `result` in the order of `rules`.
+/// Runs `rules` on the calling thread with `runner` and on the helpers' threads, taking them in the
+/// order of `rules`. Each rule's findings go through `finish` (filtered and sorted, on the thread
+/// that ran the rule), then to `sink` in the order of `rules`, as soon as every rule before it is
+/// done: never two sink calls at a time. The first error by rule order (a rule's or the sink's)
+/// is rethrown once every thread has stopped; after an error the sink is not called again.
 void run_in_parallel(Runner& runner, const std::vector<Runner*>& helpers,
-                     const std::vector<const Runner::Compiled*>& rules, RunResult& result);
+                     const std::vector<const Runner::Compiled*>& rules,
+                     const std::function<void(std::vector<Finding>&)>& finish, const RuleSink& sink);
 
 }  // namespace chataudit::engine_internal
