@@ -5,6 +5,8 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include <nlohmann/json.hpp>
+
 #include <string>
 #include <vector>
 
@@ -523,24 +525,95 @@ TEST_CASE("json: each finding printed member by member is byte for byte what nlo
 
   for (const bool redact : {false, true})
     for (const Lang lang : {Lang::en, Lang::zh})
-      for (const int depth : {-1, 0, 4})
-        for (const Finding& finding : findings) {
-          CAPTURE(redact);
-          CAPTURE(depth);
-          CAPTURE(finding.subject_id);
-          fixture.report.options.redact = redact;
-          fixture.report.lang = lang;
-          std::string out = "prefix";
-          formats::append_finding_json(out, fixture.report, finding, depth);
-          CHECK(out == "prefix" + formats::finding_json_reference(fixture.report, finding, depth));
-        }
-  // The reference itself: nested two levels deep, as the report's findings array holds it.
-  std::string nested;
-  formats::append_finding_json(nested, fixture.report, findings[2], 4);
-  CHECK(
-      nested.starts_with("{\n      \"rule\": \"member-departed\",\n      \"severity\": \"warning\",\n"
-                         "      \"article\": {\n        \"zh\": \"第五条\",\n        \"en\": \"Art. 5\"\n      },\n"));
-  CHECK(nested.ends_with("\n      \"fingerprint\": \"0123456789abcdef\"\n    }"));
+      for (const Finding& finding : findings) {
+        CAPTURE(redact);
+        CAPTURE(finding.subject_id);
+        fixture.report.options.redact = redact;
+        fixture.report.lang = lang;
+        std::string out = "prefix";
+        formats::append_finding_json(out, fixture.report, finding);
+        CHECK(out == "prefix" + formats::finding_json_reference(fixture.report, finding));
+        out = "prefix";
+        formats::append_finding_jsonl(out, fixture.report, finding);
+        CHECK(out == "prefix" + formats::finding_jsonl_reference(fixture.report, finding));
+      }
+  // The reference itself: one compact line, without the rule's texts.
+  fixture.report.options.redact = false;
+  fixture.report.lang = Lang::en;
+  CHECK(formats::finding_json_reference(fixture.report, findings[2]) ==
+        "{\"rule\":\"member-departed\",\"severity\":\"warning\",\"subject\":{\"kind\":\"membership\","
+        "\"id\":\"G1/wx_zhang\",\"name\":\"张三\"},\"message\":\"Zhang left *b* _i_ `code` a|b \\\\x\","
+        "\"change\":\"new\",\"fingerprint\":\"0123456789abcdef\"}");
+  // JSON Lines: title, article, remedy as strings in the report's language after the severity.
+  fixture.report.lang = Lang::zh;
+  CHECK(formats::finding_jsonl_reference(fixture.report, findings[2])
+            .starts_with("{\"rule\":\"member-departed\",\"severity\":\"warning\",\"title\":\"离职人员仍在群内\","
+                         "\"article\":\"第五条\",\"remedy\":\"移出该成员\",\"subject\":{"));
+}
+
+TEST_CASE("json: rules once under `rules` in report order; each finding, waived and resolved one on one line") {
+  Fixture fixture;
+  // A resolved finding of a rule the policy no longer has, recorded as a warning.
+  fixture.review.resolved.push_back({"old-rule", "warning", "group", "G8", "", "G8 gone", "def"});
+  const std::string json = formats::json(fixture.report);
+  CHECK(contains(json,
+                 "  \"rules\": {\n"
+                 "    \"temporary-group-overdue\": {\n"
+                 "      \"severity\": \"error\",\n"
+                 "      \"article\": {\n"
+                 "        \"zh\": \"第三条\",\n"
+                 "        \"en\": \"Art. 3\"\n"
+                 "      },\n"
+                 "      \"title\": {\n"
+                 "        \"zh\": \"临时群逾期未解散\",\n"
+                 "        \"en\": \"Temporary group not dissolved\"\n"
+                 "      },\n"
+                 "      \"remedy\": {\n"
+                 "        \"zh\": \"一周内解散该群 & 备案\",\n"
+                 "        \"en\": \"Dissolve the group & file it\"\n"
+                 "      }\n"
+                 "    },\n"
+                 "    \"member-departed\": {\n"
+                 "      \"severity\": \"warning\",\n"));
+  CHECK(contains(json,
+                 "      }\n"
+                 "    },\n"
+                 "    \"old-rule\": {\n"
+                 "      \"severity\": \"warning\"\n"
+                 "    }\n"
+                 "  },\n"
+                 "  \"findings\": [\n"
+                 "    {\"rule\":\"temporary-group-overdue\",\"severity\":\"error\",\"subject\":{"));
+  CHECK(count(json, "\"article\"") == 2);  // once a rule the policy has, never in a finding
+  CHECK(contains(json,
+                 "\"fingerprint\":\"0123456789abcdef\"}\n  ],\n  \"waived\": [\n"
+                 "    {\"rule\":\"member-departed\",\"severity\":\"warning\",\"subject\":{\"kind\":\"membership\","));
+  CHECK(contains(json,
+                 "\"waiver\":{\"reason\":\"负责人出差 & <回来后处理>\",\"approved_by\":\"李四\","
+                 "\"expires\":\"2026-12-31\"}}\n  ],\n  \"resolved\": [\n"
+                 "    {\"rule\":\"temporary-group-overdue\",\"severity\":\"error\",\"subject\":{\"kind\":\"group\","
+                 "\"id\":\"G9\"},\"message\":\"G9 overdue\",\"fingerprint\":\"abc\"},\n"
+                 "    {\"rule\":\"old-rule\",\"severity\":\"warning\","));
+  // The whole document is still one JSON object.
+  const nlohmann::json parsed = nlohmann::json::parse(json);
+  CHECK(parsed["rules"].size() == 3);
+  CHECK(parsed["findings"].size() == 3);
+
+  SUBCASE("a rule named only by a waived or a resolved finding has its entry, in severity then id order") {
+    fixture.result.findings.clear();
+    fixture.review.resolved.clear();
+    fixture.review.resolved.push_back({"temporary-group-overdue", "error", "group", "G9", "", "G9 overdue", "abc"});
+    const nlohmann::ordered_json rules = nlohmann::ordered_json::parse(formats::json(fixture.report))["rules"];
+    std::vector<std::string> keys;
+    for (const auto& [key, value] : rules.items()) keys.push_back(key);
+    CHECK(keys == std::vector<std::string>{"temporary-group-overdue", "member-departed"});
+  }
+  SUBCASE("nothing found, waived or resolved: an empty object") {
+    fixture.result.findings.clear();
+    fixture.review.waived.clear();
+    fixture.review.resolved.clear();
+    CHECK(contains(formats::json(fixture.report), "  \"rules\": {},\n  \"findings\": [],\n  \"waived\": [],\n"));
+  }
 }
 
 namespace {

@@ -19,12 +19,17 @@ std::string html(const Report& report);
 std::string email(const Report& report);
 std::string junit(const Report& report);
 
-/// Appends `finding` as the JSON report prints it: pretty, nested `depth` spaces deep, or on one
-/// line (JSON Lines) when `depth` < 0. Printed member by member, byte for byte as nlohmann::json
-/// prints the same object (finding_json_reference), which is several times slower.
-void append_finding_json(std::string& out, const Report& report, const Finding& finding, int depth,
-                         bool one_language = false);
+/// Appends `finding` as the JSON report prints it in `findings`: on one line, compact, without its
+/// rule's texts (those are under `rules`). Printed member by member, byte for byte as nlohmann::json
+/// prints the same object with dump(-1) (finding_json_reference), which is several times slower.
+void append_finding_json(std::string& out, const Report& report, const Finding& finding);
 /// The same finding built as an nlohmann::json object and printed by it: what tests compare with.
-std::string finding_json_reference(const Report& report, const Finding& finding, int depth);
+std::string finding_json_reference(const Report& report, const Finding& finding);
+/// Appends `finding` as a JSON Lines record holds it after `tool`, `as_of` and `scope`: `rule`,
+/// `severity`, its rule's `title`, `article` and `remedy` in the report's language, then the rest
+/// as in the JSON report.
+void append_finding_jsonl(std::string& out, const Report& report, const Finding& finding);
+/// The same built as an nlohmann::json object and printed by it.
+std::string finding_jsonl_reference(const Report& report, const Finding& finding);
 
 }  // namespace chataudit::formats

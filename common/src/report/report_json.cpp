@@ -1,7 +1,9 @@
 // The JSON report (one document, printed in parts on up to two threads) and JSON Lines (one finding
-// a line); both print each finding member by member, byte for byte as nlohmann::json would.
+// a line). A rule's article, title and remedy are said once, under `rules`; each finding is one
+// compact line, printed member by member, byte for byte as nlohmann::json would.
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "base/csv.h"
 #include "base/parallel.h"
@@ -16,13 +18,11 @@ using Json = nlohmann::ordered_json;
 
 Json localized(const Localized& text) { return Json{{"zh", text.zh}, {"en", text.en}}; }
 
+// The finding as the JSON report has it (its rule's texts are under `rules`).
 Json finding_json(const Report& report, const Finding& finding) {
-  const Rule& rule = rule_of(report, finding.rule);
   Json json;
   json["rule"] = finding.rule;
   json["severity"] = to_string(finding.severity);
-  json["article"] = localized(rule.article);
-  json["title"] = localized(rule.title);
   Json subject{{"kind", finding.subject_kind}, {"id", shown_subject_id(report, finding)}};
   if (!finding.subject_name.empty()) subject["name"] = shown_subject_name(report, finding);
   json["subject"] = subject;
@@ -30,7 +30,6 @@ Json finding_json(const Report& report, const Finding& finding) {
   if (!finding.due_on.empty()) json["due_on"] = finding.due_on;
   if (finding.days_overdue) json["days_overdue"] = *finding.days_overdue;
   json["message"] = shown_message(report, finding);
-  json["remedy"] = localized(rule.remedy);
   if (!finding.details.empty() && !report.options.redact) {
     Json details = Json::object();
     for (const auto& [name, value] : finding.details) details[std::string(name)] = value;
@@ -41,25 +40,23 @@ Json finding_json(const Report& report, const Finding& finding) {
   return json;
 }
 
-std::string dump(const Json& json, int indent) { return json.dump(indent, ' ', false, Json::error_handler_t::replace); }
-
-// Appends `json` printed as dump(json, 2) would print it nested `depth` spaces deep (every line
-// after the first indented by `depth`), straight into `out`; on one line when `depth` < 0.
-void dump_nested(std::string& out, const Json& json, int depth) {
-  const std::string text = json.dump(depth >= 0 ? 2 : -1, ' ', false, Json::error_handler_t::replace);
-  if (depth <= 0) {
-    out += text;
-    return;
-  }
-  // A JSON text holds no raw line break inside a string: every '\n' starts a line to indent.
-  std::size_t begin = 0;
-  for (std::size_t end = text.find('\n'); end != std::string::npos; end = text.find('\n', begin)) {
-    out.append(text, begin, end + 1 - begin);
-    out.append(static_cast<std::size_t>(depth), ' ');
-    begin = end + 1;
-  }
-  out.append(text, begin, std::string::npos);
+// The finding as a JSON Lines record has it (after tool, as_of, scope): rule and severity, its
+// rule's title, article and remedy in the report's language, then the rest as in finding_json.
+Json standalone_json(const Report& report, const Finding& finding) {
+  const Rule& rule = rule_of(report, finding.rule);
+  Json lean = finding_json(report, finding);
+  Json json;
+  json["rule"] = finding.rule;
+  json["severity"] = to_string(finding.severity);
+  json["title"] = rule.title.in(report.lang);
+  json["article"] = rule.article.in(report.lang);
+  json["remedy"] = rule.remedy.in(report.lang);
+  for (auto& [key, value] : lean.items())
+    if (key != "rule" && key != "severity") json[key] = std::move(value);
+  return json;
 }
+
+std::string dump(const Json& json, int indent) { return json.dump(indent, ' ', false, Json::error_handler_t::replace); }
 
 // Appends `text` as a JSON string exactly as nlohmann prints it (UTF-8 kept, invalid UTF-8
 // replaced by U+FFFD): quoted as it is when nothing needs escaping, else by nlohmann.
@@ -71,51 +68,27 @@ void append_string(std::string& out, std::string_view text) {
     out += text;
     out += '"';
   } else {
-    dump_nested(out, Json(std::string(text)), -1);
+    out += dump(Json(std::string(text)), -1);
   }
 }
 
-// An object printed member by member as nlohmann prints one: pretty, nested `depth` spaces deep,
-// two more per level; or on one line when `depth` < 0.
+// An object printed member by member on one line, as nlohmann's dump(-1) prints one.
 class ObjectPrinter {
  public:
-  ObjectPrinter(std::string& out, int depth) : out_(out), depth_(depth) {}
+  explicit ObjectPrinter(std::string& out) : out_(out) {}
   // Starts the member `key`; its value comes next.
   std::string& key(std::string_view key) {
     out_ += first_ ? '{' : ',';
     first_ = false;
-    if (depth_ >= 0) {
-      out_ += '\n';
-      out_.append(static_cast<std::size_t>(depth_) + 2, ' ');
-    }
     append_string(out_, key);
-    out_ += depth_ >= 0 ? ": " : ":";
+    out_ += ':';
     return out_;
   }
   void string(std::string_view key, std::string_view value) { append_string(this->key(key), value); }
-  void localized(std::string_view key, const Localized& text) {
-    this->key(key);
-    ObjectPrinter object = nested();
-    object.string("zh", text.zh);
-    object.string("en", text.en);
-    object.close();
-  }
-  ObjectPrinter nested() const { return ObjectPrinter(out_, depth_ >= 0 ? depth_ + 2 : -1); }
-  void close() {
-    if (first_) {
-      out_ += "{}";
-      return;
-    }
-    if (depth_ >= 0) {
-      out_ += '\n';
-      out_.append(static_cast<std::size_t>(depth_), ' ');
-    }
-    out_ += '}';
-  }
+  void close() { out_ += first_ ? "{}" : "}"; }
 
  private:
   std::string& out_;
-  int depth_;
   bool first_ = true;
 };
 
@@ -127,37 +100,27 @@ bool repeats_a_name(const Fields& fields) {
   return false;
 }
 
-}  // namespace
-
-void append_finding_json(std::string& out, const Report& report, const Finding& finding, int depth, bool one_language) {
-  const Rule& rule = rule_of(report, finding.rule);
+// Appends `finding` on one line: as the JSON report has it, or `standalone` as JSON Lines does.
+void print_finding(std::string& out, const Report& report, const Finding& finding, bool standalone) {
   // A repeated id or detail name keeps nlohmann's rule (the first place, one value): printed by
   // nlohmann, like the reference.
   if (repeats_a_name(finding.ids) || repeats_a_name(finding.details)) {
-    Json json = finding_json(report, finding);
-    if (one_language) {
-      json["article"] = rule.article.in(report.lang);
-      json["title"] = rule.title.in(report.lang);
-      json["remedy"] = rule.remedy.in(report.lang);
-    }
-    dump_nested(out, json, depth);
+    out += dump(standalone ? standalone_json(report, finding) : finding_json(report, finding), -1);
     return;
   }
   const bool redact = report.options.redact;
-  ObjectPrinter json(out, depth);
+  ObjectPrinter json(out);
   json.string("rule", finding.rule);
   json.string("severity", to_string(finding.severity));
-  // JSON Lines: each line stands alone, in the report's language.
-  auto text = [&](std::string_view key, const Localized& value) {
-    if (one_language)
-      json.string(key, value.in(report.lang));
-    else
-      json.localized(key, value);
-  };
-  text("article", rule.article);
-  text("title", rule.title);
+  if (standalone) {
+    // JSON Lines: each line stands alone, in the report's language.
+    const Rule& rule = rule_of(report, finding.rule);
+    json.string("title", rule.title.in(report.lang));
+    json.string("article", rule.article.in(report.lang));
+    json.string("remedy", rule.remedy.in(report.lang));
+  }
   json.key("subject");
-  ObjectPrinter subject = json.nested();
+  ObjectPrinter subject(out);
   subject.string("kind", finding.subject_kind);
   // (Redacted values only are built anew; the others are printed from where they are.)
   if (redact)
@@ -180,10 +143,9 @@ void append_finding_json(std::string& out, const Report& report, const Finding& 
   if (!finding.due_on.empty()) json.string("due_on", finding.due_on);
   if (finding.days_overdue) json.key("days_overdue") += std::to_string(*finding.days_overdue);
   json.string("message", (redact ? finding.message_redacted : finding.message).in(report.lang));
-  text("remedy", rule.remedy);
   if (!finding.details.empty() && !redact) {
     json.key("details");
-    ObjectPrinter details = json.nested();
+    ObjectPrinter details(out);
     for (const auto& [name, value] : finding.details) details.string(name, value);
     details.close();
   }
@@ -192,10 +154,22 @@ void append_finding_json(std::string& out, const Report& report, const Finding& 
   json.close();
 }
 
-std::string finding_json_reference(const Report& report, const Finding& finding, int depth) {
-  std::string out;
-  dump_nested(out, finding_json(report, finding), depth);
-  return out;
+}  // namespace
+
+void append_finding_json(std::string& out, const Report& report, const Finding& finding) {
+  print_finding(out, report, finding, false);
+}
+
+std::string finding_json_reference(const Report& report, const Finding& finding) {
+  return dump(finding_json(report, finding), -1);
+}
+
+void append_finding_jsonl(std::string& out, const Report& report, const Finding& finding) {
+  print_finding(out, report, finding, true);
+}
+
+std::string finding_jsonl_reference(const Report& report, const Finding& finding) {
+  return dump(standalone_json(report, finding), -1);
 }
 
 namespace {
@@ -254,29 +228,60 @@ Json summary_json(const Report& report) {
   return summary;
 }
 
-Json waived_json(const Report& report) {
-  Json waived = Json::array();
+// Each waived finding on a line of its own: the finding, with the waiver that excused it.
+std::vector<std::string> waived_lines(const Report& report) {
+  std::vector<std::string> lines;
   for (const WaivedFinding& item : report.review->waived) {
     Json json = finding_json(report, item.finding);
     json["waiver"] = Json{{"reason", item.waiver.reason},
                           {"approved_by", item.waiver.approved_by},
                           {"expires", format_date(item.waiver.expires)}};
-    waived.push_back(json);
+    lines.push_back(dump(json, -1));
   }
-  return waived;
+  return lines;
 }
 
-Json resolved_json(const Report& report) {
-  Json resolved = Json::array();
+// Each resolved finding on a line of its own, as the earlier report had it.
+std::vector<std::string> resolved_lines(const Report& report) {
+  std::vector<std::string> lines;
   for (const PastFinding& past : report.review->resolved) {
     const Finding finding = resolved_finding(report, past);
-    resolved.push_back(Json{{"rule", past.rule},
-                            {"severity", past.severity},
-                            {"subject", Json{{"kind", past.subject_kind}, {"id", shown_subject_id(report, finding)}}},
-                            {"message", shown_message(report, finding)},
-                            {"fingerprint", past.fingerprint}});
+    lines.push_back(dump(Json{{"rule", past.rule},
+                              {"severity", past.severity},
+                              {"subject", Json{{"kind", past.subject_kind}, {"id", shown_subject_id(report, finding)}}},
+                              {"message", shown_message(report, finding)},
+                              {"fingerprint", past.fingerprint}},
+                         -1));
   }
-  return resolved;
+  return lines;
+}
+
+// `rules`: what is the same for every finding of a rule, once for each rule named by a finding, a
+// waived one or a resolved one, in report order (a resolved finding by its recorded severity). A
+// rule the policy no longer has (named by a resolved finding only) has its severity alone.
+Json rules_json(const Report& report) {
+  std::vector<std::pair<Severity, std::string_view>> named;
+  for (const Finding& finding : report.result->findings)  // sorted: one entry per run of a rule
+    if (named.empty() || named.back().second != finding.rule) named.emplace_back(finding.severity, finding.rule);
+  for (const WaivedFinding& item : report.review->waived) named.emplace_back(item.finding.severity, item.finding.rule);
+  for (const PastFinding& past : report.review->resolved)
+    named.emplace_back(parse_severity(past.severity).value_or(Severity::error), past.rule);
+  std::stable_sort(named.begin(), named.end());
+  Json rules = Json::object();
+  for (const auto& [severity, id] : named) {
+    const std::string key(id);
+    if (rules.contains(key)) continue;
+    const Rule* rule = report.policy->find_rule(id);
+    if (!rule) {
+      rules[key] = Json{{"severity", to_string(severity)}};
+      continue;
+    }
+    rules[key] = Json{{"severity", to_string(rule->severity)},
+                      {"article", localized(rule->article)},
+                      {"title", localized(rule->title)},
+                      {"remedy", localized(rule->remedy)}};
+  }
+  return rules;
 }
 
 // Appends the member `key` of the report's object, its value printed by dump(value, 2).
@@ -288,15 +293,36 @@ void append_member(std::string& out, std::string_view key, const Json& value, bo
   out += last ? "\n" : ",\n";
 }
 
-// Appends findings `begin` to `end` as elements of the findings array, each nested two levels deep
-// (member, array element). Once 64 are printed, room for the rest up to `end` is reserved at their
-// average size (and an eighth more): a string that grows by doubling copies itself again and again.
+// Appends the member `key` of the report's object: an array of `lines`, each element on a line of
+// its own indented by 4 (`[]` when there are none).
+void append_array_member(std::string& out, std::string_view key, const std::vector<std::string>& lines,
+                         bool last = false) {
+  out += "  ";
+  out += dump(Json(key), -1);
+  out += ": ";
+  if (lines.empty()) {
+    out += "[]";
+  } else {
+    out += "[\n";
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      out += "    ";
+      out += lines[i];
+      out += i + 1 < lines.size() ? ",\n" : "\n";
+    }
+    out += "  ]";
+  }
+  out += last ? "\n" : ",\n";
+}
+
+// Appends findings `begin` to `end` as elements of the findings array, one a line. Once 64 are
+// printed, room for the rest up to `end` is reserved at their average size (and an eighth more): a
+// string that grows by doubling copies itself again and again.
 void append_findings(std::string& out, const Report& report, std::size_t begin, std::size_t end) {
   const std::vector<Finding>& findings = report.result->findings;
   const std::size_t start = out.size();
   for (std::size_t i = begin; i < end; ++i) {
     out += "    ";
-    append_finding_json(out, report, findings[i], 4);
+    append_finding_json(out, report, findings[i]);
     out += i + 1 < findings.size() ? ",\n" : "\n";
     if (i == begin + 63 && end > i + 1)
       out.reserve(out.size() + (out.size() - start) / 64 * (end - i - 1) / 8 * 9 + 4096);
@@ -334,6 +360,7 @@ std::vector<std::string> json_parts(const Report& report) {
   append_member(out, "inventory", inventory_json(report));
   if (report.scope) append_member(out, "scope", Json::parse(report.scope->json()));
   append_member(out, "summary", summary_json(report));
+  append_member(out, "rules", rules_json(report));
   out += "  \"findings\": ";
   if (report.result->findings.empty()) {
     out += "[]";
@@ -347,8 +374,8 @@ std::vector<std::string> json_parts(const Report& report) {
     out += "  ]";
   }
   out += ",\n";
-  append_member(out, "waived", waived_json(report));
-  append_member(out, "resolved", resolved_json(report), !review.compared);
+  append_array_member(out, "waived", waived_lines(report));
+  append_array_member(out, "resolved", resolved_lines(report), !review.compared);
   if (review.compared) append_member(out, "baseline", Json(review.baseline_source), true);
   out += "}\n";
   parts.push_back(std::move(out));
@@ -366,14 +393,14 @@ std::string json(const Report& report) {
 }
 
 std::string jsonl(const Report& report) {
-  // Each line stands alone: what run it came from, then the finding.
+  // Each line stands alone: what run it came from, then the finding with its rule's texts.
   std::string lead = "{" + dump(Json("tool"), -1) + ":" + dump(Json(report.tool), -1) + "," + dump(Json("as_of"), -1) +
                      ":" + dump(Json(format_date(report.as_of)), -1) + ",";
   if (report.scope) lead += dump(Json("scope"), -1) + ":" + report.scope->json() + ",";
   std::string out, line;
   for (const Finding& finding : report.result->findings) {
     line.clear();
-    append_finding_json(line, report, finding, -1, true);
+    append_finding_jsonl(line, report, finding);
     out += lead;
     out.append(line, 1);  // the finding's members, after its opening brace
     out += '\n';
