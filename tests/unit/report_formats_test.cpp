@@ -555,7 +555,7 @@ TEST_CASE("json: rules once under `rules` in report order; each finding, waived 
   Fixture fixture;
   // A resolved finding of a rule the policy no longer has, recorded as a warning.
   fixture.review.resolved.push_back({"old-rule", "warning", "group", "G8", "", "G8 gone", "def"});
-  const std::string json = formats::json(fixture.report);
+  const std::string json = as::json(fixture.report);
   CHECK(contains(json,
                  "  \"rules\": {\n"
                  "    \"temporary-group-overdue\": {\n"
@@ -603,7 +603,7 @@ TEST_CASE("json: rules once under `rules` in report order; each finding, waived 
     fixture.result.findings.clear();
     fixture.review.resolved.clear();
     fixture.review.resolved.push_back({"temporary-group-overdue", "error", "group", "G9", "", "G9 overdue", "abc"});
-    const nlohmann::ordered_json rules = nlohmann::ordered_json::parse(formats::json(fixture.report))["rules"];
+    const nlohmann::ordered_json rules = nlohmann::ordered_json::parse(as::json(fixture.report))["rules"];
     std::vector<std::string> keys;
     for (const auto& [key, value] : rules.items()) keys.push_back(key);
     CHECK(keys == std::vector<std::string>{"temporary-group-overdue", "member-departed"});
@@ -612,7 +612,7 @@ TEST_CASE("json: rules once under `rules` in report order; each finding, waived 
     fixture.result.findings.clear();
     fixture.review.waived.clear();
     fixture.review.resolved.clear();
-    CHECK(contains(formats::json(fixture.report), "  \"rules\": {},\n  \"findings\": [],\n  \"waived\": [],\n"));
+    CHECK(contains(as::json(fixture.report), "  \"rules\": {},\n  \"findings\": [],\n  \"waived\": [],\n"));
   }
 }
 
