@@ -33,9 +33,12 @@ std::string shown_path(const std::string& path) { return is_stdout(path) ? "stan
   throw Error(Diagnostic{.file = shown_path(path), .message = fmt::format("write failed: {}", std::strerror(error))});
 }
 
-// Writes all of `parts`, one after the other, to `fd`; false (errno set) on a failed write.
-bool write_parts(int fd, const std::vector<std::string>& parts) {
-  return std::all_of(parts.begin(), parts.end(), [&](const std::string& part) { return write_fully(fd, part); });
+// Writes all of the write's parts, one after the other, then what it produces, to `fd`; false
+// (errno set) on a failed write.
+bool write_parts(int fd, const Write& write) {
+  return std::all_of(write.parts.begin(), write.parts.end(),
+                     [&](const std::string& part) { return write_fully(fd, part); }) &&
+         (!write.produce || write.produce(fd));
 }
 
 // `path` + ".tmp." + six random letters or digits, as mkstemp would name it.
@@ -136,7 +139,7 @@ void prepare_file(Pending& pending, const Write& write, bool may_hold_open) {
     const int fd = ::open(parent_of(write.path).c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
     if (fd >= 0) {
       pending.fd = fd;
-      if (!write_parts(fd, write.parts) || ::fchmod(fd, mode) != 0 || ::fsync(fd) != 0) write_failed(write.path, errno);
+      if (!write_parts(fd, write) || ::fchmod(fd, mode) != 0 || ::fsync(fd) != 0) write_failed(write.path, errno);
       return;
     }
     // Not supported here (an old kernel, a file system without it): a named temporary file.
@@ -148,7 +151,7 @@ void prepare_file(Pending& pending, const Write& write, bool may_hold_open) {
     throw Error(Diagnostic{.file = write.path,
                            .message = fmt::format("cannot create a temporary file: {}", std::strerror(errno))});
   pending.named = temp;
-  const bool ok = write_parts(fd, write.parts) && ::fchmod(fd, mode) == 0 && ::fsync(fd) == 0;
+  const bool ok = write_parts(fd, write) && ::fchmod(fd, mode) == 0 && ::fsync(fd) == 0;
   const int error = errno;
   ::close(fd);
   if (!ok) write_failed(write.path, error);
@@ -156,12 +159,12 @@ void prepare_file(Pending& pending, const Write& write, bool may_hold_open) {
 
 void write_stream(const Write& write) {
   if (is_stdout(write.path)) {
-    if (!write_parts(STDOUT_FILENO, write.parts)) write_failed(write.path, errno);
+    if (!write_parts(STDOUT_FILENO, write)) write_failed(write.path, errno);
     return;
   }
   const int fd = ::open(write.path.c_str(), O_WRONLY | O_CLOEXEC);
   if (fd < 0) throw Error(Diagnostic{.file = write.path, .message = std::strerror(errno)});
-  const bool ok = write_parts(fd, write.parts);
+  const bool ok = write_parts(fd, write);
   const int error = errno;
   ::close(fd);
   if (!ok) write_failed(write.path, error);

@@ -2,6 +2,7 @@
 // Where reports go (SPEC §2 "Output paths"): every output checked before any work, then all of
 // them written or none, atomically, keeping a replaced file's permission bits; what an earlier
 // run wrote and this one does not write again removed.
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,11 +24,15 @@ bool is_stdout(const std::string& path);
 void check_outputs(const std::vector<std::string>& paths, const std::string& output_dir,
                    const std::vector<InputFile>& inputs);
 
-/// One report to write (its parts, one after the other), or a stale file to remove.
+/// One report to write (its parts, one after the other, then what `produce` writes), or a stale
+/// file to remove.
 struct Write {
   std::string path;
   std::vector<std::string> parts;
   bool remove = false;  ///< remove `path` if it is a regular file (a clean run's e-mail file)
+  /// Writes the rest of the content to a descriptor (a report put together from its spool); false
+  /// with errno set when a write failed. May be called for a temporary file or standard output.
+  std::function<bool(int fd)> produce;
 };
 
 /// Writes every item or replaces none: each file's content goes to a temporary file in its

@@ -16,9 +16,13 @@
 #include <unordered_map>
 
 #include "base/error.h"
+#include "history/history_sql.h"
 #include "store/sqlite_file.h"
 
 namespace chataudit {
+
+using history_internal::bind_text_or_null;
+using history_internal::text_of;
 
 namespace {
 
@@ -146,87 +150,12 @@ std::string utc_timestamp(std::int64_t seconds) {
   return text.data();
 }
 
-void bind_text_or_null(SQLite::Statement& statement, int index, const std::string& value) {
-  if (value.empty())
-    statement.bind(index);
-  else
-    statement.bind(index, value);
-}
+}  // namespace
 
-std::string text_of(const SQLite::Column& column) { return column.isNull() ? std::string() : column.getString(); }
-
-struct Delivery {
-  std::string on, to;
-  bool to_known = false;
-};
-
-void insert_findings(SQLite::Database& db, std::int64_t run_id, const Report& report,
-                     const std::vector<Finding>& undelivered, const Baseline* baseline) {
-  std::unordered_map<std::string_view, const PastFinding*> before;
-  if (baseline)
-    for (const PastFinding& past : baseline->findings) before.emplace(past.fingerprint, &past);
-  SQLite::Statement insert(db,
-                           "INSERT INTO findings(run_id, rule, severity, subject_kind, subject_id, subject_name, "
-                           "fingerprint, message, change, waived, org_id, responsible_id, due_on, days_overdue, "
-                           "delivered, delivered_on, delivered_to, delivered_to_known) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-  const std::string as_of = format_date(report.as_of);
-  auto add = [&](const Finding& finding, bool waived, bool delivered) {
-    insert.reset();
-    insert.clearBindings();
-    insert.bind(1, static_cast<std::int64_t>(run_id));
-    insert.bind(2, finding.rule);
-    insert.bind(3, std::string(to_string(finding.severity)));
-    insert.bind(4, finding.subject_kind);
-    insert.bind(5, finding.subject_id);
-    bind_text_or_null(insert, 6, finding.subject_name);
-    insert.bind(7, finding.fingerprint);
-    insert.bind(8, finding.message.in(report.lang));
-    bind_text_or_null(insert, 9, finding.change);
-    insert.bind(10, waived ? 1 : 0);
-    bind_text_or_null(insert, 11, finding.field("org_id"));
-    const std::string responsible = finding.field("responsible_id");
-    bind_text_or_null(insert, 12, responsible);
-    bind_text_or_null(insert, 13, finding.due_on);
-    if (finding.days_overdue)
-      insert.bind(14, static_cast<std::int64_t>(*finding.days_overdue));
-    else
-      insert.bind(14);
-    // The last delivery: this one, or the one the baseline's finding carried.
-    Delivery last;
-    if (delivered) {
-      last = Delivery{as_of, responsible, true};
-    } else if (auto past = before.find(finding.fingerprint);
-               past != before.end() && !past->second->delivered_on.empty()) {
-      last = Delivery{past->second->delivered_on, past->second->delivered_to, past->second->delivered_to_known};
-    }
-    insert.bind(15, delivered ? 1 : 0);
-    bind_text_or_null(insert, 16, last.on);
-    bind_text_or_null(insert, 17, last.to);
-    insert.bind(18, last.to_known || last.on.empty() ? 1 : 0);
-    insert.exec();
-  };
-  if (report.result)
-    for (const Finding& finding : report.result->findings) add(finding, false, true);
-  for (const Finding& finding : undelivered) add(finding, false, false);
-  if (report.review)
-    for (const WaivedFinding& entry : report.review->waived) add(entry.finding, true, false);
-}
-
-std::int64_t insert_run(SQLite::Database& db, const Report& report, const Scope& scope,
-                        const std::vector<Finding>& undelivered) {
-  std::array<std::int64_t, 3> by_severity{};
-  std::int64_t new_findings = 0, findings = 0;
-  auto count = [&](const std::vector<Finding>& list) {
-    for (const Finding& finding : list) {
-      ++by_severity[static_cast<std::size_t>(finding.severity)];
-      if (finding.change == "new") ++new_findings;
-    }
-    findings += static_cast<std::int64_t>(list.size());
-  };
-  if (report.result) count(report.result->findings);
-  count(undelivered);
-  const std::int64_t waived = report.review ? static_cast<std::int64_t>(report.review->waived.size()) : 0;
+static std::int64_t insert_run(SQLite::Database& db, const Report& report, const Scope& scope,
+                               const HistoryRows& rows) {
+  const std::array<std::int64_t, 3>& by_severity = rows.by_severity();
+  const std::int64_t new_findings = rows.fresh(), findings = rows.findings(), waived = rows.waived();
   const std::int64_t resolved = report.review ? static_cast<std::int64_t>(report.review->resolved.size()) : 0;
   const std::int64_t now = report.options.mail_date != 0 ? report.options.mail_date : std::time(nullptr);
 
@@ -257,8 +186,6 @@ std::int64_t insert_run(SQLite::Database& db, const Report& report, const Scope&
   return db.getLastInsertRowid();
 }
 
-}  // namespace
-
 void prepare_history(const std::string& path) {
   if (!std::filesystem::exists(path)) return;
   check_is_database(path);
@@ -269,18 +196,30 @@ void prepare_history(const std::string& path) {
   }
 }
 
-void record_run(const std::string& path, const Report& report, const Scope& scope,
-                const std::vector<Finding>& undelivered, const Baseline* baseline) {
+void record_run(const std::string& path, const Report& report, const Scope& scope, HistoryRows& rows) {
   if (std::filesystem::exists(path)) check_is_database(path);
   try {
     std::unique_ptr<SQLite::Database> db = open_for_writing(path);
     SQLite::Transaction transaction(*db, SQLite::TransactionBehavior::IMMEDIATE);
-    const std::int64_t run_id = insert_run(*db, report, scope, undelivered);
-    insert_findings(*db, run_id, report, undelivered, baseline);
+    const std::int64_t run_id = insert_run(*db, report, scope, rows);
+    rows.copy_into(*db, run_id);
     transaction.commit();
   } catch (const SQLite::Exception& e) {
     fail(path, fmt::format("cannot record the run in the history database: {}", e.what()));
   }
+}
+
+void record_run(const std::string& path, const Report& report, const Scope& scope,
+                const std::vector<Finding>& undelivered, const Baseline* baseline) {
+  std::optional<BaselineMatcher> matcher;
+  if (baseline) matcher.emplace(*baseline);
+  HistoryRows rows(report.as_of, report.lang, matcher ? &*matcher : nullptr);
+  if (report.result)
+    for (const Finding& finding : report.result->findings) rows.add(finding, HistoryRows::Kind::delivered);
+  for (const Finding& finding : undelivered) rows.add(finding, HistoryRows::Kind::undelivered);
+  if (report.review)
+    for (const WaivedFinding& entry : report.review->waived) rows.add(entry.finding, HistoryRows::Kind::waived);
+  record_run(path, report, scope, rows);
 }
 
 Baseline last_recorded_run(const std::string& path, const Scope& scope, const Date& as_of) {
@@ -333,15 +272,13 @@ Baseline last_recorded_run(const std::string& path, const Scope& scope, const Da
   return baseline;
 }
 
-void mark_redeliveries(std::vector<Finding>& findings, const Baseline& baseline, const Date& as_of,
+void mark_redeliveries(std::vector<Finding>& findings, const BaselineMatcher& baseline, const Date& as_of,
                        int remind_after_days) {
-  std::unordered_map<std::string_view, const PastFinding*> before;
-  for (const PastFinding& past : baseline.findings) before.emplace(past.fingerprint, &past);
   for (Finding& finding : findings) {
     if (finding.change != "persisting") continue;
-    const auto past = before.find(finding.fingerprint);
-    if (past == before.end() || past->second->delivered_on.empty()) continue;
-    const PastFinding& last = *past->second;
+    const PastFinding* past = baseline.past(finding.fingerprint);
+    if (!past || past->delivered_on.empty()) continue;
+    const PastFinding& last = *past;
     if (last.delivered_to_known && last.delivered_to != finding.field("responsible_id")) {
       finding.change = "reassigned";
       continue;
@@ -350,6 +287,11 @@ void mark_redeliveries(std::vector<Finding>& findings, const Baseline& baseline,
     if (remind_after_days > 0 && delivered_on && (as_of - *delivered_on).days() >= remind_after_days)
       finding.change = "reminder";
   }
+}
+
+void mark_redeliveries(std::vector<Finding>& findings, const Baseline& baseline, const Date& as_of,
+                       int remind_after_days) {
+  mark_redeliveries(findings, BaselineMatcher(baseline), as_of, remind_after_days);
 }
 
 }  // namespace chataudit

@@ -1,12 +1,19 @@
 #pragma once
 // --record DB: every run appended to a SQLite database, so "since the last run" needs no files.
 // One database serves many jobs: runs are matched by their scope (scope.h).
+#include <array>
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "policy/scope.h"
 #include "report/report.h"
 #include "review/review.h"
+
+namespace SQLite {
+class Database;
+}
 
 namespace chataudit {
 
@@ -29,6 +36,48 @@ Baseline last_recorded_run(const std::string& path, const Scope& scope, const Da
 /// more before `as_of` becomes `reminder`.
 void mark_redeliveries(std::vector<Finding>& findings, const Baseline& baseline, const Date& as_of,
                        int remind_after_days);
+
+/// mark_redeliveries() with the baseline's index (for findings that come rule by rule).
+void mark_redeliveries(std::vector<Finding>& findings, const BaselineMatcher& baseline, const Date& as_of,
+                       int remind_after_days);
+
+/// A run's findings for the history, added rule by rule while the rules run and kept in a private
+/// temporary SQLite database (on disk, deleted when closed), so that recording a run of a million
+/// findings holds none of them in memory. Each keeps its last delivery: this run when delivered,
+/// else the one `baseline` (may be null) carried.
+class HistoryRows {
+ public:
+  HistoryRows(const Date& as_of, Lang lang, const BaselineMatcher* baseline);
+  ~HistoryRows();
+  HistoryRows(const HistoryRows&) = delete;
+  HistoryRows& operator=(const HistoryRows&) = delete;
+  /// A finding this run delivers, leaves out (--only-new, --min-severity) or waives.
+  enum class Kind { delivered = 0, undelivered = 1, waived = 2 };
+  void add(const Finding& finding, Kind kind);
+  /// Not waived: delivered and undelivered findings, by severity, and the new ones among them.
+  std::int64_t findings() const { return findings_; }
+  const std::array<std::int64_t, 3>& by_severity() const { return by_severity_; }
+  std::int64_t fresh() const { return fresh_; }
+  std::int64_t waived() const { return waived_; }
+  /// Inserts every row into `history`'s findings table as run `run_id` (record_run's transaction):
+  /// delivered, then undelivered, then waived, each in the order added.
+  void copy_into(SQLite::Database& history, std::int64_t run_id);
+
+ private:
+  struct Store;
+  std::unique_ptr<Store> store_;
+  std::string as_of_;
+  Lang lang_;
+  const BaselineMatcher* baseline_;
+  std::int64_t findings_ = 0, fresh_ = 0, waived_ = 0;
+  std::array<std::int64_t, 3> by_severity_{};
+};
+
+/// Appends the run (its counts from `rows`, the resolved findings from `report.review`) and the
+/// findings of `rows` — delivered, then undelivered, then waived, each in the order added — to the
+/// history database at `path` (created, in WAL mode, when missing) in one transaction.
+/// Throws chataudit::Error naming the database.
+void record_run(const std::string& path, const Report& report, const Scope& scope, HistoryRows& rows);
 
 /// Appends the run and its findings to the history database at `path` (created, in WAL mode,
 /// when missing) in one transaction: `report.result->findings` as delivered by this run,

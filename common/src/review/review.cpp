@@ -169,38 +169,54 @@ std::vector<Waiver> load_waivers(const std::string& path, const TimeZone& zone) 
   return waivers;
 }
 
-WaiverOutcome apply_waivers(std::vector<Finding>& findings, const std::vector<Waiver>& waivers, const Date& as_of) {
-  WaiverOutcome outcome;
-  std::vector<const Waiver*> active;
-  for (const Waiver& waiver : waivers) {
-    // Expires at the start of its day: on that day it no longer waives.
-    if (as_of >= waiver.expires)
-      outcome.expired.push_back(waiver);
-    else
-      active.push_back(&waiver);
-  }
-  std::set<const Waiver*> used;
+WaiverMatcher::WaiverMatcher(const std::vector<Waiver>& waivers, const Date& as_of)
+    : waivers_(waivers), as_of_(as_of), used_(waivers.size(), false) {
+  for (std::size_t i = 0; i < waivers.size(); ++i)
+    // Expires at the start of its day: on that day it no longer waives. (load_waivers refuses a
+    // second waiver of one rule and subject; the first would win.)
+    if (as_of < waivers[i].expires)
+      active_.emplace(std::pair<std::string_view, std::string_view>(waivers[i].rule, waivers[i].subject), i);
+}
+
+std::vector<WaivedFinding> WaiverMatcher::take(std::vector<Finding>& findings) {
+  std::vector<WaivedFinding> waived;
+  if (active_.empty()) return waived;
   // Compacted in place (no second list: at national scale it would be tens of megabytes).
   std::size_t kept = 0;
   for (Finding& finding : findings) {
-    const Waiver* match = nullptr;
-    for (const Waiver* waiver : active) {
-      if (waiver->rule == finding.rule && waiver->subject == finding.subject_id) {
-        match = waiver;
-        break;
-      }
-    }
-    if (match) {
-      used.insert(match);
-      outcome.waived.push_back(WaivedFinding{std::move(finding), *match});
+    const auto match = active_.find(std::pair<std::string_view, std::string_view>{finding.rule, finding.subject_id});
+    if (match != active_.end()) {
+      used_[match->second] = true;
+      waived.push_back(WaivedFinding{std::move(finding), waivers_[match->second]});
     } else {
       Finding& slot = findings[kept++];
       if (&slot != &finding) slot = std::move(finding);
     }
   }
   findings.erase(findings.begin() + static_cast<std::ptrdiff_t>(kept), findings.end());
-  for (const Waiver* waiver : active)
-    if (!used.count(waiver)) outcome.unused.push_back(*waiver);
+  return waived;
+}
+
+std::vector<Waiver> WaiverMatcher::expired() const {
+  std::vector<Waiver> out;
+  for (const Waiver& waiver : waivers_)
+    if (as_of_ >= waiver.expires) out.push_back(waiver);
+  return out;
+}
+
+std::vector<Waiver> WaiverMatcher::unused() const {
+  std::vector<Waiver> out;
+  for (std::size_t i = 0; i < waivers_.size(); ++i)
+    if (as_of_ < waivers_[i].expires && !used_[i]) out.push_back(waivers_[i]);
+  return out;
+}
+
+WaiverOutcome apply_waivers(std::vector<Finding>& findings, const std::vector<Waiver>& waivers, const Date& as_of) {
+  WaiverMatcher matcher(waivers, as_of);
+  WaiverOutcome outcome;
+  outcome.waived = matcher.take(findings);
+  outcome.expired = matcher.expired();
+  outcome.unused = matcher.unused();
   return outcome;
 }
 
@@ -234,21 +250,44 @@ Baseline load_baseline(const std::string& path, const std::string& tool) {
   return baseline;
 }
 
+BaselineMatcher::BaselineMatcher(const Baseline& baseline)
+    : baseline_(baseline), now_(baseline.findings.size(), false) {
+  index_.reserve(baseline.findings.size());
+  for (std::size_t i = 0; i < baseline.findings.size(); ++i) index_.emplace(baseline.findings[i].fingerprint, i);
+}
+
+void BaselineMatcher::mark(std::vector<Finding>& findings) {
+  for (Finding& finding : findings) {
+    const auto past = index_.find(finding.fingerprint);
+    finding.change = past != index_.end() ? "persisting" : "new";
+    if (past != index_.end()) now_[past->second] = true;
+  }
+}
+
+void BaselineMatcher::seen(const std::vector<WaivedFinding>& waived) {
+  for (const WaivedFinding& entry : waived)
+    if (const auto past = index_.find(entry.finding.fingerprint); past != index_.end()) now_[past->second] = true;
+}
+
+const PastFinding* BaselineMatcher::past(std::string_view fingerprint) const {
+  const auto found = index_.find(fingerprint);
+  return found == index_.end() ? nullptr : &baseline_.findings[found->second];
+}
+
+std::vector<PastFinding> BaselineMatcher::resolved() const {
+  // Every baseline finding with a fingerprint found now is not resolved (a baseline may repeat one).
+  std::vector<PastFinding> resolved;
+  for (const PastFinding& past : baseline_.findings)
+    if (!now_[index_.at(past.fingerprint)]) resolved.push_back(past);
+  return resolved;
+}
+
 std::vector<PastFinding> apply_baseline(std::vector<Finding>& findings, const std::vector<WaivedFinding>& waived,
                                         const Baseline& baseline) {
-  std::set<std::string> before;
-  for (const PastFinding& past : baseline.findings) before.insert(past.fingerprint);
-  std::set<std::string> now;
-  for (Finding& finding : findings) {
-    finding.change = before.count(finding.fingerprint) ? "persisting" : "new";
-    now.insert(finding.fingerprint);
-  }
-  // A waived finding is still there, only excused: it is not resolved.
-  for (const WaivedFinding& entry : waived) now.insert(entry.finding.fingerprint);
-  std::vector<PastFinding> resolved;
-  for (const PastFinding& past : baseline.findings)
-    if (!now.count(past.fingerprint)) resolved.push_back(past);
-  return resolved;
+  BaselineMatcher matcher(baseline);
+  matcher.mark(findings);
+  matcher.seen(waived);
+  return matcher.resolved();
 }
 
 }  // namespace chataudit

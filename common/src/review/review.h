@@ -1,6 +1,9 @@
 #pragma once
 // After the rules, before rendering: waivers and the comparison with an earlier report.
+#include <map>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "findings/findings.h"
@@ -37,6 +40,26 @@ struct WaiverOutcome {
 /// Moves every finding matched (rule and subject id) by an unexpired waiver out of `findings`.
 WaiverOutcome apply_waivers(std::vector<Finding>& findings, const std::vector<Waiver>& waivers, const Date& as_of);
 
+/// apply_waivers() for findings that come rule by rule: take() for each batch, then the waivers
+/// that expired or matched nothing.
+class WaiverMatcher {
+ public:
+  /// `waivers` must outlive the matcher.
+  WaiverMatcher(const std::vector<Waiver>& waivers, const Date& as_of);
+  /// Moves the findings an unexpired waiver matches out of `findings` (the others keep their order).
+  std::vector<WaivedFinding> take(std::vector<Finding>& findings);
+  /// Expired on or before the as-of date: waive nothing.
+  std::vector<Waiver> expired() const;
+  /// Not expired, and matched no finding taken so far.
+  std::vector<Waiver> unused() const;
+
+ private:
+  const std::vector<Waiver>& waivers_;
+  Date as_of_;
+  std::map<std::pair<std::string_view, std::string_view>, std::size_t> active_;  ///< (rule, subject) → index
+  std::vector<bool> used_;
+};
+
 /// A finding as an earlier run reported it.
 struct PastFinding {
   std::string rule, severity, subject_kind, subject_id, subject_name, message, fingerprint;
@@ -54,6 +77,28 @@ struct Baseline {
 /// Reads the `findings` of a JSON report written by `--format json` of the same tool.
 /// Throws chataudit::Error (unreadable, not a report, another tool's report).
 Baseline load_baseline(const std::string& path, const std::string& tool);
+
+/// The comparison with a baseline for findings that come rule by rule: mark() each batch (and
+/// seen() the waived ones), then resolved().
+class BaselineMatcher {
+ public:
+  /// `baseline` must outlive the matcher.
+  explicit BaselineMatcher(const Baseline& baseline);
+  /// Sets `change` on each finding: "persisting" when the baseline has its fingerprint, else "new".
+  void mark(std::vector<Finding>& findings);
+  /// A waived finding is still there, only excused: it is not resolved.
+  void seen(const std::vector<WaivedFinding>& waived);
+  /// The baseline's finding with `fingerprint`, or null.
+  const PastFinding* past(std::string_view fingerprint) const;
+  /// The baseline's findings neither marked nor seen, in baseline order.
+  std::vector<PastFinding> resolved() const;
+  const Baseline& baseline() const { return baseline_; }
+
+ private:
+  const Baseline& baseline_;
+  std::unordered_map<std::string_view, std::size_t> index_;  ///< fingerprint → first such finding
+  std::vector<bool> now_;                                    ///< per baseline finding: found now
+};
 
 /// Sets `change` on each finding ("new" or "persisting", matched by fingerprint) and returns the
 /// baseline's findings that are gone now (neither found nor waived), in baseline order.
