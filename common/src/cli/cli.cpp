@@ -13,6 +13,7 @@
 #include "base/error.h"
 #include "base/timing.h"
 #include "cli/cli_parts.h"
+#include "cli/stream.h"
 #include "history/history.h"
 #include "load/inventory.h"
 #include "policy/schema.h"
@@ -111,47 +112,6 @@ void require_some_rule_ran(const RunResult& result) {
   throw Error(reasons);
 }
 
-// Findings this run delivers stay in `findings`; those --only-new or --min-severity leave out move
-// to the returned list (the history keeps them, marked undelivered).
-std::vector<Finding> set_aside_undelivered(std::vector<Finding>& findings, bool only_new, Severity min_severity) {
-  std::vector<Finding> kept, aside;
-  kept.reserve(findings.size());
-  for (Finding& finding : findings) {
-    const bool wanted = finding.severity <= min_severity && (!only_new || finding.change != "persisting");
-    (wanted ? kept : aside).push_back(std::move(finding));
-  }
-  findings = std::move(kept);
-  return aside;
-}
-
-// After the rules: waivers, then the baseline, then what this run delivers.
-struct Reviewed {
-  Review review;                     ///< everything, for the history
-  Review shown;                      ///< without waived findings below --min-severity, for the report
-  std::vector<Finding> undelivered;  ///< set aside by --only-new or --min-severity (recorded, not sent)
-};
-
-Reviewed review_findings(const Options& o, const Plan& plan, const Scope& scope, const Date& as_of,
-                         const std::vector<Waiver>& waivers, std::optional<Baseline>& baseline, RunResult& result) {
-  Reviewed out;
-  Review& review = out.review;
-  WaiverOutcome waived = apply_waivers(result.findings, waivers, as_of);
-  review.waived = std::move(waived.waived);
-  review.waivers_expired = std::move(waived.expired);
-  review.waivers_unused = std::move(waived.unused);
-  if (o.baseline == "last") baseline = last_recorded_run(o.record, scope, as_of);
-  if (baseline) {
-    review.compared = true;
-    review.baseline_source = baseline->source;
-    review.resolved = apply_baseline(result.findings, review.waived, *baseline);
-    if (o.baseline == "last") mark_redeliveries(result.findings, *baseline, as_of, o.remind_after);
-  }
-  out.undelivered = set_aside_undelivered(result.findings, o.only_new, plan.min_severity);
-  out.shown = review;
-  std::erase_if(out.shown.waived, [&](const WaivedFinding& item) { return item.finding.severity > plan.min_severity; });
-  return out;
-}
-
 void set_report_options(Report& report, const Options& o, const Plan& plan, const Scope& scope) {
   report.scope = &scope;
   report.options.redact = o.redact;
@@ -189,39 +149,34 @@ int run(const ToolSpec& tool, const Options& o) {
   const std::vector<const Rule*> selected = select_rules(policy, run_options);
   if (selected.empty()) throw Error("no rule left to run (check --rule and --skip-rule)");
   Inventory inventory = load_for(o, plan, policy, selected);
-  PhaseTimer timer;
-  RunResult result = run_rules(inventory, policy, run_options);
+  const InventorySummary summary = inventory.summary();
+  const Scope scope = make_scope(tool, o, policy, run_options, summary);
+  if (o.baseline == "last") baseline = last_recorded_run(o.record, scope, run_options.as_of);
   const std::map<std::string, std::string> emails =
       plan.uses_email ? read_emails(inventory) : std::map<std::string, std::string>{};
-  // The report needs the findings, not the tables: at national scale that is most of the memory.
+  Report base{tool.name, CHATAUDIT_VERSION, run_options.as_of, &policy, &summary, nullptr, nullptr, lang, plan.fail_on};
+  set_report_options(base, o, plan, scope);
+  // Each rule's findings are reviewed and rendered as soon as the rule is done, in report order
+  // (stream.h); nothing is written before every rule has run.
+  PhaseTimer timer;
+  ReportStream stream(StreamSetup{o, plan, base, waivers, baseline ? &*baseline : nullptr, emails});
+  const RunResult result =
+      run_rules(inventory, policy, run_options,
+                [&](const Rule& rule, std::vector<Finding>&& found) { stream.take(rule, std::move(found)); });
   inventory.release_data();
-  const InventorySummary summary = inventory.summary();
-  timer.lap("rules (all)");
+  timer.lap("rules, review and render");
   require_some_rule_ran(result);
-  const Scope scope = make_scope(tool, o, policy, run_options, summary);
-
-  Reviewed reviewed = review_findings(o, plan, scope, run_options.as_of, waivers, baseline, result);
-  Report report{tool.name, CHATAUDIT_VERSION, run_options.as_of, &policy, &summary, &result, &reviewed.shown,
-                lang,      plan.fail_on};
-  set_report_options(report, o, plan, scope);
-  const Outputs outputs = render_outputs(report, o, plan, emails, scope);
-  timer.lap("review and render");
+  const Outputs outputs = stream.finish(result);
   // Every report goes out before the run is recorded: a failed write or a message sendmail did not
   // take must not make the next --baseline last --only-new treat its findings as delivered.
   write_all_or_none(outputs.writes);
   if (o.send) send_all(outputs.messages, plan.sendmail);
   timer.lap("write");
-  if (!o.record.empty()) {
-    Report recorded = report;
-    recorded.review = &reviewed.review;
-    record_run(o.record, recorded, scope, reviewed.undelivered, o.baseline == "last" ? &*baseline : nullptr);
-  }
-  if (o.verbose) print_notes(tool.name, policy, result, reviewed.review);
+  if (HistoryRows* rows = stream.history()) record_run(o.record, stream.recorded(), scope, *rows);
+  if (o.verbose) print_notes(tool.name, policy, result, stream.review());
 
   if (plan.never_fail) return static_cast<int>(ExitStatus::clean);
-  const bool failing = std::any_of(result.findings.begin(), result.findings.end(),
-                                   [&](const Finding& f) { return f.severity <= plan.fail_on; });
-  return static_cast<int>(failing ? ExitStatus::findings : ExitStatus::clean);
+  return static_cast<int>(stream.failing() ? ExitStatus::findings : ExitStatus::clean);
 }
 
 // Runs `body`, printing a chataudit::Error (or anything else thrown) once; returns exit 2 then.

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -80,21 +81,17 @@ std::optional<int> answer_question(const ToolSpec& tool, const Options& o, const
 /// people.email of everyone with one, for --mail-to {email}; read before the tables are freed.
 std::map<std::string, std::string> read_emails(Inventory& inventory);
 
-/// A rendered e-mail report to hand to sendmail, and whom it is for (named when it fails).
+/// An e-mail report to hand to sendmail, and whom it is for (named when it fails).
 struct Message {
   std::vector<std::string> to;
-  std::vector<std::string> parts;
+  std::function<bool(int fd)> produce;  ///< writes the message (false with errno set on a failed write)
 };
 
-/// What a run writes and sends, rendered whole before anything is written.
+/// What a run writes and sends, once every rule has run (stream.h).
 struct Outputs {
   std::vector<Write> writes;
   std::vector<Message> messages;
 };
-
-/// The report in every format and place the plan names (one per key with --split-by).
-Outputs render_outputs(const Report& report, const Options& o, const Plan& plan,
-                       const std::map<std::string, std::string>& emails, const Scope& scope);
 
 /// Pipes each message to `command`; throws Error naming every message it did not take.
 void send_all(const std::vector<Message>& messages, const std::string& command);

@@ -136,6 +136,10 @@ std::string default_sendmail() {
 }
 
 std::string send_message(const std::string& command, std::string_view message) {
+  return send_message(command, [&](int fd) { return write_fully(fd, message); });
+}
+
+std::string send_message(const std::string& command, const std::function<bool(int fd)>& produce) {
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return fmt::format("cannot make a pipe: {}", std::strerror(errno));
   const pid_t child = ::fork();
@@ -157,8 +161,11 @@ std::string send_message(const std::string& command, std::string_view message) {
   ignore.sa_handler = SIG_IGN;
   ::sigaction(SIGPIPE, &ignore, &previous);
   std::string problem;
-  if (!write_fully(pipe_fds[1], message))
-    problem = fmt::format("it did not read the whole message: {}", std::strerror(errno));
+  try {
+    if (!produce(pipe_fds[1])) problem = fmt::format("it did not read the whole message: {}", std::strerror(errno));
+  } catch (const std::exception& e) {
+    problem = fmt::format("the message could not be written: {}", e.what());
+  }
   ::close(pipe_fds[1]);
   ::sigaction(SIGPIPE, &previous, nullptr);
   int status = 0;

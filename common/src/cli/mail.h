@@ -2,6 +2,7 @@
 // E-mail recipients and delivery (SPEC §5 "E-mail recipients", "Sending"): no inventory value may
 // send a report anywhere the operator did not allow, and a message sendmail did not take is an
 // error, not a silent loss.
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,5 +34,7 @@ std::string default_sendmail();
 /// Runs `command` with /bin/sh, `message` on its standard input. Returns an empty string when it
 /// exited 0, else what went wrong ("exit status 75", "killed by signal 9", "cannot run …").
 std::string send_message(const std::string& command, std::string_view message);
+/// The same with the message written to the pipe by `produce` (false with errno set on a failed write).
+std::string send_message(const std::string& command, const std::function<bool(int fd)>& produce);
 
 }  // namespace chataudit
