@@ -433,6 +433,21 @@ if(yes)
   # views.db (made by sql-functions-refused): its `groups` is a view over an endless CTE.
   run(--inventory views.db --as-of 2026-11-27 --rule-timeout 2)
   check("endless inventory view" 2 "" "views.db: table groups: ${stopped}\n")
+  # SPEC §5, issue 22: reports are written only once every rule has run. temporary-group-overdue
+  # (an error: first in report order) finds G1 and is rendered into the spool; the endless
+  # long-term-group-inactive (a notice: last) then times out. Nothing reaches standard output.
+  set(text "[policy]\nid = \"hostile\"\nextends = \"${policy}\"\n\n")
+  string(APPEND text "[[rule]]\nid = \"temporary-group-overdue\"\nsql = \"SELECT ${columns} FROM groups\"\n\n")
+  string(APPEND text "[[rule]]\nid = \"long-term-group-inactive\"\nsql = \"${endless} SELECT ${columns}, "
+                     "'x' AS last_activity_on, 1 AS days_inactive FROM groups WHERE (SELECT max(i) FROM n) > 0\"\n")
+  file(WRITE ${WORK_DIR}/late-timeout.toml "${text}")
+  foreach(format text json)
+    run(--policy late-timeout.toml --table groups=clean.csv --as-of 2026-11-27 --rule-timeout 2 --format ${format})
+    check("late timeout (${format})" 2 "" "late-timeout.toml:11:8: rule long-term-group-inactive: ${stopped}\n")
+  endforeach()
+  run(--policy late-timeout.toml --table groups=clean.csv --as-of 2026-11-27 --skip-rule long-term-group-inactive
+      --format json)
+  expect("late timeout: the first rule alone finds G1" "${rc}" "1")
   foreach(bad 0 -3 nan)
     run(--table groups=clean.csv --rule-timeout ${bad})
     check("--rule-timeout ${bad}" 2 "" "stale-group-finder: --rule-timeout ${bad}: expected a number of seconds above 0\n")
