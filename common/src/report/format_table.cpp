@@ -12,7 +12,12 @@ namespace chataudit {
 namespace {
 
 constexpr Format kFormats[] = {
-    {.name = "text", .extension = "txt", .render = formats::text, .quiet_when_clean = true, .color = true},
+    {.name = "text",
+     .extension = "txt",
+     .group = formats::text_group,
+     .finish = formats::text_finish,
+     .quiet_when_clean = true,
+     .color = true},
     {.name = "json", .extension = "json", .render = formats::json},
     {.name = "jsonl", .extension = "jsonl", .render = formats::jsonl},
     {.name = "csv", .extension = "csv", .render = formats::csv},

@@ -4,9 +4,15 @@
 #include <vector>
 
 #include "report/report.h"
+#include "report/spool.h"
 
 namespace chataudit::formats {
 
+// A format that renders in groups (format_table.h) has a `_group` function, called once per rule
+// with findings, and a `_finish` function that writes the whole report around the spooled groups.
+void text_group(const Report& report, const RuleGroup& group, bool first, GroupSink& sink);
+void text_finish(const Report& report, const Spooled& groups, ByteSink& out);
+/// The whole text report (render() of the text format): what the e-mail report embeds today.
 std::string text(const Report& report);
 std::string json(const Report& report);
 /// The JSON report in the parts it is printed in (on two threads, a half of the findings each):
