@@ -20,7 +20,7 @@ constexpr Format kFormats[] = {
      .color = true},
     {.name = "json", .extension = "json", .render = formats::json},
     {.name = "jsonl", .extension = "jsonl", .render = formats::jsonl},
-    {.name = "csv", .extension = "csv", .render = formats::csv},
+    {.name = "csv", .extension = "csv", .group = formats::csv_group, .finish = formats::csv_finish},
     {.name = "markdown", .extension = "md", .render = formats::markdown},
     {.name = "html", .extension = "html", .render = formats::html},
     {.name = "email", .extension = "eml", .render = formats::email, .quiet_when_clean = true, .mail = true},
