@@ -21,7 +21,11 @@ constexpr Format kFormats[] = {
     {.name = "json", .extension = "json", .render = formats::json},
     {.name = "jsonl", .extension = "jsonl", .render = formats::jsonl},
     {.name = "csv", .extension = "csv", .group = formats::csv_group, .finish = formats::csv_finish},
-    {.name = "markdown", .extension = "md", .render = formats::markdown},
+    {.name = "markdown",
+     .extension = "md",
+     .group = formats::markdown_group,
+     .finish = formats::markdown_finish,
+     .channels = 3},  // a channel per severity: finish() puts its heading and count before its groups
     {.name = "html", .extension = "html", .render = formats::html},
     {.name = "email", .extension = "eml", .render = formats::email, .quiet_when_clean = true, .mail = true},
     {.name = "junit", .extension = "xml", .render = formats::junit},

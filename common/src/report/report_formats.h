@@ -6,9 +6,15 @@
 #include "report/report.h"
 #include "report/spool.h"
 #include "report/spool.h"
+#include "report/spool.h"
 
 namespace chataudit::formats {
 
+// A format that renders in groups (format_table.h) has a `_group` function, called once per rule
+// with findings, and a `_finish` function that writes the whole report around the spooled groups.
+void text_group(const Report& report, const RuleGroup& group, bool first, GroupSink& sink);
+void text_finish(const Report& report, const Spooled& groups, ByteSink& out);
+/// The whole text report (render() of the text format): what the e-mail report embeds today.
 // A format that renders in groups (format_table.h) has a `_group` function, called once per rule
 // with findings, and a `_finish` function that writes the whole report around the spooled groups.
 void text_group(const Report& report, const RuleGroup& group, bool first, GroupSink& sink);
@@ -27,7 +33,8 @@ std::vector<std::string> json_parts(const Report& report);
 std::string jsonl(const Report& report);
 void csv_group(const Report& report, const RuleGroup& group, bool first, GroupSink& sink);
 void csv_finish(const Report& report, const Spooled& groups, ByteSink& out);
-std::string markdown(const Report& report);
+void markdown_group(const Report& report, const RuleGroup& group, bool first, GroupSink& sink);
+void markdown_finish(const Report& report, const Spooled& groups, ByteSink& out);
 std::string html(const Report& report);
 std::string email(const Report& report);
 std::string junit(const Report& report);
