@@ -28,7 +28,9 @@ constexpr Format kFormats[] = {
      .channels = 3},  // a channel per severity: finish() puts its heading and count before its groups
     {.name = "html", .extension = "html", .render = formats::html},
     {.name = "email", .extension = "eml", .render = formats::email, .quiet_when_clean = true, .mail = true},
-    {.name = "junit", .extension = "xml", .render = formats::junit},
+    // JUnit's test cases follow rules_run, not the report's order: each rule's failures go to the
+    // channel of the rule's index in the policy, as many channels as the policy has rules.
+    {.name = "junit", .extension = "xml", .group = formats::junit_group, .finish = formats::junit_finish},
 };
 
 }  // namespace

@@ -5,21 +5,9 @@
 
 #include "report/report.h"
 #include "report/spool.h"
-#include "report/spool.h"
-#include "report/spool.h"
 
 namespace chataudit::formats {
 
-// A format that renders in groups (format_table.h) has a `_group` function, called once per rule
-// with findings, and a `_finish` function that writes the whole report around the spooled groups.
-void text_group(const Report& report, const RuleGroup& group, bool first, GroupSink& sink);
-void text_finish(const Report& report, const Spooled& groups, ByteSink& out);
-/// The whole text report (render() of the text format): what the e-mail report embeds today.
-// A format that renders in groups (format_table.h) has a `_group` function, called once per rule
-// with findings, and a `_finish` function that writes the whole report around the spooled groups.
-void text_group(const Report& report, const RuleGroup& group, bool first, GroupSink& sink);
-void text_finish(const Report& report, const Spooled& groups, ByteSink& out);
-/// The whole text report (render() of the text format): what the e-mail report embeds today.
 // A format that renders in groups (format_table.h) has a `_group` function, called once per rule
 // with findings, and a `_finish` function that writes the whole report around the spooled groups.
 void text_group(const Report& report, const RuleGroup& group, bool first, GroupSink& sink);
@@ -37,7 +25,8 @@ void markdown_group(const Report& report, const RuleGroup& group, bool first, Gr
 void markdown_finish(const Report& report, const Spooled& groups, ByteSink& out);
 std::string html(const Report& report);
 std::string email(const Report& report);
-std::string junit(const Report& report);
+void junit_group(const Report& report, const RuleGroup& group, bool first, GroupSink& sink);
+void junit_finish(const Report& report, const Spooled& groups, ByteSink& out);
 
 /// Appends `finding` as the JSON report prints it: pretty, nested `depth` spaces deep, or on one
 /// line (JSON Lines) when `depth` < 0. Printed member by member, byte for byte as nlohmann::json
