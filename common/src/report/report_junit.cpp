@@ -2,8 +2,6 @@
 // each skipped rule a skipped test case; waived findings are told in the test case's output.
 #include <fmt/format.h>
 
-#include <cassert>
-
 #include "base/text.h"
 #include "report/report_formats.h"
 #include "report/report_util.h"
@@ -23,12 +21,14 @@ std::string subject_text(const Report& report, const Finding& finding) {
   return report.lang == Lang::zh ? fmt::format("{}（{}）", id, name) : fmt::format("{} ({})", id, name);
 }
 
-// The channel of a rule's failures: its index in the policy. The test cases follow rules_run, not
-// the report's order, so finish() takes each rule's failures from a channel of its own.
-int channel_of(const Report& report, const Rule& rule) {
+// The channel of a rule's failures: the rule's index in the policy (found by id: a group's rule
+// need not point into report.policy). The test cases follow rules_run, not the report's order, so
+// finish() takes each rule's failures from a channel of its own. A rule the policy does not hold
+// (the engine runs none) gets the channel past the last, which no test case reads.
+std::size_t channel_of(const Report& report, std::string_view rule_id) {
   const std::vector<Rule>& rules = report.policy->rules;
-  assert(&rule >= rules.data() && &rule < rules.data() + rules.size());
-  return static_cast<int>(&rule - rules.data());
+  const Rule* rule = report.policy->find_rule(rule_id);
+  return rule ? static_cast<std::size_t>(rule - rules.data()) : rules.size();
 }
 
 // The opening of the test suites: counts and the run's properties.
@@ -74,21 +74,20 @@ std::string waived_output(const Report& report, std::string_view rule_id) {
 // Each rule run as a test case, its failures from the rule's channel.
 void test_cases(const Report& report, const Spooled& groups, ByteSink& out) {
   const std::string tool = esc(report.tool, true);
-  std::vector<bool> failed(report.policy->rules.size());
+  std::vector<bool> failed(report.policy->rules.size() + 1);
   for (const auto& [rule, count] : report.tally.rules)
-    if (count > 0) failed[static_cast<std::size_t>(channel_of(report, *rule))] = true;
+    if (count > 0) failed[channel_of(report, rule->id)] = true;
   for (const std::string& rule_id : report.result->rules_run) {
     out.write(fmt::format("    <testcase classname=\"{}\" name=\"{}\"", tool, esc(rule_id, true)));
-    const Rule* rule = report.policy->find_rule(rule_id);
-    const int channel = rule ? channel_of(report, *rule) : -1;
-    const bool failures = rule && failed[static_cast<std::size_t>(channel)];
+    const std::size_t channel = channel_of(report, rule_id);
+    const bool failures = channel < report.policy->rules.size() && failed[channel];
     const std::string waived = waived_output(report, rule_id);
     if (!failures && waived.empty()) {
       out.write("/>\n");
       continue;
     }
     out.write(">\n");
-    if (failures) Spooled{groups.spool, groups.key, groups.channel + channel}.copy_to(out);
+    if (failures) Spooled{groups.spool, groups.key, groups.channel + static_cast<int>(channel)}.copy_to(out);
     out.write(waived + "    </testcase>\n");
   }
 }
@@ -117,7 +116,7 @@ std::string notes(const Report& report) {
 void junit_group(const Report& report, const RuleGroup& group, bool /*first*/, GroupSink& sink) {
   const Lang lang = report.lang;
   const Rule& rule = *group.rule;
-  std::string& out = sink.channel(channel_of(report, rule));
+  std::string& out = sink.channel(static_cast<int>(channel_of(report, rule.id)));
   const std::string footer = std::string(tr(lang, "依据：", "Article: ")) + rule.article.in(lang) + "\n" +
                              std::string(tr(lang, "整改：", "Remedy: ")) + rule.remedy.in(lang) + "\n";
   for (std::size_t i = 0; i < group.findings.size(); ++i) {
