@@ -817,3 +817,51 @@ TEST_CASE("markdown and html: who must act and due in columns of their own where
   CHECK(contains(as::html(fixture.report), "<td data-label=\"Who must act\">孙* (P009)</td>"));
   CHECK_FALSE(contains(as::markdown(fixture.report) + as::html(fixture.report), "孙七"));
 }
+
+// groups-text: the text, Markdown, CSV and JUnit reports rendered as the command line renders them
+// rule by rule: each group into a spool as the rule is done (here past a tiny memory limit, so on
+// disk, after another report's groups), the counts only complete for finish(), then finish().
+TEST_CASE("groups-text: text, markdown, csv and junit rendered group by group through a spool on disk") {
+  for (const Lang lang : {Lang::en, Lang::zh}) {
+    Fixture fixture(lang);
+    add_responsible(fixture);
+    // Test cases follow rules_run, which need not be the report's order.
+    fixture.result.rules_run = {"member-departed", "temporary-group-overdue"};
+    for (const std::string_view name : {"text", "markdown", "csv", "junit"}) {
+      CAPTURE(name);
+      CAPTURE(static_cast<int>(lang));
+      const Format& format = *parse_format(name);
+      REQUIRE((format.group != nullptr));
+      REQUIRE((format.finish != nullptr));
+      CHECK((format.render == nullptr));
+      Report report = fixture.report;
+      Spool spool(16);
+      spool.append(0, 0, "another report's groups");
+      spool.append(0, 1, "another report's groups");
+      bool first = true;
+      // The groups' rules from a copy of the policy: a group's rule need not point into report.policy.
+      const Policy copy = fixture.policy;
+      const std::vector<RuleGroup> groups = groups_of(copy, fixture.result.findings);
+      CHECK(groups.size() == 2);
+      for (const RuleGroup& group : groups) {
+        GroupSink sink(spool, 1);
+        format.group(report, group, first, sink);
+        sink.spill(true);
+        report.tally.add(group);  // counted as the groups go by: incomplete while they are rendered
+        first = false;
+      }
+      CHECK(spool.on_disk());
+      std::string out;
+      StringSink sink(out);
+      format.finish(report, Spooled{spool, 1, 0}, sink);
+      CHECK(out == render(fixture.report, format));
+      CHECK_FALSE(contains(out, "another report"));
+    }
+  }
+  // The order of the test cases is the order the rules ran in.
+  Fixture fixture;
+  fixture.result.rules_run = {"member-departed", "temporary-group-overdue"};
+  const std::string xml = as::junit(fixture.report);
+  CHECK(xml.find("name=\"member-departed\"") < xml.find("name=\"temporary-group-overdue\""));
+  CHECK(xml.find("type=\"warning\"") < xml.find("type=\"error\""));
+}

@@ -12,14 +12,25 @@ namespace chataudit {
 namespace {
 
 constexpr Format kFormats[] = {
-    {.name = "text", .extension = "txt", .render = formats::text, .quiet_when_clean = true, .color = true},
+    {.name = "text",
+     .extension = "txt",
+     .group = formats::text_group,
+     .finish = formats::text_finish,
+     .quiet_when_clean = true,
+     .color = true},
     {.name = "json", .extension = "json", .render = formats::json},
     {.name = "jsonl", .extension = "jsonl", .render = formats::jsonl},
-    {.name = "csv", .extension = "csv", .render = formats::csv},
-    {.name = "markdown", .extension = "md", .render = formats::markdown},
+    {.name = "csv", .extension = "csv", .group = formats::csv_group, .finish = formats::csv_finish},
+    {.name = "markdown",
+     .extension = "md",
+     .group = formats::markdown_group,
+     .finish = formats::markdown_finish,
+     .channels = 3},  // a channel per severity: finish() puts its heading and count before its groups
     {.name = "html", .extension = "html", .render = formats::html},
     {.name = "email", .extension = "eml", .render = formats::email, .quiet_when_clean = true, .mail = true},
-    {.name = "junit", .extension = "xml", .render = formats::junit},
+    // JUnit's test cases follow rules_run, not the report's order: each rule's failures go to the
+    // channel of the rule's index in the policy, as many channels as the policy has rules.
+    {.name = "junit", .extension = "xml", .group = formats::junit_group, .finish = formats::junit_finish},
 };
 
 }  // namespace

@@ -24,42 +24,51 @@ std::string csv_cell(std::string_view value) {
   return quoted + '"';
 }
 
+// One finding's row (CRLF at its end).
+void append_row(const Report& report, const Rule& rule, const Finding& finding, std::string& out) {
+  const std::string values[] = {finding.rule,
+                                std::string(to_string(finding.severity)),
+                                finding.subject_kind,
+                                shown_subject_id(report, finding),
+                                shown_subject_name(report, finding),
+                                shown_field(report, finding, "org_id"),
+                                shown_field(report, finding, "dept_id"),
+                                shown_field(report, finding, "account_id"),
+                                shown_field(report, finding, "group_id"),
+                                shown_field(report, finding, "person_id"),
+                                shown_field(report, finding, "handle"),
+                                shown_field(report, finding, "responsible_id"),
+                                finding.due_on,
+                                finding.days_overdue ? std::to_string(*finding.days_overdue) : "",
+                                rule.article.in(report.lang),
+                                rule.title.in(report.lang),
+                                shown_message(report, finding),
+                                rule.remedy.in(report.lang),
+                                finding.change,
+                                finding.fingerprint};
+  for (std::size_t i = 0; i < std::size(values); ++i) out += (i ? "," : "") + csv_cell(values[i]);
+  out += "\r\n";
+}
+
 }  // namespace
 
-std::string csv(const Report& report) {
+void csv_group(const Report& report, const RuleGroup& group, bool /*first*/, GroupSink& sink) {
+  std::string& out = sink.channel(0);
+  for (std::size_t i = 0; i < group.findings.size(); ++i) {
+    append_row(report, *group.rule, group.findings[i], out);
+    if (i % 256 == 255) sink.spill();
+  }
+}
+
+void csv_finish(const Report& report, const Spooled& groups, ByteSink& out) {
   static constexpr std::string_view kHeader[] = {
       "rule",       "severity", "subject_kind", "subject_id", "subject_name",   "org_id",     "dept_id",
       "account_id", "group_id", "person_id",    "handle",     "responsible_id", "due_on",     "days_overdue",
       "article",    "title",    "message",      "remedy",     "change",         "fingerprint"};
-  std::string out = report.options.bom ? "\xEF\xBB\xBF" : "";
-  for (std::size_t i = 0; i < std::size(kHeader); ++i) out += (i ? "," : "") + std::string(kHeader[i]);
-  out += "\r\n";
-  for (const Finding& finding : report.result->findings) {
-    const Rule& rule = rule_of(report, finding.rule);
-    const std::string values[] = {finding.rule,
-                                  std::string(to_string(finding.severity)),
-                                  finding.subject_kind,
-                                  shown_subject_id(report, finding),
-                                  shown_subject_name(report, finding),
-                                  shown_field(report, finding, "org_id"),
-                                  shown_field(report, finding, "dept_id"),
-                                  shown_field(report, finding, "account_id"),
-                                  shown_field(report, finding, "group_id"),
-                                  shown_field(report, finding, "person_id"),
-                                  shown_field(report, finding, "handle"),
-                                  shown_field(report, finding, "responsible_id"),
-                                  finding.due_on,
-                                  finding.days_overdue ? std::to_string(*finding.days_overdue) : "",
-                                  rule.article.in(report.lang),
-                                  rule.title.in(report.lang),
-                                  shown_message(report, finding),
-                                  rule.remedy.in(report.lang),
-                                  finding.change,
-                                  finding.fingerprint};
-    for (std::size_t i = 0; i < std::size(values); ++i) out += (i ? "," : "") + csv_cell(values[i]);
-    out += "\r\n";
-  }
-  return out;
+  std::string head = report.options.bom ? "\xEF\xBB\xBF" : "";
+  for (std::size_t i = 0; i < std::size(kHeader); ++i) head += (i ? "," : "") + std::string(kHeader[i]);
+  out.write(head + "\r\n");
+  groups.copy_to(out);
 }
 
 }  // namespace chataudit::formats

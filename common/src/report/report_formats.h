@@ -4,20 +4,29 @@
 #include <vector>
 
 #include "report/report.h"
+#include "report/spool.h"
 
 namespace chataudit::formats {
 
+// A format that renders in groups (format_table.h) has a `_group` function, called once per rule
+// with findings, and a `_finish` function that writes the whole report around the spooled groups.
+void text_group(const Report& report, const RuleGroup& group, bool first, GroupSink& sink);
+void text_finish(const Report& report, const Spooled& groups, ByteSink& out);
+/// The whole text report (render() of the text format): what the e-mail report embeds today.
 std::string text(const Report& report);
 std::string json(const Report& report);
 /// The JSON report in the parts it is printed in (on two threads, a half of the findings each):
 /// put together, json().
 std::vector<std::string> json_parts(const Report& report);
 std::string jsonl(const Report& report);
-std::string csv(const Report& report);
-std::string markdown(const Report& report);
+void csv_group(const Report& report, const RuleGroup& group, bool first, GroupSink& sink);
+void csv_finish(const Report& report, const Spooled& groups, ByteSink& out);
+void markdown_group(const Report& report, const RuleGroup& group, bool first, GroupSink& sink);
+void markdown_finish(const Report& report, const Spooled& groups, ByteSink& out);
 std::string html(const Report& report);
 std::string email(const Report& report);
-std::string junit(const Report& report);
+void junit_group(const Report& report, const RuleGroup& group, bool first, GroupSink& sink);
+void junit_finish(const Report& report, const Spooled& groups, ByteSink& out);
 
 /// Appends `finding` as the JSON report prints it in `findings`: on one line, compact, without its
 /// rule's texts (those are under `rules`). Printed member by member, byte for byte as nlohmann::json

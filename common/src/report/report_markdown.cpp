@@ -54,36 +54,6 @@ std::string subject_cell(const Report& report, const Finding& finding) {
   return md(shown_subject_id(report, finding)) + (name.empty() ? "" : paren(report.lang, md(name)));
 }
 
-void render_findings(const Report& report, std::string& out) {
-  const Lang lang = report.lang;
-  const bool compared = report.review->compared;
-  const std::vector<RuleGroup> groups = group_by_rule(report);
-  for (Severity severity : {Severity::error, Severity::warning, Severity::notice}) {
-    const std::size_t count = count_of(groups, severity);
-    if (count == 0) continue;
-    out += fmt::format("## {}{}\n\n", severity_label(severity, lang), paren(lang, std::to_string(count)));
-    for (const RuleGroup& group : groups) {
-      if (group.severity != severity) continue;
-      const Rule* rule = group.rule;
-      out += fmt::format("### [{}] {}", severity_label(severity, lang), md(group.findings.front().rule));
-      if (rule) out += fmt::format(" — {}{}", md(rule->title.in(lang)), paren(lang, md(rule->article.in(lang))));
-      out += "\n\n";
-      const FindingColumns columns = finding_columns(report, group.findings, compared);
-      const bool any_responsible = columns.responsible, any_due = columns.due;
-      out += header(columns.labels);
-      for (const Finding& finding : group.findings) {
-        std::vector<std::string> cells{subject_cell(report, finding), md(shown_message(report, finding))};
-        if (any_responsible) cells.push_back(md(shown_responsible(report, finding)));
-        if (any_due) cells.push_back(md(shown_due(report, finding)));
-        if (compared) cells.push_back(md(change_label(lang, finding.change)));
-        out += row(cells);
-      }
-      if (rule) out += fmt::format("\n**{}** {}\n", tr(lang, "整改：", "Remedy:"), md(rule->remedy.in(lang)));
-      out += "\n";
-    }
-  }
-}
-
 void render_waivers(const Report& report, std::string_view heading, const std::vector<Waiver>& waivers,
                     std::string_view date_label, std::string& out) {
   if (waivers.empty()) return;
@@ -114,7 +84,7 @@ void render_summary(const Report& report, std::string& out) {
   const Lang lang = report.lang;
   const RunResult& result = *report.result;
   const Review& review = *report.review;
-  const std::array<std::size_t, 3> counts = count_by_severity(result.findings);
+  const std::array<std::size_t, 3>& counts = report.tally.by_severity;
   out += fmt::format("## {}\n\n", tr(lang, "概况", "Summary"));
   out += header({tr(lang, "项目", "Item"), tr(lang, "数量", "Count")}, "--:");
   for (Severity severity : {Severity::error, Severity::warning, Severity::notice})
@@ -122,7 +92,7 @@ void render_summary(const Report& report, std::string& out) {
         row({std::string(severity_label(severity, lang)), std::to_string(counts[static_cast<std::size_t>(severity)])});
   out += row({std::string(tr(lang, "已豁免", "waived")), std::to_string(review.waived.size())});
   if (review.compared) {
-    out += row({std::string(tr(lang, "新增", "new")), std::to_string(count_new(result.findings))});
+    out += row({std::string(tr(lang, "新增", "new")), std::to_string(report.tally.fresh)});
     out += row({std::string(tr(lang, "已解决", "resolved")), std::to_string(review.resolved.size())});
   }
   out += row({std::string(tr(lang, "运行规则", "rules run")), std::to_string(result.rules_run.size())});
@@ -184,25 +154,53 @@ void render_footer(const Report& report, std::string& out) {
 
 }  // namespace
 
-std::string markdown(const Report& report) {
+// A rule's findings: a heading, a table, the remedy. The groups of each severity go to a channel of
+// their own (the severity's index), so that finish() can put the severity's heading and count first.
+void markdown_group(const Report& report, const RuleGroup& group, bool /*first*/, GroupSink& sink) {
+  const Lang lang = report.lang;
+  const bool compared = report.review->compared;
+  const Rule& rule = *group.rule;
+  std::string& out = sink.channel(static_cast<int>(group.severity));
+  out += fmt::format("### [{}] {}", severity_label(group.severity, lang), md(group.findings.front().rule));
+  out += fmt::format(" — {}{}\n\n", md(rule.title.in(lang)), paren(lang, md(rule.article.in(lang))));
+  const FindingColumns columns = finding_columns(report, group.findings, compared);
+  out += header(columns.labels);
+  for (std::size_t i = 0; i < group.findings.size(); ++i) {
+    const Finding& finding = group.findings[i];
+    std::vector<std::string> cells{subject_cell(report, finding), md(shown_message(report, finding))};
+    if (columns.responsible) cells.push_back(md(shown_responsible(report, finding)));
+    if (columns.due) cells.push_back(md(shown_due(report, finding)));
+    if (compared) cells.push_back(md(change_label(lang, finding.change)));
+    out += row(cells);
+    if (i % 256 == 255) sink.spill();
+  }
+  out += fmt::format("\n**{}** {}\n\n", tr(lang, "整改：", "Remedy:"), md(rule.remedy.in(lang)));
+}
+
+void markdown_finish(const Report& report, const Spooled& groups, ByteSink& out) {
   const Lang lang = report.lang;
   const Review& review = *report.review;
-  std::string out;
-  render_title(report, out);
-  render_summary(report, out);
-  if (report.result->findings.empty())
-    out += fmt::format("{}\n\n", tr(lang, "没有发现问题。", "No findings."));
-  else
-    render_findings(report, out);
-  render_waived(report, out);
+  std::string text;
+  render_title(report, text);
+  render_summary(report, text);
+  if (report.tally.findings == 0) text += fmt::format("{}\n\n", tr(lang, "没有发现问题。", "No findings."));
+  out.write(text);
+  for (Severity severity : {Severity::error, Severity::warning, Severity::notice}) {
+    const std::size_t count = report.tally.by_severity[static_cast<std::size_t>(severity)];
+    if (count == 0) continue;
+    out.write(fmt::format("## {}{}\n\n", severity_label(severity, lang), paren(lang, std::to_string(count))));
+    Spooled{groups.spool, groups.key, groups.channel + static_cast<int>(severity)}.copy_to(out);
+  }
+  text.clear();
+  render_waived(report, text);
   render_waivers(report, tr(lang, "已过期的豁免", "Expired waivers"), review.waivers_expired,
-                 tr(lang, "过期日", "Expired on"), out);
+                 tr(lang, "过期日", "Expired on"), text);
   render_waivers(report, tr(lang, "未使用的豁免", "Unused waivers"), review.waivers_unused,
-                 tr(lang, "有效期至", "Expires"), out);
-  render_resolved(report, out);
-  render_skipped(report, out);
-  render_footer(report, out);
-  return out;
+                 tr(lang, "有效期至", "Expires"), text);
+  render_resolved(report, text);
+  render_skipped(report, text);
+  render_footer(report, text);
+  out.write(text);
 }
 
 }  // namespace chataudit::formats

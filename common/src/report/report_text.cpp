@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "base/text.h"
+#include "report/format_table.h"
 #include "report/report_formats.h"
 #include "report/report_util.h"
 
@@ -42,88 +43,107 @@ std::string summary_text(const Report& report) {
   return visible_controls(summary) + "\n";
 }
 
-}  // namespace
+// The lines of one finding: its subject id (padded to `width`), the change (with a baseline), the
+// message, and who must act on a line of its own under the message.
+void finding_lines(const Report& report, const Finding& finding, const std::string& id, int width, int label_width,
+                   std::string& out) {
+  const bool compared = report.review->compared;
+  std::string change;
+  if (compared)
+    change =
+        pad_right(finding.change == "persisting" ? "" : change_label(report.lang, finding.change), label_width) + "  ";
+  out += "  " + pad_right(id, width) + "  " + change + visible_controls(shown_message(report, finding)) + "\n";
+  const std::string action = action_line(report, finding);
+  if (action.empty()) return;
+  const std::size_t indent = static_cast<std::size_t>(2 + width + 2 + (compared ? label_width + 2 : 0));
+  out += std::string(indent, ' ') + visible_controls(action) + "\n";
+}
 
-// Every string the text report prints goes through visible_controls() (SPEC §2): a value can
-// neither forge a line nor hide or reorder what is around it.
-std::string text(const Report& report) {
-  const RunResult& result = *report.result;
+// A titled section of lines after the findings (waived, resolved …); nothing when there are none.
+void section(const Report& report, std::string_view title_zh, std::string_view title_en,
+             const std::vector<std::string>& lines, ByteSink& out) {
+  if (lines.empty()) return;
+  std::string text = std::string(report.lang == Lang::zh ? title_zh : title_en) + "\n";
+  for (const std::string& line : lines) text += "  " + visible_controls(line) + "\n";
+  out.write(text + "\n");
+}
+
+// The waived findings and the waivers that expired or matched nothing.
+void waiver_sections(const Report& report, ByteSink& out) {
   const Review& review = *report.review;
-  const Lang lang = report.lang;
-  const bool zh = lang == Lang::zh;
-  const Style style{report.options.color};
-  std::string out;
-  for (const RuleGroup& group : group_by_rule(report)) {
-    const Rule& rule = *group.rule;
-    out += fmt::format("{} {} — {}{}{}{}\n",
-                       style.severity(rule.severity, fmt::format("[{}]", severity_label(rule.severity, lang))),
-                       style.apply(visible_controls(rule.id), "1"), visible_controls(rule.title.in(lang)),
-                       zh ? "（" : " (", visible_controls(rule.article.in(lang)), zh ? "）" : ")");
-    std::vector<std::string> ids;
-    ids.reserve(group.findings.size());
-    int width = 0;
-    for (const Finding& finding : group.findings) {
-      ids.push_back(visible_controls(shown_subject_id(report, finding)));
-      width = std::max(width, display_width(ids.back()));
-    }
-    // The change column names what is delivered now: new, reminder, reassigned (persisting: blank).
-    int label_width = 0;
-    for (const Finding& finding : group.findings)
-      if (finding.change != "persisting")
-        label_width = std::max(label_width, display_width(change_label(lang, finding.change)));
-    const int change_width = review.compared ? label_width + 2 : 0;
-    // Who must act goes on a line of its own, under the message.
-    const std::string action_indent(static_cast<std::size_t>(2 + width + 2 + change_width), ' ');
-    for (std::size_t i = 0; i < group.findings.size(); ++i) {
-      const Finding& finding = group.findings[i];
-      std::string change;
-      if (review.compared)
-        change =
-            pad_right(finding.change == "persisting" ? "" : change_label(lang, finding.change), label_width) + "  ";
-      out += "  " + pad_right(ids[i], width) + "  " + change + visible_controls(shown_message(report, finding)) + "\n";
-      const std::string action = action_line(report, finding);
-      if (!action.empty()) out += action_indent + visible_controls(action) + "\n";
-    }
-    out += fmt::format("  {}{}\n\n", zh ? "整改：" : "Remedy: ", visible_controls(rule.remedy.in(lang)));
-  }
-  auto section = [&](std::string_view title_zh, std::string_view title_en, const std::vector<std::string>& lines) {
-    if (lines.empty()) return;
-    out += std::string(zh ? title_zh : title_en) + "\n";
-    for (const std::string& line : lines) out += "  " + visible_controls(line) + "\n";
-    out += "\n";
-  };
+  const bool zh = report.lang == Lang::zh;
   std::vector<std::string> lines;
   for (const WaivedFinding& item : review.waived)
     lines.push_back(fmt::format("{}  {}  {}{}{}{}{}", item.finding.rule, shown_subject_id(report, item.finding),
                                 item.waiver.reason, zh ? "（批准：" : " (approved by ", item.waiver.approved_by,
                                 zh ? "，有效期至 " : ", until ", format_date(item.waiver.expires) + (zh ? "）" : ")")));
-  section("已豁免：", "Waived:", lines);
+  section(report, "已豁免：", "Waived:", lines, out);
   lines.clear();
   for (const Waiver& waiver : review.waivers_expired)
     lines.push_back(fmt::format("{}  {}  {}{}", waiver.rule, shown_waiver_subject(report, waiver),
                                 zh ? "已于 " : "expired ", format_date(waiver.expires) + (zh ? " 到期" : "")));
-  section("已过期的豁免：", "Waivers expired:", lines);
+  section(report, "已过期的豁免：", "Waivers expired:", lines, out);
   lines.clear();
   for (const Waiver& waiver : review.waivers_unused)
     lines.push_back(fmt::format("{}  {}  {}", waiver.rule, shown_waiver_subject(report, waiver),
                                 zh ? "未匹配任何问题" : "matched no finding"));
-  section("未使用的豁免：", "Waivers unused:", lines);
-  lines.clear();
-  for (const PastFinding& past : review.resolved) {
+  section(report, "未使用的豁免：", "Waivers unused:", lines, out);
+}
+
+}  // namespace
+
+// Every string the text report prints goes through visible_controls() (SPEC §2): a value can
+// neither forge a line nor hide or reorder what is around it.
+void text_group(const Report& report, const RuleGroup& group, bool /*first*/, GroupSink& sink) {
+  const Lang lang = report.lang;
+  const bool zh = lang == Lang::zh;
+  const Style style{report.options.color};
+  const Rule& rule = *group.rule;
+  std::string& out = sink.channel(0);
+  out += fmt::format("{} {} — {}{}{}{}\n",
+                     style.severity(rule.severity, fmt::format("[{}]", severity_label(rule.severity, lang))),
+                     style.apply(visible_controls(rule.id), "1"), visible_controls(rule.title.in(lang)),
+                     zh ? "（" : " (", visible_controls(rule.article.in(lang)), zh ? "）" : ")");
+  std::vector<std::string> ids;
+  ids.reserve(group.findings.size());
+  int width = 0;
+  for (const Finding& finding : group.findings) {
+    ids.push_back(visible_controls(shown_subject_id(report, finding)));
+    width = std::max(width, display_width(ids.back()));
+  }
+  // The change column names what is delivered now: new, reminder, reassigned (persisting: blank).
+  int label_width = 0;
+  for (const Finding& finding : group.findings)
+    if (finding.change != "persisting")
+      label_width = std::max(label_width, display_width(change_label(lang, finding.change)));
+  for (std::size_t i = 0; i < group.findings.size(); ++i) {
+    finding_lines(report, group.findings[i], ids[i], width, label_width, out);
+    if (i % 256 == 255) sink.spill();
+  }
+  out += fmt::format("  {}{}\n\n", zh ? "整改：" : "Remedy: ", visible_controls(rule.remedy.in(lang)));
+}
+
+void text_finish(const Report& report, const Spooled& groups, ByteSink& out) {
+  groups.copy_to(out);
+  waiver_sections(report, out);
+  std::vector<std::string> lines;
+  for (const PastFinding& past : report.review->resolved) {
     const Finding finding = resolved_finding(report, past);
     lines.push_back(
         fmt::format("{}  {}  {}", past.rule, shown_subject_id(report, finding), shown_message(report, finding)));
   }
-  section("已解决：", "Resolved:", lines);
+  section(report, "已解决：", "Resolved:", lines, out);
   lines.clear();
-  for (const SkippedRule& skipped : result.rules_skipped)
+  for (const SkippedRule& skipped : report.result->rules_skipped)
     lines.push_back(fmt::format("{} ({})", skipped.rule, shown_skip_reason(report, skipped)));
-  section("未运行的规则：", "Rules skipped:", lines);
+  section(report, "未运行的规则：", "Rules skipped:", lines, out);
   if (std::string scope = scope_line(report); !scope.empty()) {
     scope.pop_back();
-    out += visible_controls(scope) + "\n";
+    out.write(visible_controls(scope) + "\n");
   }
-  return out + summary_text(report);
+  out.write(summary_text(report));
 }
+
+std::string text(const Report& report) { return render(report, *parse_format("text")); }
 
 }  // namespace chataudit::formats
