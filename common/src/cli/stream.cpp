@@ -126,8 +126,7 @@ void ReportStream::review_batch(std::vector<Finding>& findings, std::vector<Find
   // keeps them, marked undelivered).
   std::size_t kept = 0;
   for (Finding& finding : findings) {
-    const bool wanted =
-        finding.severity <= setup_.plan.min_severity && (!o.only_new || finding.change != "persisting");
+    const bool wanted = finding.severity <= setup_.plan.min_severity && (!o.only_new || finding.change != "persisting");
     if (!wanted) {
       undelivered.push_back(std::move(finding));
       continue;
@@ -258,7 +257,8 @@ void ReportStream::finish_split(Output& output, Outputs& out) {
   const Format& format = *output.format;
   std::error_code error;
   std::filesystem::create_directories(o.output_dir, error);
-  if (error) throw Error(Diagnostic{.file = o.output_dir, .message = "cannot create the directory: " + error.message()});
+  if (error)
+    throw Error(Diagnostic{.file = o.output_dir, .message = "cannot create the directory: " + error.message()});
   const Splitter splitter{o, setup_.plan, setup_.emails};
   // Each report's waived findings (a key with waived findings only has no report).
   output.reviews.assign(output.tallies.size(), Review{});

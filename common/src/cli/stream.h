@@ -20,7 +20,7 @@ struct StreamSetup {
   const Plan& plan;
   Report base;  ///< tool, version, as-of, policy, inventory summary, language, fail-on, options, scope
   const std::vector<Waiver>& waivers;
-  const Baseline* baseline = nullptr;              ///< a baseline file, or the history's last run
+  const Baseline* baseline = nullptr;                ///< a baseline file, or the history's last run
   const std::map<std::string, std::string>& emails;  ///< people.email, for --mail-to {email}
 };
 
