@@ -108,6 +108,38 @@ TEST_CASE("with RunOptions::redact the findings also get their message with pers
   CHECK(result.findings[0].message_redacted.en != result.findings[0].message.en);
 }
 
+TEST_CASE("details hold neither the finding's own fields nor the policy's message-only columns") {
+  Fixture f;
+  constexpr std::string_view sql =
+      "SELECT 'group' AS subject_kind, g.group_id AS subject_id, g.name AS subject_name, g.group_id, g.org_id,\n"
+      "       d.due_on, CAST(julianday(:as_of) - julianday(d.due_on) AS INTEGER) AS days_overdue,\n"
+      "       g.term, '临时' AS term_zh, ' (' || g.group_id || ')' AS ref_en, g.work_ended_on\n"
+      "FROM groups g JOIN due d USING (group_id) WHERE g.term = 'temporary' AND d.due_on < :as_of";
+  const std::string rule = rule_toml("overdue", "error", sql, "{subject_name}{ref_en} {term_zh}/{term}");
+  const std::string listed = std::string(kHeader).replace(std::string(kHeader).find("effective"), 0,
+                                                          "message_columns = [\"term_zh\", \"ref_en\"]\n");
+  RunOptions options;
+  options.tool = "stale-group-finder";
+  options.as_of = Date(2026, 11, 27);
+  SUBCASE("listed") {
+    const RunResult result = run_rules(f.inventory, load_policy(f.dir.write("p.toml", listed + rule)), options);
+    REQUIRE(result.findings.size() == 1);
+    const Finding& finding = result.findings[0];
+    CHECK(finding.message.en == "一群 (G1) 临时/temporary");
+    CHECK(finding.details == Fields{{"term", "temporary"}, {"work_ended_on", "2026-11-10"}});
+    CHECK(finding.ids == Fields{{"org_id", "O1"}, {"group_id", "G1"}});
+    CHECK(finding.subject_name == "一群");
+    CHECK(finding.due_on == "2026-11-17");
+    CHECK(finding.days_overdue == 10);
+  }
+  SUBCASE("not listed: every other column is a detail, the finding's own fields still are not") {
+    const RunResult result = f.run(rule);
+    REQUIRE(result.findings.size() == 1);
+    CHECK(result.findings[0].details ==
+          Fields{{"term", "temporary"}, {"term_zh", "临时"}, {"ref_en", " (G1)"}, {"work_ended_on", "2026-11-10"}});
+  }
+}
+
 TEST_CASE("--set changes the bound parameter; a wrong type or unknown name is refused") {
   Fixture f;
   RunOptions options;

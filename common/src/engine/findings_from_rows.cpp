@@ -23,6 +23,15 @@ std::string mask_personal(std::string_view column, const std::string& value) {
 
 }  // namespace
 
+// SPEC §5: `details` holds what a rule returns beyond the finding's own fields, and no column the
+// policy lists as only building messages.
+bool Runner::is_detail(std::string_view column) const {
+  for (std::string_view field : {"subject_kind", "subject_id", "subject_name", "due_on", "days_overdue"})
+    if (column == field) return false;
+  return std::find(policy_.message_columns.begin(), policy_.message_columns.end(), column) ==
+         policy_.message_columns.end();
+}
+
 std::string Runner::param_text(const std::string& name) const {
   if (name == "as_of") return format_date(options_.as_of);
   for (const Param& param : params_) {
@@ -94,7 +103,10 @@ Finding Runner::to_finding(const Compiled& compiled, sqlite3_stmt* statement) {
     if (nulls[c] || values[c].empty()) continue;
     const bool id =
         std::find(std::begin(kIdColumns), std::end(kIdColumns), compiled.columns[c]) != std::end(kIdColumns);
-    (id ? ids : details) += Fields::bytes(compiled.columns[c], values[c]);
+    if (id)
+      ids += Fields::bytes(compiled.columns[c], values[c]);
+    else if (is_detail(compiled.columns[c]))
+      details += Fields::bytes(compiled.columns[c], values[c]);
   }
   finding.details.reserve(details);
   finding.ids.reserve(ids);
@@ -115,7 +127,7 @@ Finding Runner::to_finding(const Compiled& compiled, sqlite3_stmt* statement) {
       policy_error(rule.sql_where, fmt::format("rule {}: days_overdue \"{}\" is not an integer", rule.id, values[c]));
     if (name == "due_on" && !parse_date(values[c], TimeZone::utc()))
       policy_error(rule.sql_where, fmt::format("rule {}: due_on \"{}\" is not a YYYY-MM-DD date", rule.id, values[c]));
-    else if (std::find(std::begin(kIdColumns), std::end(kIdColumns), name) == std::end(kIdColumns))
+    else if (std::find(std::begin(kIdColumns), std::end(kIdColumns), name) == std::end(kIdColumns) && is_detail(name))
       finding.details.add(name, values[c]);
   }
   for (std::string_view id : kIdColumns) {

@@ -119,6 +119,7 @@ class Runner {
   static std::vector<std::string> placeholders(std::string_view text);
 
   // findings_from_rows.cpp: a rule's result row as a Finding.
+  bool is_detail(std::string_view column) const;
   std::string param_text(const std::string& name) const;
   std::string fill_message(std::string_view text, const std::vector<std::string>& columns,
                            const std::vector<std::string>& values, const std::vector<bool>& nulls, bool redact) const;
