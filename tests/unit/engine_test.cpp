@@ -108,6 +108,38 @@ TEST_CASE("with RunOptions::redact the findings also get their message with pers
   CHECK(result.findings[0].message_redacted.en != result.findings[0].message.en);
 }
 
+TEST_CASE("details hold neither the finding's own fields nor the policy's message-only columns") {
+  Fixture f;
+  constexpr std::string_view sql =
+      "SELECT 'group' AS subject_kind, g.group_id AS subject_id, g.name AS subject_name, g.group_id, g.org_id,\n"
+      "       d.due_on, CAST(julianday(:as_of) - julianday(d.due_on) AS INTEGER) AS days_overdue,\n"
+      "       g.term, '临时' AS term_zh, ' (' || g.group_id || ')' AS ref_en, g.work_ended_on\n"
+      "FROM groups g JOIN due d USING (group_id) WHERE g.term = 'temporary' AND d.due_on < :as_of";
+  const std::string rule = rule_toml("overdue", "error", sql, "{subject_name}{ref_en} {term_zh}/{term}");
+  const std::string listed = std::string(kHeader).replace(std::string(kHeader).find("effective"), 0,
+                                                          "message_columns = [\"term_zh\", \"ref_en\"]\n");
+  RunOptions options;
+  options.tool = "stale-group-finder";
+  options.as_of = Date(2026, 11, 27);
+  SUBCASE("listed") {
+    const RunResult result = run_rules(f.inventory, load_policy(f.dir.write("p.toml", listed + rule)), options);
+    REQUIRE(result.findings.size() == 1);
+    const Finding& finding = result.findings[0];
+    CHECK(finding.message.en == "一群 (G1) 临时/temporary");
+    CHECK(finding.details == Fields{{"term", "temporary"}, {"work_ended_on", "2026-11-10"}});
+    CHECK(finding.ids == Fields{{"org_id", "O1"}, {"group_id", "G1"}});
+    CHECK(finding.subject_name == "一群");
+    CHECK(finding.due_on == "2026-11-17");
+    CHECK(finding.days_overdue == 10);
+  }
+  SUBCASE("not listed: every other column is a detail, the finding's own fields still are not") {
+    const RunResult result = f.run(rule);
+    REQUIRE(result.findings.size() == 1);
+    CHECK(result.findings[0].details ==
+          Fields{{"term", "temporary"}, {"term_zh", "临时"}, {"ref_en", " (G1)"}, {"work_ended_on", "2026-11-10"}});
+  }
+}
+
 TEST_CASE("--set changes the bound parameter; a wrong type or unknown name is refused") {
   Fixture f;
   RunOptions options;
@@ -183,6 +215,49 @@ TEST_CASE("policy SQL errors point into the policy file") {
                           "{nothing}")) == path +
                                                ":21:11: rule r: the message names {nothing}, which the SQL does not "
                                                "return; it returns subject_kind, subject_id");
+}
+
+TEST_CASE("a row's values that cannot fill a finding are policy errors at the rule's SQL") {
+  Fixture f;
+  const std::string path = f.dir.path() + "/p.toml";
+  CHECK(f.error(rule_toml("r", "error",
+                          "SELECT 'group' AS subject_kind, group_id AS subject_id, 'x' AS days_overdue "
+                          "FROM groups")) == path + ":25:1: rule r: days_overdue \"x\" is not an integer");
+  CHECK(f.error(
+            rule_toml("r", "error",
+                      "SELECT 'group' AS subject_kind, group_id AS subject_id, '2026-13-01' AS due_on FROM groups")) ==
+        path + ":25:1: rule r: due_on \"2026-13-01\" is not a YYYY-MM-DD date");
+  CHECK(f.error(rule_toml("r", "error", "SELECT 'group' AS subject_kind, '' AS subject_id FROM groups")) ==
+        path + ":25:1: rule r: a row has an empty subject_kind or subject_id");
+  CHECK(f.error(rule_toml("r", "error", "SELECT NULL AS subject_kind, group_id AS subject_id FROM groups")) ==
+        path + ":25:1: rule r: a row has an empty subject_kind or subject_id");
+}
+
+TEST_CASE("a message: braces, columns (the first of a name), parameters, NULL as nothing, personal columns masked") {
+  Fixture f;
+  constexpr std::string_view sql =
+      "SELECT 'group' AS subject_kind, g.group_id AS subject_id, g.name AS subject_name, g.group_id, g.org_id,\n"
+      "       'wx_' || g.group_id AS handle, g.group_id || '/wx_ab' AS member, NULL AS note, 'X' AS group_id\n"
+      "FROM groups g WHERE g.group_id = 'G1'";
+  const std::string rule =
+      rule_toml("m", "notice", sql,
+                "{{{subject_id}}} {subject_name}: {grace_days}/{markers}/{as_of} {handle} {member}{note} {group_id} "
+                "}{ {unmatched");
+  const std::string header = std::string(kHeader).replace(
+      std::string(kHeader).find("effective"), 0, "personal_columns = [\"handle\", \"member\", \"subject_name\"]\n");
+  RunOptions options;
+  options.tool = "stale-group-finder";
+  options.as_of = Date(2026, 11, 27);
+  options.redact = true;
+  const RunResult result = run_rules(f.inventory, load_policy(f.dir.write("p.toml", header + rule)), options);
+  REQUIRE(result.findings.size() == 1);
+  const Finding& finding = result.findings[0];
+  CHECK(finding.message.en == "{G1} 一群: 7/[\"九三学社\", \"九三學社\"]/2026-11-27 wx_G1 G1/wx_ab G1 }{ {unmatched");
+  CHECK(finding.message_redacted.en ==
+        "{G1} 一*: 7/[\"九三学社\", \"九三學社\"]/2026-11-27 wx_*** G1/wx_*** G1 }{ {unmatched");
+  CHECK(finding.message.zh.empty());  // the report's language only
+  CHECK(finding.ids == Fields{{"org_id", "O1"}, {"group_id", "G1"}, {"handle", "wx_G1"}});
+  CHECK(finding.details == Fields{{"member", "G1/wx_ab"}});
 }
 
 TEST_CASE("rules may only read: writes, ATTACH and several statements are refused") {

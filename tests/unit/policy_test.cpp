@@ -178,6 +178,30 @@ severity = "notice"
   CHECK(load_error(cycle).ends_with("forms a cycle"));
 }
 
+TEST_CASE("message_columns: read like personal_columns, kept or replaced whole by a policy that extends") {
+  TempDir dir;
+  const std::string base =
+      dir.write("base.toml", std::string(kHeader).replace(std::string(kHeader).find("effective"), 0,
+                                                          "personal_columns = [\"real_name\"]\n"
+                                                          "message_columns = [\"status_zh\", \"owner_ref_en\"]\n") +
+                                 std::string(kRule));
+  const Policy policy = load_policy(base);
+  CHECK(policy.message_columns == std::vector<std::string>{"status_zh", "owner_ref_en"});
+  CHECK(policy.personal_columns == std::vector<std::string>{"real_name"});
+  CHECK(load_policy(dir.write("kept.toml", "[policy]\nid = \"k\"\nextends = \"base.toml\"\n")).message_columns ==
+        std::vector<std::string>{"status_zh", "owner_ref_en"});
+  const std::string replaced =
+      dir.write("replaced.toml", "[policy]\nid = \"r\"\nextends = \"base.toml\"\nmessage_columns = [\"role_zh\"]\n");
+  CHECK(load_policy(replaced).message_columns == std::vector<std::string>{"role_zh"});
+  CHECK(load_policy(replaced).personal_columns == std::vector<std::string>{"real_name"});
+  const std::string wrong =
+      dir.write("wrong.toml", "[policy]\nid = \"w\"\nextends = \"base.toml\"\nmessage_columns = \"role_zh\"\n");
+  CHECK(load_error(wrong) == wrong + ":4:19: \"message_columns\" in [policy] must be an array of strings");
+  const std::string mixed =
+      dir.write("mixed.toml", "[policy]\nid = \"m\"\nextends = \"base.toml\"\nmessage_columns = [\"a\", 1]\n");
+  CHECK(load_error(mixed).starts_with(mixed + ":4:"));
+}
+
 TEST_CASE("a parameter may declare what it accepts, and the policy's own values are held to it") {
   TempDir dir;
   const std::string params =

@@ -1,10 +1,12 @@
 // A rule's result row as a Finding: its subject, due date and fields, and its message filled in the
-// report's language (and masked for --redact).
+// report's language (and masked for --redact). What each column is for, and the message's pieces,
+// are worked out once per rule (RowPlan); a row is then read straight from SQLite into the finding.
 #include <fmt/format.h>
 #include <sqlite3.h>
 
 #include <algorithm>
 #include <iterator>
+#include <utility>
 
 #include "base/text.h"
 #include "engine/runner.h"
@@ -13,12 +15,33 @@ namespace chataudit::engine_internal {
 
 namespace {
 
+using Role = Runner::RowPlan::Role;
+using Piece = Runner::RowPlan::Piece;
+
+// The finding's own fields: never in `details` (SPEC §5).
+constexpr std::pair<std::string_view, Role> kFieldColumns[] = {{"subject_kind", Role::subject_kind},
+                                                               {"subject_id", Role::subject_id},
+                                                               {"subject_name", Role::subject_name},
+                                                               {"due_on", Role::due_on},
+                                                               {"days_overdue", Role::days_overdue}};
+
+bool contains(const std::vector<std::string>& names, std::string_view name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
 // A personal value masked for --redact: a handle, a membership id (GROUP/HANDLE), or a name.
-std::string mask_personal(std::string_view column, const std::string& value) {
-  if (column.find("handle") != std::string_view::npos) return mask_handle(value);
-  if (const std::size_t slash = value.find('/'); slash != std::string::npos)
-    return value.substr(0, slash + 1) + mask_handle(value.substr(slash + 1));
+std::string mask_personal(Piece::Mask mask, std::string_view value) {
+  if (mask == Piece::Mask::handle) return mask_handle(value);
+  if (const std::size_t slash = value.find('/'); slash != std::string_view::npos)
+    return std::string(value.substr(0, slash + 1)) + mask_handle(value.substr(slash + 1));
   return mask_name(value);
+}
+
+// Appends literal text to the message, joining it to a literal piece before it.
+void add_text(std::vector<Piece>& pieces, std::string_view text) {
+  if (text.empty()) return;
+  if (pieces.empty() || pieces.back().column >= 0) pieces.emplace_back();
+  pieces.back().text += text;
 }
 
 }  // namespace
@@ -33,106 +56,137 @@ std::string Runner::param_text(const std::string& name) const {
   return {};
 }
 
-std::string Runner::fill_message(std::string_view text, const std::vector<std::string>& columns,
-                                 const std::vector<std::string>& values, const std::vector<bool>& nulls,
-                                 bool redact) const {
-  std::string out;
+// What column `column` fills. Of columns sharing an id's name only the first is the id; a field's
+// column sets the field each time it repeats.
+Runner::RowPlan::Role Runner::role_of(const std::vector<std::string>& columns, std::size_t column) const {
+  const std::string& name = columns[column];
+  for (const auto& [field, role] : kFieldColumns)
+    if (name == field) return role;
+  if (std::find(std::begin(kIdColumns), std::end(kIdColumns), name) != std::end(kIdColumns))
+    return std::find(columns.begin(), columns.end(), name) - columns.begin() == static_cast<std::ptrdiff_t>(column)
+               ? Role::id
+               : Role::unused;
+  // SPEC §5: a column that exists only to build a message is no detail.
+  return contains(policy_.message_columns, name) ? Role::unused : Role::detail;
+}
+
+// The plan of `rule`'s rows, whose result columns are `columns`. The message is parsed as it was
+// filled per row before: `{{` and `}}` are braces, `{name}` a column (its first of that name) or
+// else a parameter, a `{` without a `}` after it literal.
+Runner::RowPlan Runner::plan_rows(const Rule& rule, const std::vector<std::string>& columns) const {
+  RowPlan plan;
+  for (std::size_t c = 0; c < columns.size(); ++c) plan.roles.push_back(role_of(columns, c));
+  for (std::string_view id : kIdColumns)
+    if (auto it = std::find(columns.begin(), columns.end(), id); it != columns.end())
+      plan.ids.push_back(static_cast<int>(it - columns.begin()));
+  const std::string_view text = rule.message.in(options_.lang);
   for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '{' && i + 1 < text.size() && text[i + 1] == '{') {
-      out += '{';
-      ++i;
-      continue;
-    }
-    if (text[i] == '}' && i + 1 < text.size() && text[i + 1] == '}') {
-      out += '}';
+    if ((text[i] == '{' || text[i] == '}') && i + 1 < text.size() && text[i + 1] == text[i]) {
+      add_text(plan.message, text.substr(i, 1));
       ++i;
       continue;
     }
     const std::size_t close = text[i] == '{' ? text.find('}', i) : std::string_view::npos;
     if (close == std::string_view::npos) {
-      out += text[i];
+      add_text(plan.message, text.substr(i, 1));
       continue;
     }
     const std::string name(text.substr(i + 1, close - i - 1));
-    auto it = std::find(columns.begin(), columns.end(), name);
-    if (it != columns.end()) {
-      const std::size_t c = it - columns.begin();
-      const bool personal = redact && std::find(policy_.personal_columns.begin(), policy_.personal_columns.end(),
-                                                name) != policy_.personal_columns.end();
-      if (nulls[c]) {
-      } else if (!personal) {
-        out += values[c];
-      } else {
-        out += mask_personal(name, values[c]);
-      }
-    } else {
-      out += param_text(name);
-    }
     i = close;
+    auto it = std::find(columns.begin(), columns.end(), name);
+    if (it == columns.end()) {
+      add_text(plan.message, param_text(name));
+      continue;
+    }
+    Piece piece;
+    piece.column = static_cast<int>(it - columns.begin());
+    if (contains(policy_.personal_columns, name))
+      piece.mask = name.find("handle") != std::string::npos ? Piece::Mask::handle : Piece::Mask::name;
+    if (plan.roles[piece.column] == Role::unused) plan.roles[piece.column] = Role::message;
+    plan.message.push_back(std::move(piece));
+  }
+  return plan;
+}
+
+// The message from the current row (row_), its personal columns masked when `redact`.
+std::string Runner::fill_message(const RowPlan& plan, bool redact) const {
+  std::size_t size = 0;
+  for (const Piece& piece : plan.message) size += piece.column < 0 ? piece.text.size() : row_[piece.column].size();
+  std::string out;
+  out.reserve(size);
+  for (const Piece& piece : plan.message) {
+    if (piece.column < 0)
+      out += piece.text;
+    else if (!redact || piece.mask == Piece::Mask::none)
+      out += row_[piece.column];
+    else
+      out += mask_personal(piece.mask, row_[piece.column]);
   }
   return out;
 }
 
 Finding Runner::to_finding(const Compiled& compiled, sqlite3_stmt* statement) {
   const Rule& rule = *compiled.rule;
-  const std::size_t count = compiled.columns.size();
-  std::vector<std::string> values(count);
-  std::vector<bool> nulls(count);
+  const RowPlan& plan = compiled.plan;
+  const std::size_t count = plan.roles.size();
+  // NULL and empty alike: left out of the finding, nothing in a message.
+  row_.assign(count, std::string_view());
+  std::size_t details = 0, ids = 0;
   for (std::size_t c = 0; c < count; ++c) {
-    nulls[c] = sqlite3_column_type(statement, static_cast<int>(c)) == SQLITE_NULL;
-    if (!nulls[c]) {
-      const unsigned char* text = sqlite3_column_text(statement, static_cast<int>(c));
-      values[c].assign(reinterpret_cast<const char*>(text), sqlite3_column_bytes(statement, static_cast<int>(c)));
-    }
+    if (plan.roles[c] == Role::unused) continue;
+    const int column = static_cast<int>(c);
+    if (const unsigned char* text = sqlite3_column_text(statement, column))
+      row_[c] = std::string_view(reinterpret_cast<const char*>(text), sqlite3_column_bytes(statement, column));
+    if (row_[c].empty()) continue;
+    // At national scale findings number in the hundreds of thousands: the fields get their exact size.
+    if (plan.roles[c] == Role::detail) details += Fields::bytes(compiled.columns[c], row_[c]);
+    if (plan.roles[c] == Role::id) ids += Fields::bytes(compiled.columns[c], row_[c]);
   }
   Finding finding;
   finding.rule = rule.id;
   finding.severity = rule.severity;
-  // At national scale findings number in the hundreds of thousands: the fields get their exact size.
-  std::size_t details = 0, ids = 0;
-  for (std::size_t c = 0; c < count; ++c) {
-    if (nulls[c] || values[c].empty()) continue;
-    const bool id =
-        std::find(std::begin(kIdColumns), std::end(kIdColumns), compiled.columns[c]) != std::end(kIdColumns);
-    (id ? ids : details) += Fields::bytes(compiled.columns[c], values[c]);
-  }
   finding.details.reserve(details);
   finding.ids.reserve(ids);
   for (std::size_t c = 0; c < count; ++c) {
-    const std::string& name = compiled.columns[c];
-    if (nulls[c] || values[c].empty()) continue;
-    if (name == "subject_kind")
-      finding.subject_kind = values[c];
-    else if (name == "subject_id")
-      finding.subject_id = values[c];
-    else if (name == "subject_name")
-      finding.subject_name = values[c];
-    else if (name == "due_on")
-      finding.due_on = values[c];
-    else if (name == "days_overdue")
-      finding.days_overdue = parse_integer(values[c]);
-    if (name == "days_overdue" && !finding.days_overdue)
-      policy_error(rule.sql_where, fmt::format("rule {}: days_overdue \"{}\" is not an integer", rule.id, values[c]));
-    if (name == "due_on" && !parse_date(values[c], TimeZone::utc()))
-      policy_error(rule.sql_where, fmt::format("rule {}: due_on \"{}\" is not a YYYY-MM-DD date", rule.id, values[c]));
-    else if (std::find(std::begin(kIdColumns), std::end(kIdColumns), name) == std::end(kIdColumns))
-      finding.details.add(name, values[c]);
+    const std::string_view value = row_[c];
+    if (value.empty()) continue;
+    switch (plan.roles[c]) {
+      case Role::subject_kind:
+        finding.subject_kind.assign(value);
+        break;
+      case Role::subject_id:
+        finding.subject_id.assign(value);
+        break;
+      case Role::subject_name:
+        finding.subject_name.assign(value);
+        break;
+      case Role::due_on:
+        finding.due_on.assign(value);
+        if (!parse_date(value, TimeZone::utc()))
+          policy_error(rule.sql_where, fmt::format("rule {}: due_on \"{}\" is not a YYYY-MM-DD date", rule.id, value));
+        break;
+      case Role::days_overdue:
+        finding.days_overdue = parse_integer(value);
+        if (!finding.days_overdue)
+          policy_error(rule.sql_where, fmt::format("rule {}: days_overdue \"{}\" is not an integer", rule.id, value));
+        break;
+      case Role::detail:
+        finding.details.add(compiled.columns[c], value);
+        break;
+      case Role::unused:
+      case Role::id:
+      case Role::message:
+        break;
+    }
   }
-  for (std::string_view id : kIdColumns) {
-    auto it = std::find(compiled.columns.begin(), compiled.columns.end(), id);
-    if (it == compiled.columns.end()) continue;
-    const std::size_t c = it - compiled.columns.begin();
-    if (!nulls[c] && !values[c].empty()) finding.ids.add(id, values[c]);
-  }
+  for (int c : plan.ids)
+    if (!row_[c].empty()) finding.ids.add(compiled.columns[c], row_[c]);
   if (finding.subject_kind.empty() || finding.subject_id.empty())
     policy_error(rule.sql_where, fmt::format("rule {}: a row has an empty subject_kind or subject_id", rule.id));
   // In the report's language only (the other is never shown: half the text at national scale).
-  const std::string& text = rule.message.in(options_.lang);
-  std::string& message = options_.lang == Lang::zh ? finding.message.zh : finding.message.en;
-  message = fill_message(text, compiled.columns, values, nulls, false);
+  (options_.lang == Lang::zh ? finding.message.zh : finding.message.en) = fill_message(plan, false);
   if (options_.redact)
-    (options_.lang == Lang::zh ? finding.message_redacted.zh : finding.message_redacted.en) =
-        fill_message(text, compiled.columns, values, nulls, true);
+    (options_.lang == Lang::zh ? finding.message_redacted.zh : finding.message_redacted.en) = fill_message(plan, true);
   finding.fingerprint = fingerprint(rule.id, finding.subject_kind, finding.subject_id);
   return finding;
 }

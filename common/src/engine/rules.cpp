@@ -27,7 +27,7 @@ Runner::Compiled Runner::compile(const Rule& rule) {
     sqlite3_finalize(statement);
     throw;
   }
-  Compiled compiled{&rule, statement, {}};
+  Compiled compiled{&rule, statement, {}, {}};
   for (int i = 0; i < sqlite3_column_count(statement); ++i)
     compiled.columns.emplace_back(sqlite3_column_name(statement, i));
   auto has = [&](std::string_view name) {
@@ -49,6 +49,7 @@ Runner::Compiled Runner::compile(const Rule& rule) {
                                                    rule.id, name, join(compiled.columns)));
     }
   }
+  compiled.plan = plan_rows(rule, compiled.columns);
   return compiled;
 }
 

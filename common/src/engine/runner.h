@@ -99,11 +99,42 @@ class Runner {
   std::string schema_of(const std::string& table);
   bool has_columns(const std::string& table, const std::string& schema, const std::vector<std::string>& columns);
 
+  /// What a rule's result rows become, worked out once when the rule is compiled: at national scale
+  /// a rule returns hundreds of thousands of rows, and a name looked up per column per row costs
+  /// more than the row.
+  struct RowPlan {
+    /// What a result column fills; `message` columns are read only for the message, `unused` ones not
+    /// at all (a message-only column the report's language does not name, a repeated id column).
+    enum class Role : std::uint8_t {
+      unused,
+      subject_kind,
+      subject_id,
+      subject_name,
+      due_on,
+      days_overdue,
+      id,
+      detail,
+      message
+    };
+    /// A piece of the message in the report's language: literal text (parameters already filled in)
+    /// when `column` < 0, else a column's value, masked under --redact as `mask` says.
+    struct Piece {
+      enum class Mask : std::uint8_t { none, handle, name };
+      std::string text;
+      int column = -1;
+      Mask mask = Mask::none;
+    };
+    std::vector<Role> roles;     ///< one per result column
+    std::vector<int> ids;        ///< the id columns present, in the order of kIdColumns
+    std::vector<Piece> message;  ///< in order
+  };
+
   // rules.cpp: compiling and running rules.
   struct Compiled {
     const Rule* rule;
     sqlite3_stmt* statement;
     std::vector<std::string> columns;
+    RowPlan plan;
   };
   Compiled compile(const Rule& rule);
   void run(const Compiled& compiled, sqlite3_stmt* statement, std::vector<Finding>& findings);
@@ -121,9 +152,12 @@ class Runner {
 
   // findings_from_rows.cpp: a rule's result row as a Finding.
   std::string param_text(const std::string& name) const;
-  std::string fill_message(std::string_view text, const std::vector<std::string>& columns,
-                           const std::vector<std::string>& values, const std::vector<bool>& nulls, bool redact) const;
+  RowPlan::Role role_of(const std::vector<std::string>& columns, std::size_t column) const;
+  RowPlan plan_rows(const Rule& rule, const std::vector<std::string>& columns) const;
+  std::string fill_message(const RowPlan& plan, bool redact) const;
   Finding to_finding(const Compiled& compiled, sqlite3_stmt* statement);
+  /// The current row's values (views into SQLite's buffers, valid until the next step), reused.
+  std::vector<std::string_view> row_;
 
   sqlite3* db_;
   ColumnStore& store_;

@@ -423,8 +423,9 @@ void load_into(Policy& policy, const std::string& path, int depth, std::set<std:
 const toml::table& policy_table(const PolicyReader& reader, const toml::table& root) {
   const toml::table* meta = root["policy"].as_table();
   if (!meta) reader.fail(SourceRef{reader.path(), 1, 1}, "missing [policy] table (id, title, effective, timezone)");
-  reader.only_keys(*meta, {"id", "title", "effective", "timezone", "extends", "description", "personal_columns"},
-                   "[policy]");
+  reader.only_keys(
+      *meta, {"id", "title", "effective", "timezone", "extends", "description", "personal_columns", "message_columns"},
+      "[policy]");
   return *meta;
 }
 
@@ -443,8 +444,8 @@ void load_base(Policy& policy, const PolicyReader& reader, const toml::table& me
   load_into(policy, base_path, depth + 1, visiting);
 }
 
-// [policy]'s id, title, effective date, time zone and personal columns; over a base policy, only
-// the id must be given again.
+// [policy]'s id, title, effective date, time zone, personal and message columns; over a base policy,
+// only the id must be given again.
 void read_meta(const PolicyReader& reader, const toml::table& meta, bool base_loaded, Policy& policy) {
   policy.id = reader.string_at(meta, "id", "[policy]", true);
   if (!base_loaded || meta.contains("title")) policy.title = reader.localized_at(meta, "title", "[policy]");
@@ -464,6 +465,7 @@ void read_meta(const PolicyReader& reader, const toml::table& meta, bool base_lo
   }
   if (meta.contains("personal_columns"))
     policy.personal_columns = reader.strings_at(meta, "personal_columns", "[policy]");
+  if (meta.contains("message_columns")) policy.message_columns = reader.strings_at(meta, "message_columns", "[policy]");
 }
 
 void load_into(Policy& policy, const std::string& path, int depth, std::set<std::string>& visiting) {

@@ -84,6 +84,9 @@ struct Policy {
   TimeZone zone = TimeZone::utc();
   /// Result columns holding personal names or handles, masked in messages under --redact.
   std::vector<std::string> personal_columns;
+  /// Result columns that exist only to build messages: usable in message templates, never put in a
+  /// finding's details.
+  std::vector<std::string> message_columns;
   std::vector<Param> params;
   std::vector<View> views;
   std::vector<Rule> rules;
