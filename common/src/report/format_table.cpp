@@ -13,8 +13,8 @@ namespace {
 
 constexpr Format kFormats[] = {
     {.name = "text", .extension = "txt", .render = formats::text, .quiet_when_clean = true, .color = true},
-    {.name = "json", .extension = "json", .render = formats::json},
-    {.name = "jsonl", .extension = "jsonl", .render = formats::jsonl},
+    {.name = "json", .extension = "json", .group = formats::json_group, .finish = formats::json_finish},
+    {.name = "jsonl", .extension = "jsonl", .group = formats::jsonl_group, .finish = formats::jsonl_finish},
     {.name = "csv", .extension = "csv", .render = formats::csv},
     {.name = "markdown", .extension = "md", .render = formats::markdown},
     {.name = "html", .extension = "html", .render = formats::html},

@@ -4,15 +4,18 @@
 #include <vector>
 
 #include "report/report.h"
+#include "report/spool.h"
 
 namespace chataudit::formats {
 
 std::string text(const Report& report);
-std::string json(const Report& report);
-/// The JSON report in the parts it is printed in (on two threads, a half of the findings each):
-/// put together, json().
-std::vector<std::string> json_parts(const Report& report);
-std::string jsonl(const Report& report);
+/// The JSON report, rendered in groups (format_table.h): a group is its findings' elements of the
+/// `findings` array, one a line; finish writes the document around them.
+void json_group(const Report& report, const RuleGroup& group, bool first, GroupSink& sink);
+void json_finish(const Report& report, const Spooled& groups, ByteSink& out);
+/// JSON Lines, rendered in groups: a group is its findings' lines; finish writes them, nothing else.
+void jsonl_group(const Report& report, const RuleGroup& group, bool first, GroupSink& sink);
+void jsonl_finish(const Report& report, const Spooled& groups, ByteSink& out);
 std::string csv(const Report& report);
 std::string markdown(const Report& report);
 std::string html(const Report& report);
