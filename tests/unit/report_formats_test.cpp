@@ -616,6 +616,45 @@ TEST_CASE("json: rules once under `rules` in report order; each finding, waived 
   }
 }
 
+TEST_CASE("groups-json: json and jsonl rendered group by group through a spool on disk are what render() gives") {
+  // As the command line renders: each rule's group as it is done, with no counts yet (the tally
+  // is kept on the way and given to finish), into a spool that goes to disk at once.
+  auto rendered_in_groups = [](const Report& whole, const Format& format) {
+    Report report = whole;
+    Spool spool(16);
+    bool first = true;
+    for (const RuleGroup& group : group_by_rule(report)) {
+      GroupSink sink(spool, 0);
+      format.group(report, group, first, sink);
+      sink.spill(true);
+      report.tally.add(group);
+      first = false;
+    }
+    CHECK(spool.on_disk() == !whole.result->findings.empty());
+    std::string out;
+    StringSink sink(out);
+    format.finish(report, Spooled{spool, 0, 0}, sink);
+    return out;
+  };
+  Fixture fixture;
+  // Two rules; the second with enough findings for its group to spill on the way.
+  for (int i = 0; i < 600; ++i)
+    fixture.result.findings.push_back(make_finding("member-departed", Severity::warning, "membership",
+                                                   fmt::format("G{}/wx_{}", i, i), "", {"离职", "left"}, "new"));
+  for (const std::string_view name : {"json", "jsonl"}) {
+    CAPTURE(name);
+    const Format& format = *parse_format(name);
+    const std::string whole = render(fixture.report, format);
+    CHECK(count(whole, "\"fingerprint\"") == 603 + (name == "json" ? 2 : 0));  // and a waived and a resolved one
+    CHECK(rendered_in_groups(fixture.report, format) == whole);
+  }
+  SUBCASE("nothing found: no group") {
+    fixture.result.findings.clear();
+    for (const std::string_view name : {"json", "jsonl"})
+      CHECK(rendered_in_groups(fixture.report, *parse_format(name)) == render(fixture.report, *parse_format(name)));
+  }
+}
+
 namespace {
 
 // Every code point SPEC §2 keeps from a reader, as UTF-8.

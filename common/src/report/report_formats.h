@@ -14,11 +14,13 @@ void text_group(const Report& report, const RuleGroup& group, bool first, GroupS
 void text_finish(const Report& report, const Spooled& groups, ByteSink& out);
 /// The whole text report (render() of the text format): what the e-mail report embeds today.
 std::string text(const Report& report);
-std::string json(const Report& report);
-/// The JSON report in the parts it is printed in (on two threads, a half of the findings each):
-/// put together, json().
-std::vector<std::string> json_parts(const Report& report);
-std::string jsonl(const Report& report);
+/// The JSON report, rendered in groups (format_table.h): a group is its findings' elements of the
+/// `findings` array, one a line; finish writes the document around them.
+void json_group(const Report& report, const RuleGroup& group, bool first, GroupSink& sink);
+void json_finish(const Report& report, const Spooled& groups, ByteSink& out);
+/// JSON Lines, rendered in groups: a group is its findings' lines; finish writes them, nothing else.
+void jsonl_group(const Report& report, const RuleGroup& group, bool first, GroupSink& sink);
+void jsonl_finish(const Report& report, const Spooled& groups, ByteSink& out);
 void csv_group(const Report& report, const RuleGroup& group, bool first, GroupSink& sink);
 void csv_finish(const Report& report, const Spooled& groups, ByteSink& out);
 void markdown_group(const Report& report, const RuleGroup& group, bool first, GroupSink& sink);

@@ -1,12 +1,11 @@
-// The JSON report (one document, printed in parts on up to two threads) and JSON Lines (one finding
-// a line). A rule's article, title and remedy are said once, under `rules`; each finding is one
-// compact line, printed member by member, byte for byte as nlohmann::json would.
+// The JSON report (one document) and JSON Lines (one finding a line), rendered rule by rule
+// (format_table.h). A rule's article, title and remedy are said once, under `rules`; each finding is
+// one compact line, printed member by member, byte for byte as nlohmann::json would.
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <utility>
 
 #include "base/csv.h"
-#include "base/parallel.h"
 #include "base/text.h"
 #include "report/report_formats.h"
 #include "report/report_util.h"
@@ -205,21 +204,22 @@ Json inventory_json(const Report& report) {
 Json summary_json(const Report& report) {
   const RunResult& result = *report.result;
   const Review& review = *report.review;
+  const Tally& tally = report.tally;
   Json table_counts = Json::object();
   for (const auto& [name, table] : report.inventory->tables)
     table_counts[name] = Json{{"read", table.rows_read}, {"loaded", table.rows_loaded}};
-  const auto counts = count_by_severity(result.findings);
   Json skipped = Json::array();
   for (const SkippedRule& rule : result.rules_skipped)
     skipped.push_back(Json{{"rule", rule.rule}, {"reason", shown_skip_reason(report, rule)}});
   Json expired = Json::array(), unused = Json::array();
   for (const Waiver& waiver : review.waivers_expired) expired.push_back(waiver_json(waiver));
   for (const Waiver& waiver : review.waivers_unused) unused.push_back(waiver_json(waiver));
-  Json summary{{"findings", result.findings.size()},
+  const auto& counts = tally.by_severity;
+  Json summary{{"findings", tally.findings},
                {"by_severity", Json{{"error", counts[0]}, {"warning", counts[1]}, {"notice", counts[2]}}},
                {"waived", review.waived.size()},
                {"resolved", review.resolved.size()}};
-  if (review.compared) summary["new"] = count_new(result.findings);
+  if (review.compared) summary["new"] = tally.fresh;
   summary["tables"] = table_counts;
   summary["rules_run"] = result.rules_run.size();
   summary["rules_skipped"] = skipped;
@@ -256,13 +256,14 @@ std::vector<std::string> resolved_lines(const Report& report) {
   return lines;
 }
 
-// `rules`: what is the same for every finding of a rule, once for each rule named by a finding, a
-// waived one or a resolved one, in report order (a resolved finding by its recorded severity). A
-// rule the policy no longer has (named by a resolved finding only) has its severity alone.
+// `rules`: what is the same for every finding of a rule, once for each rule named by a finding (the
+// tally's rules), a waived one or a resolved one, in report order (a resolved finding by its
+// recorded severity). A rule the policy no longer has (named by a resolved finding only) has its
+// severity alone.
 Json rules_json(const Report& report) {
   std::vector<std::pair<Severity, std::string_view>> named;
-  for (const Finding& finding : report.result->findings)  // sorted: one entry per run of a rule
-    if (named.empty() || named.back().second != finding.rule) named.emplace_back(finding.severity, finding.rule);
+  for (const auto& [rule, count] : report.tally.rules)
+    if (rule) named.emplace_back(rule->severity, rule->id);
   for (const WaivedFinding& item : report.review->waived) named.emplace_back(item.finding.severity, item.finding.rule);
   for (const PastFinding& past : report.review->resolved)
     named.emplace_back(parse_severity(past.severity).value_or(Severity::error), past.rule);
@@ -314,44 +315,9 @@ void append_array_member(std::string& out, std::string_view key, const std::vect
   out += last ? "\n" : ",\n";
 }
 
-// Appends findings `begin` to `end` as elements of the findings array, one a line. Once 64 are
-// printed, room for the rest up to `end` is reserved at their average size (and an eighth more): a
-// string that grows by doubling copies itself again and again.
-void append_findings(std::string& out, const Report& report, std::size_t begin, std::size_t end) {
-  const std::vector<Finding>& findings = report.result->findings;
-  const std::size_t start = out.size();
-  for (std::size_t i = begin; i < end; ++i) {
-    out += "    ";
-    append_finding_json(out, report, findings[i]);
-    out += i + 1 < findings.size() ? ",\n" : "\n";
-    if (i == begin + 63 && end > i + 1)
-      out.reserve(out.size() + (out.size() - start) / 64 * (end - i - 1) / 8 * 9 + 4096);
-  }
-}
-
-// Appends the findings array's elements to `out`, which then ends the first part: at national scale
-// the findings are most of the document, so with two threads (see CHATAUDIT_THREADS) each prints a
-// half, the first into `out` on the calling thread, the second into the part returned.
-std::string print_findings_in_halves(std::string& out, const Report& report) {
-  const std::size_t count = report.result->findings.size();
-  const std::size_t half = worker_threads() > 1 ? count / 2 : count;
-  std::string second;
-  run_parallel(half < count ? 2 : 1, [&](std::size_t job) {
-    if (job == 0)
-      append_findings(out, report, 0, half);
-    else
-      append_findings(second, report, half, count);
-  });
-  return second;
-}
-
-}  // namespace
-
-std::vector<std::string> json_parts(const Report& report) {
-  const Review& review = *report.review;
-  // The object is written member by member, and the findings one by one, exactly as nlohmann
-  // would print the whole document: a report of a million findings is never one JSON tree.
-  std::vector<std::string> parts;
+// What comes before the findings array's elements: the document's members up to `rules`, then
+// `"findings": ` opening the array (`[]` when there are none).
+std::string json_head(const Report& report) {
   std::string out = "{\n";
   append_member(out, "tool", Json(report.tool));
   append_member(out, "version", Json(report.version));
@@ -362,50 +328,68 @@ std::vector<std::string> json_parts(const Report& report) {
   append_member(out, "summary", summary_json(report));
   append_member(out, "rules", rules_json(report));
   out += "  \"findings\": ";
-  if (report.result->findings.empty()) {
-    out += "[]";
-  } else {
-    out += "[\n";
-    std::string second = print_findings_in_halves(out, report);
-    // The second half stays a part of its own (the writer writes one after the other), with the
-    // rest of the document after it.
-    parts.push_back(std::move(out));
-    out = std::move(second);
-    out += "  ]";
-  }
-  out += ",\n";
+  out += report.tally.findings == 0 ? "[]" : "[\n";
+  return out;
+}
+
+// What comes after the findings array's elements: its end, then the members after it.
+std::string json_tail(const Report& report) {
+  const Review& review = *report.review;
+  std::string out = report.tally.findings == 0 ? ",\n" : "\n  ],\n";
   append_array_member(out, "waived", waived_lines(report));
   append_array_member(out, "resolved", resolved_lines(report), !review.compared);
   if (review.compared) append_member(out, "baseline", Json(review.baseline_source), true);
   out += "}\n";
-  parts.push_back(std::move(out));
-  return parts;
-}
-
-std::string json(const Report& report) {
-  std::vector<std::string> parts = json_parts(report);
-  std::size_t size = 0;
-  for (const std::string& part : parts) size += part.size();
-  std::string out = std::move(parts.front());
-  out.reserve(size);
-  for (std::size_t i = 1; i < parts.size(); ++i) out += parts[i];
   return out;
 }
 
-std::string jsonl(const Report& report) {
-  // Each line stands alone: what run it came from, then the finding with its rule's texts.
+// The start of each JSON Lines record: where it came from (the same on every line), up to the
+// finding's first member.
+std::string jsonl_lead(const Report& report) {
   std::string lead = "{" + dump(Json("tool"), -1) + ":" + dump(Json(report.tool), -1) + "," + dump(Json("as_of"), -1) +
                      ":" + dump(Json(format_date(report.as_of)), -1) + ",";
   if (report.scope) lead += dump(Json("scope"), -1) + ":" + report.scope->json() + ",";
-  std::string out, line;
-  for (const Finding& finding : report.result->findings) {
+  return lead;
+}
+
+// A group's buffer moves to the spool (when large) after this many findings.
+constexpr std::size_t kSpillEvery = 256;
+
+}  // namespace
+
+void json_group(const Report& report, const RuleGroup& group, bool first, GroupSink& sink) {
+  // The findings array's elements, one a line: a separator before each but the report's first.
+  for (std::size_t i = 0; i < group.findings.size(); ++i) {
+    std::string& out = sink.channel(0);
+    out += first && i == 0 ? "    " : ",\n    ";
+    append_finding_json(out, report, group.findings[i]);
+    if ((i + 1) % kSpillEvery == 0) sink.spill();
+  }
+}
+
+void json_finish(const Report& report, const Spooled& groups, ByteSink& out) {
+  // The object is written member by member and the findings one by one, exactly as nlohmann would
+  // print the whole document: a report of a million findings is never one JSON tree.
+  out.write(json_head(report));
+  if (report.tally.findings > 0) groups.copy_to(out);
+  out.write(json_tail(report));
+}
+
+void jsonl_group(const Report& report, const RuleGroup& group, bool /*first*/, GroupSink& sink) {
+  // Each line stands alone: what run it came from, then the finding with its rule's texts.
+  const std::string lead = jsonl_lead(report);
+  std::string line;
+  for (std::size_t i = 0; i < group.findings.size(); ++i) {
     line.clear();
-    append_finding_jsonl(line, report, finding);
+    append_finding_jsonl(line, report, group.findings[i]);
+    std::string& out = sink.channel(0);
     out += lead;
     out.append(line, 1);  // the finding's members, after its opening brace
     out += '\n';
+    if ((i + 1) % kSpillEvery == 0) sink.spill();
   }
-  return out;
 }
+
+void jsonl_finish(const Report& /*report*/, const Spooled& groups, ByteSink& out) { groups.copy_to(out); }
 
 }  // namespace chataudit::formats
