@@ -125,21 +125,42 @@ std::string Runner::fill_message(const RowPlan& plan, bool redact) const {
   return out;
 }
 
+void Runner::mark_copies(const RowPlan& plan) {
+  // A detail whose value is the subject's id or name or one of the ids is a copy of a field of
+  // the finding under another name (a group's name that is the subject's name, a display name
+  // that is the membership's): left out of `details` (SPEC §5).
+  const std::size_t count = plan.roles.size();
+  for (std::size_t c = 0; c < count; ++c) {
+    if (plan.roles[c] != Role::detail || row_[c].empty()) continue;
+    for (std::size_t f = 0; f < count; ++f) {
+      const Role role = plan.roles[f];
+      if ((role == Role::subject_id || role == Role::subject_name || role == Role::id) && row_[f] == row_[c]) {
+        copies_.push_back(c);
+        break;
+      }
+    }
+  }
+}
+
 Finding Runner::to_finding(const Compiled& compiled, sqlite3_stmt* statement) {
   const Rule& rule = *compiled.rule;
   const RowPlan& plan = compiled.plan;
   const std::size_t count = plan.roles.size();
   // NULL and empty alike: left out of the finding, nothing in a message.
   row_.assign(count, std::string_view());
+  copies_.clear();
   std::size_t details = 0, ids = 0;
   for (std::size_t c = 0; c < count; ++c) {
     if (plan.roles[c] == Role::unused) continue;
     const int column = static_cast<int>(c);
     if (const unsigned char* text = sqlite3_column_text(statement, column))
       row_[c] = std::string_view(reinterpret_cast<const char*>(text), sqlite3_column_bytes(statement, column));
-    if (row_[c].empty()) continue;
+  }
+  mark_copies(plan);
+  for (std::size_t c = 0; c < count; ++c) {
+    if (row_[c].empty() || plan.roles[c] == Role::unused) continue;
     // At national scale findings number in the hundreds of thousands: the fields get their exact size.
-    if (plan.roles[c] == Role::detail) details += Fields::bytes(compiled.columns[c], row_[c]);
+    if (plan.roles[c] == Role::detail && !is_copy(c)) details += Fields::bytes(compiled.columns[c], row_[c]);
     if (plan.roles[c] == Role::id) ids += Fields::bytes(compiled.columns[c], row_[c]);
   }
   Finding finding;
@@ -171,7 +192,7 @@ Finding Runner::to_finding(const Compiled& compiled, sqlite3_stmt* statement) {
           policy_error(rule.sql_where, fmt::format("rule {}: days_overdue \"{}\" is not an integer", rule.id, value));
         break;
       case Role::detail:
-        finding.details.add(compiled.columns[c], value);
+        if (!is_copy(c)) finding.details.add(compiled.columns[c], value);
         break;
       case Role::unused:
       case Role::id:

@@ -3,6 +3,7 @@
 // connection that compiles and runs views and rules), the helper runners, and the small helpers.
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
@@ -156,8 +157,13 @@ class Runner {
   RowPlan plan_rows(const Rule& rule, const std::vector<std::string>& columns) const;
   std::string fill_message(const RowPlan& plan, bool redact) const;
   Finding to_finding(const Compiled& compiled, sqlite3_stmt* statement);
+  /// Notes in copies_ the current row's detail columns that copy a field of the finding.
+  void mark_copies(const RowPlan& plan);
   /// The current row's values (views into SQLite's buffers, valid until the next step), reused.
   std::vector<std::string_view> row_;
+  /// The current row's detail columns whose value copies a field of the finding (left out).
+  std::vector<std::size_t> copies_;
+  bool is_copy(std::size_t column) const { return std::find(copies_.begin(), copies_.end(), column) != copies_.end(); }
 
   sqlite3* db_;
   ColumnStore& store_;
