@@ -907,6 +907,39 @@ TEST_CASE("groups-text: text, markdown, csv and junit rendered group by group th
   CHECK(xml.find("type=\"warning\"") < xml.find("type=\"error\""));
 }
 
+TEST_CASE("groups-html: html and email rendered group by group into a spool on disk, then finished, equal render()") {
+  // Two reports in one spool (as --split-by keeps them), their groups appended in turn: key 0 in
+  // English, key 1 in Chinese with colour asked for (the e-mail's text half drops it).
+  Fixture english;
+  Fixture chinese(Lang::zh);
+  chinese.report.options.color = true;
+  std::vector<Report> reports{english.report, chinese.report};
+  for (Report& report : reports) report.tally = tally_of(*report.policy, report.result->findings);
+  for (std::string_view name : {"html", "email"}) {
+    CAPTURE(name);
+    const Format& format = *parse_format(name);
+    Spool spool(16);
+    const std::vector<RuleGroup> groups = group_by_rule(reports[0]);  // both reports hold the same findings
+    REQUIRE(groups.size() == 2);
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+      for (std::size_t key = 0; key < reports.size(); ++key) {
+        GroupSink sink(spool, key);
+        format.group(reports[key], group_by_rule(reports[key])[g], g == 0, sink);
+        sink.spill(true);
+      }
+    }
+    CHECK(spool.on_disk());
+    std::vector<std::string> finished(reports.size());
+    for (std::size_t key = 0; key < reports.size(); ++key) {
+      CAPTURE(key);
+      StringSink sink(finished[key]);
+      format.finish(reports[key], Spooled{spool, key, 0}, sink);
+      CHECK(finished[key] == render(reports[key], format));
+    }
+    CHECK(finished[0] != finished[1]);
+  }
+}
+
 namespace {
 
 // The e-mail's body parts as they were encoded whole (before Base64LinesSink): line breaks made
