@@ -7,9 +7,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
+#include "report/base64_sink.h"
 #include "report/format_table.h"
 #include "report/report.h"
 #include "test_support.h"
@@ -903,4 +905,101 @@ TEST_CASE("groups-text: text, markdown, csv and junit rendered group by group th
   const std::string xml = as::junit(fixture.report);
   CHECK(xml.find("name=\"member-departed\"") < xml.find("name=\"temporary-group-overdue\""));
   CHECK(xml.find("type=\"warning\"") < xml.find("type=\"error\""));
+}
+
+TEST_CASE("groups-html: html and email rendered group by group into a spool on disk, then finished, equal render()") {
+  // Two reports in one spool (as --split-by keeps them), their groups appended in turn: key 0 in
+  // English, key 1 in Chinese with colour asked for (the e-mail's text half drops it).
+  Fixture english;
+  Fixture chinese(Lang::zh);
+  chinese.report.options.color = true;
+  std::vector<Report> reports{english.report, chinese.report};
+  for (Report& report : reports) report.tally = tally_of(*report.policy, report.result->findings);
+  for (std::string_view name : {"html", "email"}) {
+    CAPTURE(name);
+    const Format& format = *parse_format(name);
+    Spool spool(16);
+    const std::vector<RuleGroup> groups = group_by_rule(reports[0]);  // both reports hold the same findings
+    REQUIRE(groups.size() == 2);
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+      for (std::size_t key = 0; key < reports.size(); ++key) {
+        GroupSink sink(spool, key);
+        format.group(reports[key], group_by_rule(reports[key])[g], g == 0, sink);
+        sink.spill(true);
+      }
+    }
+    CHECK(spool.on_disk());
+    std::vector<std::string> finished(reports.size());
+    for (std::size_t key = 0; key < reports.size(); ++key) {
+      CAPTURE(key);
+      StringSink sink(finished[key]);
+      format.finish(reports[key], Spooled{spool, key, 0}, sink);
+      CHECK(finished[key] == render(reports[key], format));
+    }
+    CHECK(finished[0] != finished[1]);
+  }
+}
+
+namespace {
+
+// The e-mail's body parts as they were encoded whole (before Base64LinesSink): line breaks made
+// CRLF, base64, lines of 76 characters with CRLF after each.
+std::string base64_lines_whole(std::string_view text) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string canonical;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\n' && (i == 0 || text[i - 1] != '\r')) canonical += '\r';
+    canonical += text[i];
+  }
+  std::string encoded;
+  for (std::size_t i = 0; i < canonical.size(); i += 3) {
+    std::uint32_t chunk = static_cast<unsigned char>(canonical[i]) << 16;
+    if (i + 1 < canonical.size()) chunk |= static_cast<unsigned char>(canonical[i + 1]) << 8;
+    if (i + 2 < canonical.size()) chunk |= static_cast<unsigned char>(canonical[i + 2]);
+    encoded += kAlphabet[(chunk >> 18) & 0x3F];
+    encoded += kAlphabet[(chunk >> 12) & 0x3F];
+    encoded += i + 1 < canonical.size() ? kAlphabet[(chunk >> 6) & 0x3F] : '=';
+    encoded += i + 2 < canonical.size() ? kAlphabet[chunk & 0x3F] : '=';
+  }
+  std::string out;
+  for (std::size_t i = 0; i < encoded.size(); i += 76) out += encoded.substr(i, 76) + "\r\n";
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("groups-html: Base64LinesSink writes what base64 of the whole text wrote, however the text is cut") {
+  // Line feeds alone, after a carriage return, carriage returns alone, and bytes of every kind.
+  std::string text;
+  std::uint32_t seed = 99;
+  constexpr std::string_view kBytes = "ab\n\r\xE7\xBE\xA4\x00\xFF";
+  for (int i = 0; i < 200; ++i) {
+    seed = seed * 1103515245u + 12345u;
+    text += kBytes[(seed >> 16) % kBytes.size()];
+  }
+  text.replace(10, 4, "\r\n\n\r");
+  const std::string_view all(text);
+  for (std::size_t size = 0; size <= all.size(); ++size) {
+    const std::string whole = base64_lines_whole(all.substr(0, size));
+    for (std::size_t cut = 0; cut <= size; cut += size > 120 ? 7 : 1) {
+      CAPTURE(size);
+      CAPTURE(cut);
+      std::string out;
+      StringSink sink(out);
+      formats::Base64LinesSink encoded(sink);
+      encoded.write(all.substr(0, cut / 2));
+      encoded.write(all.substr(cut / 2, cut - cut / 2));
+      encoded.write({});
+      encoded.write(all.substr(cut, size - cut));
+      encoded.close();
+      CHECK(out == whole);
+    }
+  }
+  std::string out;
+  StringSink sink(out);
+  formats::Base64LinesSink encoded(sink);
+  for (char c : all) encoded.write(std::string_view(&c, 1));
+  encoded.close();
+  CHECK(out == base64_lines_whole(all));
+  CHECK(base64_lines_whole("") == "");
 }

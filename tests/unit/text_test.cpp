@@ -96,6 +96,42 @@ TEST_CASE("text: sha256_hex with the CPU's SHA instructions equals the portable 
         "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
+TEST_CASE("text: Sha256 given the bytes in pieces equals sha256_hex of them whole, at every split point") {
+  std::string bytes;
+  std::uint32_t seed = 777;
+  for (int i = 0; i < 300; ++i) {
+    seed = seed * 1103515245u + 12345u;
+    bytes += static_cast<char>(seed >> 23);
+  }
+  const std::string_view all(bytes);
+  // Every length up to past four blocks, cut at every point in two, and in three around the cut.
+  for (std::size_t size = 0; size <= 260; ++size) {
+    const std::string whole = sha256_hex(all.substr(0, size));
+    for (std::size_t cut = 0; cut <= size; ++cut) {
+      CAPTURE(size);
+      CAPTURE(cut);
+      chataudit::Sha256 two;
+      two.update(all.substr(0, cut));
+      two.update(all.substr(cut, size - cut));
+      CHECK(two.hex() == whole);
+      chataudit::Sha256 three = chataudit::Sha256::portable();
+      three.update(all.substr(0, cut / 2));
+      three.update({});
+      three.update(all.substr(cut / 2, cut - cut / 2));
+      three.update(all.substr(cut, size - cut));
+      CHECK(three.hex() == whole);
+    }
+  }
+  // A byte at a time, and seven at a time.
+  for (const std::size_t step : {std::size_t{1}, std::size_t{7}}) {
+    chataudit::Sha256 pieces;
+    for (std::size_t at = 0; at < all.size(); at += step) pieces.update(all.substr(at, step));
+    CHECK(pieces.hex() == sha256_hex(all));
+  }
+  chataudit::Sha256 empty;
+  CHECK(empty.hex() == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
 TEST_CASE("nfkc folds full-width forms; remove_white_space drops every kind of space") {
   using chataudit::nfkc;
   using chataudit::remove_white_space;

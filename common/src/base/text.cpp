@@ -2,6 +2,7 @@
 
 #include <utf8proc.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstdlib>
@@ -279,37 +280,71 @@ Blocks best_blocks() {
   return portable_blocks;
 }
 
-std::string sha256_with(Blocks compress, std::string_view bytes) {
-  State state = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-  const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
-  const std::size_t whole_blocks = bytes.size() / 64;
-  compress(state, data, whole_blocks);
-  // The tail, the 0x80 marker and the 64-bit bit length fill one or two final blocks.
-  unsigned char tail[128] = {};
-  const std::size_t left = bytes.size() % 64;
-  if (left) std::memcpy(tail, data + 64 * whole_blocks, left);
-  tail[left] = 0x80;
-  const std::size_t tail_size = left < 56 ? 64 : 128;
-  const std::uint64_t bit_length = static_cast<std::uint64_t>(bytes.size()) * 8;
-  for (int i = 0; i < 8; ++i) tail[tail_size - 1 - i] = static_cast<unsigned char>(bit_length >> (8 * i));
-  compress(state, tail, tail_size / 64);
-
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(64);
-  for (const std::uint32_t word : state)
-    for (int shift = 28; shift >= 0; shift -= 4) hex += kHex[(word >> shift) & 0xF];
-  return hex;
+Blocks chosen_blocks() {
+  static const Blocks compress = best_blocks();
+  return compress;
 }
 
 }  // namespace
 
-std::string sha256_hex(std::string_view bytes) {
-  static const Blocks compress = best_blocks();
-  return sha256_with(compress, bytes);
+Sha256::Sha256() : Sha256(chosen_blocks()) {}
+
+Sha256::Sha256(Blocks compress)
+    : compress_(compress), state_{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                  0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19} {}
+
+Sha256 Sha256::portable() { return Sha256(portable_blocks); }
+
+void Sha256::update(std::string_view bytes) {
+  const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
+  std::size_t size = bytes.size();
+  if (size == 0) return;
+  length_ += size;
+  if (pending_size_ > 0) {  // first complete the block begun by an earlier piece
+    const std::size_t taken = std::min(size, pending_.size() - pending_size_);
+    std::memcpy(pending_.data() + pending_size_, data, taken);
+    pending_size_ += taken;
+    data += taken;
+    size -= taken;
+    if (pending_size_ < pending_.size()) return;
+    compress_(state_, pending_.data(), 1);
+    pending_size_ = 0;
+  }
+  // Whole blocks straight from `bytes`, the rest kept for the next piece or hex().
+  if (size >= 64) compress_(state_, data, size / 64);
+  pending_size_ = size % 64;
+  if (pending_size_ > 0) std::memcpy(pending_.data(), data + size - pending_size_, pending_size_);
 }
 
-std::string sha256_hex_portable(std::string_view bytes) { return sha256_with(portable_blocks, bytes); }
+std::string Sha256::hex() {
+  // The tail, the 0x80 marker and the 64-bit bit length fill one or two final blocks.
+  unsigned char tail[128] = {};
+  if (pending_size_ > 0) std::memcpy(tail, pending_.data(), pending_size_);
+  tail[pending_size_] = 0x80;
+  const std::size_t tail_size = pending_size_ < 56 ? 64 : 128;
+  const std::uint64_t bit_length = length_ * 8;
+  for (int i = 0; i < 8; ++i) tail[tail_size - 1 - i] = static_cast<unsigned char>(bit_length >> (8 * i));
+  compress_(state_, tail, tail_size / 64);
+
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(64);
+  for (const std::uint32_t word : state_)
+    for (int shift = 28; shift >= 0; shift -= 4) hex += kHex[(word >> shift) & 0xF];
+  return hex;
+}
+
+std::string sha256_hex(std::string_view bytes) {
+  Sha256 hash;
+  hash.update(bytes);
+  return hash.hex();
+}
+
+std::string sha256_hex_portable(std::string_view bytes) {
+  Sha256 hash = Sha256::portable();
+  hash.update(bytes);
+  return hash.hex();
+}
 
 bool sha256_uses_cpu_instructions() { return best_blocks() != portable_blocks; }
 

@@ -1,5 +1,8 @@
 #pragma once
 // Small UTF-8 text utilities shared by the loader and the renderers.
+#include <array>
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -32,6 +35,28 @@ std::string mask_name(std::string_view utf8);
 /// A chat handle masked for --redact: up to the first `_` (or its first two characters, never
 /// all of them), then "***" ("wx_zhang" → "wx_***", "zhang88" → "zh***", "张三" → "张***").
 std::string mask_handle(std::string_view utf8);
+/// SHA-256 of bytes given in pieces (a report written from its spool): update() with each piece in
+/// order, then hex() once; the same digest as sha256_hex() of the pieces put together. With the
+/// CPU's SHA instructions where it has them.
+class Sha256 {
+ public:
+  Sha256();
+  /// One that uses the portable C++ code only (what tests compare the instructions' result with).
+  static Sha256 portable();
+  /// Adds `bytes` to what is hashed.
+  void update(std::string_view bytes);
+  /// The digest in lower-case hex. It ends the hash: no update() after it.
+  std::string hex();
+
+ private:
+  using Blocks = void (*)(std::array<std::uint32_t, 8>& state, const unsigned char* data, std::size_t blocks);
+  explicit Sha256(Blocks compress);
+  Blocks compress_;
+  std::array<std::uint32_t, 8> state_;
+  std::array<unsigned char, 64> pending_{};  ///< the bytes of an incomplete block
+  std::size_t pending_size_ = 0;
+  std::uint64_t length_ = 0;  ///< bytes hashed in all
+};
 /// SHA-256 of `bytes` in lower-case hex; with the CPU's SHA instructions where it has them.
 std::string sha256_hex(std::string_view bytes);
 /// The same in portable C++ only (what tests compare the instructions' result with).

@@ -26,8 +26,18 @@ constexpr Format kFormats[] = {
      .group = formats::markdown_group,
      .finish = formats::markdown_finish,
      .channels = 3},  // a channel per severity: finish() puts its heading and count before its groups
-    {.name = "html", .extension = "html", .render = formats::html},
-    {.name = "email", .extension = "eml", .render = formats::email, .quiet_when_clean = true, .mail = true},
+    {.name = "html",
+     .extension = "html",
+     .group = formats::html_group,
+     .finish = formats::html_finish,
+     .channels = formats::kHtmlChannels},  // a channel per severity, as Markdown's
+    {.name = "email",
+     .extension = "eml",
+     .group = formats::email_group,
+     .finish = formats::email_finish,
+     .channels = formats::kEmailChannels,
+     .quiet_when_clean = true,
+     .mail = true},
     // JUnit's test cases follow rules_run, not the report's order: each rule's failures go to the
     // channel of the rule's index in the policy, as many channels as the policy has rules.
     {.name = "junit", .extension = "xml", .group = formats::junit_group, .finish = formats::junit_finish},

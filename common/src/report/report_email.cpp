@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "base/text.h"
+#include "report/base64_sink.h"
 #include "report/report_formats.h"
 #include "report/report_util.h"
 
@@ -27,21 +28,6 @@ std::string base64(std::string_view bytes) {
     out += i + 1 < bytes.size() ? kAlphabet[(chunk >> 6) & 0x3F] : '=';
     out += i + 2 < bytes.size() ? kAlphabet[chunk & 0x3F] : '=';
   }
-  return out;
-}
-
-// A text body part in base64: line breaks first made CRLF (the canonical form of text, RFC 2046),
-// then lines of 76 characters (RFC 2045), CRLF after each.
-std::string base64_lines(std::string_view text) {
-  std::string canonical;
-  canonical.reserve(text.size() + text.size() / 32);
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '\n' && (i == 0 || text[i - 1] != '\r')) canonical += '\r';
-    canonical += text[i];
-  }
-  const std::string encoded = base64(canonical);
-  std::string out;
-  for (std::size_t i = 0; i < encoded.size(); i += 76) out += encoded.substr(i, 76) + std::string(kCrlf);
   return out;
 }
 
@@ -197,54 +183,116 @@ std::string rfc5322_date(std::int64_t seconds) {
                      rest / 60 % 60, rest % 60);
 }
 
-}  // namespace
+// A ByteSink that hashes what it is given.
+class HashSink : public ByteSink {
+ public:
+  explicit HashSink(Sha256& hash) : hash_(hash) {}
+  void write(std::string_view bytes) override { hash_.update(bytes); }
 
-std::string email(const Report& report) {
-  // The text half goes to a mail client, never to a terminal: no ANSI colour.
+ private:
+  Sha256& hash_;
+};
+
+// The text half goes to a mail client, never to a terminal: no ANSI colour.
+Report without_color(const Report& report) {
   Report plain = report;
   plain.options.color = false;
-  const std::string text_part = text(plain);
-  const std::string html_part = html(plain);
-  // "=_" cannot occur in base64, so the boundary cannot occur in either encoded part.
-  const std::string boundary = "=_chataudit_" + sha256_hex(text_part + '\x1f' + html_part).substr(0, 32);
+  return plain;
+}
 
+// Writes one half of the body from the spool: the text report (part 0) or the HTML report (1).
+void write_part(const Report& plain, const Spooled& groups, int part, ByteSink& out) {
+  if (part == 0)
+    text_finish(plain, groups, out);
+  else
+    html_finish(plain, groups.next(), out);
+}
+
+// "=_" cannot occur in base64, so the boundary cannot occur in either encoded part. It is made from
+// the hash of both parts, so the same report has the same boundary.
+std::string boundary_of(const Report& plain, const Spooled& groups) {
+  Sha256 hash;
+  HashSink hashed(hash);
+  write_part(plain, groups, 0, hashed);
+  hashed.write("\x1f");
+  write_part(plain, groups, 1, hashed);
+  return "=_chataudit_" + hash.hex().substr(0, 32);
+}
+
+void add_header(std::string& out, std::string_view name, std::string_view value) {
+  out += fmt::format("{}: {}{}", name, value, kCrlf);
+}
+
+// The headers up to Date:, which the Message-ID follows.
+std::string headers_to_date(const Report& report) {
   std::string out;
-  auto header = [&](std::string_view name, std::string_view value) {
-    out += fmt::format("{}: {}{}", name, value, kCrlf);
-  };
-  if (!header_safe(report.options.mail_from).empty()) header("From", address_list("From", {report.options.mail_from}));
+  if (!header_safe(report.options.mail_from).empty())
+    add_header(out, "From", address_list("From", {report.options.mail_from}));
   const std::string to = address_list("To", report.options.mail_to);
-  if (!to.empty()) header("To", to);
+  if (!to.empty()) add_header(out, "To", to);
   // The subject may carry a --split-by key: its controls are shown like the body's (a line break
   // would become a space anyway, a bidi override would not).
-  header("Subject", unstructured("Subject", visible_controls(mail_subject(report))));
-  header("Date", rfc5322_date(report.options.mail_date));
-  header("MIME-Version", "1.0");
-  header("Content-Type", fmt::format("multipart/alternative;{} boundary=\"{}\"", kCrlf, boundary));
-  header("Auto-Submitted", "auto-generated");  // RFC 3834: no vacation auto-replies to a cron job
-  header("X-Chataudit-Findings", std::to_string(report.result->findings.size()));
-  out += kCrlf;
+  add_header(out, "Subject", unstructured("Subject", visible_controls(mail_subject(report))));
+  add_header(out, "Date", rfc5322_date(report.options.mail_date));
+  return out;
+}
 
-  out += fmt::format("This is a MIME message with text and HTML versions of the report.{}{}", kCrlf, kCrlf);
-  for (const auto& [type, content] : {std::pair<std::string_view, const std::string&>{"text/plain", text_part},
-                                      std::pair<std::string_view, const std::string&>{"text/html", html_part}}) {
-    out += fmt::format("--{}{}", boundary, kCrlf);
-    out += fmt::format("Content-Type: {}; charset=UTF-8{}", type, kCrlf);
-    out += fmt::format("Content-Transfer-Encoding: base64{}{}", kCrlf, kCrlf);
-    out += base64_lines(content);
+// What follows the Message-ID: the other headers, then each half of the body in base64, streamed
+// from the spool.
+void write_after_id(const Report& plain, const Spooled& groups, std::string_view boundary, ByteSink& out) {
+  std::string head;
+  add_header(head, "MIME-Version", "1.0");
+  add_header(head, "Content-Type", fmt::format("multipart/alternative;{} boundary=\"{}\"", kCrlf, boundary));
+  add_header(head, "Auto-Submitted", "auto-generated");  // RFC 3834: no vacation auto-replies to a cron job
+  add_header(head, "X-Chataudit-Findings", std::to_string(plain.tally.findings));
+  head += kCrlf;
+  head += fmt::format("This is a MIME message with text and HTML versions of the report.{}{}", kCrlf, kCrlf);
+  out.write(head);
+  for (int part = 0; part < 2; ++part) {
+    out.write(fmt::format("--{}{}Content-Type: {}; charset=UTF-8{}Content-Transfer-Encoding: base64{}{}", boundary,
+                          kCrlf, part == 0 ? "text/plain" : "text/html", kCrlf, kCrlf, kCrlf));
+    Base64LinesSink encoded(out);
+    write_part(plain, groups, part, encoded);
+    encoded.close();
   }
-  out += fmt::format("--{}--{}", boundary, kCrlf);
-  // A Message-ID from the hash of every other byte (Date: included): the same message has the same
-  // id, so a resent copy is recognized as one; its right side is the sender's domain.
+  out.write(fmt::format("--{}--{}", boundary, kCrlf));
+}
+
+// The right side of the Message-ID: the sender's domain.
+std::string sender_domain(const Report& report) {
   const std::string& from = report.options.mail_from;
   std::string domain = "chataudit.invalid";
   if (const std::size_t at = from.rfind('@'); at != std::string::npos) {
     domain = from.substr(at + 1);
     if (!domain.empty() && domain.back() == '>') domain.pop_back();
   }
-  const std::size_t after_date = out.find(kCrlf, out.find("\r\nDate: ") + 2) + kCrlf.size();
-  out.insert(after_date, fmt::format("Message-ID: <{}@{}>{}", sha256_hex(out).substr(0, 32), domain, kCrlf));
-  return out;
+  return domain;
+}
+
+}  // namespace
+
+void email_group(const Report& report, const RuleGroup& group, bool first, GroupSink& sink) {
+  const Report plain = without_color(report);
+  text_group(plain, group, first, sink);
+  GroupSink html = sink.shifted(1);
+  html_group(plain, group, first, html);
+  html.spill(true);
+}
+
+// The spool is read three times (passes over it are cheap): for the boundary, for the Message-ID (a
+// hash of every other byte of the message, Date: included: the same message has the same id, so a
+// resent copy is recognized as one), and to write the message.
+void email_finish(const Report& report, const Spooled& groups, ByteSink& out) {
+  const Report plain = without_color(report);
+  const std::string boundary = boundary_of(plain, groups);
+  const std::string head = headers_to_date(plain);
+  Sha256 hash;
+  HashSink hashed(hash);
+  hashed.write(head);
+  write_after_id(plain, groups, boundary, hashed);
+  out.write(head);
+  out.write(fmt::format("Message-ID: <{}@{}>{}", hash.hex().substr(0, 32), sender_domain(plain), kCrlf));
+  write_after_id(plain, groups, boundary, out);
 }
 
 }  // namespace chataudit::formats

@@ -12,8 +12,6 @@ namespace chataudit::formats {
 // with findings, and a `_finish` function that writes the whole report around the spooled groups.
 void text_group(const Report& report, const RuleGroup& group, bool first, GroupSink& sink);
 void text_finish(const Report& report, const Spooled& groups, ByteSink& out);
-/// The whole text report (render() of the text format): what the e-mail report embeds today.
-std::string text(const Report& report);
 /// The JSON report, rendered in groups (format_table.h): a group is its findings' elements of the
 /// `findings` array, one a line; finish writes the document around them.
 void json_group(const Report& report, const RuleGroup& group, bool first, GroupSink& sink);
@@ -25,8 +23,18 @@ void csv_group(const Report& report, const RuleGroup& group, bool first, GroupSi
 void csv_finish(const Report& report, const Spooled& groups, ByteSink& out);
 void markdown_group(const Report& report, const RuleGroup& group, bool first, GroupSink& sink);
 void markdown_finish(const Report& report, const Spooled& groups, ByteSink& out);
-std::string html(const Report& report);
-std::string email(const Report& report);
+/// The HTML report's groups: each in the channel of its severity (Severity's value), so that
+/// html_finish() can put each severity's groups under a heading that counts them.
+void html_group(const Report& report, const RuleGroup& group, bool first, GroupSink& sink);
+void html_finish(const Report& report, const Spooled& groups, ByteSink& out);
+/// The channels html_group() writes: one per severity.
+constexpr int kHtmlChannels = 3;
+/// The e-mail report's groups: the text report's in channel 0, the HTML report's in the
+/// kHtmlChannels after it; finish streams both parts from the spool.
+void email_group(const Report& report, const RuleGroup& group, bool first, GroupSink& sink);
+void email_finish(const Report& report, const Spooled& groups, ByteSink& out);
+/// The channels email_group() writes.
+constexpr int kEmailChannels = 1 + kHtmlChannels;
 void junit_group(const Report& report, const RuleGroup& group, bool first, GroupSink& sink);
 void junit_finish(const Report& report, const Spooled& groups, ByteSink& out);
 

@@ -3,9 +3,6 @@
 // doctype, so it can be checked with any XML parser.
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <array>
-
 #include "base/text.h"
 #include "report/report_formats.h"
 #include "report/report_util.h"
@@ -15,6 +12,9 @@ namespace chataudit::formats {
 namespace {
 
 std::string esc(std::string_view text) { return escape_markup(text, Markup::html); }
+
+// A rule of many findings goes to the spool in pieces rather than as one large string.
+constexpr std::size_t kRowsBetweenSpills = 256;
 
 // The stylesheet. Under 600px wide every table row becomes a block whose cells carry their column
 // name (data-label), so nothing scrolls sideways on a phone; printed, colours turn into outlines.
@@ -107,48 +107,6 @@ std::string section_heading(Lang lang, std::string_view title, std::size_t count
   return fmt::format("<h2>{}{}</h2>\n", esc(title), esc(paren(lang, std::to_string(count))));
 }
 
-void render_findings(const Report& report, std::string& out) {
-  const Lang lang = report.lang;
-  const bool compared = report.review->compared;
-  const std::vector<RuleGroup> groups = group_by_rule(report);
-  for (Severity severity : {Severity::error, Severity::warning, Severity::notice}) {
-    const std::size_t count = count_of(groups, severity);
-    if (count == 0) continue;
-    const std::string_view severity_name = to_string(severity);
-    out += fmt::format("<section class=\"severity {}\">\n", severity_name);
-    out += section_heading(lang, severity_label(severity, lang), count);
-    for (const RuleGroup& group : groups) {
-      if (group.severity != severity) continue;
-      const Rule* rule = group.rule;
-      out +=
-          fmt::format("<div class=\"group {}\">\n<h3><span class=\"badge {}\">{}</span> <code>{}</code>", severity_name,
-                      severity_name, esc(severity_label(severity, lang)), esc(group.findings.front().rule));
-      if (rule) out += " — " + esc(rule->title.in(lang));
-      out += "</h3>\n";
-      if (rule)
-        out += fmt::format("<p class=\"article\">{}{}</p>\n", esc(tr(lang, "依据：", "Article: ")),
-                           esc(rule->article.in(lang)));
-      {
-        const FindingColumns columns = finding_columns(report, group.findings, compared);
-        const bool any_responsible = columns.responsible, any_due = columns.due;
-        Table table(out, columns.labels);
-        for (const Finding& finding : group.findings) {
-          std::vector<std::string> cells{subject_cell(report, finding), esc(shown_message(report, finding))};
-          if (any_responsible) cells.push_back(esc(shown_responsible(report, finding)));
-          if (any_due) cells.push_back(esc(shown_due(report, finding)));
-          if (compared) cells.push_back(esc(change_label(lang, finding.change)));
-          table.row(cells);
-        }
-      }
-      if (rule)
-        out += fmt::format("<p class=\"remedy\"><strong>{}</strong>{}</p>\n", esc(tr(lang, "整改：", "Remedy: ")),
-                           esc(rule->remedy.in(lang)));
-      out += "</div>\n";
-    }
-    out += "</section>\n";
-  }
-}
-
 void render_waivers(const Report& report, std::string_view heading, std::string_view css_class,
                     const std::vector<Waiver>& waivers, std::string_view date_label, std::string& out) {
   if (waivers.empty()) return;
@@ -200,7 +158,7 @@ void render_summary(const Report& report, std::string& out) {
   const Lang lang = report.lang;
   const RunResult& result = *report.result;
   const Review& review = *report.review;
-  const std::array<std::size_t, 3> counts = count_by_severity(result.findings);
+  const Tally& tally = report.tally;
   out += fmt::format("<section class=\"summary\">\n<h2>{}</h2>\n<table class=\"counts\"><tbody>\n",
                      esc(tr(lang, "概况", "Summary")));
   auto count_row = [&](std::string_view label, std::size_t count, std::string_view badge = {}) {
@@ -209,10 +167,11 @@ void render_summary(const Report& report, std::string& out) {
     out += fmt::format("<tr><th scope=\"row\">{}</th><td class=\"n\">{}</td></tr>\n", shown, count);
   };
   for (Severity severity : {Severity::error, Severity::warning, Severity::notice})
-    count_row(severity_label(severity, lang), counts[static_cast<std::size_t>(severity)], to_string(severity));
+    count_row(severity_label(severity, lang), tally.by_severity[static_cast<std::size_t>(severity)],
+              to_string(severity));
   count_row(tr(lang, "已豁免", "Waived"), review.waived.size());
   if (review.compared) {
-    count_row(tr(lang, "新增", "New"), count_new(result.findings));
+    count_row(tr(lang, "新增", "New"), tally.fresh);
     count_row(tr(lang, "已解决", "Resolved"), review.resolved.size());
   }
   count_row(tr(lang, "运行规则", "Rules run"), result.rules_run.size());
@@ -221,7 +180,7 @@ void render_summary(const Report& report, std::string& out) {
   if (review.compared && !review.baseline_source.empty())
     out += fmt::format("<p class=\"meta\">{}<code>{}</code></p>\n", esc(tr(lang, "对比基线：", "Compared with ")),
                        esc(review.baseline_source));
-  if (result.findings.empty())
+  if (tally.findings == 0)
     out += fmt::format("<p class=\"clean\">{}</p>\n", esc(tr(lang, "没有发现问题。", "No findings.")));
   out += "</section>\n";
 }
@@ -275,25 +234,68 @@ void render_skipped(const Report& report, std::string& out) {
 
 }  // namespace
 
-std::string html(const Report& report) {
+// The findings of one rule, in the channel of their severity: finish() opens each severity's section
+// with its count (known only once every rule has run) and copies the channel into it.
+void html_group(const Report& report, const RuleGroup& group, bool /*first*/, GroupSink& sink) {
+  const Lang lang = report.lang;
+  const bool compared = report.review->compared;
+  const Rule* rule = group.rule;
+  const std::string_view severity_name = to_string(group.severity);
+  std::string& out = sink.channel(static_cast<int>(group.severity));
+  out += fmt::format("<div class=\"group {}\">\n<h3><span class=\"badge {}\">{}</span> <code>{}</code>", severity_name,
+                     severity_name, esc(severity_label(group.severity, lang)), esc(group.findings.front().rule));
+  if (rule) out += " — " + esc(rule->title.in(lang));
+  out += "</h3>\n";
+  if (rule)
+    out += fmt::format("<p class=\"article\">{}{}</p>\n", esc(tr(lang, "依据：", "Article: ")),
+                       esc(rule->article.in(lang)));
+  {
+    const FindingColumns columns = finding_columns(report, group.findings, compared);
+    Table table(out, columns.labels);
+    std::size_t rows = 0;
+    for (const Finding& finding : group.findings) {
+      std::vector<std::string> cells{subject_cell(report, finding), esc(shown_message(report, finding))};
+      if (columns.responsible) cells.push_back(esc(shown_responsible(report, finding)));
+      if (columns.due) cells.push_back(esc(shown_due(report, finding)));
+      if (compared) cells.push_back(esc(change_label(lang, finding.change)));
+      table.row(cells);
+      if (++rows % kRowsBetweenSpills == 0) sink.spill();
+    }
+  }
+  if (rule)
+    out += fmt::format("<p class=\"remedy\"><strong>{}</strong>{}</p>\n", esc(tr(lang, "整改：", "Remedy: ")),
+                       esc(rule->remedy.in(lang)));
+  out += "</div>\n";
+}
+
+void html_finish(const Report& report, const Spooled& groups, ByteSink& out) {
   const Lang lang = report.lang;
   const Review& review = *report.review;
-  std::string out;
-  render_head(report, out);
-  render_header(report, out);
-  render_summary(report, out);
-  render_findings(report, out);
-  render_waived(report, out);
+  std::string text;
+  render_head(report, text);
+  render_header(report, text);
+  render_summary(report, text);
+  out.write(text);
+  for (Severity severity : {Severity::error, Severity::warning, Severity::notice}) {
+    const std::size_t count = report.tally.by_severity[static_cast<std::size_t>(severity)];
+    if (count == 0) continue;
+    out.write(fmt::format("<section class=\"severity {}\">\n", to_string(severity)) +
+              section_heading(lang, severity_label(severity, lang), count));
+    Spooled{groups.spool, groups.key, groups.channel + static_cast<int>(severity)}.copy_to(out);
+    out.write("</section>\n");
+  }
+  text.clear();
+  render_waived(report, text);
   render_waivers(report, tr(lang, "已过期的豁免", "Expired waivers"), "waivers-expired", review.waivers_expired,
-                 tr(lang, "过期日", "Expired on"), out);
+                 tr(lang, "过期日", "Expired on"), text);
   render_waivers(report, tr(lang, "未使用的豁免", "Unused waivers"), "waivers-unused", review.waivers_unused,
-                 tr(lang, "有效期至", "Expires"), out);
-  render_resolved(report, out);
-  render_skipped(report, out);
+                 tr(lang, "有效期至", "Expires"), text);
+  render_resolved(report, text);
+  render_skipped(report, text);
   std::string summary = summary_line(report);
   while (!summary.empty() && summary.back() == '\n') summary.pop_back();
-  out += "<footer><p>" + esc(summary) + "</p></footer>\n</body>\n</html>\n";
-  return out;
+  text += "<footer><p>" + esc(summary) + "</p></footer>\n</body>\n</html>\n";
+  out.write(text);
 }
 
 }  // namespace chataudit::formats

@@ -5,7 +5,6 @@
 #include <algorithm>
 
 #include "base/text.h"
-#include "report/format_table.h"
 #include "report/report_formats.h"
 #include "report/report_util.h"
 
@@ -143,7 +142,5 @@ void text_finish(const Report& report, const Spooled& groups, ByteSink& out) {
   }
   out.write(summary_text(report));
 }
-
-std::string text(const Report& report) { return render(report, *parse_format("text")); }
 
 }  // namespace chataudit::formats
