@@ -874,7 +874,6 @@ TEST_CASE("groups-text: text, markdown, csv and junit rendered group by group th
       const Format& format = *parse_format(name);
       REQUIRE((format.group != nullptr));
       REQUIRE((format.finish != nullptr));
-      CHECK((format.render == nullptr));
       Report report = fixture.report;
       Spool spool(16);
       spool.append(0, 0, "another report's groups");

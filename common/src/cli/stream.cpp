@@ -50,12 +50,7 @@ struct Splitter {
 };
 
 // Writes `report` in `format` from report `key` of `spool` to `fd`: what a Write or a Message produces.
-std::function<bool(int)> producer(const Format& format, Report report, const Spool& spool, std::size_t key,
-                                  const RunResult* held) {
-  if (!format.group) {  // TRANSITIONAL: a format not yet rendered in groups renders its held findings
-    report.result = held;
-    return [text = format.render(report)](int fd) { return write_fully(fd, text); };
-  }
+std::function<bool(int)> producer(const Format& format, Report report, const Spool& spool, std::size_t key) {
   return [&format, report = std::move(report), &spool, key](int fd) {
     FdSink sink(fd);
     format.finish(report, Spooled{spool, key, 0}, sink);
@@ -74,18 +69,7 @@ struct ReportStream::Output {
   std::map<std::string, std::size_t> keys;  ///< --split-by: key → report number in the spool
   std::vector<Tally> tallies;               ///< per report
   std::vector<Review> reviews;              ///< per report of --split-by: its waived findings
-  std::vector<RunResult> held;              ///< TRANSITIONAL: per report, for formats without groups
 };
-
-namespace {
-
-// TRANSITIONAL: keeps the group's findings for a format that renders whole reports only.
-void hold(std::vector<RunResult>& held, std::size_t key, const RunResult& meta, const RuleGroup& group) {
-  if (held.size() <= key) held.resize(key + 1, meta);
-  held[key].findings.insert(held[key].findings.end(), group.findings.begin(), group.findings.end());
-}
-
-}  // namespace
 
 ReportStream::ReportStream(const StreamSetup& setup) : setup_(setup), waivers_(setup.waivers, setup.base.as_of) {
   const Options& o = setup_.o;
@@ -168,13 +152,9 @@ void ReportStream::render(Output& output, const Rule& rule, const std::vector<Fi
   report.options.color = output.color;
   if (output.tallies.empty()) output.tallies.emplace_back();
   const RuleGroup group{&rule, rule.severity, delivered};
-  if (output.format->group) {
-    GroupSink sink(output.spool, 0);
-    output.format->group(report, group, output.tallies[0].findings == 0, sink);
-    sink.spill(true);
-  } else {
-    hold(output.held, 0, meta_, group);
-  }
+  GroupSink sink(output.spool, 0);
+  output.format->group(report, group, output.tallies[0].findings == 0, sink);
+  sink.spill(true);
   output.tallies[0].add(group);
 }
 
@@ -201,13 +181,9 @@ void ReportStream::render_split(Output& output, const Rule& rule, std::vector<Fi
     const auto [slot, added] = output.keys.emplace(sorted_keys[begin], output.tallies.size());
     if (added) output.tallies.emplace_back();
     const RuleGroup group{&rule, rule.severity, std::span<const Finding>(delivered).subspan(begin, end - begin)};
-    if (output.format->group) {
-      GroupSink sink(output.spool, slot->second);
-      output.format->group(report, group, output.tallies[slot->second].findings == 0, sink);
-      sink.spill(true);
-    } else {
-      hold(output.held, slot->second, meta_, group);
-    }
+    GroupSink sink(output.spool, slot->second);
+    output.format->group(report, group, output.tallies[slot->second].findings == 0, sink);
+    sink.spill(true);
     output.tallies[slot->second].add(group);
   }
 }
@@ -240,9 +216,7 @@ Outputs ReportStream::finish(const RunResult& result) {
     report.review = &shown_;
     report.tally = tally_;
     report.options.color = output->color;
-    output->held.resize(std::max<std::size_t>(output->held.size(), 1));
-    output->held[0].rules_run = meta_.rules_run, output->held[0].rules_skipped = meta_.rules_skipped;
-    std::function<bool(int)> produce = producer(format, report, output->spool, 0, &output->held[0]);
+    std::function<bool(int)> produce = producer(format, report, output->spool, 0);
     if (format.mail && o.send) {
       out.messages.push_back(Message{report.options.mail_to, produce});
       if (is_stdout(output->path)) continue;  // sent, not printed
@@ -278,9 +252,7 @@ void ReportStream::finish_split(Output& output, Outputs& out) {
     report.options.mail_to = splitter.recipients(key);
     const std::string name = key + "." + std::string(format.extension);
     names.push_back(name);
-    output.held.resize(std::max(output.held.size(), index + 1));
-    output.held[index].rules_run = meta_.rules_run, output.held[index].rules_skipped = meta_.rules_skipped;
-    std::function<bool(int)> produce = producer(format, report, output.spool, index, &output.held[index]);
+    std::function<bool(int)> produce = producer(format, report, output.spool, index);
     if (o.send && format.mail) out.messages.push_back(Message{report.options.mail_to, produce});
     out.writes.push_back(Write{.path = (std::filesystem::path(o.output_dir) / name).string(),
                                .parts = {},

@@ -58,10 +58,7 @@ const Format* parse_format(std::string_view name) {
 std::string render(const Report& report, const Format& format) {
   Report tallied = report;
   tallied.tally = tally_of(*report.policy, report.result->findings);
-  if (!format.group) {
-    assert(format.render && "a format renders in groups or whole");
-    return format.render(tallied);
-  }
+  assert(format.group && format.finish && "every row of kFormats renders in groups");
   Spool spool(std::numeric_limits<std::size_t>::max());
   bool first = true;
   for (const RuleGroup& group : group_by_rule(tallied)) {

@@ -27,9 +27,7 @@ struct Format {
   void (*group)(const Report& report, const RuleGroup& group, bool first, GroupSink& out) = nullptr;
   /// Writes the whole report to `out`, its groups copied from `groups` (channel 0 of the report).
   void (*finish)(const Report& report, const Spooled& groups, ByteSink& out) = nullptr;
-  int channels = 1;  ///< how many channels `group` writes
-  /// Transitional, until every format renders in groups: the whole report at once.
-  std::string (*render)(const Report& report) = nullptr;
+  int channels = 1;               ///< how many channels `group` writes
   bool quiet_when_clean = false;  ///< nothing on standard output when the run finds nothing (unless --verbose)
   bool color = false;             ///< ANSI colour when it goes to a colour terminal (--color)
   /// An e-mail message: --send pipes it to sendmail, --mail-to and --split-by address it, and a
