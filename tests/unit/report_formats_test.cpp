@@ -26,7 +26,6 @@ std::string in(const Report& report, std::string_view name) { return render(repo
 std::string text(const Report& report) { return in(report, "text"); }
 std::string json(const Report& report) { return in(report, "json"); }
 std::string jsonl(const Report& report) { return in(report, "jsonl"); }
-std::string csv(const Report& report) { return in(report, "csv"); }
 std::string markdown(const Report& report) { return in(report, "markdown"); }
 std::string html(const Report& report) { return in(report, "html"); }
 std::string email(const Report& report) { return in(report, "email"); }
