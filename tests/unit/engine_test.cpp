@@ -62,6 +62,14 @@ struct Fixture {
     if (options.as_of.is_not_a_date()) options.as_of = Date(2026, 11, 27);
     return run_rules(inventory, policy, options);
   }
+  // run() handing each rule's findings to `sink` (engine.h RuleSink).
+  RunResult run(const std::string& rules, const RuleSink& sink) {
+    const Policy policy = load_policy(dir.write("p.toml", std::string(kHeader) + rules));
+    RunOptions options;
+    options.tool = "stale-group-finder";
+    options.as_of = Date(2026, 11, 27);
+    return run_rules(inventory, policy, options, sink);
+  }
   std::string error(const std::string& rules, RunOptions options = {}) {
     return testing::first_error([&] { run(rules, std::move(options)); });
   }
@@ -623,12 +631,8 @@ TEST_CASE("run_rules hands each rule's findings to the sink in report order, sor
   const std::string all = "SELECT 'group' AS subject_kind, group_id AS subject_id FROM groups";
   const std::string rules = rule_toml("n-last", "notice", all) + rule_toml("z-error", "error", all) +
                             rule_toml("w-middle", "warning", all) + rule_toml("a-error", "error", all + " WHERE 0");
-  const Policy policy = load_policy(f.dir.write("p.toml", std::string(kHeader) + rules));
-  RunOptions options;
-  options.tool = "stale-group-finder";
-  options.as_of = Date(2026, 11, 27);
   std::vector<std::string> calls;
-  const RunResult result = run_rules(f.inventory, policy, options, [&](const Rule& rule, std::vector<Finding>&& found) {
+  const RunResult result = f.run(rules, [&](const Rule& rule, std::vector<Finding>&& found) {
     std::string call = rule.id + ":";
     for (const Finding& finding : found) call += " " + finding.subject_id;
     calls.push_back(call);
@@ -643,13 +647,9 @@ TEST_CASE("a sink that throws ends the run: its error is rethrown and no later r
   const std::string all = "SELECT 'group' AS subject_kind, group_id AS subject_id FROM groups";
   const std::string rules = rule_toml("r1", "error", all) + rule_toml("r2", "error", all) +
                             rule_toml("r3", "warning", all) + rule_toml("r4", "notice", all);
-  const Policy policy = load_policy(f.dir.write("p.toml", std::string(kHeader) + rules));
-  RunOptions options;
-  options.tool = "stale-group-finder";
-  options.as_of = Date(2026, 11, 27);
   std::vector<std::string> calls;
   const std::string error = testing::first_error([&] {
-    run_rules(f.inventory, policy, options, [&](const Rule& rule, std::vector<Finding>&&) {
+    f.run(rules, [&](const Rule& rule, std::vector<Finding>&&) {
       calls.push_back(rule.id);
       if (rule.id == "r2") throw Error("the spool is full");
     });
@@ -664,15 +664,9 @@ TEST_CASE("a rule that fails ends the run: the sink gets the rules before it, no
   const std::string bad = "SELECT 'group' AS subject_kind, group_id AS subject_id, 'x' AS due_on FROM groups";
   const std::string rules = rule_toml("r1", "error", all) + rule_toml("r2", "error", bad) +
                             rule_toml("r3", "warning", all) + rule_toml("r4", "notice", all);
-  const Policy policy = load_policy(f.dir.write("p.toml", std::string(kHeader) + rules));
-  RunOptions options;
-  options.tool = "stale-group-finder";
-  options.as_of = Date(2026, 11, 27);
   std::vector<std::string> calls;
-  const std::string error = testing::first_error([&] {
-    run_rules(f.inventory, policy, options,
-              [&](const Rule& rule, std::vector<Finding>&&) { calls.push_back(rule.id); });
-  });
+  const std::string error = testing::first_error(
+      [&] { f.run(rules, [&](const Rule& rule, std::vector<Finding>&&) { calls.push_back(rule.id); }); });
   CHECK(error.find("rule r2: due_on \"x\" is not a YYYY-MM-DD date") != std::string::npos);
   CHECK(calls == std::vector<std::string>{"r1"});
 }
