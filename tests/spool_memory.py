@@ -94,6 +94,15 @@ def main():
         problems.append(f"{lines} finding lines, expected {GROUPS}")
     if last != "}\n":
         problems.append(f"the document does not end with its closing brace: {last[:80]!r}")
+    # Far too little memory: exit 2, a message that says so (never a bare "std::bad_alloc"), no report.
+    os.remove(report) if os.path.exists(report) else None
+    starved = subprocess.run(["prlimit", f"--data={40 * 1024 * 1024}", os.path.join(bin_dir, "stale-group-finder"),
+                              "--policy", policy, "--table", f"groups={groups}", "--as-of", "2026-11-27",
+                              "--format", "json", "--output", f"json:{report}"], env=env, capture_output=True, text=True)
+    if starved.returncode != 2 or "out of memory" not in starved.stderr or "bad_alloc" in starved.stderr:
+        problems.append(f"under 40 MiB: exit status {starved.returncode}, stderr {starved.stderr[:300]!r}")
+    if os.path.exists(report):
+        problems.append("under 40 MiB: a report was written")
     for problem in problems:
         print(f"spool_memory: {problem}", file=sys.stderr)
     if not problems:

@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include <iostream>
+#include <new>
 #include <set>
 
 #include "base/error.h"
@@ -186,6 +187,9 @@ int guarded(const ToolSpec& tool, Body&& body) {
     return body();
   } catch (const Error& e) {
     print_error(tool.name, e);
+  } catch (const std::bad_alloc&) {
+    // Out of memory outside a rule, a view or a load (each of which names itself).
+    std::cerr << tool.name << ": out of memory; the run needs more memory than this machine gives it\n";
   } catch (const SQLite::Exception& e) {
     std::cerr << tool.name << ": SQLite: " << e.what() << '\n';
   } catch (const std::exception& e) {
