@@ -135,7 +135,6 @@ void ReportStream::take(const Rule& rule, std::vector<Finding>&& findings) {
   }
   std::vector<Finding>().swap(undelivered);
   if (findings.empty()) return;
-  for (const Finding& finding : findings) failing_ = failing_ || finding.severity <= setup_.plan.fail_on;
   tally_.add(RuleGroup{&rule, rule.severity, findings});
   for (const auto& output : outputs_) {
     if (setup_.o.split_by.empty())
@@ -261,6 +260,12 @@ void ReportStream::finish_split(Output& output, Outputs& out) {
   }
   const std::string manifest_key = setup_.base.scope->key() + "\n" + std::string(format.name);
   for (Write& stale : SplitManifest(o.output_dir, manifest_key).update(names)) out.writes.push_back(std::move(stale));
+}
+
+bool ReportStream::failing() const {
+  for (std::size_t severity = 0; severity <= static_cast<std::size_t>(setup_.plan.fail_on); ++severity)
+    if (tally_.by_severity[severity] > 0) return true;
+  return false;
 }
 
 Report ReportStream::recorded() const {

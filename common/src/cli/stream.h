@@ -45,7 +45,7 @@ class ReportStream {
   /// Everything the run reviewed: every waived finding, the waivers expired and unused, the resolved.
   const Review& review() const { return review_; }
   /// Whether a delivered finding is at or above --fail-on.
-  bool failing() const { return failing_; }
+  bool failing() const;
 
  private:
   struct Output;
@@ -62,7 +62,6 @@ class ReportStream {
   std::optional<BaselineMatcher> baseline_;
   std::optional<HistoryRows> history_;
   Tally tally_;
-  bool failing_ = false;
   std::vector<std::unique_ptr<Output>> outputs_;
 };
 

@@ -96,12 +96,6 @@ Tally tally_of(const Policy& policy, const std::vector<Finding>& findings) {
   return tally;
 }
 
-std::size_t count_of(const std::vector<RuleGroup>& groups, Severity severity) {
-  std::size_t count = 0;
-  for (const RuleGroup& group : groups) count += group.severity == severity ? group.findings.size() : 0;
-  return count;
-}
-
 std::string shown_skip_reason(const Report& report, const SkippedRule& skipped) {
   constexpr std::string_view kMissing = "missing table: ";
   if (report.lang == Lang::zh && skipped.reason.starts_with(kMissing))

@@ -99,8 +99,6 @@ std::string shown_waiver_subject(const Report& report, const Waiver& waiver);
 std::vector<RuleGroup> groups_of(const Policy& policy, const std::vector<Finding>& findings);
 /// The report's findings as rule groups, in report order.
 std::vector<RuleGroup> group_by_rule(const Report& report);
-/// How many findings the groups of `severity` hold.
-std::size_t count_of(const std::vector<RuleGroup>& groups, Severity severity);
 
 /// Why a rule was skipped, in the report's language.
 std::string shown_skip_reason(const Report& report, const SkippedRule& skipped);

@@ -14,19 +14,6 @@ const Rule& rule_of(const Report& report, std::string_view rule_id) {
   return *rule;
 }
 
-std::array<std::size_t, 3> count_by_severity(const std::vector<Finding>& findings) {
-  std::array<std::size_t, 3> counts{};
-  for (const Finding& finding : findings) ++counts[static_cast<int>(finding.severity)];
-  return counts;
-}
-
-std::size_t count_change(const std::vector<Finding>& findings, std::string_view change) {
-  return static_cast<std::size_t>(
-      std::count_if(findings.begin(), findings.end(), [&](const Finding& f) { return f.change == change; }));
-}
-
-std::size_t count_new(const std::vector<Finding>& findings) { return count_change(findings, "new"); }
-
 std::string paren(Lang lang, std::string_view text) {
   return lang == Lang::zh ? fmt::format("（{}）", text) : fmt::format(" ({})", text);
 }

@@ -15,13 +15,6 @@ namespace chataudit::formats {
 /// The rule that made `rule_id`'s findings (the engine only makes findings of the policy's rules).
 const Rule& rule_of(const Report& report, std::string_view rule_id);
 
-/// How many of `findings` are errors, warnings and notices (indexed by Severity).
-std::array<std::size_t, 3> count_by_severity(const std::vector<Finding>& findings);
-/// How many of `findings` have `change` ("new", "reminder", …).
-std::size_t count_change(const std::vector<Finding>& findings, std::string_view change);
-/// How many of `findings` are new since the baseline.
-std::size_t count_new(const std::vector<Finding>& findings);
-
 /// The text in the report's language.
 inline std::string_view tr(Lang lang, std::string_view zh, std::string_view en) { return lang == Lang::zh ? zh : en; }
 
