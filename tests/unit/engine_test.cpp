@@ -632,9 +632,9 @@ TEST_CASE("run_rules hands each rule's findings to the sink in report order, sor
   const std::string rules = rule_toml("n-last", "notice", all) + rule_toml("z-error", "error", all) +
                             rule_toml("w-middle", "warning", all) + rule_toml("a-error", "error", all + " WHERE 0");
   std::vector<std::string> calls;
-  const RunResult result = f.run(rules, [&](const Rule& rule, std::vector<Finding>&& found) {
+  const RunResult result = f.run(rules, [&](const Rule& rule, FindingStore&& found) {
     std::string call = rule.id + ":";
-    for (const Finding& finding : found) call += " " + finding.subject_id;
+    for (const Finding& finding : found.all()) call += " " + finding.subject_id;
     calls.push_back(call);
   });
   CHECK(calls == std::vector<std::string>{"a-error:", "z-error: G1 G2 G3", "w-middle: G1 G2 G3", "n-last: G1 G2 G3"});
@@ -649,7 +649,7 @@ TEST_CASE("a sink that throws ends the run: its error is rethrown and no later r
                             rule_toml("r3", "warning", all) + rule_toml("r4", "notice", all);
   std::vector<std::string> calls;
   const std::string error = testing::first_error([&] {
-    f.run(rules, [&](const Rule& rule, std::vector<Finding>&&) {
+    f.run(rules, [&](const Rule& rule, FindingStore&&) {
       calls.push_back(rule.id);
       if (rule.id == "r2") throw Error("the spool is full");
     });
@@ -665,8 +665,8 @@ TEST_CASE("a rule that fails ends the run: the sink gets the rules before it, no
   const std::string rules = rule_toml("r1", "error", all) + rule_toml("r2", "error", bad) +
                             rule_toml("r3", "warning", all) + rule_toml("r4", "notice", all);
   std::vector<std::string> calls;
-  const std::string error = testing::first_error(
-      [&] { f.run(rules, [&](const Rule& rule, std::vector<Finding>&&) { calls.push_back(rule.id); }); });
+  const std::string error =
+      testing::first_error([&] { f.run(rules, [&](const Rule& rule, FindingStore&&) { calls.push_back(rule.id); }); });
   CHECK(error.find("rule r2: due_on \"x\" is not a YYYY-MM-DD date") != std::string::npos);
   CHECK(calls == std::vector<std::string>{"r1"});
 }

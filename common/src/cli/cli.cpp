@@ -161,9 +161,9 @@ int run(const ToolSpec& tool, const Options& o) {
   // (stream.h); nothing is written before every rule has run.
   PhaseTimer timer;
   ReportStream stream(StreamSetup{o, plan, base, waivers, baseline ? &*baseline : nullptr, emails});
-  const RunResult result =
-      run_rules(inventory, policy, run_options,
-                [&](const Rule& rule, std::vector<Finding>&& found) { stream.take(rule, std::move(found)); });
+  const RunResult result = run_rules(inventory, policy, run_options, [&](const Rule& rule, FindingStore&& found) {
+    stream.take(rule, std::move(found));
+  });
   inventory.release_data();
   timer.lap("rules, review and render");
   require_some_rule_ran(result);

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <numeric>
 
 #include "base/error.h"
 #include "base/outputs.h"
@@ -98,53 +99,55 @@ ReportStream::ReportStream(const StreamSetup& setup) : setup_(setup), waivers_(s
 
 ReportStream::~ReportStream() = default;
 
-void ReportStream::review_batch(std::vector<Finding>& findings, std::vector<Finding>& undelivered) {
+// Reviews finding `finding` (waivers, baseline, what this run delivers), keeps it for the history,
+// and says whether this run delivers it: --only-new and --min-severity set the rest aside (the
+// history keeps them, marked undelivered).
+bool ReportStream::review_one(Finding& finding) {
   const Options& o = setup_.o;
-  std::vector<WaivedFinding> waived = waivers_.take(findings);
+  if (const Waiver* waiver = waivers_.match(finding)) {
+    if (baseline_) baseline_->seen(finding);
+    if (history_) history_->add(finding, HistoryRows::Kind::waived);
+    if (finding.severity <= setup_.plan.min_severity) shown_.waived.push_back(WaivedFinding{finding, *waiver});
+    review_.waived.push_back(WaivedFinding{std::move(finding), *waiver});
+    return false;
+  }
   if (baseline_) {
-    baseline_->mark(findings);
-    baseline_->seen(waived);
-    if (o.baseline == "last") mark_redeliveries(findings, *baseline_, setup_.base.as_of, o.remind_after);
+    baseline_->mark(finding);
+    if (o.baseline == "last") mark_redelivery(finding, *baseline_, setup_.base.as_of, o.remind_after);
   }
-  // What this run delivers stays; --only-new and --min-severity set the rest aside (the history
-  // keeps them, marked undelivered).
-  std::size_t kept = 0;
-  for (Finding& finding : findings) {
-    const bool wanted = finding.severity <= setup_.plan.min_severity && (!o.only_new || finding.change != "persisting");
-    if (!wanted) {
-      undelivered.push_back(std::move(finding));
-      continue;
-    }
-    Finding& slot = findings[kept++];
-    if (&slot != &finding) slot = std::move(finding);
-  }
-  findings.erase(findings.begin() + static_cast<std::ptrdiff_t>(kept), findings.end());
-  for (WaivedFinding& item : waived) {
-    if (history_) history_->add(item.finding, HistoryRows::Kind::waived);
-    if (item.finding.severity <= setup_.plan.min_severity) shown_.waived.push_back(item);
-    review_.waived.push_back(std::move(item));
-  }
+  const bool wanted = finding.severity <= setup_.plan.min_severity && (!o.only_new || finding.change != "persisting");
+  if (history_) history_->add(finding, wanted ? HistoryRows::Kind::delivered : HistoryRows::Kind::undelivered);
+  return wanted;
 }
 
-void ReportStream::take(const Rule& rule, std::vector<Finding>&& findings) {
-  std::vector<Finding> undelivered;
-  review_batch(findings, undelivered);
-  if (history_) {
-    for (const Finding& finding : findings) history_->add(finding, HistoryRows::Kind::delivered);
-    for (const Finding& finding : undelivered) history_->add(finding, HistoryRows::Kind::undelivered);
+void ReportStream::take(const Rule& rule, FindingStore&& findings) {
+  // The findings are made from the store's records one at a time, here and as each output renders
+  // them; what is delivered is chosen by position.
+  std::vector<std::uint32_t> delivered;
+  if (waivers_.any() || baseline_ || history_) {
+    for (std::size_t i = 0; i < findings.size(); ++i) {
+      Finding finding = findings.at(i);
+      if (!review_one(finding)) continue;
+      findings.set_change(i, finding.change);
+      delivered.push_back(static_cast<std::uint32_t>(i));
+    }
+  } else if (rule.severity <= setup_.plan.min_severity) {
+    // Nothing to review but the severity, the rule's: no finding is made for it.
+    delivered.resize(findings.size());
+    std::iota(delivered.begin(), delivered.end(), std::uint32_t{0});
   }
-  std::vector<Finding>().swap(undelivered);
-  if (findings.empty()) return;
-  tally_.add(RuleGroup{&rule, rule.severity, findings});
+  if (delivered.empty()) return;
+  const FindingList list(findings, delivered);
+  tally_.add(RuleGroup{&rule, rule.severity, list});
   for (const auto& output : outputs_) {
     if (setup_.o.split_by.empty())
-      render(*output, rule, findings);
+      render(*output, rule, list);
     else
-      render_split(*output, rule, findings);
+      render_split(*output, rule, findings, delivered);
   }
 }
 
-void ReportStream::render(Output& output, const Rule& rule, const std::vector<Finding>& delivered) {
+void ReportStream::render(Output& output, const Rule& rule, const FindingList& delivered) {
   Report report = setup_.base;
   report.result = &meta_;
   report.review = &shown_;
@@ -157,29 +160,30 @@ void ReportStream::render(Output& output, const Rule& rule, const std::vector<Fi
   output.tallies[0].add(group);
 }
 
-void ReportStream::render_split(Output& output, const Rule& rule, std::vector<Finding>& delivered) {
+void ReportStream::render_split(Output& output, const Rule& rule, const FindingStore& findings,
+                                const std::vector<std::uint32_t>& delivered) {
   const Splitter splitter{setup_.o, setup_.plan, setup_.emails};
   std::vector<std::string> keys;
   keys.reserve(delivered.size());
-  for (const Finding& finding : delivered) keys.push_back(splitter.key_of(finding));
+  for (std::uint32_t i : delivered) keys.push_back(splitter.key_of(findings.at(i)));
   // Each key's findings together, in report order within each.
   std::vector<std::size_t> order(delivered.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return keys[a] < keys[b]; });
-  std::vector<Finding> sorted;
+  std::vector<std::uint32_t> sorted;
   sorted.reserve(delivered.size());
-  for (std::size_t i : order) sorted.push_back(std::move(delivered[i]));
+  for (std::size_t i : order) sorted.push_back(delivered[i]);
   std::vector<std::string> sorted_keys;
   for (std::size_t i : order) sorted_keys.push_back(std::move(keys[i]));
-  delivered = std::move(sorted);
+  const FindingList list(findings, sorted);
   Report report = setup_.base;
   report.result = &meta_;
   report.review = &shown_;
-  for (std::size_t begin = 0, end = 0; begin < delivered.size(); begin = end) {
-    while (end < delivered.size() && sorted_keys[end] == sorted_keys[begin]) ++end;
+  for (std::size_t begin = 0, end = 0; begin < sorted.size(); begin = end) {
+    while (end < sorted.size() && sorted_keys[end] == sorted_keys[begin]) ++end;
     const auto [slot, added] = output.keys.emplace(sorted_keys[begin], output.tallies.size());
     if (added) output.tallies.emplace_back();
-    const RuleGroup group{&rule, rule.severity, std::span<const Finding>(delivered).subspan(begin, end - begin)};
+    const RuleGroup group{&rule, rule.severity, list.subspan(begin, end - begin)};
     GroupSink sink(output.spool, slot->second);
     output.format->group(report, group, output.tallies[slot->second].findings == 0, sink);
     sink.spill(true);

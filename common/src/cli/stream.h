@@ -32,7 +32,7 @@ class ReportStream {
   ReportStream& operator=(const ReportStream&) = delete;
 
   /// One rule's findings, in report order (engine.h RuleSink).
-  void take(const Rule& rule, std::vector<Finding>&& findings);
+  void take(const Rule& rule, FindingStore&& findings);
 
   /// Once every rule has run: what the run writes and sends, each report put together from its
   /// spool when it is written. `result` gives the rules run and skipped.
@@ -49,9 +49,10 @@ class ReportStream {
 
  private:
   struct Output;
-  void review_batch(std::vector<Finding>& findings, std::vector<Finding>& undelivered);
-  void render(Output& output, const Rule& rule, const std::vector<Finding>& delivered);
-  void render_split(Output& output, const Rule& rule, std::vector<Finding>& delivered);
+  bool review_one(Finding& finding);
+  void render(Output& output, const Rule& rule, const FindingList& delivered);
+  void render_split(Output& output, const Rule& rule, const FindingStore& findings,
+                    const std::vector<std::uint32_t>& delivered);
   void finish_split(Output& output, Outputs& out);
 
   StreamSetup setup_;

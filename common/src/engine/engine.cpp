@@ -225,14 +225,15 @@ class FindingFilter {
     if (auto person = options.filters.find("person"); person != options.filters.end()) person_ = person->second;
     if (auto group = options.filters.find("group"); group != options.filters.end()) group_ = group->second;
   }
-  void apply(std::vector<Finding>& findings) const {
-    if (subtree_) std::erase_if(findings, [&](const Finding& f) { return !subtree_->count(f.field("org_id")); });
-    if (person_)
-      std::erase_if(findings, [&](const Finding& f) {
-        return f.field("person_id") != *person_ && f.field("from_person_id") != *person_ &&
-               f.field("to_person_id") != *person_;
-      });
-    if (group_) std::erase_if(findings, [&](const Finding& f) { return f.field("group_id") != *group_; });
+  void apply(FindingStore& findings) const {
+    if (!subtree_ && !person_ && !group_) return;
+    findings.keep_if([&](const Finding& f) {
+      if (subtree_ && !subtree_->count(f.field("org_id"))) return false;
+      if (person_ && f.field("person_id") != *person_ && f.field("from_person_id") != *person_ &&
+          f.field("to_person_id") != *person_)
+        return false;
+      return !group_ || f.field("group_id") == *group_;
+    });
   }
 
  private:
@@ -311,9 +312,9 @@ RunResult run_rules(Inventory& inventory, const Policy& policy, const RunOptions
   const FindingFilter filter(inventory, options);
   run_in_parallel(
       runner, helpers.runners(), runnable,
-      [&](std::vector<Finding>& findings) {
+      [&](FindingStore& findings) {
         filter.apply(findings);
-        sort_findings(findings, options.lang);
+        findings.sort();
       },
       sink);
   return result;
@@ -321,8 +322,8 @@ RunResult run_rules(Inventory& inventory, const Policy& policy, const RunOptions
 
 RunResult run_rules(Inventory& inventory, const Policy& policy, const RunOptions& options) {
   std::vector<Finding> all;
-  RunResult result = run_rules(inventory, policy, options, [&](const Rule&, std::vector<Finding>&& findings) {
-    all.insert(all.end(), std::make_move_iterator(findings.begin()), std::make_move_iterator(findings.end()));
+  RunResult result = run_rules(inventory, policy, options, [&](const Rule&, FindingStore&& findings) {
+    for (std::size_t i = 0; i < findings.size(); ++i) all.push_back(findings.at(i));
   });
   result.findings = std::move(all);
   return result;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "findings/finding_store.h"
 #include "findings/findings.h"
 #include "load/inventory.h"
 #include "policy/policy.h"
@@ -53,11 +54,11 @@ std::vector<std::string> tables_optional(const Policy& policy, const Rule& rule)
 /// The tables the selected rules (and the views they read) need or read when supplied.
 std::set<std::string> tables_needed(const Policy& policy, const std::vector<const Rule*>& rules);
 
-/// Receives each rule's findings (filtered by --org/--person/--group, sorted: sort_findings) in
+/// Receives each rule's findings (filtered by --org/--person/--group, sorted into report order) in
 /// report order — severity, then rule id — one call per rule run, even with no findings, as soon
 /// as that rule and every rule before it are done. Called on the rules' threads, never two calls
 /// at a time; an exception it throws ends the run (run_rules rethrows it).
-using RuleSink = std::function<void(const Rule& rule, std::vector<Finding>&& findings)>;
+using RuleSink = std::function<void(const Rule& rule, FindingStore&& findings)>;
 
 /// Compiles every view and selected rule against the inventory (reporting policy errors with their
 /// position), then runs them, handing each rule's findings to `sink`; `findings` of the result

@@ -15,8 +15,8 @@ namespace chataudit::engine_internal {
 
 namespace {
 
-using Role = Runner::RowPlan::Role;
-using Piece = Runner::RowPlan::Piece;
+using Role = RowPlan::Role;
+using Piece = RowPlan::Piece;
 
 // The finding's own fields: never in `details` (SPEC §5).
 constexpr std::pair<std::string_view, Role> kFieldColumns[] = {{"subject_kind", Role::subject_kind},
@@ -58,7 +58,7 @@ std::string Runner::param_text(const std::string& name) const {
 
 // What column `column` fills. Of columns sharing an id's name only the first is the id; a field's
 // column sets the field each time it repeats.
-Runner::RowPlan::Role Runner::role_of(const std::vector<std::string>& columns, std::size_t column) const {
+RowPlan::Role Runner::role_of(const std::vector<std::string>& columns, std::size_t column) const {
   const std::string& name = columns[column];
   for (const auto& [field, role] : kFieldColumns)
     if (name == field) return role;
@@ -73,7 +73,7 @@ Runner::RowPlan::Role Runner::role_of(const std::vector<std::string>& columns, s
 // The plan of `rule`'s rows, whose result columns are `columns`. The message is parsed as it was
 // filled per row before: `{{` and `}}` are braces, `{name}` a column (its first of that name) or
 // else a parameter, a `{` without a `}` after it literal.
-Runner::RowPlan Runner::plan_rows(const Rule& rule, const std::vector<std::string>& columns) const {
+RowPlan Runner::plan_rows(const Rule& rule, const std::vector<std::string>& columns) const {
   RowPlan plan;
   for (std::size_t c = 0; c < columns.size(); ++c) plan.roles.push_back(role_of(columns, c));
   for (std::string_view id : kIdColumns)
@@ -108,70 +108,139 @@ Runner::RowPlan Runner::plan_rows(const Rule& rule, const std::vector<std::strin
   return plan;
 }
 
-// The message from the current row (row_), its personal columns masked when `redact`.
-std::string Runner::fill_message(const RowPlan& plan, bool redact) const {
+namespace {
+
+// Record values: each a LEB128 length, then its bytes.
+void put_value(std::string& record, std::string_view value) {
+  std::size_t size = value.size();
+  do {
+    const auto low = static_cast<unsigned char>(size & 0x7F);
+    size >>= 7;
+    record += static_cast<char>(size ? low | 0x80 : low);
+  } while (size);
+  record += value;
+}
+
+std::string_view take_value(std::string_view& record) {
   std::size_t size = 0;
-  for (const Piece& piece : plan.message) size += piece.column < 0 ? piece.text.size() : row_[piece.column].size();
+  int shift = 0;
+  std::size_t i = 0;
+  for (;; ++i) {
+    const auto byte = static_cast<unsigned char>(record[i]);
+    size |= static_cast<std::size_t>(byte & 0x7F) << shift;
+    shift += 7;
+    if (!(byte & 0x80)) break;
+  }
+  const std::string_view value = record.substr(i + 1, size);
+  record.remove_prefix(i + 1 + size);
+  return value;
+}
+
+}  // namespace
+
+RowMaker::RowMaker(const Rule& rule, std::vector<std::string> columns, RowPlan plan, Lang lang, bool redact)
+    : rule_(rule), columns_(std::move(columns)), plan_(std::move(plan)), lang_(lang), redact_(redact) {
+  for (std::size_t c = 0; c < plan_.roles.size(); ++c)
+    if (plan_.roles[c] == Role::subject_id)
+      kept_.insert(kept_.begin(), c);
+    else if (plan_.roles[c] != Role::unused)
+      kept_.push_back(c);
+}
+
+void RowMaker::read(sqlite3_stmt* statement, std::string& record) const {
+  record.clear();
+  for (std::size_t c : kept_) {
+    const int column = static_cast<int>(c);
+    const unsigned char* text = sqlite3_column_text(statement, column);
+    // NULL and empty alike: left out of the finding, nothing in a message.
+    const std::string_view value =
+        text ? std::string_view(reinterpret_cast<const char*>(text), sqlite3_column_bytes(statement, column))
+             : std::string_view();
+    switch (plan_.roles[c]) {
+      case Role::subject_kind:
+      case Role::subject_id:
+        if (value.empty())
+          policy_error(rule_.sql_where,
+                       fmt::format("rule {}: a row has an empty subject_kind or subject_id", rule_.id));
+        break;
+      case Role::due_on:
+        if (!value.empty() && !parse_date(value, TimeZone::utc()))
+          policy_error(rule_.sql_where,
+                       fmt::format("rule {}: due_on \"{}\" is not a YYYY-MM-DD date", rule_.id, value));
+        break;
+      case Role::days_overdue:
+        if (!value.empty() && !parse_integer(value))
+          policy_error(rule_.sql_where, fmt::format("rule {}: days_overdue \"{}\" is not an integer", rule_.id, value));
+        break;
+      default:
+        break;
+    }
+    put_value(record, value);
+  }
+}
+
+void RowMaker::unpack(std::string_view record, std::vector<std::string_view>& row) const {
+  row.assign(plan_.roles.size(), std::string_view());
+  for (std::size_t c : kept_) row[c] = take_value(record);
+}
+
+std::string_view RowMaker::subject_id(std::string_view record) const { return take_value(record); }
+
+std::string RowMaker::message(std::string_view record) const {
+  std::vector<std::string_view> row;
+  unpack(record, row);
+  return fill_message(row, false);
+}
+
+// The message from `row`, its personal columns masked when `redact`.
+std::string RowMaker::fill_message(const std::vector<std::string_view>& row, bool redact) const {
+  std::size_t size = 0;
+  for (const Piece& piece : plan_.message) size += piece.column < 0 ? piece.text.size() : row[piece.column].size();
   std::string out;
   out.reserve(size);
-  for (const Piece& piece : plan.message) {
+  for (const Piece& piece : plan_.message) {
     if (piece.column < 0)
       out += piece.text;
     else if (!redact || piece.mask == Piece::Mask::none)
-      out += row_[piece.column];
+      out += row[piece.column];
     else
-      out += mask_personal(piece.mask, row_[piece.column]);
+      out += mask_personal(piece.mask, row[piece.column]);
   }
   return out;
 }
 
-void Runner::mark_copies(const RowPlan& plan) {
+bool RowMaker::copies_field(const std::vector<std::string_view>& row, std::size_t column) const {
   // A detail whose value is the subject's id or name or one of the ids is a copy of a field of
   // the finding under another name (a group's name that is the subject's name, a display name
   // that is the membership's): left out of `details` (SPEC §5).
-  const std::size_t count = plan.roles.size();
-  for (std::size_t c = 0; c < count; ++c) {
-    if (plan.roles[c] != Role::detail || row_[c].empty()) continue;
-    for (std::size_t f = 0; f < count; ++f) {
-      const Role role = plan.roles[f];
-      if ((role == Role::subject_id || role == Role::subject_name || role == Role::id) && row_[f] == row_[c]) {
-        copies_.push_back(c);
-        break;
-      }
-    }
+  for (std::size_t f = 0; f < row.size(); ++f) {
+    const Role role = plan_.roles[f];
+    if ((role == Role::subject_id || role == Role::subject_name || role == Role::id) && row[f] == row[column])
+      return true;
   }
+  return false;
 }
 
-Finding Runner::to_finding(const Compiled& compiled, sqlite3_stmt* statement) {
-  const Rule& rule = *compiled.rule;
-  const RowPlan& plan = compiled.plan;
-  const std::size_t count = plan.roles.size();
-  // NULL and empty alike: left out of the finding, nothing in a message.
-  row_.assign(count, std::string_view());
-  copies_.clear();
+Finding RowMaker::make(std::string_view record) const {
+  thread_local std::vector<std::string_view> row;
+  unpack(record, row);
+  const std::size_t count = row.size();
   std::size_t details = 0, ids = 0;
   for (std::size_t c = 0; c < count; ++c) {
-    if (plan.roles[c] == Role::unused) continue;
-    const int column = static_cast<int>(c);
-    if (const unsigned char* text = sqlite3_column_text(statement, column))
-      row_[c] = std::string_view(reinterpret_cast<const char*>(text), sqlite3_column_bytes(statement, column));
-  }
-  mark_copies(plan);
-  for (std::size_t c = 0; c < count; ++c) {
-    if (row_[c].empty() || plan.roles[c] == Role::unused) continue;
+    if (row[c].empty()) continue;
     // At national scale findings number in the hundreds of thousands: the fields get their exact size.
-    if (plan.roles[c] == Role::detail && !is_copy(c)) details += Fields::bytes(compiled.columns[c], row_[c]);
-    if (plan.roles[c] == Role::id) ids += Fields::bytes(compiled.columns[c], row_[c]);
+    if (plan_.roles[c] == Role::detail && !copies_field(row, c)) details += Fields::bytes(columns_[c], row[c]);
+    if (plan_.roles[c] == Role::id) ids += Fields::bytes(columns_[c], row[c]);
   }
   Finding finding;
-  finding.rule = rule.id;
-  finding.severity = rule.severity;
+  finding.rule = rule_.id;
+  finding.severity = rule_.severity;
   finding.details.reserve(details);
   finding.ids.reserve(ids);
   for (std::size_t c = 0; c < count; ++c) {
-    const std::string_view value = row_[c];
+    const std::string_view value = row[c];
     if (value.empty()) continue;
-    switch (plan.roles[c]) {
+    switch (plan_.roles[c]) {
       case Role::subject_kind:
         finding.subject_kind.assign(value);
         break;
@@ -183,16 +252,12 @@ Finding Runner::to_finding(const Compiled& compiled, sqlite3_stmt* statement) {
         break;
       case Role::due_on:
         finding.due_on.assign(value);
-        if (!parse_date(value, TimeZone::utc()))
-          policy_error(rule.sql_where, fmt::format("rule {}: due_on \"{}\" is not a YYYY-MM-DD date", rule.id, value));
         break;
       case Role::days_overdue:
         finding.days_overdue = parse_integer(value);
-        if (!finding.days_overdue)
-          policy_error(rule.sql_where, fmt::format("rule {}: days_overdue \"{}\" is not an integer", rule.id, value));
         break;
       case Role::detail:
-        if (!is_copy(c)) finding.details.add(compiled.columns[c], value);
+        if (!copies_field(row, c)) finding.details.add(columns_[c], value);
         break;
       case Role::unused:
       case Role::id:
@@ -200,15 +265,13 @@ Finding Runner::to_finding(const Compiled& compiled, sqlite3_stmt* statement) {
         break;
     }
   }
-  for (int c : plan.ids)
-    if (!row_[c].empty()) finding.ids.add(compiled.columns[c], row_[c]);
-  if (finding.subject_kind.empty() || finding.subject_id.empty())
-    policy_error(rule.sql_where, fmt::format("rule {}: a row has an empty subject_kind or subject_id", rule.id));
+  for (int c : plan_.ids)
+    if (!row[c].empty()) finding.ids.add(columns_[c], row[c]);
   // In the report's language only (the other is never shown: half the text at national scale).
-  (options_.lang == Lang::zh ? finding.message.zh : finding.message.en) = fill_message(plan, false);
-  if (options_.redact)
-    (options_.lang == Lang::zh ? finding.message_redacted.zh : finding.message_redacted.en) = fill_message(plan, true);
-  finding.fingerprint = fingerprint(rule.id, finding.subject_kind, finding.subject_id);
+  (lang_ == Lang::zh ? finding.message.zh : finding.message.en) = fill_message(row, false);
+  if (redact_)
+    (lang_ == Lang::zh ? finding.message_redacted.zh : finding.message_redacted.en) = fill_message(row, true);
+  finding.fingerprint = fingerprint(rule_.id, finding.subject_kind, finding.subject_id);
   return finding;
 }
 

@@ -27,12 +27,9 @@ Runner::Compiled Runner::compile(const Rule& rule) {
     sqlite3_finalize(statement);
     throw;
   }
-  Compiled compiled{&rule, statement, {}, {}};
-  for (int i = 0; i < sqlite3_column_count(statement); ++i)
-    compiled.columns.emplace_back(sqlite3_column_name(statement, i));
-  auto has = [&](std::string_view name) {
-    return std::find(compiled.columns.begin(), compiled.columns.end(), name) != compiled.columns.end();
-  };
+  std::vector<std::string> columns;
+  for (int i = 0; i < sqlite3_column_count(statement); ++i) columns.emplace_back(sqlite3_column_name(statement, i));
+  auto has = [&](std::string_view name) { return std::find(columns.begin(), columns.end(), name) != columns.end(); };
   for (std::string_view required : {"subject_kind", "subject_id"})
     if (!has(required)) {
       sqlite3_finalize(statement);
@@ -46,25 +43,29 @@ Runner::Compiled Runner::compile(const Rule& rule) {
       sqlite3_finalize(statement);
       policy_error(rule.message_where, fmt::format("rule {}: the message names {{{}}}, which the SQL does not return; "
                                                    "it returns {}",
-                                                   rule.id, name, join(compiled.columns)));
+                                                   rule.id, name, join(columns)));
     }
   }
-  compiled.plan = plan_rows(rule, compiled.columns);
-  return compiled;
+  RowPlan plan = plan_rows(rule, columns);
+  return Compiled{
+      &rule, statement,
+      std::make_shared<const RowMaker>(rule, std::move(columns), std::move(plan), options_.lang, options_.redact)};
 }
 
 // Runs `compiled`'s rule with `statement` (the compiled statement, or the same rule prepared on
 // this runner's connection).
-void Runner::run(const Compiled& compiled, sqlite3_stmt* statement, std::vector<Finding>& findings) {
+void Runner::run(const Compiled& compiled, sqlite3_stmt* statement, FindingStore& findings) {
   explain("rule " + compiled.rule->id, compiled.rule->sql, compiled.rule->sql_where);
   start_clock();
   clock_was_read();
   const std::string what = "rule " + compiled.rule->id;
   int rc;
   bool late = false;
+  std::string record;
   try {
     while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {
-      findings.push_back(to_finding(compiled, statement));
+      compiled.maker->read(statement, record);
+      findings.append(record);
       if (findings.size() % 1024 == 0 && (late = deadline_.passed())) break;
     }
   } catch (const std::bad_alloc&) {
@@ -76,7 +77,6 @@ void Runner::run(const Compiled& compiled, sqlite3_stmt* statement, std::vector<
   if (clock_was_read()) policy_error(compiled.rule->sql_where, fmt::format("{}: {}", what, clock_message()));
   if (rc != SQLITE_DONE)
     policy_error(compiled.rule->sql_where, fmt::format("rule {}: {}", compiled.rule->id, sqlite3_errmsg(db_)));
-  findings.shrink_to_fit();  // the room left by growing, while the other rules still run
 }
 
 std::string Runner::join(const std::vector<std::string>& names) {
@@ -148,7 +148,7 @@ class InOrder {
 
   // Rule `i` is done, with its findings or its error; delivers what is ready, unless another
   // thread is delivering (it then delivers these too).
-  void done(std::size_t i, std::vector<Finding>&& findings, std::exception_ptr error) {
+  void done(std::size_t i, FindingStore&& findings, std::exception_ptr error) {
     std::unique_lock lock(mutex_);
     findings_[i] = std::move(findings);
     errors_[i] = error;
@@ -160,10 +160,10 @@ class InOrder {
       const std::size_t turn = next_++;
       if (errors_[turn] || failed_) {
         failed_ = true;
-        std::vector<Finding>().swap(findings_[turn]);
+        findings_[turn] = FindingStore();
         continue;
       }
-      std::vector<Finding> ready = std::move(findings_[turn]);
+      FindingStore ready = std::move(findings_[turn]);
       lock.unlock();
       std::exception_ptr sink_error;
       try {
@@ -194,7 +194,7 @@ class InOrder {
 
  private:
   std::mutex mutex_;
-  std::vector<std::vector<Finding>> findings_;
+  std::vector<FindingStore> findings_;
   std::vector<bool> done_;
   std::vector<std::exception_ptr> errors_;
   std::size_t next_ = 0;
@@ -217,13 +217,13 @@ std::exception_ptr out_of_memory_error(const Rule& rule) {
 // depend on which thread ran what; the first error by rule order is the one reported.
 void run_in_parallel(Runner& runner, const std::vector<Runner*>& helpers,
                      const std::vector<const Runner::Compiled*>& rules,
-                     const std::function<void(std::vector<Finding>&)>& finish, const RuleSink& sink) {
+                     const std::function<void(FindingStore&)>& finish, const RuleSink& sink) {
   InOrder in_order(rules.size(), sink, rules);
   std::atomic<std::size_t> next{0};
   auto work = [&](Runner& on, bool own) {
     for (std::size_t i; !in_order.stopped() && (i = next.fetch_add(1)) < rules.size();) {
       sqlite3_stmt* prepared = nullptr;
-      std::vector<Finding> findings;
+      FindingStore findings(rules[i]->maker.get());
       std::exception_ptr error;
       try {
         PhaseTimer timer;
@@ -239,7 +239,7 @@ void run_in_parallel(Runner& runner, const std::vector<Runner*>& helpers,
         error = std::current_exception();
       }
       sqlite3_finalize(prepared);
-      if (error) std::vector<Finding>().swap(findings);
+      if (error) findings = FindingStore();
       in_order.done(i, std::move(findings), error);
     }
   };

@@ -16,6 +16,7 @@
 
 #include "engine/engine.h"
 #include "engine/view_storage.h"
+#include "findings/finding_store.h"
 #include "store/colstore.h"
 #include "store/deadline.h"
 #include "store/sql_sandbox.h"
@@ -43,6 +44,65 @@ SourceRef position_in(const SourceRef& start, std::string_view sql, int offset);
 
 /// Registers the SQL functions the rules may call beyond SQLite's own (nfkc, remove_white_space).
 void register_functions(sqlite3* db);
+
+/// What a rule's result rows become, worked out once when the rule is compiled: at national scale
+/// a rule returns hundreds of thousands of rows, and a name looked up per column per row costs
+/// more than the row.
+struct RowPlan {
+  /// What a result column fills; `message` columns are read only for the message, `unused` ones not
+  /// at all (a message-only column the report's language does not name, a repeated id column).
+  enum class Role : std::uint8_t {
+    unused,
+    subject_kind,
+    subject_id,
+    subject_name,
+    due_on,
+    days_overdue,
+    id,
+    detail,
+    message
+  };
+  /// A piece of the message in the report's language: literal text (parameters already filled in)
+  /// when `column` < 0, else a column's value, masked under --redact as `mask` says.
+  struct Piece {
+    enum class Mask : std::uint8_t { none, handle, name };
+    std::string text;
+    int column = -1;
+    Mask mask = Mask::none;
+  };
+  std::vector<Role> roles;     ///< one per result column
+  std::vector<int> ids;        ///< the id columns present, in the order of kIdColumns
+  std::vector<Piece> message;  ///< in order
+};
+
+/// Makes a rule's findings: reads each result row into a record (the values the plan uses, each
+/// once, the subject id first) while the rule runs, and a record into a Finding while the report
+/// is written (FindingStore).
+class RowMaker final : public FindingMaker {
+ public:
+  RowMaker(const Rule& rule, std::vector<std::string> columns, RowPlan plan, Lang lang, bool redact);
+  const std::vector<std::string>& columns() const { return columns_; }
+  /// Reads `statement`'s current row into `record`; a bad due_on or days_overdue, or an empty
+  /// subject, is an error at the rule's SQL.
+  void read(sqlite3_stmt* statement, std::string& record) const;
+  Finding make(std::string_view record) const override;
+  std::string_view subject_id(std::string_view record) const override;
+  std::string message(std::string_view record) const override;
+
+ private:
+  /// The record's values, by result column (columns the record leaves out are empty).
+  void unpack(std::string_view record, std::vector<std::string_view>& row) const;
+  std::string fill_message(const std::vector<std::string_view>& row, bool redact) const;
+  /// Whether detail column `column` copies a field of the finding (left out of `details`).
+  bool copies_field(const std::vector<std::string_view>& row, std::size_t column) const;
+
+  const Rule& rule_;
+  std::vector<std::string> columns_;
+  RowPlan plan_;
+  std::vector<std::size_t> kept_;  ///< the columns a record holds, in record order (the subject id first)
+  Lang lang_;
+  bool redact_;
+};
 
 /// One connection's share of the work: compiles views and rules against it (read-only, under the
 /// authorizer, parameters bound by name), fills views into the column store and runs rules.
@@ -100,45 +160,14 @@ class Runner {
   std::string schema_of(const std::string& table);
   bool has_columns(const std::string& table, const std::string& schema, const std::vector<std::string>& columns);
 
-  /// What a rule's result rows become, worked out once when the rule is compiled: at national scale
-  /// a rule returns hundreds of thousands of rows, and a name looked up per column per row costs
-  /// more than the row.
-  struct RowPlan {
-    /// What a result column fills; `message` columns are read only for the message, `unused` ones not
-    /// at all (a message-only column the report's language does not name, a repeated id column).
-    enum class Role : std::uint8_t {
-      unused,
-      subject_kind,
-      subject_id,
-      subject_name,
-      due_on,
-      days_overdue,
-      id,
-      detail,
-      message
-    };
-    /// A piece of the message in the report's language: literal text (parameters already filled in)
-    /// when `column` < 0, else a column's value, masked under --redact as `mask` says.
-    struct Piece {
-      enum class Mask : std::uint8_t { none, handle, name };
-      std::string text;
-      int column = -1;
-      Mask mask = Mask::none;
-    };
-    std::vector<Role> roles;     ///< one per result column
-    std::vector<int> ids;        ///< the id columns present, in the order of kIdColumns
-    std::vector<Piece> message;  ///< in order
-  };
-
   // rules.cpp: compiling and running rules.
   struct Compiled {
     const Rule* rule;
     sqlite3_stmt* statement;
-    std::vector<std::string> columns;
-    RowPlan plan;
+    std::shared_ptr<const RowMaker> maker;
   };
   Compiled compile(const Rule& rule);
-  void run(const Compiled& compiled, sqlite3_stmt* statement, std::vector<Finding>& findings);
+  void run(const Compiled& compiled, sqlite3_stmt* statement, FindingStore& findings);
 
  private:
   // The scratch table that gives a view its columns' names and types.
@@ -151,19 +180,10 @@ class Runner {
   static std::string join(const std::vector<std::string>& names);
   static std::vector<std::string> placeholders(std::string_view text);
 
-  // findings_from_rows.cpp: a rule's result row as a Finding.
+  // findings_from_rows.cpp: the plan of a rule's result rows.
   std::string param_text(const std::string& name) const;
   RowPlan::Role role_of(const std::vector<std::string>& columns, std::size_t column) const;
   RowPlan plan_rows(const Rule& rule, const std::vector<std::string>& columns) const;
-  std::string fill_message(const RowPlan& plan, bool redact) const;
-  Finding to_finding(const Compiled& compiled, sqlite3_stmt* statement);
-  /// Notes in copies_ the current row's detail columns that copy a field of the finding.
-  void mark_copies(const RowPlan& plan);
-  /// The current row's values (views into SQLite's buffers, valid until the next step), reused.
-  std::vector<std::string_view> row_;
-  /// The current row's detail columns whose value copies a field of the finding (left out).
-  std::vector<std::size_t> copies_;
-  bool is_copy(std::size_t column) const { return std::find(copies_.begin(), copies_.end(), column) != copies_.end(); }
 
   sqlite3* db_;
   ColumnStore& store_;
@@ -200,6 +220,6 @@ class Helpers {
 /// is rethrown once every thread has stopped; after an error the sink is not called again.
 void run_in_parallel(Runner& runner, const std::vector<Runner*>& helpers,
                      const std::vector<const Runner::Compiled*>& rules,
-                     const std::function<void(std::vector<Finding>&)>& finish, const RuleSink& sink);
+                     const std::function<void(FindingStore&)>& finish, const RuleSink& sink);
 
 }  // namespace chataudit::engine_internal

@@ -272,21 +272,23 @@ Baseline last_recorded_run(const std::string& path, const Scope& scope, const Da
   return baseline;
 }
 
+void mark_redelivery(Finding& finding, const BaselineMatcher& baseline, const Date& as_of, int remind_after_days) {
+  if (finding.change != "persisting") return;
+  const PastFinding* past = baseline.past(finding.fingerprint);
+  if (!past || past->delivered_on.empty()) return;
+  const PastFinding& last = *past;
+  if (last.delivered_to_known && last.delivered_to != finding.field("responsible_id")) {
+    finding.change = "reassigned";
+    return;
+  }
+  const std::optional<Date> delivered_on = parse_date(last.delivered_on, TimeZone::utc());
+  if (remind_after_days > 0 && delivered_on && (as_of - *delivered_on).days() >= remind_after_days)
+    finding.change = "reminder";
+}
+
 void mark_redeliveries(std::vector<Finding>& findings, const BaselineMatcher& baseline, const Date& as_of,
                        int remind_after_days) {
-  for (Finding& finding : findings) {
-    if (finding.change != "persisting") continue;
-    const PastFinding* past = baseline.past(finding.fingerprint);
-    if (!past || past->delivered_on.empty()) continue;
-    const PastFinding& last = *past;
-    if (last.delivered_to_known && last.delivered_to != finding.field("responsible_id")) {
-      finding.change = "reassigned";
-      continue;
-    }
-    const std::optional<Date> delivered_on = parse_date(last.delivered_on, TimeZone::utc());
-    if (remind_after_days > 0 && delivered_on && (as_of - *delivered_on).days() >= remind_after_days)
-      finding.change = "reminder";
-  }
+  for (Finding& finding : findings) mark_redelivery(finding, baseline, as_of, remind_after_days);
 }
 
 void mark_redeliveries(std::vector<Finding>& findings, const Baseline& baseline, const Date& as_of,

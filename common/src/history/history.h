@@ -40,6 +40,8 @@ void mark_redeliveries(std::vector<Finding>& findings, const Baseline& baseline,
 /// mark_redeliveries() with the baseline's index (for findings that come rule by rule).
 void mark_redeliveries(std::vector<Finding>& findings, const BaselineMatcher& baseline, const Date& as_of,
                        int remind_after_days);
+/// mark_redeliveries() for one finding.
+void mark_redelivery(Finding& finding, const BaselineMatcher& baseline, const Date& as_of, int remind_after_days);
 
 /// A run's findings for the history, added rule by rule while the rules run and kept in a private
 /// temporary SQLite database (on disk, deleted when closed), so that recording a run of a million

@@ -86,8 +86,20 @@ void Tally::add(const Finding& finding) {
 
 void Tally::add(const RuleGroup& group) {
   if (group.findings.empty()) return;
-  for (const Finding& finding : group.findings) add(finding);
-  rules.emplace_back(group.rule, group.findings.size());
+  // A group's findings share its severity; only their changes are read (none is made).
+  const std::size_t count = group.findings.size();
+  findings += count;
+  by_severity[static_cast<std::size_t>(group.severity)] += count;
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::string_view change = group.findings.change(i);
+    if (change == "new")
+      ++fresh;
+    else if (change == "reminder")
+      ++reminders;
+    else if (change == "reassigned")
+      ++reassigned;
+  }
+  rules.emplace_back(group.rule, count);
 }
 
 Tally tally_of(const Policy& policy, const std::vector<Finding>& findings) {

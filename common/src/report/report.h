@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "findings/finding_store.h"
 #include "findings/findings.h"
 #include "policy/scope.h"
 #include "review/review.h"
@@ -38,7 +39,7 @@ struct RenderOptions {
 struct RuleGroup {
   const Rule* rule;  ///< never null for findings the engine made
   Severity severity;
-  std::span<const Finding> findings;
+  FindingList findings;
 };
 
 /// What a report's beginning and end say of its findings: counted while they go by, so that a

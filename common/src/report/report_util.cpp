@@ -26,12 +26,14 @@ std::string change_label(Lang lang, std::string_view change) {
   return std::string(change);
 }
 
-FindingColumns finding_columns(const Report& report, std::span<const Finding> findings, bool compared) {
+FindingColumns finding_columns(const Report& report, const FindingList& findings, bool compared) {
   const Lang lang = report.lang;
   FindingColumns columns;
-  columns.responsible = std::ranges::any_of(
-      findings, [&](const Finding& finding) { return !shown_responsible(report, finding).empty(); });
-  columns.due = std::ranges::any_of(findings, [](const Finding& finding) { return !finding.due_on.empty(); });
+  for (const Finding& finding : findings) {
+    columns.responsible = columns.responsible || !shown_responsible(report, finding).empty();
+    columns.due = columns.due || !finding.due_on.empty();
+    if (columns.responsible && columns.due) break;
+  }
   columns.labels = {tr(lang, "对象", "Subject"), tr(lang, "说明", "Message")};
   if (columns.responsible) columns.labels.push_back(tr(lang, "责任人", "Who must act"));
   if (columns.due) columns.labels.push_back(tr(lang, "到期", "Due"));

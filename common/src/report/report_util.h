@@ -48,7 +48,7 @@ struct FindingColumns {
   std::vector<std::string_view> labels;
   bool responsible = false, due = false;
 };
-FindingColumns finding_columns(const Report& report, std::span<const Finding> findings, bool compared);
+FindingColumns finding_columns(const Report& report, const FindingList& findings, bool compared);
 
 /// Where escaped text goes: the rules for control characters differ.
 enum class Markup {

@@ -184,10 +184,8 @@ std::vector<WaivedFinding> WaiverMatcher::take(std::vector<Finding>& findings) {
   // Compacted in place (no second list: at national scale it would be tens of megabytes).
   std::size_t kept = 0;
   for (Finding& finding : findings) {
-    const auto match = active_.find(std::pair<std::string_view, std::string_view>{finding.rule, finding.subject_id});
-    if (match != active_.end()) {
-      used_[match->second] = true;
-      waived.push_back(WaivedFinding{std::move(finding), waivers_[match->second]});
+    if (const Waiver* waiver = match(finding)) {
+      waived.push_back(WaivedFinding{std::move(finding), *waiver});
     } else {
       Finding& slot = findings[kept++];
       if (&slot != &finding) slot = std::move(finding);
@@ -195,6 +193,14 @@ std::vector<WaivedFinding> WaiverMatcher::take(std::vector<Finding>& findings) {
   }
   findings.erase(findings.begin() + static_cast<std::ptrdiff_t>(kept), findings.end());
   return waived;
+}
+
+const Waiver* WaiverMatcher::match(const Finding& finding) {
+  if (active_.empty()) return nullptr;
+  const auto found = active_.find(std::pair<std::string_view, std::string_view>{finding.rule, finding.subject_id});
+  if (found == active_.end()) return nullptr;
+  used_[found->second] = true;
+  return &waivers_[found->second];
 }
 
 std::vector<Waiver> WaiverMatcher::expired() const {
@@ -257,16 +263,21 @@ BaselineMatcher::BaselineMatcher(const Baseline& baseline)
 }
 
 void BaselineMatcher::mark(std::vector<Finding>& findings) {
-  for (Finding& finding : findings) {
-    const auto past = index_.find(finding.fingerprint);
-    finding.change = past != index_.end() ? "persisting" : "new";
-    if (past != index_.end()) now_[past->second] = true;
-  }
+  for (Finding& finding : findings) mark(finding);
+}
+
+void BaselineMatcher::mark(Finding& finding) {
+  const auto past = index_.find(finding.fingerprint);
+  finding.change = past != index_.end() ? "persisting" : "new";
+  if (past != index_.end()) now_[past->second] = true;
 }
 
 void BaselineMatcher::seen(const std::vector<WaivedFinding>& waived) {
-  for (const WaivedFinding& entry : waived)
-    if (const auto past = index_.find(entry.finding.fingerprint); past != index_.end()) now_[past->second] = true;
+  for (const WaivedFinding& entry : waived) seen(entry.finding);
+}
+
+void BaselineMatcher::seen(const Finding& waived) {
+  if (const auto past = index_.find(waived.fingerprint); past != index_.end()) now_[past->second] = true;
 }
 
 const PastFinding* BaselineMatcher::past(std::string_view fingerprint) const {

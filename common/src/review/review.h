@@ -48,6 +48,10 @@ class WaiverMatcher {
   WaiverMatcher(const std::vector<Waiver>& waivers, const Date& as_of);
   /// Moves the findings an unexpired waiver matches out of `findings` (the others keep their order).
   std::vector<WaivedFinding> take(std::vector<Finding>& findings);
+  /// Whether an unexpired waiver may match a finding.
+  bool any() const { return !active_.empty(); }
+  /// The unexpired waiver that matches `finding` (noted as used), or null.
+  const Waiver* match(const Finding& finding);
   /// Expired on or before the as-of date: waive nothing.
   std::vector<Waiver> expired() const;
   /// Not expired, and matched no finding taken so far.
@@ -86,8 +90,10 @@ class BaselineMatcher {
   explicit BaselineMatcher(const Baseline& baseline);
   /// Sets `change` on each finding: "persisting" when the baseline has its fingerprint, else "new".
   void mark(std::vector<Finding>& findings);
+  void mark(Finding& finding);
   /// A waived finding is still there, only excused: it is not resolved.
   void seen(const std::vector<WaivedFinding>& waived);
+  void seen(const Finding& waived);
   /// The baseline's finding with `fingerprint`, or null.
   const PastFinding* past(std::string_view fingerprint) const;
   /// The baseline's findings neither marked nor seen, in baseline order.
