@@ -6,6 +6,9 @@
    policy has: the counts are the policy's, not written here), and every rule is of one of them.
 3. A new rule is one [[rule]] appended to a copy of the policy: no C++ change, and it runs.
 4. Each tool's --help starts with its summary in tools/tools.toml and offers exactly its filters.
+5. SPEC §5 `details` on samples/jiusan, every tool: no value is the placeholder "—" (an unknown value
+   is left out; a message that prints "—" reads a message-only column), and no detail is named after
+   a parameter (its value is the policy's, the same in every finding).
 
 usage: policy_checks.py BIN_DIR SOURCE_DIR WORK_DIR
 """
@@ -97,6 +100,19 @@ WHERE term = 'temporary' AND owner_id IS NULL AND (created_on IS NULL OR created
         if rc != 0 or text.splitlines()[:1] != [tool["summary"]] or missing or extra:
             problems.append(f"{tool['name']} --help: exit {rc}, first line {text.splitlines()[:1]}, filters "
                             f"missing {sorted(missing)}, not in tools/tools.toml {sorted(extra)} {err}")
+
+    # 5. Details carry data only.
+    for tool in TOOLS:
+        rc, out, err = tool_output(bin_dir, tool, "--inventory", "samples/jiusan", "--as-of", "2026-11-27",
+                                   "--format", "json", "--fail-on", "never", cwd=source_dir)
+        findings = json.loads(out)["findings"] if rc == 0 else []
+        if rc != 0 or not findings:
+            problems.append(f"{tool} on samples/jiusan: exit {rc}, {len(findings)} findings {err}")
+        for finding in findings:
+            details = finding.get("details", {})
+            wrong = {k: v for k, v in details.items() if v == "—" or k in policy["params"]}
+            if wrong:
+                problems.append(f"{tool} {finding['rule']} {finding['subject']['id']}: details {wrong}")
 
     for problem in problems:
         print(problem)
