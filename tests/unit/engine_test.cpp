@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <numeric>
 #include <tuple>
 
@@ -669,4 +670,35 @@ TEST_CASE("a rule that fails ends the run: the sink gets the rules before it, no
       testing::first_error([&] { f.run(rules, [&](const Rule& rule, FindingStore&&) { calls.push_back(rule.id); }); });
   CHECK(error.find("rule r2: due_on \"x\" is not a YYYY-MM-DD date") != std::string::npos);
   CHECK(calls == std::vector<std::string>{"r1"});
+}
+
+TEST_CASE("a long value repeated from row to row reads back whole in every finding, sorted and filtered alike") {
+  Fixture f;
+  // The store writes a long value equal to the row before's, or to another of the same row, as a
+  // reference to it: here the long text repeats in runs, changes, and comes back, in two details
+  // and in the message, and the rows are sorted in reverse.
+  const std::string sql =
+      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000) "
+      "SELECT 'group' AS subject_kind, printf('S%05d', 5001 - i) AS subject_id, "
+      "CASE WHEN i % 7 < 3 THEN '九三学社中央宣传部志愿服务工作群' ELSE printf('a long name, run %d', i / 7) END "
+      "AS long_name, printf('%d', i % 2) AS parity, "
+      "CASE WHEN i % 7 < 3 THEN '九三学社中央宣传部志愿服务工作群' ELSE printf('a long name, run %d', i / 7) END "
+      "AS echo, (SELECT org_id FROM groups WHERE group_id = 'G1') AS org_id "
+      "FROM n WHERE (SELECT count(*) FROM groups) > 0";
+  RunOptions options;
+  const RunResult result = f.run(rule_toml("r", "error", sql, "{long_name}: {subject_id}"), options);
+  REQUIRE(result.findings.size() == 5000);
+  for (std::size_t k = 0; k < result.findings.size(); ++k) {
+    const Finding& finding = result.findings[k];
+    const int i = 5000 - static_cast<int>(k);  // sorted by subject id: S00001 is row 5000
+    const std::string name =
+        i % 7 < 3 ? "九三学社中央宣传部志愿服务工作群" : "a long name, run " + std::to_string(i / 7);
+    char subject[8];
+    std::snprintf(subject, sizeof subject, "S%05d", 5001 - i);
+    REQUIRE(finding.subject_id == subject);
+    REQUIRE(finding.details.find("long_name") == std::optional<std::string_view>(name));
+    REQUIRE(finding.field("parity") == std::to_string(i % 2));
+    REQUIRE(finding.field("echo") == name);  // the same value as long_name, written once
+    REQUIRE(finding.message.en == name + ": " + finding.subject_id);
+  }
 }

@@ -315,6 +315,7 @@ RunResult run_rules(Inventory& inventory, const Policy& policy, const RunOptions
       [&](FindingStore& findings) {
         filter.apply(findings);
         findings.sort();
+        findings.shrink_to_fit();  // while it waits for the rules before it, and is written
       },
       sink);
   return result;

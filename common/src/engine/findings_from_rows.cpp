@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cstring>
 #include <iterator>
 #include <utility>
 
@@ -110,29 +111,41 @@ RowPlan Runner::plan_rows(const Rule& rule, const std::vector<std::string>& colu
 
 namespace {
 
-// Record values: each a LEB128 length, then its bytes.
-void put_value(std::string& record, std::string_view value) {
-  std::size_t size = value.size();
+// A record's values, each a LEB128 tag then: for tag % 4 = 0, the value's tag / 4 bytes; for
+// tag % 4 = 1, the address of its tag / 4 bytes, which the store already holds (a store's pages
+// never move); for tag % 4 = 2, nothing: the value is value tag / 4 of the same record.
+constexpr std::size_t kShortest = 16;  // shorter values are written again: an address takes 8 bytes
+constexpr std::size_t kRepeated = 8;   // shorter values are not looked for among the record's earlier ones
+
+void put_tag(std::string& record, std::size_t tag) {
   do {
-    const auto low = static_cast<unsigned char>(size & 0x7F);
-    size >>= 7;
-    record += static_cast<char>(size ? low | 0x80 : low);
-  } while (size);
-  record += value;
+    const auto low = static_cast<unsigned char>(tag & 0x7F);
+    tag >>= 7;
+    record += static_cast<char>(tag ? low | 0x80 : low);
+  } while (tag);
 }
 
-std::string_view take_value(std::string_view& record) {
-  std::size_t size = 0;
+// The next value of `record`; `earlier` are the record's values before it.
+std::string_view take_value(std::string_view& record, const std::string_view* earlier) {
+  std::size_t tag = 0;
   int shift = 0;
   std::size_t i = 0;
   for (;; ++i) {
     const auto byte = static_cast<unsigned char>(record[i]);
-    size |= static_cast<std::size_t>(byte & 0x7F) << shift;
+    tag |= static_cast<std::size_t>(byte & 0x7F) << shift;
     shift += 7;
     if (!(byte & 0x80)) break;
   }
-  const std::string_view value = record.substr(i + 1, size);
-  record.remove_prefix(i + 1 + size);
+  record.remove_prefix(i + 1);
+  if ((tag & 3) == 2) return earlier[tag >> 2];
+  if ((tag & 3) == 1) {
+    const char* at;
+    std::memcpy(&at, record.data(), sizeof at);
+    record.remove_prefix(sizeof at);
+    return {at, tag >> 2};
+  }
+  const std::string_view value = record.substr(0, tag >> 2);
+  record.remove_prefix(tag >> 2);
   return value;
 }
 
@@ -147,9 +160,18 @@ RowMaker::RowMaker(const Rule& rule, std::vector<std::string> columns, RowPlan p
       kept_.push_back(c);
 }
 
-void RowMaker::read(sqlite3_stmt* statement, std::string& record) const {
+void RowMaker::Recent::landed(const char* at) {
+  for (std::size_t k = 0; k < written.size(); ++k)
+    if (written[k].second) last[k] = std::string_view(at + written[k].first, written[k].second);
+}
+
+void RowMaker::read(sqlite3_stmt* statement, std::string& record, Recent& recent) const {
   record.clear();
-  for (std::size_t c : kept_) {
+  recent.last.resize(kept_.size());
+  recent.written.assign(kept_.size(), {0, 0});
+  recent.values.resize(kept_.size());
+  for (std::size_t k = 0; k < kept_.size(); ++k) {
+    const std::size_t c = kept_[k];
     const int column = static_cast<int>(c);
     const unsigned char* text = sqlite3_column_text(statement, column);
     // NULL and empty alike: left out of the finding, nothing in a message.
@@ -175,16 +197,33 @@ void RowMaker::read(sqlite3_stmt* statement, std::string& record) const {
       default:
         break;
     }
-    put_value(record, value);
+    recent.values[k] = value;
+    std::size_t same = k;
+    if (value.size() >= kRepeated)
+      same = std::find(recent.values.begin(), recent.values.begin() + static_cast<std::ptrdiff_t>(k), value) -
+             recent.values.begin();
+    if (same < k) {
+      put_tag(record, same * 4 + 2);
+    } else if (value.size() >= kShortest && value == recent.last[k]) {
+      put_tag(record, value.size() * 4 + 1);
+      const char* at = recent.last[k].data();
+      record.append(reinterpret_cast<const char*>(&at), sizeof at);
+    } else {
+      put_tag(record, value.size() * 4);
+      if (value.size() >= kShortest) recent.written[k] = {record.size(), value.size()};
+      record += value;
+    }
   }
 }
 
 void RowMaker::unpack(std::string_view record, std::vector<std::string_view>& row) const {
+  thread_local std::vector<std::string_view> values;
+  values.resize(kept_.size());
   row.assign(plan_.roles.size(), std::string_view());
-  for (std::size_t c : kept_) row[c] = take_value(record);
+  for (std::size_t k = 0; k < kept_.size(); ++k) row[kept_[k]] = values[k] = take_value(record, values.data());
 }
 
-std::string_view RowMaker::subject_id(std::string_view record) const { return take_value(record); }
+std::string_view RowMaker::subject_id(std::string_view record) const { return take_value(record, nullptr); }
 
 std::string RowMaker::message(std::string_view record) const {
   std::vector<std::string_view> row;

@@ -62,10 +62,11 @@ void Runner::run(const Compiled& compiled, sqlite3_stmt* statement, FindingStore
   int rc;
   bool late = false;
   std::string record;
+  RowMaker::Recent recent;
   try {
     while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {
-      compiled.maker->read(statement, record);
-      findings.append(record);
+      compiled.maker->read(statement, record, recent);
+      recent.landed(findings.append(record));
       if (findings.size() % 1024 == 0 && (late = deadline_.passed())) break;
     }
   } catch (const std::bad_alloc&) {

@@ -82,9 +82,20 @@ class RowMaker final : public FindingMaker {
  public:
   RowMaker(const Rule& rule, std::vector<std::string> columns, RowPlan plan, Lang lang, bool redact);
   const std::vector<std::string>& columns() const { return columns_; }
+  /// What the records of one run of the rule last held, in its store: a long value equal to the
+  /// one the record before held in the same column (a group's name, for each of its members) is
+  /// written as a reference to it, not again; so is a value equal to one before it in the same
+  /// record (a display name that is the subject's name).
+  struct Recent {
+    std::vector<std::string_view> last;  ///< per value of a record: its last written copy, in the store
+    std::vector<std::pair<std::size_t, std::size_t>> written;  ///< per value: offset, size in the record just read
+    std::vector<std::string_view> values;                      ///< the row just read (SQLite's buffers)
+    /// The record just read went to `at` in the store.
+    void landed(const char* at);
+  };
   /// Reads `statement`'s current row into `record`; a bad due_on or days_overdue, or an empty
   /// subject, is an error at the rule's SQL.
-  void read(sqlite3_stmt* statement, std::string& record) const;
+  void read(sqlite3_stmt* statement, std::string& record, Recent& recent) const;
   Finding make(std::string_view record) const override;
   std::string_view subject_id(std::string_view record) const override;
   std::string message(std::string_view record) const override;

@@ -54,7 +54,7 @@ void FindingStore::release() {
   std::vector<std::uint8_t>().swap(changes_);
 }
 
-void FindingStore::append(std::string_view record) {
+const char* FindingStore::append(std::string_view record) {
   const std::size_t bytes = sizeof(std::uint32_t) + record.size();
   if (record.size() > UINT32_MAX) throw std::bad_alloc();
   if (pages_.empty() || pages_.back().size - pages_.back().used < bytes) {
@@ -71,6 +71,7 @@ void FindingStore::append(std::string_view record) {
   page.used += bytes;
   records_.push_back(at);
   changes_.push_back(0);
+  return at + sizeof length;
 }
 
 std::string_view FindingStore::record(std::size_t i) const {

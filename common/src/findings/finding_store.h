@@ -40,8 +40,9 @@ class FindingStore {
   FindingStore(const FindingStore&) = delete;
   FindingStore& operator=(const FindingStore&) = delete;
 
-  /// Appends a record (copied into the store's pages).
-  void append(std::string_view record);
+  /// Appends a record (copied into the store's pages); returns where its bytes are, which stays
+  /// so while the store lives (a later record may refer to them).
+  const char* append(std::string_view record);
   std::size_t size() const { return records_.size(); }
   bool empty() const { return records_.empty(); }
   /// Record `i` (in the store's current order).
@@ -62,6 +63,11 @@ class FindingStore {
       if (keep(at(i))) records_[kept++] = records_[i];
     records_.resize(kept);
     changes_.assign(kept, 0);
+  }
+  /// Gives back the room its lists kept for more records (once every record is appended).
+  void shrink_to_fit() {
+    records_.shrink_to_fit();
+    changes_.shrink_to_fit();
   }
   /// Sorts into report order within one rule: subject id bytes, then message bytes; ties keep
   /// their order (before set_change).
@@ -85,7 +91,7 @@ class FindingStore {
 class FindingList {
  public:
   FindingList() = default;
-  FindingList(std::span<const Finding> findings) : span_(findings), size_(findings.size()) {}  // NOLINT
+  FindingList(std::span<const Finding> findings) : span_(findings), size_(findings.size()) {}             // NOLINT
   FindingList(const std::vector<Finding>& findings) : FindingList(std::span<const Finding>(findings)) {}  // NOLINT
   /// Findings `chosen` of `store`, in that order.
   FindingList(const FindingStore& store, std::span<const std::uint32_t> chosen)

@@ -112,9 +112,9 @@ void text_group(const Report& report, const RuleGroup& group, bool /*first*/, Gr
   }
   // The change column names what is delivered now: new, reminder, reassigned (persisting: blank).
   int label_width = 0;
-  for (const Finding& finding : group.findings)
-    if (finding.change != "persisting")
-      label_width = std::max(label_width, display_width(change_label(lang, finding.change)));
+  for (std::size_t i = 0; i < group.findings.size(); ++i)
+    if (const std::string_view change = group.findings.change(i); change != "persisting")
+      label_width = std::max(label_width, display_width(change_label(lang, change)));
   for (std::size_t i = 0; i < group.findings.size(); ++i) {
     finding_lines(report, group.findings[i], ids[i], width, label_width, out);
     if (i % 256 == 255) sink.spill();
