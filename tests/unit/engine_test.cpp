@@ -674,13 +674,16 @@ TEST_CASE("a rule that fails ends the run: the sink gets the rules before it, no
 
 TEST_CASE("a long value repeated from row to row reads back whole in every finding, sorted and filtered alike") {
   Fixture f;
-  // The store writes a long value equal to the row before's, or to another of the same row, as a
-  // reference to it: here the long text repeats in runs, changes, and comes back, in two details
+  // The store writes a long value equal to the row before's, or to another of the same row or a
+  // part of one, as a reference to it: here the long text repeats in runs, changes, and comes back, in two details
   // and in the message, and the rows are sorted in reverse.
   const std::string sql =
       "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000) "
       "SELECT 'group' AS subject_kind, printf('S%05d', 5001 - i) AS subject_id, "
-      "CASE WHEN i % 7 < 3 THEN '九三学社中央宣传部志愿服务工作群' ELSE printf('a long name, run %d', i / 7) END "
+      "'[' || CASE WHEN i % 7 < 3 THEN '九三学社中央宣传部志愿服务工作群' ELSE printf('a long name, run %d', i / 7) "
+      "END "
+      "|| ']' AS bracketed, CASE WHEN i % 7 < 3 THEN '九三学社中央宣传部志愿服务工作群' ELSE printf('a long name, run "
+      "%d', i / 7) END "
       "AS long_name, printf('%d', i % 2) AS parity, "
       "CASE WHEN i % 7 < 3 THEN '九三学社中央宣传部志愿服务工作群' ELSE printf('a long name, run %d', i / 7) END "
       "AS echo, (SELECT org_id FROM groups WHERE group_id = 'G1') AS org_id "
@@ -698,7 +701,8 @@ TEST_CASE("a long value repeated from row to row reads back whole in every findi
     REQUIRE(finding.subject_id == subject);
     REQUIRE(finding.details.find("long_name") == std::optional<std::string_view>(name));
     REQUIRE(finding.field("parity") == std::to_string(i % 2));
-    REQUIRE(finding.field("echo") == name);  // the same value as long_name, written once
+    REQUIRE(finding.field("echo") == name);                   // the same value as long_name, written once
+    REQUIRE(finding.field("bracketed") == "[" + name + "]");  // long_name is written as a part of it
     REQUIRE(finding.message.en == name + ": " + finding.subject_id);
   }
 }

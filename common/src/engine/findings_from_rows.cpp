@@ -113,31 +113,42 @@ namespace {
 
 // A record's values, each a LEB128 tag then: for tag % 4 = 0, the value's tag / 4 bytes; for
 // tag % 4 = 1, the address of its tag / 4 bytes, which the store already holds (a store's pages
-// never move); for tag % 4 = 2, nothing: the value is value tag / 4 of the same record.
+// never move); for tag % 4 = 2, nothing: the value is value tag / 4 of the same record; for
+// tag % 4 = 3, an offset and a size (LEB128 each): the value is those bytes of value tag / 4 (a
+// handle inside a membership's subject id).
 constexpr std::size_t kShortest = 16;  // shorter values are written again: an address takes 8 bytes
-constexpr std::size_t kRepeated = 8;   // shorter values are not looked for among the record's earlier ones
+constexpr std::size_t kRepeated = 6;   // shorter values are not looked for among the record's earlier ones
 
-void put_tag(std::string& record, std::size_t tag) {
+void put_number(std::string& record, std::size_t number) {
   do {
-    const auto low = static_cast<unsigned char>(tag & 0x7F);
-    tag >>= 7;
-    record += static_cast<char>(tag ? low | 0x80 : low);
-  } while (tag);
+    const auto low = static_cast<unsigned char>(number & 0x7F);
+    number >>= 7;
+    record += static_cast<char>(number ? low | 0x80 : low);
+  } while (number);
 }
 
-// The next value of `record`; `earlier` are the record's values before it.
-std::string_view take_value(std::string_view& record, const std::string_view* earlier) {
-  std::size_t tag = 0;
+std::size_t take_number(std::string_view& record) {
+  std::size_t number = 0;
   int shift = 0;
   std::size_t i = 0;
   for (;; ++i) {
     const auto byte = static_cast<unsigned char>(record[i]);
-    tag |= static_cast<std::size_t>(byte & 0x7F) << shift;
+    number |= static_cast<std::size_t>(byte & 0x7F) << shift;
     shift += 7;
     if (!(byte & 0x80)) break;
   }
   record.remove_prefix(i + 1);
+  return number;
+}
+
+// The next value of `record`; `earlier` are the record's values before it.
+std::string_view take_value(std::string_view& record, const std::string_view* earlier) {
+  const std::size_t tag = take_number(record);
   if ((tag & 3) == 2) return earlier[tag >> 2];
+  if ((tag & 3) == 3) {
+    const std::size_t offset = take_number(record);
+    return earlier[tag >> 2].substr(offset, take_number(record));
+  }
   if ((tag & 3) == 1) {
     const char* at;
     std::memcpy(&at, record.data(), sizeof at);
@@ -198,18 +209,21 @@ void RowMaker::read(sqlite3_stmt* statement, std::string& record, Recent& recent
         break;
     }
     recent.values[k] = value;
-    std::size_t same = k;
+    std::size_t within = k, at = std::string_view::npos;
     if (value.size() >= kRepeated)
-      same = std::find(recent.values.begin(), recent.values.begin() + static_cast<std::ptrdiff_t>(k), value) -
-             recent.values.begin();
-    if (same < k) {
-      put_tag(record, same * 4 + 2);
+      for (within = 0; within < k && (at = recent.values[within].find(value)) == std::string_view::npos;) ++within;
+    if (within < k && recent.values[within].size() == value.size()) {
+      put_number(record, within * 4 + 2);
+    } else if (within < k) {
+      put_number(record, within * 4 + 3);
+      put_number(record, at);
+      put_number(record, value.size());
     } else if (value.size() >= kShortest && value == recent.last[k]) {
-      put_tag(record, value.size() * 4 + 1);
+      put_number(record, value.size() * 4 + 1);
       const char* at = recent.last[k].data();
       record.append(reinterpret_cast<const char*>(&at), sizeof at);
     } else {
-      put_tag(record, value.size() * 4);
+      put_number(record, value.size() * 4);
       if (value.size() >= kShortest) recent.written[k] = {record.size(), value.size()};
       record += value;
     }
