@@ -93,7 +93,7 @@ LEFT JOIN account_state a ON a.account_id = pm.account_id
 WHERE (pm.granted_on IS NULL OR pm.granted_on <= :as_of)
   AND (pm.revoked_on IS NULL OR pm.revoked_on > :as_of)
 
--- rule: publisher-not-handed-over  [policy sql ffc481e24d6c]
+-- rule: publisher-not-handed-over  [policy sql 9fb11cc021df]
 SELECT DISTINCT 'permission' AS subject_kind, hp.permission_id AS subject_id, hp.account_name AS subject_name,
        hp.org_id, hp.dept_id, hp.account_id, hp.person_id, hp.owner_id AS responsible_id,
        hp.account_label AS account_name, hp.role, hp.role_label, hp.role_zh,
@@ -104,7 +104,7 @@ FROM held_permissions hp
 JOIN person_state p ON p.person_id = hp.person_id
 WHERE hp.account_serving AND p.gone
 
--- rule: publisher-handed-over-late  [policy sql 233f91e735b5]
+-- rule: publisher-handed-over-late  [policy sql 8d5d5de62d41]
 SELECT DISTINCT 'permission' AS subject_kind,
        pm.account_id || '/' || pm.person_id || '/' || COALESCE(pm.role, '') AS subject_id,
        a.name AS subject_name,
@@ -122,7 +122,7 @@ WHERE pm.revoked_on IS NOT NULL AND pm.revoked_on <= :as_of
   AND p.status <> 'active' AND p.status_since IS NOT NULL
   AND pm.revoked_on - p.status_since > :handover_days
 
--- rule: account-orphaned  [policy sql 44a5b1f45c13]
+-- rule: account-orphaned  [policy sql e30a36bace1c]
 SELECT 'account' AS subject_kind, a.account_id AS subject_id, a.name AS subject_name,
        a.org_id, a.dept_id, a.account_id,
        CASE WHEN o.serving THEN a.owner_id ELSE a.approved_by END AS responsible_id,
@@ -134,7 +134,7 @@ LEFT JOIN (SELECT DISTINCT hp.account_id
            WHERE hp.role = 'admin' AND p.serving AND NOT p.gone) admin ON admin.account_id = a.account_id
 WHERE a.serving AND admin.account_id IS NULL
 
--- rule: account-owner-gone  [policy sql 140c8f990f95]
+-- rule: account-owner-gone  [policy sql 07d59b44e392]
 SELECT 'account' AS subject_kind, a.account_id AS subject_id, a.name AS subject_name,
        a.org_id, a.dept_id, a.account_id, a.owner_id AS person_id,
        CASE WHEN a.approved_by <> a.owner_id THEN a.approved_by END AS responsible_id,
@@ -146,7 +146,7 @@ FROM account_state a
 JOIN person_state p ON p.person_id = a.owner_id
 WHERE a.serving AND p.gone
 
--- rule: group-owner-gone  [policy sql 1f9319499494]
+-- rule: group-owner-gone  [policy sql d5b3a0dd36c3]
 SELECT 'group' AS subject_kind, g.group_id AS subject_id, g.name AS subject_name,
        g.org_id, g.dept_id, g.group_id, g.owner_id AS person_id,
        CASE WHEN g.approved_by <> g.owner_id THEN g.approved_by END AS responsible_id,
@@ -158,7 +158,7 @@ FROM group_state g
 JOIN person_state p ON p.person_id = g.owner_id
 WHERE g.serving AND p.gone
 
--- rule: successor-unapproved  [policy sql 29ab73f27c56]
+-- rule: successor-unapproved  [policy sql 2e6ba55f4a61]
 WITH s AS (
   SELECT DISTINCT x.kind, x.object_id, x.from_person_id, x.to_person_id, x.effective_on,
          CASE WHEN x.approved_on IS NULL OR x.approved_on <= :as_of THEN x.approved_by END AS approved_by,

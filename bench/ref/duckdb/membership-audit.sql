@@ -86,7 +86,7 @@ FROM (
               ELSE g.created_on END AS filing_clock_on
   FROM groups g)
 
--- view: current_member_rows  [policy sql a66f02e6fd57]
+-- view: current_member_rows  [policy sql 4501f676e654]
 SELECT m.group_id, m.handle, m.person_id, m.display_name, m.role, m.joined_on, m.left_on,
        g.name AS group_name, g.label AS group_label, g.scope, g.term, g.org_id, g.dept_id,
        g.owner_id, g.allows_external,
@@ -105,7 +105,7 @@ SELECT c.*,
        COALESCE(c.display_name, c.handle, c.person_id, '—') AS member_label
 FROM current_member_rows c
 
--- rule: member-departed  [policy sql 9e916b15c462]
+-- rule: member-departed  [policy sql 29cd8275a156]
 SELECT DISTINCT 'membership' AS subject_kind, cm.membership_id AS subject_id, cm.display_name AS subject_name,
        cm.org_id, cm.dept_id, cm.group_id, cm.person_id, cm.handle, cm.owner_id AS responsible_id,
        cm.group_label AS group_name, cm.member_label, COALESCE(CAST(p.status_since AS VARCHAR), '—') AS departed_on,
@@ -115,7 +115,7 @@ FROM person_state p
 JOIN current_members cm ON cm.person_id = p.person_id
 WHERE p.departed_gone
 
--- rule: member-out-of-scope  [policy sql 310cec829991]
+-- rule: member-out-of-scope  [policy sql 52bbc1e7ab8c]
 SELECT DISTINCT 'membership' AS subject_kind, cm.membership_id AS subject_id, cm.display_name AS subject_name,
        cm.org_id, cm.dept_id, cm.group_id, cm.person_id, cm.handle, cm.owner_id AS responsible_id,
        cm.group_label AS group_name, cm.member_label, cm.scope,
@@ -135,7 +135,7 @@ WHERE CASE cm.scope WHEN 'dept' THEN cm.person_dept_id <> cm.dept_id
   AND (p.recorded_status <> 'transferred' OR p.transferred_gone)
   AND (cm.scope = 'dept' OR t.org_id IS NULL)
 
--- rule: member-external  [policy sql 634398cb53f3]
+-- rule: member-external  [policy sql 17f777098183]
 SELECT DISTINCT 'membership' AS subject_kind, cm.membership_id AS subject_id, cm.display_name AS subject_name,
        cm.org_id, cm.dept_id, cm.group_id, cm.person_id, cm.handle, cm.owner_id AS responsible_id,
        cm.group_label AS group_name, cm.member_label
@@ -143,14 +143,14 @@ FROM person_state p
 JOIN current_members cm ON cm.person_id = p.person_id
 WHERE p.external AND NOT cm.allows_external
 
--- rule: member-unidentified  [policy sql 9f878f67cc3c]
+-- rule: member-unidentified  [policy sql 48ee9768b2d3]
 SELECT DISTINCT 'membership' AS subject_kind, cm.membership_id AS subject_id, cm.display_name AS subject_name,
        cm.org_id, cm.dept_id, cm.group_id, cm.person_id, cm.handle, cm.owner_id AS responsible_id,
        cm.group_label AS group_name, cm.member_label, COALESCE(cm.person_id, '—') AS person_shown
 FROM current_members cm
 WHERE NOT cm.person_known
 
--- rule: member-name-mismatch  [policy sql 4590a509c8a9]
+-- rule: member-name-mismatch  [policy sql 4621c179106d]
 SELECT DISTINCT 'membership' AS subject_kind, cm.membership_id AS subject_id, cm.display_name AS subject_name,
        cm.org_id, cm.dept_id, cm.group_id, cm.person_id, cm.handle, cm.owner_id AS responsible_id,
        cm.group_label AS group_name, cm.member_label, cm.display_name, cm.real_name,
@@ -164,7 +164,7 @@ WHERE cm.shown <> '' AND cm.actual <> ''
   AND (   (lower(:real_name_match) = 'exact' AND cm.shown <> cm.actual)
        OR (lower(:real_name_match) = 'contains' AND instr(cm.shown, cm.actual) = 0))
 
--- rule: member-shared-handle  [policy sql 3e3d27e2ef12]
+-- rule: member-shared-handle  [policy sql 84efa4159aba]
 WITH RECURSIVE
   tree(ancestor_id, org_id) AS (
     SELECT org_id, org_id FROM orgs
@@ -215,7 +215,7 @@ JOIN persons p ON p.handle = s.handle
 JOIN group_list gl ON gl.handle = s.handle
 LEFT JOIN lowest l ON l.handle = s.handle
 
--- rule: group-owner-absent  [policy sql 2ea257b00abc]
+-- rule: group-owner-absent  [policy sql 8b4f3aa51903]
 SELECT 'group' AS subject_kind, g.group_id AS subject_id, g.name AS subject_name,
        g.org_id, g.dept_id, g.group_id, g.owner_id AS person_id, g.owner_id AS responsible_id,
        g.label AS group_name, g.owner_id
@@ -224,7 +224,7 @@ WHERE g.serving AND g.owner_id IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM current_members cm
                   WHERE cm.group_id = g.group_id AND cm.person_id = g.owner_id)
 
--- rule: member-duplicate  [policy sql 43b267bd322d]
+-- rule: member-duplicate  [policy sql 32a7602b407e]
 WITH twice(group_id, person_id) AS (
   SELECT group_id, person_id FROM current_members WHERE person_id IS NOT NULL
   GROUP BY group_id, person_id HAVING count(*) > 1)

@@ -60,7 +60,7 @@ FROM (
               ELSE g.created_on END AS filing_clock_on
   FROM groups g)
 
--- rule: account-name-marker  [policy sql ef8ac168925c]
+-- rule: account-name-marker  [policy sql d2dbc3a176fd]
 SELECT 'account' AS subject_kind, a.account_id AS subject_id, a.name AS subject_name,
        a.org_id, a.dept_id, a.account_id, a.owner_id AS responsible_id,
        a.label AS account_name, a.kind
@@ -69,14 +69,14 @@ WHERE a.serving
   AND NOT EXISTS (SELECT 1 FROM unnest(:name_markers) AS m(value)
                   WHERE instr(COALESCE(a.name, ''), m.value) > 0)
 
--- rule: account-approval-missing  [policy sql 2712d89ecdce]
+-- rule: account-approval-missing  [policy sql 3aecc54e45c1]
 SELECT 'account' AS subject_kind, a.account_id AS subject_id, a.name AS subject_name,
        a.org_id, a.dept_id, a.account_id, a.owner_id AS responsible_id,
        a.label AS account_name
 FROM account_state a
 WHERE a.serving AND a.approved_by IS NULL AND NOT a.collective_decision
 
--- rule: account-approver-wrong  [policy sql 5a00ba42d2ec]
+-- rule: account-approver-wrong  [policy sql 915e97b45c3b]
 SELECT 'account' AS subject_kind, a.account_id AS subject_id, a.name AS subject_name,
        a.org_id, a.dept_id, a.account_id, a.owner_id AS responsible_id,
        a.label AS account_name, a.approved_by, a.approved_on, r.required_approver_id,
@@ -92,7 +92,7 @@ WHERE a.serving AND NOT a.collective_decision
   AND r.required_approver_id IS NOT NULL
   AND a.approved_by <> r.required_approver_id
 
--- rule: account-not-recorded  [policy sql 513b0ea16417]
+-- rule: account-not-recorded  [policy sql cf2c598d05de]
 SELECT 'account' AS subject_kind, a.account_id AS subject_id, a.name AS subject_name,
        a.org_id, a.dept_id, a.account_id, a.owner_id AS responsible_id,
        a.label AS account_name, a.created_on, a.filing_clock_on,
@@ -101,7 +101,7 @@ SELECT 'account' AS subject_kind, a.account_id AS subject_id, a.name AS subject_
 FROM account_state a
 WHERE a.serving AND a.recorded_on IS NULL AND a.filing_due_on < :as_of
 
--- rule: account-not-filed  [policy sql bd7dbc920249]
+-- rule: account-not-filed  [policy sql ad23b2fb2770]
 SELECT 'account' AS subject_kind, a.account_id AS subject_id, a.name AS subject_name,
        a.org_id, a.dept_id, a.account_id, a.owner_id AS responsible_id,
        a.label AS account_name, a.created_on, a.filing_clock_on, o.parent_id AS parent_org_id,
@@ -111,28 +111,28 @@ FROM account_state a
 JOIN orgs o ON o.org_id = a.org_id AND o.parent_id IS NOT NULL
 WHERE a.serving AND a.filed_on IS NULL AND a.filing_due_on < :as_of
 
--- rule: account-no-owner  [policy sql f9b0496801f8]
+-- rule: account-no-owner  [policy sql 328292f29475]
 SELECT 'account' AS subject_kind, a.account_id AS subject_id, a.name AS subject_name,
        a.org_id, a.dept_id, a.account_id, a.approved_by AS responsible_id,
        a.label AS account_name
 FROM account_state a
 WHERE a.serving AND a.owner_id IS NULL
 
--- rule: account-review-tiers  [policy sql 83dc622b270a]
+-- rule: account-review-tiers  [policy sql 8474d763d1b3]
 SELECT 'account' AS subject_kind, a.account_id AS subject_id, a.name AS subject_name,
        a.org_id, a.dept_id, a.account_id, a.owner_id AS responsible_id,
        a.label AS account_name, COALESCE(CAST(a.review_levels AS VARCHAR), '—') AS review_levels
 FROM account_state a
 WHERE a.serving AND (a.review_levels IS NULL OR a.review_levels < :min_review_levels)
 
--- rule: group-approval-missing  [policy sql f3c616ce2f12]
+-- rule: group-approval-missing  [policy sql 8c64007790ff]
 SELECT 'group' AS subject_kind, g.group_id AS subject_id, g.name AS subject_name,
        g.org_id, g.dept_id, g.group_id, g.owner_id AS responsible_id,
        g.label AS group_name, g.scope
 FROM group_state g
 WHERE g.serving AND g.approved_by IS NULL
 
--- rule: group-approver-wrong  [policy sql 86805ab3ce20]
+-- rule: group-approver-wrong  [policy sql c065c011d8df]
 SELECT 'group' AS subject_kind, g.group_id AS subject_id, g.name AS subject_name,
        g.org_id, g.dept_id, g.group_id, g.owner_id AS responsible_id,
        g.label AS group_name, g.scope, g.approved_by, g.approved_on, v.allowed_approvers
@@ -154,7 +154,7 @@ WHERE g.serving
   AND NOT EXISTS (SELECT 1 FROM depts d WHERE g.scope = 'org' AND d.org_id = g.org_id AND d.supervisor_id = g.approved_by)
   AND NOT EXISTS (SELECT 1 FROM depts d WHERE g.scope <> 'org' AND d.dept_id = g.dept_id AND d.head_id = g.approved_by)
 
--- rule: group-long-term-not-filed  [policy sql 3e70e21e963d]
+-- rule: group-long-term-not-filed  [policy sql 028dbf052f41]
 SELECT 'group' AS subject_kind, g.group_id AS subject_id, g.name AS subject_name,
        g.org_id, g.dept_id, g.group_id, g.owner_id AS responsible_id,
        g.label AS group_name, g.created_on, g.filing_clock_on,
@@ -163,14 +163,14 @@ SELECT 'group' AS subject_kind, g.group_id AS subject_id, g.name AS subject_name
 FROM group_state g
 WHERE g.serving AND g.term = 'long' AND g.filed_on IS NULL AND g.filing_due_on < :as_of
 
--- rule: group-no-owner  [policy sql f2f82a49307f]
+-- rule: group-no-owner  [policy sql 82bcb467f22a]
 SELECT 'group' AS subject_kind, g.group_id AS subject_id, g.name AS subject_name,
        g.org_id, g.dept_id, g.group_id, g.approved_by AS responsible_id,
        g.label AS group_name, g.scope, g.term
 FROM group_state g
 WHERE g.serving AND g.owner_id IS NULL
 
--- rule: closure-not-filed  [policy sql 69c4bc4efaba]
+-- rule: closure-not-filed  [policy sql b6bb6ba2dedf]
 SELECT 'account' AS subject_kind, a.account_id AS subject_id, a.name AS subject_name,
        a.org_id, a.dept_id, a.account_id, NULL AS group_id, a.owner_id AS responsible_id,
        a.label AS object_name, '公众号' AS object_type_zh,
@@ -195,7 +195,7 @@ WHERE g.existing AND g.ended
   AND g.closure_filed_on IS NULL
   AND (g.dissolved_on IS NULL OR :as_of - g.dissolved_on > :filing_days)
 
--- rule: closure-content-not-cleared  [policy sql 2d55340f2ce0]
+-- rule: closure-content-not-cleared  [policy sql 7ad7778f32c4]
 SELECT 'account' AS subject_kind, a.account_id AS subject_id, a.name AS subject_name,
        a.org_id, a.dept_id, a.account_id, NULL AS group_id, a.owner_id AS responsible_id,
        a.label AS object_name, '公众号' AS object_type_zh,
@@ -220,7 +220,7 @@ WHERE g.existing AND g.ended
   AND g.content_cleared_on IS NULL
   AND (g.dissolved_on IS NULL OR :as_of - g.dissolved_on > :filing_days)
 
--- rule: unknown-reference  [policy sql 04e574204f75]
+-- rule: unknown-reference  [policy sql 369032784549]
 WITH refs(subject_kind, holder_id, holder_name, org_id, dept_id, account_id, group_id, person_id,
           column_name, unknown_id, target_table, candidate_responsible) AS (
   SELECT 'org', o.org_id, o.name, o.org_id, NULL, NULL, NULL, NULL, 'parent_id', o.parent_id, 'orgs', o.leader_id FROM orgs o

@@ -35,7 +35,7 @@ FROM (
               ELSE g.created_on END AS filing_clock_on
   FROM groups g)
 
--- rule: temporary-group-overdue  [policy sql d228facf60ac]
+-- rule: temporary-group-overdue  [policy sql 7bf0d2ec37ab]
 SELECT 'group' AS subject_kind, g.group_id AS subject_id, g.name AS subject_name,
        g.org_id, g.dept_id, g.group_id, g.owner_id AS responsible_id,
        g.label AS group_name, g.work_ended_on, g.due_on,
@@ -43,7 +43,7 @@ SELECT 'group' AS subject_kind, g.group_id AS subject_id, g.name AS subject_name
 FROM group_state g
 WHERE g.serving AND g.term = 'temporary' AND g.due_on IS NOT NULL AND g.due_on < :as_of
 
--- rule: temporary-group-due-soon  [policy sql 5d920e2f9d1e]
+-- rule: temporary-group-due-soon  [policy sql a36ea515f4a0]
 SELECT 'group' AS subject_kind, g.group_id AS subject_id, g.name AS subject_name,
        g.org_id, g.dept_id, g.group_id, g.owner_id AS responsible_id,
        g.label AS group_name, g.work_ended_on, g.due_on,
@@ -53,7 +53,7 @@ WHERE g.serving AND g.term = 'temporary' AND g.due_on IS NOT NULL
   AND g.due_on >= :as_of
   AND g.due_on - :as_of <= :due_soon_days
 
--- rule: temporary-group-closed-late  [policy sql eb593c936b9d]
+-- rule: temporary-group-closed-late  [policy sql a319383daaf3]
 SELECT 'group' AS subject_kind, g.group_id AS subject_id, g.name AS subject_name,
        g.org_id, g.dept_id, g.group_id, g.owner_id AS responsible_id,
        g.label AS group_name, g.work_ended_on, g.dissolved_on, g.due_on,
@@ -63,7 +63,7 @@ WHERE g.existing AND g.term = 'temporary'
   AND g.dissolved_on IS NOT NULL AND g.due_on IS NOT NULL
   AND g.dissolved_on > g.due_on
 
--- rule: temporary-group-no-end-date  [policy sql e59b6513cf9d]
+-- rule: temporary-group-no-end-date  [policy sql 76658c7b02f6]
 SELECT 'group' AS subject_kind, g.group_id AS subject_id, g.name AS subject_name,
        g.org_id, g.dept_id, g.group_id, g.owner_id AS responsible_id,
        g.label AS group_name, COALESCE(CAST(g.created_on AS VARCHAR), '—') AS created_on,
@@ -73,7 +73,7 @@ FROM group_state g
 WHERE g.serving AND g.term = 'temporary' AND g.work_ended_on IS NULL
   AND (g.created_on IS NULL OR :as_of - g.created_on > :temporary_max_days)
 
--- rule: long-term-group-inactive  [policy sql 12bc1ea4d892]
+-- rule: long-term-group-inactive  [policy sql 8cc8b9d54c5f]
 SELECT 'group' AS subject_kind, g.group_id AS subject_id, g.name AS subject_name,
        g.org_id, g.dept_id, g.group_id, g.owner_id AS responsible_id,
        g.label AS group_name, g.last_activity_on,
