@@ -395,42 +395,71 @@ TEST_CASE("email is a CRLF MIME message with an encoded subject, both parts, no 
   }
 }
 
-TEST_CASE("junit: one test case per rule, a failure per finding, skipped rules skipped, waived in output") {
+TEST_CASE("junit: a test case per finding, per passed rule, per waived finding and per skipped rule") {
   Fixture fixture;
   const std::string xml = as::junit(fixture.report);
+  // 3 findings, 1 waived, 1 skipped rule; the warning is below --fail-on error: 2 failures.
   CHECK(xml.starts_with(
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-      "<testsuites name=\"stale-group-finder\" tests=\"3\" failures=\"3\" errors=\"0\" skipped=\"1\">\n"
-      "  <testsuite name=\"stale-group-finder\" tests=\"3\" failures=\"3\" errors=\"0\" skipped=\"1\">\n"));
+      "<testsuites name=\"stale-group-finder\" tests=\"5\" failures=\"2\" errors=\"0\" skipped=\"2\">\n"
+      "  <testsuite name=\"stale-group-finder\" tests=\"5\" failures=\"2\" errors=\"0\" skipped=\"2\">\n"));
   CHECK(tag_balance(xml) == "");
-  CHECK(count(xml, "<testcase ") == 3);
-  CHECK(count(xml, "<failure ") == 3);
+  CHECK(count(xml, "<testcase ") == 5);
+  CHECK(count(xml, "<failure ") == 2);
   CHECK(count(xml, "type=\"error\"") == 2);
-  CHECK(count(xml, "type=\"warning\"") == 1);
+  CHECK(count(xml, "type=\"warning\"") == 0);
   CHECK(contains(xml,
-                 "<testcase classname=\"stale-group-finder\" name=\"temporary-group-overdue\">\n"
+                 "<testcase classname=\"stale-group-finder\" name=\"temporary-group-overdue G1\">\n"
                  "      <failure message=\"G1 (临时&lt;script&gt;群 &amp; |x|): Group G1 is 7 days overdue "
                  "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;q&#39;\" type=\"error\">"));
   // XML 1.0 cannot hold U+0001 even as a reference: shown as text, like the human formats show it.
   CHECK(contains(xml, "message=\"G2 (Line&#13;&#10;Bcc: evil@example.com): G2 overdue&lt;U+0001&gt;\""));
-  CHECK(contains(xml, "Remedy: Dissolve the group &amp; file it\n</failure>"));
+  CHECK(contains(xml, "Remedy: Dissolve the group &amp; file it\n</failure>\n    </testcase>\n"));
+  // Below --fail-on: a passed test case, the finding in its output.
+  CHECK(contains(xml,
+                 "<testcase classname=\"stale-group-finder\" name=\"member-departed G1/wx_zhang\">\n"
+                 "      <system-out>G1/wx_zhang (张三)\nZhang left"));
+  CHECK(contains(xml,
+                 "<testcase classname=\"stale-group-finder\" name=\"member-departed G3/wx_li\">\n"
+                 "      <skipped message=\"waived: 负责人出差 &amp; &lt;回来后处理&gt; (approved by 李四, expires on "
+                 "2026-12-31)\"/>\n      <system-out>G3/wx_li (李五)\nLi Wu left\n</system-out>\n"));
   CHECK(contains(xml,
                  "<testcase classname=\"stale-group-finder\" name=\"handle-shared\">\n"
                  "      <skipped message=\"missing table: handles\"/>\n    </testcase>"));
-  CHECK(contains(xml, "<system-out>waived G3/wx_li (李五): Li Wu left\n"));
   CHECK(contains(xml, "waiver expired: temporary-group-overdue G7"));
   CHECK(contains(xml, "waiver unused: temporary-group-overdue G8"));
   CHECK(contains(xml, "resolved: temporary-group-overdue G9 (九群)"));
   CHECK_FALSE(contains(xml, "\x01"));
   CHECK_FALSE(contains(xml, "<script"));
 
-  SUBCASE("a rule with no findings passes") {
-    fixture.result.findings.pop_back();
-    const std::string passing = as::junit(fixture.report);
-    CHECK(contains(passing, "failures=\"2\""));
-    CHECK(count(passing, "<failure ") == 2);
+  SUBCASE("--fail-on warning: the warning fails") {
+    fixture.report.fail_on = Severity::warning;
+    const std::string failing = as::junit(fixture.report);
+    CHECK(contains(failing, "tests=\"5\" failures=\"3\" errors=\"0\" skipped=\"2\""));
     CHECK(
-        contains(passing, "<testcase classname=\"stale-group-finder\" name=\"member-departed\">\n      <system-out>"));
+        contains(failing, "name=\"member-departed G1/wx_zhang\">\n      <failure message=\"G1/wx_zhang (张三): Zhang"));
+  }
+  SUBCASE("a rule with no finding, delivered or waived, is one passed test case") {
+    fixture.result.findings.pop_back();
+    fixture.review.waived.clear();
+    const std::string passing = as::junit(fixture.report);
+    CHECK(contains(passing, "tests=\"4\" failures=\"2\" errors=\"0\" skipped=\"1\""));
+    CHECK(count(passing, "<testcase ") == 4);
+    CHECK(contains(passing, "<testcase classname=\"stale-group-finder\" name=\"member-departed\"/>\n"));
+  }
+  SUBCASE("a rule whose findings are all waived is not a passed test case") {
+    fixture.result.findings.pop_back();
+    const std::string waived = as::junit(fixture.report);
+    CHECK(contains(waived, "tests=\"4\" failures=\"2\" errors=\"0\" skipped=\"2\""));
+    CHECK_FALSE(contains(waived, "name=\"member-departed\""));
+  }
+  SUBCASE("in Chinese") {
+    fixture.report.lang = Lang::zh;
+    const std::string chinese = as::junit(fixture.report);
+    CHECK(contains(
+        chinese,
+        "<skipped message=\"已豁免：负责人出差 &amp; &lt;回来后处理&gt;（批准人：李四，2026-12-31 起失效）\"/>"));
+    CHECK(contains(chinese, "<failure message=\"G1（临时&lt;script&gt;群 &amp; |x|）：群 G1 已逾期 7 天"));
   }
 }
 
@@ -900,8 +929,10 @@ TEST_CASE("groups-text: text, markdown, csv and junit rendered group by group th
   // The order of the test cases is the order the rules ran in.
   Fixture fixture;
   fixture.result.rules_run = {"member-departed", "temporary-group-overdue"};
+  fixture.report.fail_on = Severity::warning;
   const std::string xml = as::junit(fixture.report);
-  CHECK(xml.find("name=\"member-departed\"") < xml.find("name=\"temporary-group-overdue\""));
+  CHECK(xml.find("name=\"member-departed G1/wx_zhang\"") < xml.find("name=\"member-departed G3/wx_li\""));
+  CHECK(xml.find("name=\"member-departed G3/wx_li\"") < xml.find("name=\"temporary-group-overdue G1\""));
   CHECK(xml.find("type=\"warning\"") < xml.find("type=\"error\""));
 }
 

@@ -38,8 +38,8 @@ constexpr Format kFormats[] = {
      .channels = formats::kEmailChannels,
      .quiet_when_clean = true,
      .mail = true},
-    // JUnit's test cases follow rules_run, not the report's order: each rule's failures go to the
-    // channel of the rule's index in the policy, as many channels as the policy has rules.
+    // JUnit's test cases follow rules_run, not the report's order: each rule's findings (a test case
+    // each) go to the channel of the rule's index in the policy, as many channels as the policy has rules.
     {.name = "junit", .extension = "xml", .group = formats::junit_group, .finish = formats::junit_finish},
 };
 
