@@ -629,7 +629,7 @@ if(yes)
   check(output-fifo 0 "" "")
   file(READ ${WORK_DIR}/fifo.out text)
   expect("output-fifo: text" "${text}"
-         "Scope: groups=clean.csv\nstale-group-finder, as of 2026-11-27: 0 findings — 0 errors, 0 warnings, 0 notices; ${rules_run} rules run\n")
+         "Scope: groups=clean.csv\nChecked: ${rules_run} rules (${rules_run} passed) on 1 group\nstale-group-finder, as of 2026-11-27: 0 findings — 0 errors, 0 warnings, 0 notices; ${rules_run} rules run\n")
   file(GLOB leftovers ${WORK_DIR}/report.fifo.tmp.*)
   expect("output-fifo: temporary files" "${leftovers}" "")
 endif()
@@ -641,7 +641,7 @@ if(yes)
   check(output-dev-stdout 0 "" "")
   run(--table groups=clean.csv --as-of 2026-11-27 --output text:/dev/stdout --verbose)
   check(output-dev-stdout-verbose 0
-        "Scope: groups=clean.csv\nstale-group-finder, as of 2026-11-27: 0 findings — 0 errors, 0 warnings, 0 notices; ${rules_run} rules run\n" "")
+        "Scope: groups=clean.csv\nChecked: ${rules_run} rules (${rules_run} passed) on 1 group\nstale-group-finder, as of 2026-11-27: 0 findings — 0 errors, 0 warnings, 0 notices; ${rules_run} rules run\n" "")
   # Standard output a regular file: written through, not replaced.
   execute_process(COMMAND ${tool} --table groups=clean.csv --as-of 2026-11-27 --output json:/dev/stdout
                   WORKING_DIRECTORY ${WORK_DIR} OUTPUT_FILE ${WORK_DIR}/stdout.json RESULT_VARIABLE rc)

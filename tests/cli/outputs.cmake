@@ -51,7 +51,7 @@ execute_process(COMMAND ${TOOL} --table groups=${WORK_DIR}/clean.csv --as-of 202
 expect("exit status when clean" "${rc}" "0")
 expect("stdout when clean" "${out}" "")
 file(READ ${WORK_DIR}/clean.txt text)
-expect("clean text report" "${text}" "Scope: groups=${WORK_DIR}/clean.csv\nstale-group-finder, as of 2026-11-27: 0 findings — 0 errors, 0 warnings, 0 notices; ${rules_run} rules run\n")
+expect("clean text report" "${text}" "Scope: groups=${WORK_DIR}/clean.csv\nChecked: ${rules_run} rules (${rules_run} passed) on 1 group\nstale-group-finder, as of 2026-11-27: 0 findings — 0 errors, 0 warnings, 0 notices; ${rules_run} rules run\n")
 file(READ ${WORK_DIR}/clean.json json)
 string(JSON findings GET "${json}" summary findings)
 expect("clean JSON summary.findings" "${findings}" "0")

@@ -124,6 +124,7 @@ void ReportStream::take(const Rule& rule, FindingStore&& findings) {
   // The findings are made from the store's records one at a time, here and as each output renders
   // them; what is delivered is chosen by position.
   std::vector<std::uint32_t> delivered;
+  const std::size_t waived_before = review_.waived.size();
   if (waivers_.any() || baseline_ || history_) {
     for (std::size_t i = 0; i < findings.size(); ++i) {
       Finding finding = findings.at(i);
@@ -136,6 +137,8 @@ void ReportStream::take(const Rule& rule, FindingStore&& findings) {
     delivered.resize(findings.size());
     std::iota(delivered.begin(), delivered.end(), std::uint32_t{0});
   }
+  // What the rule made, before waivers, the baseline and --min-severity: the run's coverage.
+  coverage_.add(findings.size(), review_.waived.size() - waived_before);
   if (delivered.empty()) return;
   const FindingList list(findings, delivered);
   tally_.add(RuleGroup{&rule, rule.severity, list});
@@ -218,6 +221,7 @@ Outputs ReportStream::finish(const RunResult& result) {
     report.result = &meta_;
     report.review = &shown_;
     report.tally = tally_;
+    report.coverage = coverage_;
     report.options.color = output->color;
     std::function<bool(int)> produce = producer(format, report, output->spool, 0);
     if (format.mail && o.send) {
@@ -251,6 +255,7 @@ void ReportStream::finish_split(Output& output, Outputs& out) {
     report.result = &meta_;
     report.review = &review;
     report.tally = output.tallies[index];
+    report.coverage = coverage_;
     report.title_suffix = " — " + key;
     report.options.mail_to = splitter.recipients(key);
     const std::string name = key + "." + std::string(format.extension);
@@ -277,6 +282,7 @@ Report ReportStream::recorded() const {
   report.result = &meta_;
   report.review = &review_;
   report.tally = tally_;
+  report.coverage = coverage_;
   return report;
 }
 

@@ -63,6 +63,7 @@ class ReportStream {
   std::optional<BaselineMatcher> baseline_;
   std::optional<HistoryRows> history_;
   Tally tally_;
+  Coverage coverage_;  ///< the rules passed and waived, counted in take()
   std::vector<std::unique_ptr<Output>> outputs_;
 };
 

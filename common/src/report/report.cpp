@@ -165,6 +165,94 @@ std::string redelivered(const Tally& tally, Lang lang) {
 
 }  // namespace
 
+void Coverage::add(std::size_t findings, std::size_t waived) {
+  if (findings == 0)
+    ++rules_passed;
+  else if (waived == findings)
+    ++rules_waived;
+}
+
+namespace {
+
+// Each inventory table as a reader counts its rows: the Chinese noun and measure word, the English
+// noun in the singular and the plural.
+struct TableWords {
+  std::string_view table, zh, measure, one, many;
+};
+constexpr TableWords kTableWords[] = {
+    {"orgs", "组织", "个", "organization", "organizations"},
+    {"depts", "部门", "个", "department", "departments"},
+    {"people", "人员", "人", "person", "people"},
+    {"accounts", "账号", "个", "account", "accounts"},
+    {"groups", "工作群", "个", "group", "groups"},
+    {"members", "成员", "条", "member", "members"},
+    {"permissions", "权限", "条", "permission", "permissions"},
+    {"successions", "交接记录", "条", "succession", "successions"},
+};
+
+const TableWords* table_words(std::string_view table) {
+  for (const TableWords& words : kTableWords)
+    if (words.table == table) return &words;
+  return nullptr;
+}
+
+}  // namespace
+
+std::string grouped(std::size_t n) {
+  std::string digits = std::to_string(n), out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+std::string_view table_label(Lang lang, std::string_view table) {
+  const TableWords* words = table_words(table);
+  if (!words) return table;
+  return lang == Lang::zh ? words->zh : words->many;
+}
+
+std::string table_rows(Lang lang, std::string_view table, std::size_t rows) {
+  const TableWords* words = table_words(table);
+  if (lang == Lang::zh)
+    return words ? fmt::format("{} {} {}", words->zh, grouped(rows), words->measure)
+                 : fmt::format("{} {} 行", table, grouped(rows));
+  if (!words) return fmt::format("{} {} row{}", table, grouped(rows), rows == 1 ? "" : "s");
+  return fmt::format("{} {}", grouped(rows), rows == 1 ? words->one : words->many);
+}
+
+std::vector<std::pair<std::string_view, const LoadedTable*>> tables_in_order(const Report& report) {
+  std::vector<std::pair<std::string_view, const LoadedTable*>> tables;
+  if (!report.inventory) return tables;
+  for (const TableWords& words : kTableWords)
+    if (auto it = report.inventory->tables.find(std::string(words.table)); it != report.inventory->tables.end())
+      tables.emplace_back(it->first, &it->second);
+  for (const auto& [name, table] : report.inventory->tables)
+    if (!table_words(name)) tables.emplace_back(name, &table);
+  return tables;
+}
+
+std::string checked_line(const Report& report) {
+  const Lang lang = report.lang;
+  const bool zh = lang == Lang::zh;
+  const std::size_t run = report.result->rules_run.size();
+  const Coverage& coverage = report.coverage;
+  std::string line = zh ? fmt::format("已检查：{} 条规则（{} 条通过", grouped(run), grouped(coverage.rules_passed))
+                        : fmt::format("Checked: {} rule{} ({} passed", grouped(run), run == 1 ? "" : "s",
+                                      grouped(coverage.rules_passed));
+  if (coverage.rules_waived > 0)
+    line += zh ? fmt::format("，{} 条的问题均已豁免", grouped(coverage.rules_waived))
+               : fmt::format(", {} with every finding waived", grouped(coverage.rules_waived));
+  line += zh ? "）" : ")";
+  std::vector<std::string> tables;
+  for (const auto& [name, table] : tables_in_order(report))
+    tables.push_back(table_rows(lang, name, table->rows_loaded));
+  for (std::size_t i = 0; i < tables.size(); ++i)
+    line += (i == 0 ? (zh ? "，" : " on ") : (zh ? "、" : ", ")) + tables[i];
+  return line + "\n";
+}
+
 std::string scope_line(const Report& report) {
   return report.scope ? report.scope->line(report.lang) + "\n" : std::string();
 }

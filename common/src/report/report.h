@@ -56,6 +56,17 @@ struct Tally {
   void add(const RuleGroup& group);
 };
 
+/// What the run checked beyond the tables' rows (SPEC §5 summary): counted rule by rule as the
+/// rules run (cli/stream.h), over the whole run (one report of --split-by says the run's counts).
+struct Coverage {
+  /// Rules that ran and made no finding: before waivers, the baseline and --min-severity.
+  std::size_t rules_passed = 0;
+  /// Rules that made findings and every one of them was waived.
+  std::size_t rules_waived = 0;
+  /// Counts one rule run that made `findings` findings, `waived` of them waived.
+  void add(std::size_t findings, std::size_t waived);
+};
+
 struct Report {
   std::string tool, version;
   Date as_of;
@@ -70,6 +81,7 @@ struct Report {
   const Scope* scope = nullptr;  ///< what the run covered; null only in unit tests
   /// The counts of the findings the report delivers (result->findings when it holds them all).
   Tally tally;
+  Coverage coverage;  ///< the rules passed and waived (the rules run: result->rules_run)
 };
 
 /// The tally of `findings` (sorted in report order), with their rules from `policy`.
@@ -108,6 +120,19 @@ std::string_view severity_label(Severity severity, Lang lang);
 /// What the run covered, one line in the report's language ("Scope: …"; with trailing newline),
 /// or empty when the report has no scope (unit tests).
 std::string scope_line(const Report& report);
+/// `table`'s rows, counted, in the report's language: "2,994,109 members" / "成员 2,994,109 条"
+/// (digits grouped by thousands; English nouns singular for one).
+std::string table_rows(Lang lang, std::string_view table, std::size_t rows);
+/// `table` as a word in the report's language: "members" / "成员".
+std::string_view table_label(Lang lang, std::string_view table);
+/// The inventory's tables, in SPEC order, then any other by name; empty without an inventory.
+std::vector<std::pair<std::string_view, const LoadedTable*>> tables_in_order(const Report& report);
+/// `n` with its digits grouped by thousands: "2,994,109".
+std::string grouped(std::size_t n);
+/// What the run checked, one line in the report's language (with trailing newline): "Checked: 8
+/// rules (5 passed) on 2,994,109 members, 30,000 groups" / "已检查：8 条规则（5 条通过），成员
+/// 2,994,109 条、工作群 30,000 个"; the rows are those loaded, per table in SPEC order.
+std::string checked_line(const Report& report);
 /// The one-line summary that ends the text report (with trailing newline).
 std::string summary_line(const Report& report);
 /// The e-mail subject: "TOOL: N findings, M new — as of DATE" (in the report's language).

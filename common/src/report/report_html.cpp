@@ -175,6 +175,8 @@ void render_summary(const Report& report, std::string& out) {
     count_row(tr(lang, "已解决", "Resolved"), review.resolved.size());
   }
   count_row(tr(lang, "运行规则", "Rules run"), result.rules_run.size());
+  count_row(tr(lang, "通过的规则", "Rules passed"), report.coverage.rules_passed);
+  count_row(tr(lang, "问题均已豁免的规则", "Rules with every finding waived"), report.coverage.rules_waived);
   count_row(tr(lang, "未运行规则", "Rules skipped"), result.rules_skipped.size());
   out += "</tbody></table>\n";
   if (review.compared && !review.baseline_source.empty())
@@ -182,6 +184,20 @@ void render_summary(const Report& report, std::string& out) {
                        esc(review.baseline_source));
   if (tally.findings == 0)
     out += fmt::format("<p class=\"clean\">{}</p>\n", esc(tr(lang, "没有发现问题。", "No findings.")));
+  out += "</section>\n";
+}
+
+// The coverage: each table's rows read and loaded (SPEC §5: what was checked).
+void render_coverage(const Report& report, std::string& out) {
+  const Lang lang = report.lang;
+  const auto tables = tables_in_order(report);
+  if (tables.empty()) return;
+  out += fmt::format("<section class=\"coverage\">\n<h2>{}</h2>\n", esc(tr(lang, "检查范围", "Coverage")));
+  {
+    Table table(out, {tr(lang, "表", "Table"), tr(lang, "读取行数", "Rows read"), tr(lang, "载入行数", "Rows loaded")});
+    for (const auto& [name, loaded] : tables)
+      table.row({esc(table_label(lang, name)), esc(grouped(loaded->rows_read)), esc(grouped(loaded->rows_loaded))});
+  }
   out += "</section>\n";
 }
 
@@ -275,6 +291,7 @@ void html_finish(const Report& report, const Spooled& groups, ByteSink& out) {
   render_head(report, text);
   render_header(report, text);
   render_summary(report, text);
+  render_coverage(report, text);
   out.write(text);
   for (Severity severity : {Severity::error, Severity::warning, Severity::notice}) {
     const std::size_t count = report.tally.by_severity[static_cast<std::size_t>(severity)];

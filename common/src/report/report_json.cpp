@@ -222,6 +222,8 @@ Json summary_json(const Report& report) {
   if (review.compared) summary["new"] = tally.fresh;
   summary["tables"] = table_counts;
   summary["rules_run"] = result.rules_run.size();
+  summary["rules_passed"] = report.coverage.rules_passed;
+  summary["rules_waived"] = report.coverage.rules_waived;
   summary["rules_skipped"] = skipped;
   summary["waivers_expired"] = expired;
   summary["waivers_unused"] = unused;

@@ -96,10 +96,26 @@ void render_summary(const Report& report, std::string& out) {
     out += row({std::string(tr(lang, "已解决", "resolved")), std::to_string(review.resolved.size())});
   }
   out += row({std::string(tr(lang, "运行规则", "rules run")), std::to_string(result.rules_run.size())});
+  out += row({std::string(tr(lang, "通过的规则", "rules passed")), std::to_string(report.coverage.rules_passed)});
+  out += row({std::string(tr(lang, "问题均已豁免的规则", "rules with every finding waived")),
+              std::to_string(report.coverage.rules_waived)});
   out += row({std::string(tr(lang, "未运行规则", "rules skipped")), std::to_string(result.rules_skipped.size())});
   out += "\n";
   if (review.compared && !review.baseline_source.empty())
     out += fmt::format("{}{}\n\n", tr(lang, "对比基线：", "Compared with "), md(review.baseline_source));
+}
+
+// The coverage: each table's rows read and loaded (SPEC §5: what was checked).
+void render_coverage(const Report& report, std::string& out) {
+  const Lang lang = report.lang;
+  const auto tables = tables_in_order(report);
+  if (tables.empty()) return;
+  out += fmt::format("## {}\n\n", tr(lang, "检查范围", "Coverage"));
+  out += fmt::format("| {} | {} | {} |\n|---|--:|--:|\n", tr(lang, "表", "Table"), tr(lang, "读取行数", "Rows read"),
+                     tr(lang, "载入行数", "Rows loaded"));
+  for (const auto& [name, table] : tables)
+    out += row({md(table_label(lang, name)), grouped(table->rows_read), grouped(table->rows_loaded)});
+  out += "\n";
 }
 
 void render_waived(const Report& report, std::string& out) {
@@ -183,6 +199,7 @@ void markdown_finish(const Report& report, const Spooled& groups, ByteSink& out)
   std::string text;
   render_title(report, text);
   render_summary(report, text);
+  render_coverage(report, text);
   if (report.tally.findings == 0) text += fmt::format("{}\n\n", tr(lang, "没有发现问题。", "No findings."));
   out.write(text);
   for (Severity severity : {Severity::error, Severity::warning, Severity::notice}) {

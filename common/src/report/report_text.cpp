@@ -140,6 +140,9 @@ void text_finish(const Report& report, const Spooled& groups, ByteSink& out) {
     scope.pop_back();
     out.write(visible_controls(scope) + "\n");
   }
+  std::string checked = checked_line(report);
+  checked.pop_back();
+  out.write(visible_controls(checked) + "\n");
   out.write(summary_text(report));
 }
 
