@@ -271,11 +271,7 @@ void ReportStream::finish_split(Output& output, Outputs& out) {
   for (Write& stale : SplitManifest(o.output_dir, manifest_key).update(names)) out.writes.push_back(std::move(stale));
 }
 
-bool ReportStream::failing() const {
-  for (std::size_t severity = 0; severity <= static_cast<std::size_t>(setup_.plan.fail_on); ++severity)
-    if (tally_.by_severity[severity] > 0) return true;
-  return false;
-}
+bool ReportStream::failing() const { return tally_.at_or_above(setup_.plan.fail_on) > 0; }
 
 Report ReportStream::recorded() const {
   Report report = setup_.base;

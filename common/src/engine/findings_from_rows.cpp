@@ -119,25 +119,10 @@ namespace {
 constexpr std::size_t kShortest = 16;  // shorter values are written again: an address takes 8 bytes
 constexpr std::size_t kRepeated = 6;   // shorter values are not looked for among the record's earlier ones
 
-void put_number(std::string& record, std::size_t number) {
-  do {
-    const auto low = static_cast<unsigned char>(number & 0x7F);
-    number >>= 7;
-    record += static_cast<char>(number ? low | 0x80 : low);
-  } while (number);
-}
-
 std::size_t take_number(std::string_view& record) {
-  std::size_t number = 0;
-  int shift = 0;
-  std::size_t i = 0;
-  for (;; ++i) {
-    const auto byte = static_cast<unsigned char>(record[i]);
-    number |= static_cast<std::size_t>(byte & 0x7F) << shift;
-    shift += 7;
-    if (!(byte & 0x80)) break;
-  }
-  record.remove_prefix(i + 1);
+  const char* at = record.data();
+  const std::size_t number = take_leb128(at);
+  record.remove_prefix(static_cast<std::size_t>(at - record.data()));
   return number;
 }
 
@@ -213,17 +198,17 @@ void RowMaker::read(sqlite3_stmt* statement, std::string& record, Recent& recent
     if (value.size() >= kRepeated)
       for (within = 0; within < k && (at = recent.values[within].find(value)) == std::string_view::npos;) ++within;
     if (within < k && recent.values[within].size() == value.size()) {
-      put_number(record, within * 4 + 2);
+      put_leb128(record, within * 4 + 2);
     } else if (within < k) {
-      put_number(record, within * 4 + 3);
-      put_number(record, at);
-      put_number(record, value.size());
+      put_leb128(record, within * 4 + 3);
+      put_leb128(record, at);
+      put_leb128(record, value.size());
     } else if (value.size() >= kShortest && value == recent.last[k]) {
-      put_number(record, value.size() * 4 + 1);
+      put_leb128(record, value.size() * 4 + 1);
       const char* at = recent.last[k].data();
       record.append(reinterpret_cast<const char*>(&at), sizeof at);
     } else {
-      put_number(record, value.size() * 4);
+      put_leb128(record, value.size() * 4);
       if (value.size() >= kShortest) recent.written[k] = {record.size(), value.size()};
       record += value;
     }

@@ -10,15 +10,6 @@ namespace chataudit {
 
 namespace {
 
-// Lengths are unsigned LEB128: one byte below 128.
-void put_length(std::string& out, std::size_t length) {
-  do {
-    const auto low = static_cast<unsigned char>(length & 0x7F);
-    length >>= 7;
-    out += static_cast<char>(length ? low | 0x80 : low);
-  } while (length);
-}
-
 std::size_t length_bytes(std::size_t length) {
   std::size_t n = 1;
   while (length >>= 7) ++n;
@@ -26,18 +17,30 @@ std::size_t length_bytes(std::size_t length) {
 }
 
 std::string_view take_text(const char*& at) {
-  std::size_t length = 0;
-  for (int shift = 0;; shift += 7) {
-    const auto byte = static_cast<unsigned char>(*at++);
-    length |= static_cast<std::size_t>(byte & 0x7F) << shift;
-    if (!(byte & 0x80)) break;
-  }
+  const std::size_t length = take_leb128(at);
   const std::string_view text(at, length);
   at += length;
   return text;
 }
 
 }  // namespace
+
+void put_leb128(std::string& out, std::size_t number) {
+  do {
+    const auto low = static_cast<unsigned char>(number & 0x7F);
+    number >>= 7;
+    out += static_cast<char>(number ? low | 0x80 : low);
+  } while (number);
+}
+
+std::size_t take_leb128(const char*& at) {
+  std::size_t number = 0;
+  for (int shift = 0;; shift += 7) {
+    const auto byte = static_cast<unsigned char>(*at++);
+    number |= static_cast<std::size_t>(byte & 0x7F) << shift;
+    if (!(byte & 0x80)) return number;
+  }
+}
 
 Fields::Fields(std::initializer_list<value_type> pairs) {
   for (const auto& [name, value] : pairs) add(name, value);
@@ -48,9 +51,9 @@ std::size_t Fields::bytes(std::string_view name, std::string_view value) {
 }
 
 void Fields::add(std::string_view name, std::string_view value) {
-  put_length(text_, name.size());
+  put_leb128(text_, name.size());
   text_ += name;
-  put_length(text_, value.size());
+  put_leb128(text_, value.size());
   text_ += value;
 }
 

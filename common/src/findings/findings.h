@@ -13,6 +13,12 @@
 
 namespace chataudit {
 
+/// Appends `number` to `out` as unsigned LEB128 (one byte below 128): the lengths in Fields and in
+/// the records of a FindingStore.
+void put_leb128(std::string& out, std::size_t number);
+/// The unsigned LEB128 number at `at`; moves `at` past it.
+std::size_t take_leb128(const char*& at);
+
 /// Name/value pairs kept in one buffer, each name and value after its length: a report at
 /// national scale holds hundreds of thousands of findings, and a vector of string pairs costs 64
 /// bytes a pair before the texts. Iterating yields pairs of views into the buffer.

@@ -73,17 +73,6 @@ std::vector<RuleGroup> group_by_rule(const Report& report) {
   return groups_of(*report.policy, report.result->findings);
 }
 
-void Tally::add(const Finding& finding) {
-  ++findings;
-  ++by_severity[static_cast<std::size_t>(finding.severity)];
-  if (finding.change == "new")
-    ++fresh;
-  else if (finding.change == "reminder")
-    ++reminders;
-  else if (finding.change == "reassigned")
-    ++reassigned;
-}
-
 void Tally::add(const RuleGroup& group) {
   if (group.findings.empty()) return;
   // A group's findings share its severity; only their changes are read (none is made).
@@ -100,6 +89,13 @@ void Tally::add(const RuleGroup& group) {
       ++reassigned;
   }
   rules.emplace_back(group.rule, count);
+}
+
+std::size_t Tally::at_or_above(Severity severity) const {
+  std::size_t count = 0;
+  for (std::size_t s = 0; s <= static_cast<std::size_t>(severity) && s < by_severity.size(); ++s)
+    count += by_severity[s];
+  return count;
 }
 
 Tally tally_of(const Policy& policy, const std::vector<Finding>& findings) {

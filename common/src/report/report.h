@@ -51,9 +51,10 @@ struct Tally {
   std::size_t reminders = 0, reassigned = 0;
   /// The rules with findings, in report order, with how many each has.
   std::vector<std::pair<const Rule*, std::size_t>> rules;
-  void add(const Finding& finding);
   /// Counts every finding of `group` and adds its rule.
   void add(const RuleGroup& group);
+  /// The findings at `severity` or above (error the highest): those that fail the run at --fail-on `severity`.
+  std::size_t at_or_above(Severity severity) const;
 };
 
 /// What the run checked beyond the tables' rows (SPEC §5 summary): counted rule by rule as the

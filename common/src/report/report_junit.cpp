@@ -63,8 +63,7 @@ std::vector<std::string_view> passed_rules(const Report& report) {
 
 Counts counts_of(const Report& report, std::size_t passed) {
   Counts counts;
-  for (std::size_t s = 0; s <= static_cast<std::size_t>(report.fail_on); ++s)
-    counts.failures += report.tally.by_severity[s];
+  counts.failures = report.tally.at_or_above(report.fail_on);
   counts.skipped = report.review->waived.size() + report.result->rules_skipped.size();
   counts.tests = report.tally.findings + passed + counts.skipped;
   return counts;
