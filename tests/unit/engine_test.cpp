@@ -269,6 +269,37 @@ TEST_CASE("a message: braces, columns (the first of a name), parameters, NULL as
   CHECK(finding.details == Fields{{"member", "G1/wx_ab"}});
 }
 
+TEST_CASE("a rule's context is filled like its message, in the report's language, masked under --redact") {
+  Fixture f;
+  std::string rule = rule_toml("overdue", "error", kOverdueSql, "due {due_on}");
+  const std::string context = "context = { zh = \"群“{subject_name}”\", en = \"{subject_name} ({grace_days}): \" }\n";
+  rule.insert(rule.find("remedy ="), context);
+  const std::string header = std::string(kHeader).replace(std::string(kHeader).find("effective"), 0,
+                                                          "personal_columns = [\"subject_name\"]\n");
+  RunOptions options;
+  options.tool = "stale-group-finder";
+  options.as_of = Date(2026, 11, 27);
+  const Policy policy = load_policy(f.dir.write("p.toml", header + rule));
+  REQUIRE(policy.rules[0].context.en == "{subject_name} ({grace_days}): ");
+  RunResult result = run_rules(f.inventory, policy, options);
+  REQUIRE(result.findings.size() == 1);
+  CHECK(result.findings[0].context.en == "一群 (7): ");
+  CHECK(result.findings[0].context.zh.empty());
+  CHECK(result.findings[0].message.en == "due 2026-11-17");  // the context is not part of the message
+  options.lang = Lang::zh;
+  result = run_rules(f.inventory, policy, options);
+  CHECK(result.findings[0].context.zh == "群“一群”");
+  options.redact = true;
+  result = run_rules(f.inventory, policy, options);
+  CHECK(result.findings[0].context.zh == "群“" + mask_name("一群") + "”");
+  CHECK(result.findings[0].message.zh == "due 2026-11-17");
+
+  std::string unknown = rule_toml("overdue", "error", kOverdueSql, "due {due_on}");
+  unknown.insert(unknown.find("remedy ="), "context = { zh = \"{nowhere}\", en = \"\" }\n");
+  CHECK(f.error(unknown).find("rule overdue: the context names {nowhere}, which the SQL does not return") !=
+        std::string::npos);
+}
+
 TEST_CASE("rules may only read: writes, ATTACH and several statements are refused") {
   Fixture f;
   const std::string path = f.dir.path() + "/p.toml";

@@ -487,6 +487,26 @@ TEST_CASE("--redact reaches every format through the shown_* helpers") {
   CHECK(contains(page, "<td data-label=\"Approved by\">李四</td>"));
 }
 
+TEST_CASE("a finding's context is shown before its message where people read it, never in JSON or JSON Lines") {
+  Fixture fixture;
+  fixture.result.findings[2].context = {"工作群“甲群”", "Group A: "};
+  const std::string shown = "Group A: Zhang left *b* _i_ `code` a|b \\x";
+  CHECK(shown_message(fixture.report, fixture.result.findings[2]) == shown);
+  CHECK(finding_message(fixture.report, fixture.result.findings[2]) == "Zhang left *b* _i_ `code` a|b \\x");
+  CHECK(contains(as::text(fixture.report), "  " + shown + "\n"));
+  CHECK(contains(as::in(fixture.report, "csv"), "Group A: Zhang left"));
+  CHECK(contains(as::junit(fixture.report), "Group A: Zhang left"));
+  CHECK(contains(as::markdown(fixture.report), "Group A: Zhang left"));
+  CHECK(contains(as::html(fixture.report), "Group A: Zhang left"));
+  for (const std::string& out : {as::json(fixture.report), as::jsonl(fixture.report)}) {
+    CHECK(contains(out, "\"message\":\"Zhang left *b*"));
+    CHECK_FALSE(contains(out, "Group A"));
+  }
+  fixture.report.lang = Lang::zh;
+  CHECK(shown_message(fixture.report, fixture.result.findings[2]) ==
+        "工作群“甲群”张三 已离职 *粗* _斜_ `code` a|b \\x");
+}
+
 TEST_CASE("json: summary.tables gives each table's rows read and loaded; inventory.tables keeps rows loaded") {
   Fixture fixture;
   for (const auto& [name, rows] : {std::pair{"memberships", std::size_t{3}}, std::pair{"groups", std::size_t{61}}}) {

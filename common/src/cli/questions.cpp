@@ -28,6 +28,9 @@ std::string explain(const Policy& policy, const Rule& rule, const std::vector<Pa
   std::string out = fmt::format("{}  ({}, {})\n", rule.id, rule.tool, to_string(rule.severity));
   out += fmt::format("  {}  {}\n  {}  {}\n", rule.article.zh, rule.title.zh, rule.article.en, rule.title.en);
   out += fmt::format("\nMessage:\n  zh: {}\n  en: {}\n", rule.message.zh, rule.message.en);
+  if (!rule.context.zh.empty() || !rule.context.en.empty())
+    out += fmt::format("\nContext (before the message, except in JSON):\n  zh: {}\n  en: {}\n", rule.context.zh,
+                       rule.context.en);
   out += fmt::format("\nRemedy:\n  zh: {}\n  en: {}\n", rule.remedy.zh, rule.remedy.en);
   std::string requires_list;
   for (const std::string& table : tables_required(policy, rule))

@@ -71,32 +71,28 @@ RowPlan::Role Runner::role_of(const std::vector<std::string>& columns, std::size
   return contains(policy_.message_columns, name) ? Role::unused : Role::detail;
 }
 
-// The plan of `rule`'s rows, whose result columns are `columns`. The message is parsed as it was
+// `text`'s pieces for `plan`, whose result columns are `columns`. A template is parsed as it was
 // filled per row before: `{{` and `}}` are braces, `{name}` a column (its first of that name) or
-// else a parameter, a `{` without a `}` after it literal.
-RowPlan Runner::plan_rows(const Rule& rule, const std::vector<std::string>& columns) const {
-  RowPlan plan;
-  for (std::size_t c = 0; c < columns.size(); ++c) plan.roles.push_back(role_of(columns, c));
-  for (std::string_view id : kIdColumns)
-    if (auto it = std::find(columns.begin(), columns.end(), id); it != columns.end())
-      plan.ids.push_back(static_cast<int>(it - columns.begin()));
-  const std::string_view text = rule.message.in(options_.lang);
+// else a parameter, a `{` without a `}` after it literal. A column a template names is read.
+std::vector<RowPlan::Piece> Runner::plan_text(std::string_view text, const std::vector<std::string>& columns,
+                                              RowPlan& plan) const {
+  std::vector<Piece> pieces;
   for (std::size_t i = 0; i < text.size(); ++i) {
     if ((text[i] == '{' || text[i] == '}') && i + 1 < text.size() && text[i + 1] == text[i]) {
-      add_text(plan.message, text.substr(i, 1));
+      add_text(pieces, text.substr(i, 1));
       ++i;
       continue;
     }
     const std::size_t close = text[i] == '{' ? text.find('}', i) : std::string_view::npos;
     if (close == std::string_view::npos) {
-      add_text(plan.message, text.substr(i, 1));
+      add_text(pieces, text.substr(i, 1));
       continue;
     }
     const std::string name(text.substr(i + 1, close - i - 1));
     i = close;
     auto it = std::find(columns.begin(), columns.end(), name);
     if (it == columns.end()) {
-      add_text(plan.message, param_text(name));
+      add_text(pieces, param_text(name));
       continue;
     }
     Piece piece;
@@ -104,8 +100,21 @@ RowPlan Runner::plan_rows(const Rule& rule, const std::vector<std::string>& colu
     if (contains(policy_.personal_columns, name))
       piece.mask = name.find("handle") != std::string::npos ? Piece::Mask::handle : Piece::Mask::name;
     if (plan.roles[piece.column] == Role::unused) plan.roles[piece.column] = Role::message;
-    plan.message.push_back(std::move(piece));
+    pieces.push_back(std::move(piece));
   }
+  return pieces;
+}
+
+// The plan of `rule`'s rows, whose result columns are `columns`: each column's role, and the
+// message and context in the report's language.
+RowPlan Runner::plan_rows(const Rule& rule, const std::vector<std::string>& columns) const {
+  RowPlan plan;
+  for (std::size_t c = 0; c < columns.size(); ++c) plan.roles.push_back(role_of(columns, c));
+  for (std::string_view id : kIdColumns)
+    if (auto it = std::find(columns.begin(), columns.end(), id); it != columns.end())
+      plan.ids.push_back(static_cast<int>(it - columns.begin()));
+  plan.message = plan_text(rule.message.in(options_.lang), columns, plan);
+  plan.context = plan_text(rule.context.in(options_.lang), columns, plan);
   return plan;
 }
 
@@ -227,16 +236,16 @@ std::string_view RowMaker::subject_id(std::string_view record) const { return ta
 std::string RowMaker::message(std::string_view record) const {
   std::vector<std::string_view> row;
   unpack(record, row);
-  return fill_message(row, false);
+  return fill(plan_.message, row, false);
 }
 
-// The message from `row`, its personal columns masked when `redact`.
-std::string RowMaker::fill_message(const std::vector<std::string_view>& row, bool redact) const {
+// The text of `pieces` from `row`, its personal columns masked when `redact`.
+std::string RowMaker::fill(const std::vector<Piece>& pieces, const std::vector<std::string_view>& row, bool redact) {
   std::size_t size = 0;
-  for (const Piece& piece : plan_.message) size += piece.column < 0 ? piece.text.size() : row[piece.column].size();
+  for (const Piece& piece : pieces) size += piece.column < 0 ? piece.text.size() : row[piece.column].size();
   std::string out;
   out.reserve(size);
-  for (const Piece& piece : plan_.message) {
+  for (const Piece& piece : pieces) {
     if (piece.column < 0)
       out += piece.text;
     else if (!redact || piece.mask == Piece::Mask::none)
@@ -306,9 +315,12 @@ Finding RowMaker::make(std::string_view record) const {
   for (int c : plan_.ids)
     if (!row[c].empty()) finding.ids.add(columns_[c], row[c]);
   // In the report's language only (the other is never shown: half the text at national scale).
-  (lang_ == Lang::zh ? finding.message.zh : finding.message.en) = fill_message(row, false);
+  (lang_ == Lang::zh ? finding.message.zh : finding.message.en) = fill(plan_.message, row, false);
   if (redact_)
-    (lang_ == Lang::zh ? finding.message_redacted.zh : finding.message_redacted.en) = fill_message(row, true);
+    (lang_ == Lang::zh ? finding.message_redacted.zh : finding.message_redacted.en) = fill(plan_.message, row, true);
+  // Shown only where people read it, and masked as they read it.
+  if (!plan_.context.empty())
+    (lang_ == Lang::zh ? finding.context.zh : finding.context.en) = fill(plan_.context, row, redact_);
   finding.fingerprint = fingerprint(rule_.id, finding.subject_kind, finding.subject_id);
   return finding;
 }

@@ -35,17 +35,19 @@ Runner::Compiled Runner::compile(const Rule& rule) {
       sqlite3_finalize(statement);
       policy_error(rule.sql_where, fmt::format("rule {}: the SELECT must return a column named {}", rule.id, required));
     }
-  for (const std::string* text : {&rule.message.zh, &rule.message.en}) {
-    for (const std::string& name : placeholders(*text)) {
-      if (has(name) || name == "as_of" ||
-          std::any_of(params_.begin(), params_.end(), [&](const Param& p) { return p.name == name; }))
-        continue;
-      sqlite3_finalize(statement);
-      policy_error(rule.message_where, fmt::format("rule {}: the message names {{{}}}, which the SQL does not return; "
-                                                   "it returns {}",
-                                                   rule.id, name, join(columns)));
-    }
-  }
+  const std::pair<const Localized*, const SourceRef*> texts[] = {{&rule.message, &rule.message_where},
+                                                                 {&rule.context, &rule.context_where}};
+  for (const auto& [localized, where] : texts)
+    for (const std::string* text : {&localized->zh, &localized->en})
+      for (const std::string& name : placeholders(*text)) {
+        if (has(name) || name == "as_of" ||
+            std::any_of(params_.begin(), params_.end(), [&](const Param& p) { return p.name == name; }))
+          continue;
+        sqlite3_finalize(statement);
+        policy_error(*where,
+                     fmt::format("rule {}: the {} names {{{}}}, which the SQL does not return; it returns {}", rule.id,
+                                 localized == &rule.message ? "message" : "context", name, join(columns)));
+      }
   RowPlan plan = plan_rows(rule, columns);
   return Compiled{
       &rule, statement,

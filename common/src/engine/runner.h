@@ -73,6 +73,7 @@ struct RowPlan {
   std::vector<Role> roles;     ///< one per result column
   std::vector<int> ids;        ///< the id columns present, in the order of kIdColumns
   std::vector<Piece> message;  ///< in order
+  std::vector<Piece> context;  ///< the rule's context, in order (empty: none)
 };
 
 /// Makes a rule's findings: reads each result row into a record (the values the plan uses, each
@@ -103,7 +104,8 @@ class RowMaker final : public FindingMaker {
  private:
   /// The record's values, by result column (columns the record leaves out are empty).
   void unpack(std::string_view record, std::vector<std::string_view>& row) const;
-  std::string fill_message(const std::vector<std::string_view>& row, bool redact) const;
+  static std::string fill(const std::vector<RowPlan::Piece>& pieces, const std::vector<std::string_view>& row,
+                          bool redact);
   /// Whether detail column `column` copies a field of the finding (left out of `details`).
   bool copies_field(const std::vector<std::string_view>& row, std::size_t column) const;
 
@@ -195,6 +197,8 @@ class Runner {
   std::string param_text(const std::string& name) const;
   RowPlan::Role role_of(const std::vector<std::string>& columns, std::size_t column) const;
   RowPlan plan_rows(const Rule& rule, const std::vector<std::string>& columns) const;
+  std::vector<RowPlan::Piece> plan_text(std::string_view text, const std::vector<std::string>& columns,
+                                        RowPlan& plan) const;
 
   sqlite3* db_;
   ColumnStore& store_;

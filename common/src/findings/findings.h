@@ -78,6 +78,9 @@ struct Finding {
   Localized message;
   /// The message with the policy's personal columns masked; filled only with RunOptions::redact.
   Localized message_redacted;
+  /// The rule's context (Rule::context), shown before the message where people read it; masked
+  /// under RunOptions::redact. Empty when the rule has none.
+  Localized context;
   /// Every other non-NULL column the rule returned, in column order.
   Fields details;
   std::string fingerprint;

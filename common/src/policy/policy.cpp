@@ -324,8 +324,8 @@ std::vector<std::string> optional_tables_at(const PolicyReader& reader, const to
 
 void read_rule(const PolicyReader& reader, const toml::table& table, Policy& policy) {
   reader.only_keys(table,
-                   {"id", "tool", "severity", "article", "title", "message", "remedy", "requires", "optional",
-                    "only_with", "sql", "enabled"},
+                   {"id", "tool", "severity", "article", "title", "message", "context", "remedy", "requires",
+                    "optional", "only_with", "sql", "enabled"},
                    "[[rule]]");
   const std::string id = reader.string_at(table, "id", "[[rule]]", true);
   if (!valid_name(id, true))
@@ -359,6 +359,10 @@ void read_rule(const PolicyReader& reader, const toml::table& table, Policy& pol
   if (complete || table.contains("message")) {
     rule.message = reader.localized_at(table, "message", what);
     rule.message_where = reader.where(*table.get("message"));
+  }
+  if (table.contains("context")) {
+    rule.context = reader.localized_at(table, "context", what);
+    rule.context_where = reader.where(*table.get("context"));
   }
   if (complete || table.contains("remedy")) rule.remedy = reader.localized_at(table, "remedy", what);
   if (complete || table.contains("sql")) {

@@ -65,12 +65,16 @@ struct Rule {
   std::string tool;
   Severity severity = Severity::error;
   Localized article, title, message, remedy;
+  /// Shown before the message in the formats people read (text, Markdown, HTML, e-mail, CSV,
+  /// JUnit): what the message is about when its subject id alone does not say it (a membership's
+  /// group by name). JSON and JSON Lines leave it out; their ids name it. Empty: none.
+  Localized context;
   std::vector<std::string> requires_tables;  ///< the rule is skipped when one is not supplied
   std::vector<std::string> optional_tables;  ///< read when supplied, empty when not (see View)
   std::string only_with;                     ///< a filter that must be given for the rule to run (e.g. `person`)
   std::string sql;
   bool enabled = true;
-  SourceRef where, sql_where, message_where;
+  SourceRef where, sql_where, message_where, context_where;
 };
 
 struct Policy {

@@ -22,8 +22,12 @@ std::string_view severity_label(Severity severity, Lang lang) {
   return "";
 }
 
-std::string shown_message(const Report& report, const Finding& finding) {
+const std::string& finding_message(const Report& report, const Finding& finding) {
   return (report.options.redact ? finding.message_redacted : finding.message).in(report.lang);
+}
+
+std::string shown_message(const Report& report, const Finding& finding) {
+  return finding.context.in(report.lang) + finding_message(report, finding);
 }
 
 std::string shown_subject_id(const Report& report, const Finding& finding) {

@@ -89,7 +89,10 @@ struct Report {
 Tally tally_of(const Policy& policy, const std::vector<Finding>& findings);
 
 // What every renderer shows, with --redact applied. Renderers use these, never the raw fields.
-/// The finding's message in the report's language.
+/// The finding's message in the report's language, as JSON and JSON Lines carry it.
+const std::string& finding_message(const Report& report, const Finding& finding);
+/// The message as people read it (text, Markdown, HTML, e-mail, CSV, JUnit): the rule's context
+/// (a membership's group by name) and the finding's message.
 std::string shown_message(const Report& report, const Finding& finding);
 /// subject.id (handles masked in membership and handle subjects).
 std::string shown_subject_id(const Report& report, const Finding& finding);

@@ -28,7 +28,7 @@ Json finding_json(const Report& report, const Finding& finding) {
   for (const auto& [name, value] : finding.ids) json[std::string(name)] = shown_field(report, finding, name);
   if (!finding.due_on.empty()) json["due_on"] = finding.due_on;
   if (finding.days_overdue) json["days_overdue"] = *finding.days_overdue;
-  json["message"] = shown_message(report, finding);
+  json["message"] = finding_message(report, finding);
   if (!finding.details.empty() && !report.options.redact) {
     Json details = Json::object();
     for (const auto& [name, value] : finding.details) details[std::string(name)] = value;
@@ -141,7 +141,7 @@ void print_finding(std::string& out, const Report& report, const Finding& findin
   }
   if (!finding.due_on.empty()) json.string("due_on", finding.due_on);
   if (finding.days_overdue) json.key("days_overdue") += std::to_string(*finding.days_overdue);
-  json.string("message", (redact ? finding.message_redacted : finding.message).in(report.lang));
+  json.string("message", finding_message(report, finding));
   if (!finding.details.empty() && !redact) {
     json.key("details");
     ObjectPrinter details(out);
