@@ -9,6 +9,9 @@ required (scripts/install-deps --test installs them; systemd-analyze comes with 
  build     `cpack -G DEB` of BUILD_DIR writes one chataudit_*.deb;
  control   its fields: Depends from the shared libraries (libc6, ...) and tzdata, Recommends,
            Section, Priority, Maintainer, Description; conffiles and maintainer scripts;
+ postinst  run in a copy of the unpacked root (DPKG_ROOT), twice: the system user chataudit and
+           /var/lib/chataudit (systemd-sysusers and -tmpfiles); without them, the useradd and
+           install it would run (stand-ins); postrm purge removes the enabled timers' links;
  contents  `dpkg-deb -c` lists the tools, policies, man pages of both languages (gzip'd), the
            copyright file, the changelogs, the units in UNIT_DIR, /etc/default/chataudit, the
            scripts, sysusers.d and tmpfiles.d, the example crontab; nothing in /etc/cron.d;
@@ -153,6 +156,58 @@ def check_contents(deb, source_dir, unit_dir, tools, root):
         expect(text.startswith("Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n")
                and "\nFiles: *\n" in text and not re.search(r"@[A-Z_]+@", text),
                "contents", "copyright: not in the machine-readable format, or a placeholder left")
+
+
+def check_maintainer_scripts(root, work_dir):
+    """postinst in a copy of the unpacked root (DPKG_ROOT) with systemd-sysusers and
+    systemd-tmpfiles, twice: the user and /var/lib/chataudit; without them (a container), the
+    commands it would run, given to stand-ins; postrm purge: the enabled timers' links go, others stay."""
+    control = os.path.join(work_dir, "control")
+    if shutil.which("systemd-sysusers") and shutil.which("systemd-tmpfiles"):
+        target = os.path.join(work_dir, "postinst-root")
+        shutil.copytree(root, target, symlinks=True)
+        environment = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "DPKG_ROOT": target}
+        for attempt in (1, 2):
+            result = run(["/bin/sh", os.path.join(control, "postinst"), "configure"], env=environment)
+            expect(result.returncode == 0, "postinst", f"run {attempt}: exit {result.returncode}, {result.stderr}")
+        with open(os.path.join(target, "etc/passwd")) as passwd:
+            users = [line for line in passwd.read().splitlines() if line.startswith("chataudit:")]
+        match = re.fullmatch(r"chataudit:x:(\d+):(\d+):chataudit audit jobs:/var/lib/chataudit:/usr/sbin/nologin",
+                             users[0] if len(users) == 1 else "")
+        if expect(match and int(match.group(1)) < 1000, "postinst", f"the user chataudit is {users}"):
+            state = os.stat(os.path.join(target, "var/lib/chataudit"))
+            expect(state.st_mode & 0o7777 == 0o750 and (os.geteuid() != 0 or state.st_uid == int(match.group(1))),
+                   "postinst", f"/var/lib/chataudit mode {oct(state.st_mode)}, owner {state.st_uid}")
+    else:
+        print("postinst: systemd-sysusers or systemd-tmpfiles not found, not run with them")
+    # Without systemd: PATH holds only stand-ins that write down their arguments (useradd answering
+    # 9, the user exists, on the second run); nothing on this machine is changed.
+    stubs = os.path.join(work_dir, "postinst-stubs")
+    os.makedirs(stubs)
+    calls = os.path.join(work_dir, "postinst-stubs.calls")
+    for command, status in (("useradd", "${USERADD_EXIT:-0}"), ("install", "0")):
+        with open(os.path.join(stubs, command), "w") as stub:
+            stub.write(f'#!/bin/sh\necho "{command} $*" >> "{calls}"\nexit {status}\n')
+        os.chmod(os.path.join(stubs, command), 0o755)
+    for useradd_exit, wanted_rc in (("0", 0), ("9", 0), ("1", 1)):
+        result = run(["/bin/sh", os.path.join(control, "postinst"), "configure"],
+                     env={"PATH": stubs, "USERADD_EXIT": useradd_exit})
+        expect(result.returncode == wanted_rc, "postinst", f"useradd exit {useradd_exit}: postinst exit "
+               f"{result.returncode}, {result.stderr}")
+    with open(calls) as f:
+        useradd = "useradd --system --user-group --home-dir /var/lib/chataudit --no-create-home --shell " \
+                  "/usr/sbin/nologin --comment chataudit audit jobs chataudit"
+        install = "install -d -o chataudit -g chataudit -m 0750 /var/lib/chataudit"
+        wanted = [useradd, install] * 2 + [useradd] if not os.path.exists("/var/lib/chataudit") else [useradd] * 3
+        expect(f.read().splitlines() == wanted, "postinst", "without systemd: not the useradd and install wanted")
+    target = os.path.join(work_dir, "postrm-root")
+    wants = os.path.join(target, "etc/systemd/system/timers.target.wants")
+    os.makedirs(wants)
+    for name in ("chataudit@stale-group-finder.timer", "chataudit@jiangsu.timer", "apt-daily.timer"):
+        os.symlink(f"/lib/systemd/system/{name}", os.path.join(wants, name))
+    result = run(["/bin/sh", os.path.join(control, "postrm"), "purge"], env={"PATH": "/usr/bin:/bin", "DPKG_ROOT": target})
+    expect(result.returncode == 0 and os.listdir(wants) == ["apt-daily.timer"], "postrm",
+           f"purge: exit {result.returncode}, left {os.listdir(wants)}")
 
 
 def check_tools(root, build_dir, source_dir, tools):
@@ -364,6 +419,7 @@ def main():
             os.chmod(os.path.join(stub_dir, name), 0o755)
         check_control(deb, work_dir)
         check_contents(deb, source_dir, unit_dir, tools, root)
+        check_maintainer_scripts(root, work_dir)
         check_tools(root, build_dir, source_dir, tools)
         check_run_job(root, source_dir, work_dir, stub_dir)
         check_failure_mail(root, work_dir, stub_dir)
