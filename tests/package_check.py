@@ -25,7 +25,9 @@ required (scripts/install-deps --test installs them; systemd-analyze comes with 
            naming /etc/default/chataudit;
  failure   mail-failure mails the journal's tail (a stub journalctl) to the failure address;
  crontab   each line of the example crontab runs from the unpacked tree on the sample;
- units     `systemd-analyze verify` on the units, in the unpacked root;
+ units     the settings issue 26 asks for (User=, StateDirectory=, SuccessExitStatus=1, OnFailure=,
+           nothing implying NoNewPrivileges=), none enabled; `systemd-analyze verify` on the units,
+           in the unpacked root;
  lintian   `lintian` on the package reports no error (E:); its warnings are printed.
 
 Exit status 0 when every check passes; otherwise 1, with every failure on standard error.
@@ -134,6 +136,7 @@ def check_contents(deb, source_dir, unit_dir, tools, root):
     for path, (mode, owner) in entries.items():
         expect(owner == "root/root", "contents", f"{path}: owned by {owner}")
         expect(not path.startswith("etc/cron"), "contents", f"{path}: the timers run the jobs, not cron")
+        expect(not path.startswith("etc/systemd"), "contents", f"{path}: no timer is enabled by the package")
         if path.startswith("usr/share/man/") and mode.startswith("-"):
             expect(path.endswith(".gz"), "contents", f"{path}: a man page not compressed")
     for path in ("usr/bin/stale-group-finder", "usr/libexec/chataudit/run-job"):
@@ -367,7 +370,39 @@ def check_crontab(root, source_dir, work_dir, stub_dir):
     expect(os.path.exists(os.path.join(state, "backups/history.db")), "crontab", "the history's backup was not made")
 
 
+def unit_settings(path):
+    """A unit file's settings as {(section, key): [values]}."""
+    settings, section = {}, None
+    with open(path) as unit:
+        for line in unit:
+            line = line.strip()
+            if line.startswith("[") and line.endswith("]"):
+                section = line[1:-1]
+            elif line and not line.startswith(("#", ";")):
+                key, _, value = line.partition("=")
+                settings.setdefault((section, key.strip()), []).append(value.strip())
+    return settings
+
+
 def check_units(root, unit_dir):
+    # What issue 26 asks of the units, whatever systemd-analyze says.
+    units = os.path.join(root, unit_dir.strip("/"))
+    service = unit_settings(os.path.join(units, "chataudit@.service"))
+    for key, value in [("User", "chataudit"), ("StateDirectory", "chataudit"), ("SuccessExitStatus", "1"),
+                       ("ExecStart", "/usr/libexec/chataudit/run-job %i"), ("Type", "oneshot")]:
+        expect(service.get(("Service", key)) == [value], "units", f"chataudit@.service: {key}= is "
+               f"{service.get(('Service', key))}, not {value}")
+    expect(service.get(("Unit", "OnFailure")) == ["chataudit-failure@%i.service"], "units", "OnFailure=")
+    for key in ("DynamicUser", "NoNewPrivileges", "SystemCallFilter", "RestrictSUIDSGID", "PrivateDevices",
+                "MemoryDenyWriteExecute", "LockPersonality", "ProtectSystem"):
+        expect(("Service", key) not in service or (key == "ProtectSystem" and service[("Service", key)] != ["strict"]),
+               "units", f"chataudit@.service sets {key}= (a setuid sendmail could not queue mail)")
+    timer = unit_settings(os.path.join(units, "chataudit@.timer"))
+    expect(timer.get(("Timer", "OnCalendar")) and timer.get(("Install", "WantedBy")) == ["timers.target"], "units",
+           "chataudit@.timer: no OnCalendar= or not WantedBy=timers.target")
+    failure = unit_settings(os.path.join(units, "chataudit-failure@.service"))
+    expect(failure.get(("Service", "ExecStart")) == ["/usr/libexec/chataudit/mail-failure %i"], "units",
+           "chataudit-failure@.service: ExecStart=")
     if not shutil.which("systemd-analyze"):
         print("units: systemd-analyze not found, the units are not verified")
         return
