@@ -3,8 +3,10 @@
 
 usage: package_check.py CPACK BUILD_DIR SOURCE_DIR WORK_DIR UNIT_DIR
 
-Skipped (exit 77) with a message when dpkg-deb is missing; lintian and systemd-analyze are
-required (scripts/install-deps --test installs them; systemd-analyze comes with systemd). The checks:
+Skipped (exit 77) with a message when dpkg-deb is missing. cpack needs dpkg-shlibdeps and file
+(dpkg-dev, file) and lintian is required, all from scripts/install-deps --test; systemd-analyze,
+systemd-sysusers, systemd-tmpfiles (systemd) and man are used where present, with a line saying
+what was left out otherwise. The checks:
 
  build     `cpack -G DEB` of BUILD_DIR writes one chataudit_*.deb;
  control   its fields: Depends from the shared libraries (libc6, ...) and tzdata, Recommends,
