@@ -282,6 +282,33 @@ TEST_CASE("history: --baseline last is the latest run of the same scope on or be
   CHECK(baseline_subjects(path, elsewhere, Date(2026, 11, 30)).empty());
 }
 
+TEST_CASE("history: the trend is the latest 11 runs of the same scope on or before the as-of date, oldest first") {
+  TempDir dir;
+  const std::string path = dir.path() + "/history.db";
+  CHECK(recorded_trend(path, scope_of("stale-group-finder", "O02"), Date(2026, 11, 30)).empty());  // no database
+  auto record_in = [&](const std::string& org, Date as_of, int errors) {
+    Run run("stale-group-finder", as_of);
+    for (int i = 0; i < errors; ++i)
+      run.result.findings.push_back(make_finding("r1", Severity::error, "G" + std::to_string(i)));
+    // Left out by --only-new or --min-severity: still in the trend (after waivers, before --only-new).
+    const std::vector<Finding> undelivered{make_finding("r2", Severity::notice, "G99")};
+    record_run(path, run.report, scope_of("stale-group-finder", org), undelivered, nullptr);
+  };
+  for (int day = 1; day <= 13; ++day) record_in("O02", Date(2026, 11, day), day);
+  record_in("O03", Date(2026, 11, 12), 40);
+  const std::vector<TrendPoint> trend = recorded_trend(path, scope_of("stale-group-finder", "O02"), Date(2026, 11, 12));
+  REQUIRE(trend.size() == 11);
+  CHECK(trend.front().as_of == "2026-11-02");
+  CHECK(trend.back().as_of == "2026-11-12");  // the run of the 13th is later than the as-of date
+  CHECK(trend.back().by_severity == std::array<std::size_t, 3>{12, 0, 1});
+  CHECK(trend.front().by_severity == std::array<std::size_t, 3>{2, 0, 1});
+  CHECK(recorded_trend(path, scope_of("stale-group-finder", "O02"), Date(2026, 11, 3), 5).size() == 3);
+  CHECK(recorded_trend(path, scope_of("stale-group-finder", "O04"), Date(2026, 11, 30)).empty());
+  const std::vector<TrendPoint> other = recorded_trend(path, scope_of("stale-group-finder", "O03"), Date(2026, 11, 30));
+  REQUIRE(other.size() == 1);
+  CHECK(other[0].by_severity[0] == 40);
+}
+
 TEST_CASE("history: reminders come back once per period, and a changed responsible person reassigns") {
   TempDir dir;
   const std::string path = dir.path() + "/history.db";

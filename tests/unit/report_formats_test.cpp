@@ -507,6 +507,36 @@ TEST_CASE("a finding's context is shown before its message where people read it,
         "工作群“甲群”张三 已离职 *粗* _斜_ `code` a|b \\x");
 }
 
+TEST_CASE("the trend: a line in text, a table in Markdown, an SVG chart in HTML; nothing without an earlier run") {
+  Fixture fixture;
+  fixture.report.trend = {{"2026-11-27", {2, 1, 0}}};
+  for (const std::string& out : {as::text(fixture.report), as::markdown(fixture.report), as::html(fixture.report)}) {
+    CHECK_FALSE(contains(out, "Trend"));
+    CHECK_FALSE(contains(out, "<svg"));
+  }
+  fixture.report.trend = {{"2026-11-13", {1200, 3, 1}}, {"2026-11-20", {4, 0, 2}}, {"2026-11-27", {2, 1, 0}}};
+  CHECK(contains(as::text(fixture.report),
+                 "\nTrend (errors/warnings/notices): 2026-11-13 1,200/3/1 → 2026-11-20 4/0/2 → 2026-11-27 2/1/0\n"));
+  CHECK(contains(as::markdown(fixture.report),
+                 "## Trend\n\n| As of | error | warning | notice |\n|---|--:|--:|--:|\n"
+                 "| 2026-11-13 | 1,200 | 3 | 1 |\n| 2026-11-20 | 4 | 0 | 2 |\n"
+                 "| 2026-11-27 | 2 | 1 | 0 |\n"));
+  const std::string page = as::html(fixture.report);
+  const std::size_t svg = page.find("<svg");
+  REQUIRE(svg != std::string::npos);
+  const std::string chart = page.substr(svg, page.find("</svg>", svg) - svg);
+  CHECK_FALSE(contains(page, "<script"));
+  CHECK_FALSE(contains(chart, "var(--"));
+  // The tallest bar (1,204 findings) is the chart's full height, errors at the bottom.
+  CHECK(contains(chart, "<rect x=\"16\" y=\"41\" width=\"40\" height=\"109\" fill=\"#b42318\"/>"));
+  CHECK(contains(chart, ">1,204</text>"));
+  CHECK(contains(chart, "<title>2026-11-20</title>11-20</text>"));
+  CHECK(contains(chart, ">2026-11-13 to 2026-11-27</text>"));
+  fixture.report.lang = Lang::zh;
+  CHECK(contains(as::text(fixture.report), "\n趋势（错误/警告/提示）：2026-11-13 1,200/3/1 → "));
+  CHECK(contains(as::markdown(fixture.report), "## 趋势\n\n| 检查日期 | 错误 | 警告 | 提示 |\n"));
+}
+
 TEST_CASE("json: summary.tables gives each table's rows read and loaded; inventory.tables keeps rows loaded") {
   Fixture fixture;
   for (const auto& [name, rows] : {std::pair{"memberships", std::size_t{3}}, std::pair{"groups", std::size_t{61}}}) {

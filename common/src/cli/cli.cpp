@@ -157,6 +157,8 @@ int run(const ToolSpec& tool, const Options& o) {
       plan.uses_email ? read_emails(inventory) : std::map<std::string, std::string>{};
   Report base{tool.name, CHATAUDIT_VERSION, run_options.as_of, &policy, &summary, nullptr, nullptr, lang, plan.fail_on};
   set_report_options(base, o, plan, scope);
+  // The trend (SPEC §5): the earlier runs of this scope; the stream adds this one.
+  if (!o.record.empty()) base.trend = recorded_trend(o.record, scope, run_options.as_of);
   // Each rule's findings are reviewed and rendered as soon as the rule is done, in report order
   // (stream.h); nothing is written before every rule has run.
   PhaseTimer timer;

@@ -204,6 +204,14 @@ Outputs ReportStream::finish(const RunResult& result) {
     review->waivers_unused = waivers_.unused();
     if (baseline_) review->resolved = baseline_->resolved();
   }
+  // This run in the trend: its findings after waivers, before --only-new (as recorded).
+  std::vector<TrendPoint> trend;
+  if (history_ && !setup_.base.trend.empty()) {
+    trend = setup_.base.trend;
+    TrendPoint now{format_date(setup_.base.as_of), {}};
+    for (std::size_t s = 0; s < 3; ++s) now.by_severity[s] = static_cast<std::size_t>(history_->by_severity()[s]);
+    trend.push_back(std::move(now));
+  }
   Outputs out;
   for (const auto& output : outputs_) {
     if (!o.split_by.empty()) {
@@ -222,6 +230,7 @@ Outputs ReportStream::finish(const RunResult& result) {
     report.review = &shown_;
     report.tally = tally_;
     report.coverage = coverage_;
+    report.trend = trend;
     report.options.color = output->color;
     std::function<bool(int)> produce = producer(format, report, output->spool, 0);
     if (format.mail && o.send) {
@@ -256,6 +265,7 @@ void ReportStream::finish_split(Output& output, Outputs& out) {
     report.review = &review;
     report.tally = output.tallies[index];
     report.coverage = coverage_;
+    report.trend.clear();  // the trend is the whole run's, not one recipient's share
     report.title_suffix = " — " + key;
     report.options.mail_to = splitter.recipients(key);
     const std::string name = key + "." + std::string(format.extension);

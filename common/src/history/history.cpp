@@ -7,6 +7,7 @@
 #include <SQLiteCpp/Transaction.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <ctime>
 #include <filesystem>
@@ -270,6 +271,34 @@ Baseline last_recorded_run(const std::string& path, const Scope& scope, const Da
     fail(path, fmt::format("cannot read the history database: {}", e.what()));
   }
   return baseline;
+}
+
+std::vector<TrendPoint> recorded_trend(const std::string& path, const Scope& scope, const Date& as_of,
+                                       std::size_t earlier) {
+  std::vector<TrendPoint> trend;
+  if (earlier == 0 || !std::filesystem::exists(path)) return trend;
+  check_is_database(path);
+  try {
+    SQLite::Database db(sqlite_read_only_uri(path), SQLite::OPEN_READONLY | SQLite::OPEN_URI);
+    db.setBusyTimeout(5000);
+    if (history_version(db, path) != kSchemaVersion) return trend;  // nothing of this scope recorded yet
+    SQLite::Statement runs(db,
+                           "SELECT as_of, errors, warnings, notices FROM runs WHERE scope_key = ? AND as_of <= ? "
+                           "ORDER BY as_of DESC, run_id DESC LIMIT ?");
+    runs.bind(1, scope.key());
+    runs.bind(2, format_date(as_of));
+    runs.bind(3, static_cast<std::int64_t>(earlier));
+    while (runs.executeStep()) {
+      TrendPoint point{text_of(runs.getColumn(0)), {}};
+      for (int s = 0; s < 3; ++s)
+        point.by_severity[s] = static_cast<std::size_t>(std::max<std::int64_t>(0, runs.getColumn(s + 1).getInt64()));
+      trend.push_back(std::move(point));
+    }
+  } catch (const SQLite::Exception& e) {
+    fail(path, fmt::format("cannot read the history database: {}", e.what()));
+  }
+  std::reverse(trend.begin(), trend.end());
+  return trend;
 }
 
 void mark_redelivery(Finding& finding, const BaselineMatcher& baseline, const Date& as_of, int remind_after_days) {

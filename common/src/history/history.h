@@ -30,6 +30,13 @@ void prepare_history(const std::string& path);
 /// last delivery.
 Baseline last_recorded_run(const std::string& path, const Scope& scope, const Date& as_of);
 
+/// The trend before this run (SPEC §5): up to `earlier` latest recorded runs of the same scope
+/// (the runs `--baseline last` chooses among) whose as-of is on or before `as_of`, oldest first,
+/// with their findings by severity after waivers and before --only-new. Empty without a database.
+/// Throws chataudit::Error naming the database.
+std::vector<TrendPoint> recorded_trend(const std::string& path, const Scope& scope, const Date& as_of,
+                                       std::size_t earlier = 11);
+
 /// With a baseline from the history: a persisting finding whose responsible person differs from
 /// the one it was last delivered to becomes `reassigned` (never for a delivery migrated from the
 /// first layout); otherwise, with `remind_after_days` > 0, one last delivered that many days or

@@ -253,6 +253,18 @@ std::string checked_line(const Report& report) {
   return line + "\n";
 }
 
+std::string trend_line(const Report& report) {
+  if (report.trend.size() < 2) return "";
+  const bool zh = report.lang == Lang::zh;
+  std::string line = zh ? "趋势（错误/警告/提示）：" : "Trend (errors/warnings/notices): ";
+  for (std::size_t i = 0; i < report.trend.size(); ++i) {
+    const TrendPoint& point = report.trend[i];
+    line += fmt::format("{}{} {}/{}/{}", i == 0 ? "" : " → ", point.as_of, grouped(point.by_severity[0]),
+                        grouped(point.by_severity[1]), grouped(point.by_severity[2]));
+  }
+  return line + "\n";
+}
+
 std::string scope_line(const Report& report) {
   return report.scope ? report.scope->line(report.lang) + "\n" : std::string();
 }

@@ -68,6 +68,13 @@ struct Coverage {
   void add(std::size_t findings, std::size_t waived);
 };
 
+/// One run in the trend (SPEC §5): its as-of date and its findings by severity after waivers and
+/// before --only-new (what the history records as the run's errors, warnings and notices).
+struct TrendPoint {
+  std::string as_of;
+  std::array<std::size_t, 3> by_severity{};  ///< indexed by Severity
+};
+
 struct Report {
   std::string tool, version;
   Date as_of;
@@ -83,6 +90,9 @@ struct Report {
   /// The counts of the findings the report delivers (result->findings when it holds them all).
   Tally tally;
   Coverage coverage;  ///< the rules passed and waived (the rules run: result->rules_run)
+  /// With --record: up to 11 earlier runs of the same scope and this one, oldest first; shown by
+  /// text, Markdown and HTML when it holds an earlier run.
+  std::vector<TrendPoint> trend;
 };
 
 /// The tally of `findings` (sorted in report order), with their rules from `policy`.
@@ -137,6 +147,9 @@ std::string grouped(std::size_t n);
 /// rules (5 passed) on 2,994,109 members, 30,000 groups" / "已检查：8 条规则（5 条通过），成员
 /// 2,994,109 条、工作群 30,000 个"; the rows are those loaded, per table in SPEC order.
 std::string checked_line(const Report& report);
+/// The trend, one line in the report's language (with trailing newline): "Trend (errors/warnings/
+/// notices): 2026-11-13 4/2/1 → 2026-11-20 3/2/1"; empty when there is no earlier run to show.
+std::string trend_line(const Report& report);
 /// The one-line summary that ends the text report (with trailing newline).
 std::string summary_line(const Report& report);
 /// The e-mail subject: "TOOL: N findings, M new — as of DATE" (in the report's language).

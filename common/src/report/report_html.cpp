@@ -201,6 +201,53 @@ void render_coverage(const Report& report, std::string& out) {
   out += "</section>\n";
 }
 
+// The trend (SPEC §5) as an inline SVG chart: a stacked bar per run (errors at the bottom), its
+// total above it and its as-of date below; fixed colours (no CSS variable, no script), so that it
+// reads the same in print and in a mail client; it scales down to the page's width.
+void render_trend(const Report& report, std::string& out) {
+  if (report.trend.size() < 2) return;
+  const Lang lang = report.lang;
+  constexpr std::string_view kColours[] = {"#b42318", "#b54708", "#175cd3"};
+  constexpr int kStep = 64, kBar = 40, kLeft = 16, kBase = 150, kTall = 110;
+  const int width = kLeft * 2 + kStep * static_cast<int>(report.trend.size());
+  std::size_t most = 1;
+  for (const TrendPoint& point : report.trend)
+    most = std::max(most, point.by_severity[0] + point.by_severity[1] + point.by_severity[2]);
+  const std::string_view title =
+      tr(lang, "趋势：各次检查发现的问题（按严重程度）", "Trend: findings by severity, run by run");
+  out += fmt::format("<section class=\"trend\">\n<h2>{}</h2>\n", esc(tr(lang, "趋势", "Trend")));
+  out += fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {0} 190\" width=\"{0}\" height=\"190\" "
+      "style=\"max-width:100%;height:auto\" role=\"img\" font-family=\"sans-serif\" "
+      "font-size=\"11\">\n<title>{1}</title>\n",
+      width, esc(title));
+  for (int s = 0; s < 3; ++s)  // the legend
+    out += fmt::format(
+        "<rect x=\"{}\" y=\"4\" width=\"10\" height=\"10\" fill=\"{}\"/><text x=\"{}\" y=\"13\">{}</text>\n",
+        kLeft + s * 90, kColours[s], kLeft + s * 90 + 14, esc(severity_label(static_cast<Severity>(s), lang)));
+  for (std::size_t i = 0; i < report.trend.size(); ++i) {
+    const TrendPoint& point = report.trend[i];
+    const int x = kLeft + static_cast<int>(i) * kStep;
+    std::size_t total = 0;
+    int top = kBase;
+    for (int s = 0; s < 3; ++s) {
+      total += point.by_severity[s];
+      const int height = static_cast<int>(point.by_severity[s] * kTall / most);
+      if (height == 0) continue;
+      top -= height;
+      out += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"/>\n", x, top, kBar, height,
+                         kColours[s]);
+    }
+    out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", x + kBar / 2, top - 4,
+                       esc(grouped(total)));
+    out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\"><title>{}</title>{}</text>\n", x + kBar / 2,
+                       kBase + 16, esc(point.as_of), esc(point.as_of.substr(point.as_of.size() >= 5 ? 5 : 0)));
+  }
+  out +=
+      fmt::format("<text x=\"{}\" y=\"184\">{}</text>\n</svg>\n</section>\n", kLeft,
+                  esc(report.trend.front().as_of + std::string(tr(lang, " 至 ", " to ")) + report.trend.back().as_of));
+}
+
 void render_waived(const Report& report, std::string& out) {
   const Lang lang = report.lang;
   const Review& review = *report.review;
@@ -292,6 +339,7 @@ void html_finish(const Report& report, const Spooled& groups, ByteSink& out) {
   render_header(report, text);
   render_summary(report, text);
   render_coverage(report, text);
+  render_trend(report, text);
   out.write(text);
   for (Severity severity : {Severity::error, Severity::warning, Severity::notice}) {
     const std::size_t count = report.tally.by_severity[static_cast<std::size_t>(severity)];

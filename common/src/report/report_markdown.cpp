@@ -118,6 +118,19 @@ void render_coverage(const Report& report, std::string& out) {
   out += "\n";
 }
 
+// The trend (SPEC §5): this run and the earlier ones of its scope, a row each.
+void render_trend(const Report& report, std::string& out) {
+  if (report.trend.size() < 2) return;
+  const Lang lang = report.lang;
+  out += fmt::format("## {}\n\n| {} | {} | {} | {} |\n|---|--:|--:|--:|\n", tr(lang, "趋势", "Trend"),
+                     tr(lang, "检查日期", "As of"), severity_label(Severity::error, lang),
+                     severity_label(Severity::warning, lang), severity_label(Severity::notice, lang));
+  for (const TrendPoint& point : report.trend)
+    out +=
+        row({point.as_of, grouped(point.by_severity[0]), grouped(point.by_severity[1]), grouped(point.by_severity[2])});
+  out += "\n";
+}
+
 void render_waived(const Report& report, std::string& out) {
   const Lang lang = report.lang;
   const Review& review = *report.review;
@@ -200,6 +213,7 @@ void markdown_finish(const Report& report, const Spooled& groups, ByteSink& out)
   render_title(report, text);
   render_summary(report, text);
   render_coverage(report, text);
+  render_trend(report, text);
   if (report.tally.findings == 0) text += fmt::format("{}\n\n", tr(lang, "没有发现问题。", "No findings."));
   out.write(text);
   for (Severity severity : {Severity::error, Severity::warning, Severity::notice}) {

@@ -143,6 +143,7 @@ void text_finish(const Report& report, const Spooled& groups, ByteSink& out) {
   std::string checked = checked_line(report);
   checked.pop_back();
   out.write(visible_controls(checked) + "\n");
+  out.write(trend_line(report));
   out.write(summary_text(report));
 }
 
