@@ -83,17 +83,15 @@ bool stdout_or_terminal(const std::string& path) {
 // A workbook is bytes for a spreadsheet program, not for a terminal or a pipe: refused there, with
 // the option that writes it to a file.
 void check_binary_outputs(const Options& o, const Plan& plan) {
+  constexpr std::string_view kNever =
+      "this report is never written to a terminal or standard output; write it to a file: --output {}:FILE";
   for (const OutputTarget& target : plan.targets)
     if (target.format->binary && stdout_or_terminal(target.path))
-      throw Error(
-          fmt::format("--output {}: a {} report is never written to a terminal or standard output; write "
-                      "it to a file: --output {}:FILE",
-                      target.path, target.format->name, target.format->name));
+      throw Error(fmt::format("--output {}:{}: {}", target.format->name, target.path,
+                              fmt::format(fmt::runtime(kNever), target.format->name)));
   if (plan.format->binary && plan.targets.empty() && o.split_by.empty() && !o.quiet)
     throw Error(
-        fmt::format("--format {}: a {} report is never written to a terminal or standard output; write "
-                    "it to a file: --output {}:FILE",
-                    plan.format->name, plan.format->name, plan.format->name));
+        fmt::format("--format {}: {}", plan.format->name, fmt::format(fmt::runtime(kNever), plan.format->name)));
   if (o.attach.empty()) return;
   if (o.attach != "xlsx") throw Error(fmt::format("--attach {}: expected xlsx", o.attach));
   if (!plan.mails)

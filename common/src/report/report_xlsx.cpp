@@ -33,7 +33,8 @@ Row header_row(Lang lang, std::initializer_list<std::pair<std::string_view, std:
 
 Row finding_cells(const Report& report, const Finding& finding, std::string_view title) {
   Row row;
-  row.push_back(Cell::text(std::string(severity_label(finding.severity, report.lang)), severity_style(finding.severity)));
+  row.push_back(
+      Cell::text(std::string(severity_label(finding.severity, report.lang)), severity_style(finding.severity)));
   row.push_back(Cell::text(cell_text(finding.rule)));
   row.push_back(Cell::text(cell_text(title)));
   row.push_back(Cell::text(cell_text(shown_subject_id(report, finding))));
@@ -107,8 +108,8 @@ Workbook::Workbook(const Report& report, const Spooled& groups) {
   const Lang lang = report.lang;
   // Past four gigabytes a zip needs ZIP64: tens of millions of findings.
   const bool huge = report.tally.findings + report.review->waived.size() > 10'000'000;
-  const std::string title = fmt::format("{}{} {} {}", report.tool, report.title_suffix, tr(lang, "截至", "as of"),
-                                        format_date(report.as_of));
+  const std::string title =
+      fmt::format("{}{} {} {}", report.tool, report.title_suffix, tr(lang, "截至", "as of"), format_date(report.as_of));
   book_ = std::make_unique<XlsxBook>(creation_time(report), title, huge);
   write_summary_sheet(*book_, report);
   const Row header = findings_header(lang);

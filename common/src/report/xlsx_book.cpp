@@ -133,9 +133,9 @@ XlsxBook::XlsxBook(std::int64_t created, const std::string& title, bool zip64) {
   std::string path = dir + "/chataudit-xlsx-XXXXXX";
   const int fd = ::mkostemp(path.data(), O_CLOEXEC);
   if (fd < 0)
-    throw Error(Diagnostic{.file = dir,
-                           .message = fmt::format("cannot create a temporary file for the workbook: {}",
-                                                  std::strerror(errno))});
+    throw Error(Diagnostic{
+        .file = dir,
+        .message = fmt::format("cannot create a temporary file for the workbook: {}", std::strerror(errno))});
   ::close(fd);
   path_ = path;
   lxw_workbook_options options{};
@@ -152,7 +152,7 @@ XlsxBook::XlsxBook(std::int64_t created, const std::string& title, bool zip64) {
   properties.author = const_cast<char*>("chataudit");
   properties.created = static_cast<time_t>(created);
   check("its properties", workbook_set_properties(book_, &properties));
-  const CellStyle styles[] = {CellStyle::plain, CellStyle::header, CellStyle::label,  CellStyle::date,
+  const CellStyle styles[] = {CellStyle::plain, CellStyle::header,  CellStyle::label, CellStyle::date,
                               CellStyle::error, CellStyle::warning, CellStyle::notice};
   for (CellStyle style : styles) {
     lxw_format* format = style == CellStyle::plain ? nullptr : workbook_add_format(book_);
