@@ -64,7 +64,8 @@ std::string render_xlsx(const Report& report) { return render(report, *parse_for
 }  // namespace
 
 TEST_CASE("xlsx: cell text shows controls, drops what XML cannot hold, keeps Excel's length") {
-  CHECK(cell_text("a\x01" "b") == "a<U+0001>b");
+  CHECK(cell_text("a\x01"
+                  "b") == "a<U+0001>b");
   CHECK(cell_text("a\nb") == "a<U+000A>b");
   CHECK(cell_text("x\xEF\xBF\xBEy") == "xy");  // U+FFFE
   CHECK(cell_text("bad \xFF") == "bad \xEF\xBF\xBD");
