@@ -188,6 +188,10 @@ def check_bytes(run):
         created = epoch.properties.created
         run.expect(f"created {created}, expected SOURCE_DATE_EPOCH",
                    created == datetime.datetime(2026, 11, 27, 4, 0, 0))
+    zero = run.workbook(os.path.join(run.work_dir, "epoch-0.xlsx"), [], {"SOURCE_DATE_EPOCH": "0"})
+    if zero:  # libxlsxwriter would put the clock's time for 0
+        created = zero.properties.created
+        run.expect(f"SOURCE_DATE_EPOCH=0: created {created}", created == datetime.datetime(1970, 1, 1, 0, 0, 1))
 
 
 def check_row_limit(run):

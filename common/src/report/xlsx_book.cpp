@@ -150,7 +150,9 @@ XlsxBook::XlsxBook(std::int64_t created, const std::string& title, bool zip64) {
   lxw_doc_properties properties{};
   properties.title = const_cast<char*>(title.c_str());
   properties.author = const_cast<char*>("chataudit");
-  properties.created = static_cast<time_t>(created);
+  // libxlsxwriter takes a creation time of 0 for "none" and puts the clock's time there instead: the
+  // epoch itself (SOURCE_DATE_EPOCH=0) is written one second later, never the clock.
+  properties.created = static_cast<time_t>(created == 0 ? 1 : created);
   check("its properties", workbook_set_properties(book_, &properties));
   const CellStyle styles[] = {CellStyle::plain, CellStyle::header,  CellStyle::label, CellStyle::date,
                               CellStyle::error, CellStyle::warning, CellStyle::notice};
