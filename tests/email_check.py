@@ -1,14 +1,18 @@
 #!/usr/bin/env python3
 """Checks an e-mail report with Python's standard MIME parser.
 
-usage: email_check.py MAIL_FILE EXPECTED_SUBJECT [EXPECTED_TO...]
+usage: email_check.py [--xlsx] MAIL_FILE EXPECTED_SUBJECT [EXPECTED_TO...]
 
 The message must use CRLF line endings only, parse without defects, carry the expected subject
 (decoded from RFC 2047), exactly the expected recipients in To: (none: no To: header), a Date:,
 MIME-Version: 1.0 and an X-Chataudit-Findings count, and be multipart/alternative with a
 text/plain and a text/html part in UTF-8 that both decode; the HTML part must also pass
-html_check.py. Exit status 0 when it passes; otherwise 1, with every problem on standard error.
+html_check.py. With --xlsx (the report of --attach xlsx) the message is multipart/mixed instead:
+that multipart/alternative part, then one attachment, the workbook: its MIME type, a file name
+ending in .xlsx, and bytes that openpyxl opens with the report's sheets. Exit status 0 when it
+passes; otherwise 1, with every problem on standard error.
 """
+import io
 import email.policy
 import email.utils
 import os
@@ -19,8 +23,35 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from html_check import check_html  # noqa: E402
 
 
-def check_mail(raw, expected_subject, expected_to):
-    """Returns the list of problems found in the message bytes `raw` (empty when it passes)."""
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def check_workbook(message):
+    """The problems of the workbook attached to `message` (--attach xlsx)."""
+    attachments = list(message.iter_attachments())
+    if len(attachments) != 1:
+        return [f"{len(attachments)} attachments, expected the workbook alone"]
+    part = attachments[0]
+    problems = []
+    if part.get_content_type() != XLSX_TYPE:
+        problems.append(f"the attachment is {part.get_content_type()}, not {XLSX_TYPE}")
+    if not (part.get_filename() or "").endswith(".xlsx"):
+        problems.append(f"the attachment's file name is {part.get_filename()!r}")
+    if part.get_content_disposition() != "attachment":
+        problems.append(f"the attachment's disposition is {part.get_content_disposition()!r}")
+    import openpyxl  # tests only (python3-openpyxl): not needed for the messages without a workbook
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(part.get_payload(decode=True)))
+    except Exception as error:  # noqa: BLE001 - any failure to open it is the problem reported
+        return problems + [f"the workbook does not open: {error}"]
+    if book.sheetnames[:2] not in (["summary", "findings"], ["摘要", "问题"]):
+        problems.append(f"the workbook's sheets are {book.sheetnames}")
+    return problems
+
+
+def check_mail(raw, expected_subject, expected_to, workbook=False):
+    """Returns the list of problems found in the message bytes `raw` (empty when it passes); with
+    `workbook`, the message must carry the workbook report as an attachment."""
     problems = []
     for number, line in enumerate(raw.split(b"\r\n"), 1):
         if b"\n" in line or b"\r" in line:
@@ -63,8 +94,14 @@ def check_mail(raw, expected_subject, expected_to):
     if not findings.isdigit():
         problems.append(f"X-Chataudit-Findings is {findings!r}")
 
-    if message.get_content_type() != "multipart/alternative":
-        return problems + [f"Content-Type is {message.get_content_type()}, not multipart/alternative"]
+    wanted_type = "multipart/mixed" if workbook else "multipart/alternative"
+    if message.get_content_type() != wanted_type:
+        return problems + [f"Content-Type is {message.get_content_type()}, not {wanted_type}"]
+    if workbook:
+        problems += check_workbook(message)
+        bodies = [part.get_content_type() for part in message.iter_parts()]
+        if bodies[:1] != ["multipart/alternative"]:
+            problems.append(f"the first part is {bodies[:1]}, not the multipart/alternative report")
     for wanted_type in ("plain", "html"):
         part = message.get_body(preferencelist=(wanted_type,))
         if part is None or part.get_content_type() != f"text/{wanted_type}":
@@ -88,6 +125,9 @@ def check_mail(raw, expected_subject, expected_to):
 
 
 def main(argv):
+    workbook = len(argv) > 1 and argv[1] == "--xlsx"
+    if workbook:
+        argv = argv[:1] + argv[2:]
     if len(argv) < 3:
         print(__doc__.strip().splitlines()[2], file=sys.stderr)
         return 2
@@ -98,7 +138,7 @@ def main(argv):
     except OSError as error:
         print(f"{path}: {error}", file=sys.stderr)
         return 1
-    problems = check_mail(raw, expected_subject, expected_to)
+    problems = check_mail(raw, expected_subject, expected_to, workbook)
     for problem in problems:
         print(f"{path}: {problem}", file=sys.stderr)
     return 1 if problems else 0

@@ -121,6 +121,9 @@ void set_report_options(Report& report, const Options& o, const Plan& plan, cons
   report.options.mail_to = o.mail_to;
   report.options.mail_from = o.mail_from;
   if (plan.mails || !o.record.empty()) report.options.mail_date = mail_date();
+  report.options.source_date_epoch = source_date_epoch();
+  report.options.xlsx_sheet_rows = xlsx_sheet_rows();
+  report.options.attach_xlsx = o.attach == "xlsx";
 }
 
 int run(const ToolSpec& tool, const Options& o) {

@@ -29,6 +29,7 @@ struct Options {
   std::string org, person, group;
   std::string waivers, baseline, record, mail_from, split_by, output_dir, color = "auto";
   std::string job, min_severity, mail_unassigned, sendmail;
+  std::string attach;  // --attach xlsx: the workbook attached to the e-mail report
   std::vector<std::string> mail_domains;
   int due_within = 0, remind_after = 0;
   double rule_timeout = kDefaultRuleTimeout;
@@ -47,8 +48,13 @@ Lang choose_lang(const std::string& flag);
 std::pair<std::string, std::string> split_assignment(const std::string& text, std::string_view flag);
 /// The engine's options from the command line; throws Error for a bad value.
 RunOptions make_run_options(const ToolSpec& tool, const Options& o, const Policy& policy, Lang lang);
+/// SOURCE_DATE_EPOCH (seconds since the epoch) when set; Error when it is not a number.
+std::optional<std::int64_t> source_date_epoch();
 /// Seconds since the epoch for the e-mail Date: header: SOURCE_DATE_EPOCH when set, else now.
 std::int64_t mail_date();
+/// CHATAUDIT_XLSX_SHEET_ROWS when set (for tests: the findings a sheet of the workbook holds before
+/// "findings 2"), else Excel's limit.
+std::size_t xlsx_sheet_rows();
 /// Whether --color MODE colours standard output.
 bool use_color(const std::string& mode);
 

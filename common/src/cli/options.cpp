@@ -1,7 +1,9 @@
 // The shared command line's options: declared, read into RunOptions, and the plan of outputs and
 // mail checked before any work (cli_parts.h).
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/auxv.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cassert>
@@ -67,6 +69,35 @@ void check_mail_options(const Options& o, Plan& plan) {
   if (o.send) plan.sendmail = o.sendmail.empty() ? default_sendmail() : o.sendmail;
 }
 
+// Whether `path` is standard output or a terminal: where a workbook (Format::binary) never goes.
+bool stdout_or_terminal(const std::string& path) {
+  if (is_stdout(path)) return true;
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0 || !S_ISCHR(info.st_mode)) return false;
+  const int fd = ::open(path.c_str(), O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+  const bool terminal = fd >= 0 && ::isatty(fd);
+  if (fd >= 0) ::close(fd);
+  return terminal;
+}
+
+// A workbook is bytes for a spreadsheet program, not for a terminal or a pipe: refused there, with
+// the option that writes it to a file.
+void check_binary_outputs(const Options& o, const Plan& plan) {
+  constexpr std::string_view kNever =
+      "this report is never written to a terminal or standard output; write it to a file: --output {}:FILE";
+  for (const OutputTarget& target : plan.targets)
+    if (target.format->binary && stdout_or_terminal(target.path))
+      throw Error(fmt::format("--output {}:{}: {}", target.format->name, target.path,
+                              fmt::format(fmt::runtime(kNever), target.format->name)));
+  if (plan.format->binary && plan.targets.empty() && o.split_by.empty() && !o.quiet)
+    throw Error(
+        fmt::format("--format {}: {}", plan.format->name, fmt::format(fmt::runtime(kNever), plan.format->name)));
+  if (o.attach.empty()) return;
+  if (o.attach != "xlsx") throw Error(fmt::format("--attach {}: expected xlsx", o.attach));
+  if (!plan.mails)
+    throw Error("--attach xlsx attaches the workbook to an e-mail report: add --format email or --output email:FILE");
+}
+
 Severity severity_option(const std::string& flag, const std::string& value) {
   if (auto severity = parse_severity(value)) return *severity;
   throw Error(fmt::format("{} {}: expected error, warning or notice", flag, value));
@@ -122,6 +153,7 @@ void setup_options(CLI::App& app, const ToolSpec& tool, Options& o) {
   app.add_option("--mail-unassigned", o.mail_unassigned, "recipient of findings no one serving can act on")
       ->type_name("ADDR");
   app.add_option("--mail-domain", o.mail_domains, "domain {email} may name (repeatable)")->type_name("D");
+  app.add_option("--attach", o.attach, "attach the workbook report to the e-mail report")->type_name("xlsx");
   app.add_flag("--send", o.send, "pipe each e-mail report to sendmail -t -oi; record only if accepted");
   app.add_option("--sendmail", o.sendmail, "the command --send pipes to (run by /bin/sh)")->type_name("CMD");
   app.add_option("--split-by", o.split_by, "one report per responsible person or org")->type_name("responsible|org");
@@ -199,14 +231,27 @@ RunOptions make_run_options(const ToolSpec& tool, const Options& o, const Policy
   return run_options;
 }
 
-std::int64_t mail_date() {
+std::optional<std::int64_t> source_date_epoch() {
   if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"); epoch && *epoch) {
     std::int64_t seconds = 0;
     auto [end, error] = std::from_chars(epoch, epoch + std::strlen(epoch), seconds);
     if (error == std::errc() && *end == '\0') return seconds;
     throw Error(fmt::format("SOURCE_DATE_EPOCH={}: expected seconds since 1970-01-01", epoch));
   }
-  return static_cast<std::int64_t>(std::time(nullptr));
+  return std::nullopt;
+}
+
+std::int64_t mail_date() { return source_date_epoch().value_or(static_cast<std::int64_t>(std::time(nullptr))); }
+
+std::size_t xlsx_sheet_rows() {
+  constexpr std::size_t kExcelRows = 1'048'575;  // 1,048,576 rows, less the header
+  const char* rows = std::getenv("CHATAUDIT_XLSX_SHEET_ROWS");
+  if (!rows || !*rows) return kExcelRows;
+  std::size_t value = 0;
+  auto [end, error] = std::from_chars(rows, rows + std::strlen(rows), value);
+  if (error != std::errc() || *end != '\0' || value < 1 || value > kExcelRows)
+    throw Error(fmt::format("CHATAUDIT_XLSX_SHEET_ROWS={}: expected a number of rows from 1 to {}", rows, kExcelRows));
+  return value;
 }
 
 bool use_color(const std::string& mode) {
@@ -252,6 +297,7 @@ Plan plan_outputs(const Options& o) {
       (plan.format->mail && (plan.targets.empty() || !o.split_by.empty())) ||
       std::any_of(plan.targets.begin(), plan.targets.end(), [](const OutputTarget& t) { return t.format->mail; });
   check_mail_options(o, plan);
+  check_binary_outputs(o, plan);
   if (o.only_new && o.baseline.empty()) throw Error("--only-new needs --baseline REPORT.json (or last)");
   if (o.baseline == "last" && o.record.empty())
     throw Error("--baseline last reads the history database: give it with --record DB");

@@ -12,6 +12,10 @@ constexpr std::size_t kFlushAt = std::size_t{1} << 16;  // bytes encoded before 
 }  // namespace
 
 void Base64LinesSink::write(std::string_view bytes) {
+  if (binary_) {
+    encode(bytes);
+    bytes = {};
+  }
   // A '\n' not preceded by '\r' (in this piece or the one before) gets one.
   for (std::size_t begin = 0; begin < bytes.size();) {
     const std::size_t newline = bytes.find('\n', begin);

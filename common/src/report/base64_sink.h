@@ -13,9 +13,10 @@ namespace chataudit::formats {
 /// Writes the bytes it is given to `out` as a base64 text body part: line breaks first made CRLF
 /// (the canonical form of text, RFC 2046), then base64 in lines of 76 characters (RFC 2045), CRLF
 /// after each, the last one included. close() ends it; the bytes do not depend on how the text was cut.
+/// A binary part (an attachment: `binary`) is encoded as it is, its bytes unchanged.
 class Base64LinesSink : public ByteSink {
  public:
-  explicit Base64LinesSink(ByteSink& out) : out_(out) {}
+  explicit Base64LinesSink(ByteSink& out, bool binary = false) : out_(out), binary_(binary) {}
   void write(std::string_view bytes) override;
   /// Encodes the last one or two bytes (with `=` padding), ends the last line and writes what is
   /// buffered. Once, after the last write().
@@ -25,6 +26,7 @@ class Base64LinesSink : public ByteSink {
   void encode(std::string_view canonical);
   void encode_group(const unsigned char* group, std::size_t size);
   ByteSink& out_;
+  bool binary_ = false;
   unsigned char pending_[3] = {};  ///< bytes waiting for a group of three
   std::size_t pending_size_ = 0;
   std::size_t column_ = 0;  ///< characters on the current line

@@ -41,6 +41,8 @@ constexpr Format kFormats[] = {
     // JUnit's test cases follow rules_run, not the report's order: each rule's findings (a test case
     // each) go to the channel of the rule's index in the policy, as many channels as the policy has rules.
     {.name = "junit", .extension = "xml", .group = formats::junit_group, .finish = formats::junit_finish},
+    // A workbook: never written to a terminal or standard output (the command line refuses it).
+    {.name = "xlsx", .extension = "xlsx", .group = formats::xlsx_group, .finish = formats::xlsx_finish, .binary = true},
 };
 
 }  // namespace

@@ -33,6 +33,8 @@ struct Format {
   /// An e-mail message: --send pipes it to sendmail, --mail-to and --split-by address it, and a
   /// clean run removes its file instead of writing it.
   bool mail = false;
+  /// Bytes no terminal or pipe reader wants (a workbook): written only to a file (--output FMT:FILE).
+  bool binary = false;
 };
 
 /// Every format, in the order the command line lists them; the default first.

@@ -33,6 +33,12 @@ struct RenderOptions {
   std::vector<std::string> mail_to;
   std::string mail_from;
   std::int64_t mail_date = 0;  ///< seconds since the epoch for the e-mail Date: header
+  /// SOURCE_DATE_EPOCH when set: the workbook's creation time (else its as-of date, never the clock).
+  std::optional<std::int64_t> source_date_epoch;
+  /// The findings one sheet of the workbook holds below its header before "findings 2" continues:
+  /// Excel's limit (1,048,576 rows) less the header; tests set fewer.
+  std::size_t xlsx_sheet_rows = 1'048'575;
+  bool attach_xlsx = false;  ///< the e-mail report carries the workbook (--attach xlsx)
 };
 
 /// The findings of one rule: a run of the report's findings (sorted by severity, then rule).

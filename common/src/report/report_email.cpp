@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "base/text.h"
 #include "report/base64_sink.h"
@@ -237,16 +238,10 @@ std::string headers_to_date(const Report& report) {
   return out;
 }
 
-// What follows the Message-ID: the other headers, then each half of the body in base64, streamed
-// from the spool.
-void write_after_id(const Report& plain, const Spooled& groups, std::string_view boundary, ByteSink& out) {
-  std::string head;
-  add_header(head, "MIME-Version", "1.0");
-  add_header(head, "Content-Type", fmt::format("multipart/alternative;{} boundary=\"{}\"", kCrlf, boundary));
-  add_header(head, "Auto-Submitted", "auto-generated");  // RFC 3834: no vacation auto-replies to a cron job
-  add_header(head, "X-Chataudit-Findings", std::to_string(plain.tally.findings));
-  head += kCrlf;
-  head += fmt::format("This is a MIME message with text and HTML versions of the report.{}{}", kCrlf, kCrlf);
+// The body's two halves, each in base64 streamed from the spool, as a multipart/alternative part
+// after `head` (the headers that say so).
+void write_alternative(const Report& plain, const Spooled& groups, std::string_view boundary, std::string head,
+                       ByteSink& out) {
   out.write(head);
   for (int part = 0; part < 2; ++part) {
     out.write(fmt::format("--{}{}Content-Type: {}; charset=UTF-8{}Content-Transfer-Encoding: base64{}{}", boundary,
@@ -256,6 +251,47 @@ void write_after_id(const Report& plain, const Spooled& groups, std::string_view
     encoded.close();
   }
   out.write(fmt::format("--{}--{}", boundary, kCrlf));
+}
+
+// The workbook's file name: ASCII, so that every mail client shows it as it is.
+std::string attachment_name(const Report& report) {
+  return fmt::format("{}-{}.xlsx", report.tool, format_date(report.as_of));
+}
+
+// What follows the Message-ID: the other headers, then the body. With a workbook (--attach xlsx) the
+// body is multipart/mixed: the two halves as one multipart/alternative part, then the workbook.
+void write_after_id(const Report& plain, const Spooled& groups, std::string_view boundary, const Workbook* workbook,
+                    ByteSink& out) {
+  const std::string mixed =
+      "=_chataudit_mixed_" + std::string(boundary.substr(std::string_view("=_chataudit_").size()));
+  std::string head;
+  add_header(head, "MIME-Version", "1.0");
+  if (workbook)
+    add_header(head, "Content-Type", fmt::format("multipart/mixed;{} boundary=\"{}\"", kCrlf, mixed));
+  else
+    add_header(head, "Content-Type", fmt::format("multipart/alternative;{} boundary=\"{}\"", kCrlf, boundary));
+  add_header(head, "Auto-Submitted", "auto-generated");  // RFC 3834: no vacation auto-replies to a cron job
+  add_header(head, "X-Chataudit-Findings", std::to_string(plain.tally.findings));
+  head += kCrlf;
+  if (!workbook) {
+    head += fmt::format("This is a MIME message with text and HTML versions of the report.{}{}", kCrlf, kCrlf);
+    write_alternative(plain, groups, boundary, head, out);
+    return;
+  }
+  head += fmt::format("This is a MIME message with the report, as text and HTML, and its workbook.{}{}", kCrlf, kCrlf);
+  head += fmt::format("--{}{}", mixed, kCrlf);
+  head += fmt::format("Content-Type: multipart/alternative;{} boundary=\"{}\"{}{}", kCrlf, boundary, kCrlf, kCrlf);
+  write_alternative(plain, groups, boundary, head, out);
+  const std::string name = attachment_name(plain);
+  out.write(
+      fmt::format("--{}{}Content-Type: {}; name=\"{}\"{}Content-Disposition: attachment; filename=\"{}\"{}"
+                  "Content-Transfer-Encoding: base64{}{}",
+                  mixed, kCrlf, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", name, kCrlf, name,
+                  kCrlf, kCrlf, kCrlf));
+  Base64LinesSink encoded(out, /*binary=*/true);
+  workbook->copy_to(encoded);
+  encoded.close();
+  out.write(fmt::format("--{}--{}", mixed, kCrlf));
 }
 
 // The right side of the Message-ID: the sender's domain.
@@ -277,22 +313,30 @@ void email_group(const Report& report, const RuleGroup& group, bool first, Group
   GroupSink html = sink.shifted(1);
   html_group(plain, group, first, html);
   html.spill(true);
+  if (!report.options.attach_xlsx) return;
+  GroupSink rows = sink.shifted(1 + kHtmlChannels);
+  xlsx_group(plain, group, first, rows);
+  rows.spill(true);
 }
 
 // The spool is read three times (passes over it are cheap): for the boundary, for the Message-ID (a
 // hash of every other byte of the message, Date: included: the same message has the same id, so a
-// resent copy is recognized as one), and to write the message.
+// resent copy is recognized as one), and to write the message. The workbook (--attach xlsx) is
+// written once, and read twice.
 void email_finish(const Report& report, const Spooled& groups, ByteSink& out) {
   const Report plain = without_color(report);
   const std::string boundary = boundary_of(plain, groups);
   const std::string head = headers_to_date(plain);
+  std::optional<Workbook> workbook;
+  if (plain.options.attach_xlsx) workbook.emplace(plain, Spooled{groups.spool, groups.key, 1 + kHtmlChannels});
+  const Workbook* attached = workbook ? &*workbook : nullptr;
   Sha256 hash;
   HashSink hashed(hash);
   hashed.write(head);
-  write_after_id(plain, groups, boundary, hashed);
+  write_after_id(plain, groups, boundary, attached, hashed);
   out.write(head);
   out.write(fmt::format("Message-ID: <{}@{}>{}", hash.hex().substr(0, 32), sender_domain(plain), kCrlf));
-  write_after_id(plain, groups, boundary, out);
+  write_after_id(plain, groups, boundary, attached, out);
 }
 
 }  // namespace chataudit::formats

@@ -1,5 +1,6 @@
 #pragma once
 // The renderers, one per format; the table in format_table.cpp lists them. Internal to the library.
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -33,10 +34,30 @@ constexpr int kHtmlChannels = 3;
 /// kHtmlChannels after it; finish streams both parts from the spool.
 void email_group(const Report& report, const RuleGroup& group, bool first, GroupSink& sink);
 void email_finish(const Report& report, const Spooled& groups, ByteSink& out);
-/// The channels email_group() writes.
-constexpr int kEmailChannels = 1 + kHtmlChannels;
+/// The channels email_group() writes: the text report's, the HTML report's, and the workbook's rows
+/// (with --attach xlsx).
+constexpr int kEmailChannels = 1 + kHtmlChannels + 1;
 void junit_group(const Report& report, const RuleGroup& group, bool first, GroupSink& sink);
 void junit_finish(const Report& report, const Spooled& groups, ByteSink& out);
+/// The workbook (report_xlsx.cpp): a group is its findings' rows, as records; finish writes the
+/// workbook (summary, findings, waived, resolved sheets) and copies it to `out`.
+void xlsx_group(const Report& report, const RuleGroup& group, bool first, GroupSink& sink);
+void xlsx_finish(const Report& report, const Spooled& groups, ByteSink& out);
+
+class XlsxBook;
+/// The workbook of `report` from its spooled rows (xlsx_group() in `groups`), written once and kept
+/// in a temporary file for as long as the object lives: the e-mail report hashes its attachment,
+/// then writes it. Throws chataudit::Error when it cannot be written.
+class Workbook {
+ public:
+  Workbook(const Report& report, const Spooled& groups);
+  ~Workbook();
+  /// Copies the workbook's bytes to `out`.
+  void copy_to(ByteSink& out) const;
+
+ private:
+  std::unique_ptr<XlsxBook> book_;
+};
 
 /// Appends `finding` as the JSON report prints it in `findings`: on one line, compact, without its
 /// rule's texts (those are under `rules`). Printed member by member, byte for byte as nlohmann::json
