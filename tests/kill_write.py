@@ -91,7 +91,7 @@ new = {OUT: read(OUT), OUT2: read(OUT2)}
 report = json.loads(new[OUT])
 if report["summary"]["findings"] != GROUPS or report["inventory"]["tables"] != {"groups": GROUPS}:
     sys.exit(f"unexpected clean report: summary {report['summary']['findings']}, tables {report['inventory']['tables']}")
-if report["summary"]["tables"] != {"groups": {"read": GROUPS, "loaded": GROUPS}}:
+if report["summary"]["tables"] != {"groups": {"read": GROUPS, "loaded": GROUPS, "in_scope": GROUPS}}:
     sys.exit(f"unexpected summary.tables: {report['summary']['tables']}")
 if old[OUT] == new[OUT] or old[OUT2] == new[OUT2]:
     sys.exit("the old and new reports must differ, to tell them apart")

@@ -300,6 +300,31 @@ TEST_CASE("a rule's context is filled like its message, in the report's language
         std::string::npos);
 }
 
+TEST_CASE(
+    "count_in_scope: each table's rows within --org (its subtree), --group; a table no filter narrows counts all") {
+  Fixture f;
+  RunOptions options;
+  count_in_scope(f.inventory, options);
+  CHECK(f.inventory.loaded().at("groups").in_scope() == 3);
+  options.filters = {{"org", "O2"}};
+  count_in_scope(f.inventory, options);
+  CHECK(f.inventory.loaded().at("groups").in_scope() == 1);  // G2
+  CHECK(f.inventory.loaded().at("orgs").in_scope() == 1);
+  options.filters = {{"org", "O1"}};
+  count_in_scope(f.inventory, options);
+  CHECK(f.inventory.loaded().at("groups").in_scope() == 3);  // O1 and O2 below it
+  CHECK(f.inventory.loaded().at("orgs").in_scope() == 2);
+  options.filters = {{"group", "G3"}, {"org", "O2"}};
+  count_in_scope(f.inventory, options);
+  CHECK(f.inventory.loaded().at("groups").in_scope() == 0);  // both filters: G3 is O1's
+  CHECK(f.inventory.loaded().at("orgs").in_scope() == 1);
+  options.filters = {{"group", "G3"}};
+  count_in_scope(f.inventory, options);
+  CHECK(f.inventory.loaded().at("groups").in_scope() == 1);
+  CHECK(f.inventory.loaded().at("orgs").in_scope() == 3);  // not narrowed by --group
+  CHECK(f.inventory.loaded().at("orgs").rows_loaded == 3);
+}
+
 TEST_CASE("rules may only read: writes, ATTACH and several statements are refused") {
   Fixture f;
   const std::string path = f.dir.path() + "/p.toml";

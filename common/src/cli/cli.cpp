@@ -153,6 +153,7 @@ int run(const ToolSpec& tool, const Options& o) {
   const std::vector<const Rule*> selected = select_rules(policy, run_options);
   if (selected.empty()) throw Error("no rule left to run (check --rule and --skip-rule)");
   Inventory inventory = load_for(o, plan, policy, selected);
+  count_in_scope(inventory, run_options);
   const InventorySummary summary = inventory.summary();
   const Scope scope = make_scope(tool, o, policy, run_options, summary);
   if (o.baseline == "last") baseline = last_recorded_run(o.record, scope, run_options.as_of);

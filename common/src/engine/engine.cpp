@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <map>
 #include <optional>
 #include <set>
 
@@ -241,7 +242,74 @@ class FindingFilter {
   std::optional<std::string> person_, group_;
 };
 
+// The condition on `table`'s rows for one filter, or empty when the filter does not narrow it.
+// `:org`, `:person`, `:group` are bound; `in_subtree(x)` is spelled out with the recursive CTE.
+std::string scope_condition(const std::string& filter, const std::string& table) {
+  static const std::map<std::string, std::map<std::string, std::string>> conditions = {
+      {"org",
+       {{"orgs", "org_id IN subtree"},
+        {"depts", "org_id IN subtree"},
+        {"people", "org_id IN subtree"},
+        {"accounts", "org_id IN subtree"},
+        {"groups", "org_id IN subtree"},
+        {"members", "group_id IN (SELECT group_id FROM groups WHERE org_id IN subtree)"},
+        {"permissions", "account_id IN (SELECT account_id FROM accounts WHERE org_id IN subtree)"},
+        {"successions",
+         "(kind = 'group' AND object_id IN (SELECT group_id FROM groups WHERE org_id IN subtree)) OR "
+         "(kind = 'account' AND object_id IN (SELECT account_id FROM accounts WHERE org_id IN subtree))"}}},
+      {"person",
+       {{"people", "person_id = :person"},
+        {"members", "person_id = :person"},
+        {"permissions", "person_id = :person"},
+        {"successions", "from_person_id = :person OR to_person_id = :person"},
+        {"groups", "owner_id = :person"},
+        {"accounts", "owner_id = :person"}}},
+      {"group",
+       {{"groups", "group_id = :group"},
+        {"members", "group_id = :group"},
+        {"successions", "kind = 'group' AND object_id = :group"}}}};
+  auto of_filter = conditions.find(filter);
+  if (of_filter == conditions.end()) return "";
+  auto of_table = of_filter->second.find(table);
+  return of_table == of_filter->second.end() ? "" : "(" + of_table->second + ")";
+}
+
+// The tables a condition reads besides its own.
+bool reads_only_loaded(const Inventory& inventory, const std::string& condition) {
+  for (const char* other : {"groups", "accounts"})
+    if (condition.find(std::string("FROM ") + other) != std::string::npos && !inventory.has(other)) return false;
+  return true;
+}
+
 }  // namespace
+
+void count_in_scope(Inventory& inventory, const RunOptions& options) {
+  std::vector<std::string> tables;
+  for (const auto& [table, loaded] : inventory.loaded()) tables.push_back(table);
+  for (const std::string& table : tables) {
+    LoadedTable& loaded = inventory.record(table);
+    loaded.rows_in_scope = loaded.rows_loaded;
+    std::string where;
+    for (const auto& [filter, id] : options.filters) {
+      const std::string condition = scope_condition(filter, table);
+      if (condition.empty()) continue;
+      // A filter on a table it relates to only through one not loaded: every row counts.
+      if (!reads_only_loaded(inventory, condition) || (filter == "org" && !inventory.has("orgs"))) continue;
+      where += (where.empty() ? "" : " AND ") + condition;
+    }
+    if (where.empty()) continue;
+    std::string sql = fmt::format("SELECT count(*) FROM \"{}\" WHERE {}", table, where);
+    if (sql.find("subtree") != std::string::npos)
+      sql =
+          "WITH RECURSIVE subtree(id) AS (SELECT :org UNION SELECT o.org_id FROM orgs o JOIN subtree s "
+          "ON o.parent_id = s.id) " +
+          sql;
+    SQLite::Statement count(inventory.db(), sql);
+    for (const auto& [filter, id] : options.filters)
+      if (sql.find(":" + filter) != std::string::npos) count.bind(":" + filter, id);
+    if (count.executeStep()) loaded.rows_in_scope = static_cast<std::size_t>(count.getColumn(0).getInt64());
+  }
+}
 
 RunResult run_rules(Inventory& inventory, const Policy& policy, const RunOptions& options, const RuleSink& sink) {
   RunResult result;

@@ -54,6 +54,14 @@ std::vector<std::string> tables_optional(const Policy& policy, const Rule& rule)
 /// The tables the selected rules (and the views they read) need or read when supplied.
 std::set<std::string> tables_needed(const Policy& policy, const std::vector<const Rule*>& rules);
 
+/// Counts each loaded table's rows within the filters of `options` (SPEC §5 summary.tables
+/// in_scope) into its LoadedTable: with --org, the rows of the org's subtree (a member by its group,
+/// a permission by its account, a succession by its group or account); with --person, that person's
+/// rows (people, members, permissions, successions from or to them, groups and accounts they are
+/// responsible for); with --group, the group and its members and successions. A table no given
+/// filter narrows counts every row loaded.
+void count_in_scope(Inventory& inventory, const RunOptions& options);
+
 /// Receives each rule's findings (filtered by --org/--person/--group, sorted into report order) in
 /// report order — severity, then rule id — one call per rule run, even with no findings, as soon
 /// as that rule and every rule before it are done. Called on the rules' threads, never two calls

@@ -112,6 +112,9 @@ struct LoadedTable {
   std::string digest;           ///< SHA-256 of the source's bytes (the whole file for SQLite sources)
   std::size_t rows_read = 0;    ///< data rows read (blank rows not counted)
   std::size_t rows_loaded = 0;  ///< rows inserted; equal to rows_read or the load failed
+  /// Rows within --org/--person/--group (count_in_scope); rows_loaded when no filter narrows the table.
+  std::optional<std::size_t> rows_in_scope;
+  std::size_t in_scope() const { return rows_in_scope.value_or(rows_loaded); }
 };
 
 /// What a report says about the inventory: its sources, their digests and row counts.

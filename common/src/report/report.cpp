@@ -245,12 +245,19 @@ std::string checked_line(const Report& report) {
     line += zh ? fmt::format("，{} 条的问题均已豁免", grouped(coverage.rules_waived))
                : fmt::format(", {} with every finding waived", grouped(coverage.rules_waived));
   line += zh ? "）" : ")";
+  // Filtered, the rows within the filters (SPEC §2: a filtered clean run says what it checked).
+  const bool filtered = is_filtered(report);
   std::vector<std::string> tables;
   for (const auto& [name, table] : tables_in_order(report))
-    tables.push_back(table_rows(lang, name, table->rows_loaded));
+    tables.push_back(table_rows(lang, name, filtered ? table->in_scope() : table->rows_loaded));
   for (std::size_t i = 0; i < tables.size(); ++i)
     line += (i == 0 ? (zh ? "，" : " on ") : (zh ? "、" : ", ")) + tables[i];
+  if (filtered && !tables.empty()) line += zh ? "（筛选范围内）" : " within the filters";
   return line + "\n";
+}
+
+bool is_filtered(const Report& report) {
+  return report.scope && (!report.scope->org.empty() || !report.scope->person.empty() || !report.scope->group.empty());
 }
 
 std::string trend_line(const Report& report) {

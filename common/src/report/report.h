@@ -153,6 +153,8 @@ std::string grouped(std::size_t n);
 /// rules (5 passed) on 2,994,109 members, 30,000 groups" / "已检查：8 条规则（5 条通过），成员
 /// 2,994,109 条、工作群 30,000 个"; the rows are those loaded, per table in SPEC order.
 std::string checked_line(const Report& report);
+/// Whether --org, --person or --group narrowed the run (the coverage then shows rows in scope).
+bool is_filtered(const Report& report);
 /// The trend, one line in the report's language (with trailing newline): "Trend (errors/warnings/
 /// notices): 2026-11-13 4/2/1 → 2026-11-20 3/2/1"; empty when there is no earlier run to show.
 std::string trend_line(const Report& report);

@@ -193,10 +193,18 @@ void render_coverage(const Report& report, std::string& out) {
   const auto tables = tables_in_order(report);
   if (tables.empty()) return;
   out += fmt::format("<section class=\"coverage\">\n<h2>{}</h2>\n", esc(tr(lang, "检查范围", "Coverage")));
+  const bool filtered = is_filtered(report);
   {
-    Table table(out, {tr(lang, "表", "Table"), tr(lang, "读取行数", "Rows read"), tr(lang, "载入行数", "Rows loaded")});
-    for (const auto& [name, loaded] : tables)
-      table.row({esc(table_label(lang, name)), esc(grouped(loaded->rows_read)), esc(grouped(loaded->rows_loaded))});
+    std::vector<std::string_view> labels{tr(lang, "表", "Table"), tr(lang, "读取行数", "Rows read"),
+                                         tr(lang, "载入行数", "Rows loaded")};
+    if (filtered) labels.push_back(tr(lang, "范围内行数", "Rows in scope"));
+    Table table(out, labels);
+    for (const auto& [name, loaded] : tables) {
+      std::vector<std::string> cells{esc(table_label(lang, name)), esc(grouped(loaded->rows_read)),
+                                     esc(grouped(loaded->rows_loaded))};
+      if (filtered) cells.push_back(esc(grouped(loaded->in_scope())));
+      table.row(cells);
+    }
   }
   out += "</section>\n";
 }

@@ -207,7 +207,7 @@ Json summary_json(const Report& report) {
   const Tally& tally = report.tally;
   Json table_counts = Json::object();
   for (const auto& [name, table] : report.inventory->tables)
-    table_counts[name] = Json{{"read", table.rows_read}, {"loaded", table.rows_loaded}};
+    table_counts[name] = Json{{"read", table.rows_read}, {"loaded", table.rows_loaded}, {"in_scope", table.in_scope()}};
   Json skipped = Json::array();
   for (const SkippedRule& rule : result.rules_skipped)
     skipped.push_back(Json{{"rule", rule.rule}, {"reason", shown_skip_reason(report, rule)}});

@@ -111,10 +111,16 @@ void render_coverage(const Report& report, std::string& out) {
   const auto tables = tables_in_order(report);
   if (tables.empty()) return;
   out += fmt::format("## {}\n\n", tr(lang, "检查范围", "Coverage"));
-  out += fmt::format("| {} | {} | {} |\n|---|--:|--:|\n", tr(lang, "表", "Table"), tr(lang, "读取行数", "Rows read"),
-                     tr(lang, "载入行数", "Rows loaded"));
-  for (const auto& [name, table] : tables)
-    out += row({md(table_label(lang, name)), grouped(table->rows_read), grouped(table->rows_loaded)});
+  const bool filtered = is_filtered(report);
+  out += fmt::format("| {} | {} | {} |{}\n|---|--:|--:|{}\n", tr(lang, "表", "Table"),
+                     tr(lang, "读取行数", "Rows read"), tr(lang, "载入行数", "Rows loaded"),
+                     filtered ? fmt::format(" {} |", tr(lang, "范围内行数", "Rows in scope")) : "",
+                     filtered ? "--:|" : "");
+  for (const auto& [name, table] : tables) {
+    std::vector<std::string> cells{md(table_label(lang, name)), grouped(table->rows_read), grouped(table->rows_loaded)};
+    if (filtered) cells.push_back(grouped(table->in_scope()));
+    out += row(cells);
+  }
   out += "\n";
 }
 
