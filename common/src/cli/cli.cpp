@@ -150,6 +150,8 @@ int run(const ToolSpec& tool, const Options& o) {
   const std::vector<const Rule*> selected = select_rules(policy, run_options);
   if (selected.empty()) throw Error("no rule left to run (check --rule and --skip-rule)");
   Inventory inventory = load_for(o, plan, policy, selected);
+  if (o.verbose)
+    for (const Diagnostic& note : inventory.notes) std::cerr << note.to_string() << '\n';
   const InventorySummary summary = inventory.summary();
   const Scope scope = make_scope(tool, o, policy, run_options, summary);
   if (o.baseline == "last") baseline = last_recorded_run(o.record, scope, run_options.as_of);
