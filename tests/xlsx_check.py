@@ -208,6 +208,19 @@ def excel_groups(path, source_dir, epoch1904=False, sheet_name="工作群"):
             elif text:
                 cell.value = text
     book.save(path)
+    make_xlsx().share_strings(path)
+
+
+def make_xlsx():
+    """samples/make-xlsx as a module (its share_strings: text as Excel writes it)."""
+    import importlib.machinery
+    import importlib.util
+    here = os.path.dirname(os.path.abspath(__file__))
+    loader = importlib.machinery.SourceFileLoader("make_xlsx", os.path.join(here, "..", "samples", "make-xlsx"))
+    spec = importlib.util.spec_from_loader("make_xlsx", loader)
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
 
 
 def check_excel_written(bin_dir, source_dir, work_dir):
@@ -286,6 +299,7 @@ def check_bad_cells(bin_dir, source_dir, work_dir):
         sheet.append(row)
     bad_book = os.path.join(work_dir, "bad.xlsx")
     book.save(bad_book)
+    make_xlsx().share_strings(bad_book)
     csv_error = run(bin_dir, "stale-group-finder", "--table", f"groups={bad_csv}").stderr.splitlines()[0]
     message = csv_error.split(": ", 1)[1]
     column = chr(ord("A") + status)
