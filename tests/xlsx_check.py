@@ -370,6 +370,31 @@ def check_hidden(bin_dir, work_dir):
         fail(f"hidden sheet without --verbose: exit {quiet.returncode}\n{quiet.stderr}")
 
 
+def check_mapping_sheet(bin_dir, source_dir, work_dir):
+    """[tables.groups] sheet = "…" in a mapping file: a workbook inventory's sheet, and a file's."""
+    import openpyxl
+    rows = groups_rows(source_dir)
+    book = openpyxl.Workbook()
+    book.active.title = "说明"
+    sheet = book.create_sheet("二〇二六年台账")
+    for row in rows:
+        sheet.append(row)
+    path = os.path.join(work_dir, "registry.xlsx")
+    book.save(path)
+    mapping = os.path.join(work_dir, "registry.toml")
+    with open(mapping, "w", encoding="utf-8") as f:
+        f.write('[tables.groups]\nsheet = "二〇二六年台账"\n')
+    expected = findings(run(bin_dir, "stale-group-finder", "--inventory", os.path.join(source_dir, "samples", "jiusan")))
+    for args in (["--inventory", path], ["--table", f"groups={path}"]):
+        result = run(bin_dir, "stale-group-finder", *args, "--mapping", mapping)
+        if result.returncode != 1 or findings(result) != expected:
+            fail(f"mapping sheet, {args[0]}: exit {result.returncode}, findings differ\n{result.stderr}")
+    with open(mapping, "w", encoding="utf-8") as f:
+        f.write('[tables.groups]\nsheet = "工作群"\n')
+    expect_error(bin_dir, "mapping names a sheet the workbook lacks", ["--inventory", path, "--mapping", mapping],
+                 f'{mapping}:2:9: [tables.groups] sheet = "工作群": no such sheet in {path}')
+
+
 def main():
     if len(sys.argv) == 3 and sys.argv[1] == "--fixtures":
         write_fixtures(sys.argv[2])
@@ -383,6 +408,7 @@ def main():
     check_bad_cells(bin_dir, source_dir, work_dir)
     check_hostile(bin_dir, work_dir)
     check_hidden(bin_dir, work_dir)
+    check_mapping_sheet(bin_dir, source_dir, work_dir)
     if FAILURES:
         sys.exit(f"{len(FAILURES)} failure(s)")
     print("xlsx checks passed")

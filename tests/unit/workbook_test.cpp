@@ -5,6 +5,7 @@
 #include <string>
 
 #include "base/error.h"
+#include "load/mapping.h"
 #include "load/sheet_rows.h"
 
 using namespace chataudit::loading;
@@ -62,10 +63,10 @@ TEST_CASE("which number formats show dates") {
   CHECK(number_format(164, "yyyy/m/d").kind == NumberFormat::Kind::date);
   CHECK(number_format(164, "yyyy\"年\"m\"月\"d\"日\"").kind == NumberFormat::Kind::date);
   CHECK(number_format(164, "[$-F800]dddd, mmmm dd, yyyy").kind == NumberFormat::Kind::date);
-  CHECK(number_format(164, "\"day\" 0").kind == NumberFormat::Kind::general);   // y, d inside quotes
+  CHECK(number_format(164, "\"day\" 0").kind == NumberFormat::Kind::general);  // y, d inside quotes
   CHECK(number_format(164, "[Red]0.00").kind == NumberFormat::Kind::general);  // inside brackets
-  CHECK(number_format(164, "0\\d").kind == NumberFormat::Kind::general);        // escaped
-  CHECK(number_format(164, "0;\"m\"d").kind == NumberFormat::Kind::general);    // a later section
+  CHECK(number_format(164, "0\\d").kind == NumberFormat::Kind::general);       // escaped
+  CHECK(number_format(164, "0;\"m\"d").kind == NumberFormat::Kind::general);   // a later section
   CHECK(number_format(164, "General").kind == NumberFormat::Kind::general);
   const NumberFormat zeros = number_format(164, "00000");
   CHECK(zeros.kind == NumberFormat::Kind::zeros);
@@ -97,5 +98,18 @@ TEST_CASE("files that are not workbooks are refused with a message, never a cras
   CHECK_THROWS_WITH_AS(Workbook(ole, "secret.xlsx"), doctest::Contains("password-protected"), chataudit::Error);
   CHECK_THROWS_WITH_AS(Workbook("PK\x03\x04 not really", "broken.xlsx"),
                        doctest::Contains("broken.xlsx: not a readable .xlsx workbook"), chataudit::Error);
-  CHECK_THROWS_WITH_AS(Workbook("", "empty.xlsx"), doctest::Contains("not a readable .xlsx workbook"), chataudit::Error);
+  CHECK_THROWS_WITH_AS(Workbook("", "empty.xlsx"), doctest::Contains("not a readable .xlsx workbook"),
+                       chataudit::Error);
+}
+
+TEST_CASE("sheets are tables by the table's name or a built-in Chinese one") {
+  using chataudit::builtin_table_for_sheet;
+  CHECK(builtin_table_for_sheet("groups") == "groups");
+  CHECK(builtin_table_for_sheet("Groups") == "groups");
+  CHECK(builtin_table_for_sheet("工作群") == "groups");
+  CHECK(builtin_table_for_sheet(" 工作群台賬 ") == "groups");
+  CHECK(builtin_table_for_sheet("群成員") == "members");
+  CHECK(builtin_table_for_sheet("人员") == "people");
+  CHECK(builtin_table_for_sheet("说明").empty());
+  CHECK(builtin_table_for_sheet("Sheet1").empty());
 }

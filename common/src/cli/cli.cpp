@@ -72,7 +72,9 @@ void print_error(const std::string& tool, const Error& error) {
 
 Inventory load_for(const Options& o, const Plan& plan, const Policy& policy, const std::vector<const Rule*>& selected) {
   if (o.inventories.empty() && o.tables.empty())
-    throw Error("no inventory given; use --inventory PATH (a CSV directory or SQLite file) or --table NAME=PATH");
+    throw Error(
+        "no inventory given; use --inventory PATH (an .xlsx workbook, a CSV directory or a SQLite file) or --table "
+        "NAME=PATH");
   InventorySources sources;
   sources.inventories = o.inventories;
   sources.mapping = o.mapping;

@@ -37,7 +37,8 @@ std::string sheet_position(const std::string& file, const std::string& sheet, in
 }
 
 void SheetHandler::fail(int row, int column, const std::string& message) {
-  if (!problem) problem = Error(Diagnostic{.file = sheet_position(workbook_.file(), sheet_, row, column), .message = message});
+  if (!problem)
+    problem = Error(Diagnostic{.file = sheet_position(workbook_.file(), sheet_, row, column), .message = message});
 }
 
 void SheetHandler::start(std::string_view name, const char** attributes) {
@@ -49,9 +50,9 @@ void SheetHandler::start(std::string_view name, const char** attributes) {
     row_.hidden = hidden && (std::string_view(hidden) == "1" || std::string_view(hidden) == "true");
     cell_column_ = 0;
     if (row_.number <= previous || row_.number > kMaxRows)
-      problem = Error(Diagnostic{.file = workbook_.file(),
-                                 .message = fmt::format("damaged workbook: sheet {} has row {} after row {}", sheet_,
-                                                        row_.number, previous)});
+      problem = Error(Diagnostic{
+          .file = workbook_.file(),
+          .message = fmt::format("damaged workbook: sheet {} has row {} after row {}", sheet_, row_.number, previous)});
   } else if (name == "c") {
     start_cell(attributes);
   } else if (name == "v") {
@@ -69,8 +70,7 @@ void SheetHandler::start(std::string_view name, const char** attributes) {
     MergedRange range{ref};
     const std::string_view text = ref;
     const std::size_t colon = text.find(':');
-    if (colon == std::string_view::npos ||
-        !parse_ref(text.substr(0, colon), range.first_row, range.first_column) ||
+    if (colon == std::string_view::npos || !parse_ref(text.substr(0, colon), range.first_row, range.first_column) ||
         !parse_ref(text.substr(colon + 1), range.last_row, range.last_column))
       return;
     merged.push_back(std::move(range));
@@ -110,9 +110,10 @@ std::optional<std::string> SheetHandler::number_text(const std::string& value, s
   if (format.kind == NumberFormat::Kind::date) return serial_date(number, workbook_.date1904(), why);
   std::optional<std::string> plain = plain_number(number, why);
   if (!plain) {
-    *why = fmt::format("the number {} has {}; if it is an id, format the column as Text (文本) in Excel or WPS and "
-                       "enter the ids again (store ids as text)",
-                       value, *why);
+    *why = fmt::format(
+        "the number {} has {}; if it is an id, format the column as Text (文本) in Excel or WPS and "
+        "enter the ids again (store ids as text)",
+        value, *why);
     return std::nullopt;
   }
   if (format.kind == NumberFormat::Kind::zeros && plain->find_first_not_of("0123456789") == std::string::npos &&
@@ -222,7 +223,8 @@ bool WorkbookRowSource::next(std::vector<Cell>& cells) {
     row_.cells.resize(header_.size());
     if (row_.hidden && hidden_count_++ < 10) hidden_rows_.push_back(row_.number);
     cells.resize(header_.size());
-    for (std::size_t i = 0; i < header_.size(); ++i) cells[i] = Cell{row_.cells[i], row_.number, static_cast<int>(i) + 1};
+    for (std::size_t i = 0; i < header_.size(); ++i)
+      cells[i] = Cell{row_.cells[i], row_.number, static_cast<int>(i) + 1};
     return true;
   }
   return false;

@@ -151,11 +151,11 @@ class SourceResolver {
     if (!is_regular_file(path))
       throw Error(Diagnostic{.file = path,
                              .message =
-                                 "not a directory of CSV files, a workbook nor a SQLite database file; a pipe or a "
+                                 "neither a directory of CSV files, a workbook nor a SQLite database file; a pipe or a "
                                  "device gives one table: --table NAME=PATH"});
     if (!has_sqlite_header(path))
-      throw Error(
-          Diagnostic{.file = path, .message = "not a directory of CSV files, an .xlsx workbook nor a SQLite database"});
+      throw Error(Diagnostic{.file = path,
+                             .message = "neither a directory of CSV files, an .xlsx workbook nor a SQLite database"});
     try {
       return open_sqlite_source(path);
     } catch (const SQLite::Exception& e) {

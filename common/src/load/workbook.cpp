@@ -66,7 +66,9 @@ std::string relations_part(const std::string& part) {
   return part.substr(0, slash + 1) + "_rels/" + part.substr(slash + 1) + ".rels";
 }
 
-bool truthy(const char* value) { return value && (std::string_view(value) == "1" || std::string_view(value) == "true"); }
+bool truthy(const char* value) {
+  return value && (std::string_view(value) == "1" || std::string_view(value) == "true");
+}
 
 // xl/workbook.xml: the sheets in order and the date system.
 class WorkbookHandler : public XmlHandler {
@@ -317,7 +319,8 @@ Workbook::Workbook(std::string_view bytes, std::string file) : parts_(bytes, std
   if (sheets_.empty()) throw parts_.damaged("it has no sheet");
   if (const Relation* strings = relations.of_type("/sharedStrings"))
     shared_strings_part_ = resolve_target(workbook_part, strings->target);
-  if (const Relation* styles = relations.of_type("/styles")) styles_part_ = resolve_target(workbook_part, styles->target);
+  if (const Relation* styles = relations.of_type("/styles"))
+    styles_part_ = resolve_target(workbook_part, styles->target);
 }
 
 void Workbook::read_cell_context() {

@@ -55,9 +55,7 @@ class Workbook {
   void read_cell_context();
   const std::vector<std::string>& shared_strings() const { return shared_strings_; }
   /// The format of cell style `index` (general for an unknown one).
-  NumberFormat style(std::size_t index) const {
-    return index < styles_.size() ? styles_[index] : NumberFormat{};
-  }
+  NumberFormat style(std::size_t index) const { return index < styles_.size() ? styles_[index] : NumberFormat{}; }
   ZipParts& parts() { return parts_; }
   /// The sheet called `name` (compared as sheet names are, ignoring ASCII case), or nullptr.
   const SheetInfo* find_sheet(std::string_view name) const;

@@ -22,7 +22,8 @@ std::string ole_workbook_message() {
 }
 
 ZipParts::ZipParts(std::string_view bytes, std::string file) : file_(std::move(file)) {
-  if (file_magic(bytes.substr(0, 8)) == FileMagic::ole) throw Error(Diagnostic{.file = file_, .message = ole_workbook_message()});
+  if (file_magic(bytes.substr(0, 8)) == FileMagic::ole)
+    throw Error(Diagnostic{.file = file_, .message = ole_workbook_message()});
   zip_error_t error;
   zip_error_init(&error);
   zip_source_t* source = zip_source_buffer_create(bytes.data(), bytes.size(), 0, &error);
@@ -48,8 +49,10 @@ ZipParts::~ZipParts() {
 bool ZipParts::has(const std::string& name) const { return zip_name_locate(archive_, name.c_str(), 0) >= 0; }
 
 Error ZipParts::damaged(const std::string& message) const {
-  return Error(Diagnostic{.file = file_, .message = "damaged workbook: " + message + "; open it in Excel or WPS and "
-                                                    "save it again as .xlsx"});
+  return Error(Diagnostic{.file = file_,
+                          .message = "damaged workbook: " + message +
+                                     "; open it in Excel or WPS and "
+                                     "save it again as .xlsx"});
 }
 
 ZipParts::Reader::Reader(ZipParts& parts, const std::string& name) : parts_(parts), name_(name) {
