@@ -24,6 +24,7 @@ std::string ole_workbook_message() {
 ZipParts::ZipParts(std::string_view bytes, std::string file) : file_(std::move(file)) {
   if (file_magic(bytes.substr(0, 8)) == FileMagic::ole)
     throw Error(Diagnostic{.file = file_, .message = ole_workbook_message()});
+  if (bytes.empty()) throw Error(Diagnostic{.file = file_, .message = "empty file; expected an .xlsx workbook"});
   zip_error_t error;
   zip_error_init(&error);
   zip_source_t* source = zip_source_buffer_create(bytes.data(), bytes.size(), 0, &error);
