@@ -135,10 +135,9 @@ void SheetHandler::end_cell() {
     std::size_t index = 0;
     const std::string_view digits = trim(value_);
     const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
-    const std::vector<std::string>& strings = workbook_.shared_strings();
-    if (error != std::errc() || end != digits.data() + digits.size() || index >= strings.size())
+    if (error != std::errc() || end != digits.data() + digits.size() || index >= workbook_.shared_string_count())
       return fail(cell_row_, cell_column_, "damaged workbook: the cell names a shared string that is not there");
-    text = strings[index];
+    text = workbook_.shared_string(index);
   } else if (type_ == "b") {
     text = trim(value_) == "1" ? "true" : "false";
   } else if (type_ == "e") {

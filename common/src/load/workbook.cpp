@@ -92,14 +92,17 @@ class WorkbookHandler : public XmlHandler {
 // The shared strings: each <si>'s text, rich-text runs joined, phonetic guides (<rPh>) left out.
 class SharedStringsHandler : public XmlHandler {
  public:
-  explicit SharedStringsHandler(std::vector<std::string>& strings) : strings_(strings) {}
+  SharedStringsHandler(std::string& text, std::vector<std::uint32_t>& ends) : text_(text), ends_(ends) {}
   void start(std::string_view name, const char**) override {
     if (name == "si") current_.clear();
     if (name == "rPh") ++phonetic_;
     if (name == "t") in_text_ = true;
   }
   void end(std::string_view name) override {
-    if (name == "si") strings_.push_back(unescape_ooxml(current_));
+    if (name == "si") {
+      text_ += unescape_ooxml(current_);
+      ends_.push_back(static_cast<std::uint32_t>(text_.size()));
+    }
     if (name == "rPh") --phonetic_;
     if (name == "t") in_text_ = false;
   }
@@ -108,7 +111,8 @@ class SharedStringsHandler : public XmlHandler {
   }
 
  private:
-  std::vector<std::string>& strings_;
+  std::string& text_;
+  std::vector<std::uint32_t>& ends_;
   std::string current_;
   int phonetic_ = 0;
   bool in_text_ = false;
@@ -325,7 +329,7 @@ Workbook::Workbook(std::string_view bytes, std::string file) : parts_(bytes, std
 
 void Workbook::read_cell_context() {
   if (!shared_strings_part_.empty() && parts_.has(shared_strings_part_)) {
-    SharedStringsHandler handler(shared_strings_);
+    SharedStringsHandler handler(shared_text_, shared_ends_);
     XmlStream(parts_, shared_strings_part_, handler).run();
   }
   if (!styles_part_.empty() && parts_.has(styles_part_)) {

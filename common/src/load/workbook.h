@@ -53,7 +53,12 @@ class Workbook {
   bool date1904() const { return date1904_; }
   /// Reads the shared strings and the cell formats (what reading a sheet's cells needs).
   void read_cell_context();
-  const std::vector<std::string>& shared_strings() const { return shared_strings_; }
+  std::size_t shared_string_count() const { return shared_ends_.size(); }
+  /// Shared string `index` (< shared_string_count()).
+  std::string_view shared_string(std::size_t index) const {
+    const std::uint32_t begin = index == 0 ? 0 : shared_ends_[index - 1];
+    return std::string_view(shared_text_).substr(begin, shared_ends_[index] - begin);
+  }
   /// The format of cell style `index` (general for an unknown one).
   NumberFormat style(std::size_t index) const { return index < styles_.size() ? styles_[index] : NumberFormat{}; }
   ZipParts& parts() { return parts_; }
@@ -66,7 +71,11 @@ class Workbook {
   std::vector<SheetInfo> sheets_;
   bool date1904_ = false;
   std::string shared_strings_part_, styles_part_;
-  std::vector<std::string> shared_strings_;
+  // The shared strings end to end, and where each ends: 4 bytes a string beside its text, so that a
+  // part of millions of empty strings (<si/>, 5 bytes each) cannot take more memory than its size
+  // twice over. A part holds at most 2 GiB of text, so 32 bits reach every end.
+  std::string shared_text_;
+  std::vector<std::uint32_t> shared_ends_;
   std::vector<NumberFormat> styles_;
 };
 
