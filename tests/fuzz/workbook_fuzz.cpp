@@ -58,12 +58,13 @@ std::string zip_parts(std::string_view text) {
   zip_source_keep(buffer);
   zip_t* archive = zip_open_from_source(buffer, ZIP_TRUNCATE, nullptr);
   std::string out;
+  const std::string relations = kRelations;  // zip_close reads every part's bytes: all must outlive it
   if (archive) {
     auto add = [&](const char* name, const std::string& data) {
       zip_source_t* source = zip_source_buffer(archive, data.data(), data.size(), 0);
       if (source && zip_file_add(archive, name, source, ZIP_FL_OVERWRITE) < 0) zip_source_free(source);
     };
-    add("xl/_rels/workbook.xml.rels", kRelations);
+    add("xl/_rels/workbook.xml.rels", relations);
     for (std::size_t i = 0; i < 4; ++i) add(kNames[i], parts[i]);
     if (zip_close(archive) != 0) zip_discard(archive);
     zip_stat_t stat;
