@@ -193,7 +193,7 @@ TEST_CASE("a path that is neither a directory nor SQLite is refused") {
   InventorySources sources;
   sources.inventories.push_back(dir.write("notes.txt", "hello"));
   CHECK(error_text([&] { load_inventory(sources, {"groups"}, shanghai()); }) ==
-        dir.path() + "/notes.txt: not a directory of CSV files nor a SQLite database\n");
+        dir.path() + "/notes.txt: neither a directory of CSV files, an .xlsx workbook nor a SQLite database\n");
 }
 
 TEST_CASE("a large file read by two threads, one per half, loads as read by one: rows, order, problems") {

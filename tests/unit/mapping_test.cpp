@@ -207,7 +207,7 @@ TEST_CASE("mapping file: mistakes are errors at their line and column") {
     return text.substr(path.size());
   };
   CHECK(problem("[tables.groups]\nfiles = \"x.csv\"\n") ==
-        ":2:1: unknown key \"files\" in [tables.groups]; expected one of: file, table, encoding, delimiter, "
+        ":2:1: unknown key \"files\" in [tables.groups]; expected one of: file, table, sheet, encoding, delimiter, "
         "date_format, columns, values\n");
   CHECK(problem("[tables.groups.columns]\n\"结束\" = \"work_end\"\n")
             .starts_with(":2:8: [tables.groups.columns] \"结束\": table groups has no column \"work_end\"; expected "

@@ -537,13 +537,14 @@ TEST_CASE("the trend: a line in text, a table in Markdown, an SVG chart in HTML;
   CHECK(contains(as::markdown(fixture.report), "## 趋势\n\n| 检查日期 | 错误 | 警告 | 提示 |\n"));
 }
 
-TEST_CASE("json: summary.tables gives each table's rows read and loaded; inventory.tables keeps rows loaded") {
+TEST_CASE("json: summary.tables gives each table's rows read, loaded and in scope; inventory.tables keeps rows loaded") {
   Fixture fixture;
   for (const auto& [name, rows] : {std::pair{"memberships", std::size_t{3}}, std::pair{"groups", std::size_t{61}}}) {
     LoadedTable& table = fixture.inventory.tables[name];
     table.rows_read = rows;
     table.rows_loaded = rows;
   }
+  fixture.inventory.tables["groups"].rows_in_scope = 18;  // --org: 18 of the 61 groups
   const std::string json = as::json(fixture.report);
   // inventory.tables: unchanged, {name: rows loaded}, tables in name order.
   CHECK(contains(json,
@@ -559,11 +560,13 @@ TEST_CASE("json: summary.tables gives each table's rows read and loaded; invento
                  "    \"tables\": {\n"
                  "      \"groups\": {\n"
                  "        \"read\": 61,\n"
-                 "        \"loaded\": 61\n"
+                 "        \"loaded\": 61,\n"
+                 "        \"in_scope\": 18\n"
                  "      },\n"
                  "      \"memberships\": {\n"
                  "        \"read\": 3,\n"
-                 "        \"loaded\": 3\n"
+                 "        \"loaded\": 3,\n"
+                 "        \"in_scope\": 3\n"
                  "      }\n"
                  "    },\n"
                  "    \"rules_run\": 2,\n"));

@@ -72,7 +72,9 @@ void print_error(const std::string& tool, const Error& error) {
 
 Inventory load_for(const Options& o, const Plan& plan, const Policy& policy, const std::vector<const Rule*>& selected) {
   if (o.inventories.empty() && o.tables.empty())
-    throw Error("no inventory given; use --inventory PATH (a CSV directory or SQLite file) or --table NAME=PATH");
+    throw Error(
+        "no inventory given; use --inventory PATH (an .xlsx workbook, a CSV directory or a SQLite file) or --table "
+        "NAME=PATH");
   InventorySources sources;
   sources.inventories = o.inventories;
   sources.mapping = o.mapping;
@@ -154,6 +156,8 @@ int run(const ToolSpec& tool, const Options& o) {
   if (selected.empty()) throw Error("no rule left to run (check --rule and --skip-rule)");
   Inventory inventory = load_for(o, plan, policy, selected);
   count_in_scope(inventory, run_options);
+  if (o.verbose)
+    for (const Diagnostic& note : inventory.notes) std::cerr << note.to_string() << '\n';
   const InventorySummary summary = inventory.summary();
   const Scope scope = make_scope(tool, o, policy, run_options, summary);
   if (o.baseline == "last") baseline = last_recorded_run(o.record, scope, run_options.as_of);

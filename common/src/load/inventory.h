@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/dates.h"
+#include "base/error.h"
 #include "findings/findings.h"
 #include "store/colstore.h"
 #include "store/deadline.h"
@@ -60,6 +61,8 @@ class Inventory {
   LoadedTable& record(const std::string& table) { return loaded_[table]; }
   /// Human-readable description of the sources (e.g. `samples/jiusan-branch`).
   std::string source;
+  /// What --verbose prints about the sources (a workbook's hidden sheets and rows, read as data).
+  std::vector<Diagnostic> notes;
   /// SHA-256 over every loaded table's name and digest, in table order: what the audit saw.
   std::string digest() const;
   /// What a report says about the inventory (kept after release_data()).

@@ -14,6 +14,7 @@
 #include "base/parallel.h"
 #include "base/text.h"
 #include "load/files.h"
+#include "load/sheet_rows.h"
 #include "policy/schema.h"
 #include "store/sqlite_file.h"
 
@@ -53,9 +54,13 @@ void Loader::load(const std::string& table, const TableSource& source) {
   OpenSource open;
   if (source.kind == SourceKind::sqlite)
     open_sqlite(table, source, deadline, open);
+  else if (source.kind == SourceKind::workbook)
+    open_workbook(table, source, open);
   else
     open_csv(table, source, open);
   read_rows(table, source, *open.rows, deadline);
+  if (std::vector<Diagnostic> notes = open.rows->notes(); !notes.empty())
+    locked([&] { inventory_.notes.insert(inventory_.notes.end(), notes.begin(), notes.end()); });
   if (open.digest.valid()) {
     const std::string sha = open.digest.get();
     locked([&] { inventory_.record(table).digest = sha; });
@@ -92,6 +97,30 @@ void Loader::open_sqlite(const std::string& table, const TableSource& source, co
                      .message = fmt::format("view {}: {}", view, refused_function_message(sandbox.refused_function))});
     }
     throw Error(Diagnostic{.file = source.path, .locator = source.source_table, .message = sqlite_source_message(e)});
+  }
+}
+
+void Loader::open_workbook(const std::string& table, const TableSource& source, OpenSource& open) const {
+  open.mapped = std::make_unique<MappedFile>(source.path);
+  const std::string_view view = open.mapped->view();
+  open.digest = std::async(std::launch::async, [view] { return sha256_hex(view); });
+  try {
+    auto workbook = std::make_unique<Workbook>(view, source.path);
+    const TableMapping* table_mapping = source.mapping->find(table);
+    std::string name = source.sheet;
+    if (name.empty() && table_mapping) name = table_mapping->sheet;
+    const SheetInfo* sheet = name.empty() ? &workbook->sheets().front() : workbook->find_sheet(name);
+    if (!sheet) {
+      std::string names;
+      for (const SheetInfo& each : workbook->sheets()) names += (names.empty() ? "" : ", ") + each.name;
+      throw Error(
+          Diagnostic{.file = source.path,
+                     .message = fmt::format("no sheet named {} (table {}); its sheets are {}", name, table, names)});
+    }
+    const SheetInfo chosen = *sheet;
+    open.rows = std::make_unique<WorkbookRowSource>(std::move(workbook), chosen);
+  } catch (const std::bad_alloc&) {
+    throw Error(Diagnostic{.file = source.path, .message = out_of_memory_message("table " + table)});
   }
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 // The loader: one table's source opened (a mapped or streamed CSV text in its encoding and
-// delimiter, or a SQLite table under the sandbox), its rows read into the inventory's store.
+// delimiter, a workbook's sheet, or a SQLite table under the sandbox), its rows read into the inventory's store.
 #include <SQLiteCpp/Database.h>
 
 #include <mutex>
@@ -44,6 +44,8 @@ class Loader {
  private:
   void open_sqlite(const std::string& table, const TableSource& source, const Deadline& deadline, OpenSource& open);
   void open_csv(const std::string& table, const TableSource& source, OpenSource& open) const;
+  // A workbook's sheet: the one --table names, else the mapping's, else the first.
+  void open_workbook(const std::string& table, const TableSource& source, OpenSource& open) const;
   // Reads the opened rows, turning the errors of SQLite, the clock and memory into the table's.
   void read_rows(const std::string& table, const TableSource& source, RowSource& rows, const Deadline& deadline);
   // --encoding, else the mapping's table, else the mapping's default, else detection.

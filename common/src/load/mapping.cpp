@@ -297,7 +297,7 @@ class MappingReader : public TomlReader {
 
   TableMapping read_table(const TableSpec& spec, const toml::table& table) const {
     const std::string what = fmt::format("[tables.{}]", spec.name);
-    only_keys(table, {"file", "table", "encoding", "delimiter", "date_format", "columns", "values"}, what);
+    only_keys(table, {"file", "table", "sheet", "encoding", "delimiter", "date_format", "columns", "values"}, what);
     TableMapping mapping;
     if (const toml::node* file = table.get("file")) {
       mapping.file = non_empty_string_at(*file, what + " file");
@@ -306,6 +306,10 @@ class MappingReader : public TomlReader {
     if (const toml::node* source = table.get("table")) {
       mapping.source_table = non_empty_string_at(*source, what + " table");
       mapping.source_table_where = position(*source);
+    }
+    if (const toml::node* sheet = table.get("sheet")) {
+      mapping.sheet = non_empty_string_at(*sheet, what + " sheet");
+      mapping.sheet_where = position(*sheet);
     }
     if (const toml::node* encoding = table.get("encoding"))
       mapping.encoding = encoding_at(*encoding, what + " encoding");
@@ -392,6 +396,35 @@ InventoryMapping load_mapping(const std::string& path) {
 std::string header_key(std::string_view header) { return ascii_lower(remove_white_space(nfkc(trim(header)))); }
 
 std::span<const BuiltinHeaders> builtin_headers() { return kBuiltinHeaders; }
+
+namespace {
+// The sheet names a workbook inventory's tables go by without a mapping file, beside the tables'
+// own names (simplified and traditional Chinese; compared as headers are).
+constexpr BuiltinHeaders kBuiltinSheets[] = {
+    {"orgs", "", "组织 組織 机构 機構 组织机构 組織機構"},
+    {"depts", "", "部门 部門"},
+    {"people", "", "人员 人員 人员名单 人員名單"},
+    {"accounts", "", "公众号 公眾號 账号 帳號 公众号台账 公眾號台賬"},
+    {"groups", "", "工作群 工作群台账 工作群台賬 群台账 群台賬"},
+    {"members", "", "群成员 群成員 成员 成員"},
+    {"permissions", "", "权限 權限 公众号权限 公眾號權限"},
+    {"successions", "", "交接 交接记录 交接記錄 移交"},
+};
+}  // namespace
+
+std::string_view builtin_table_for_sheet(std::string_view sheet) {
+  const std::string key = header_key(sheet);
+  for (const BuiltinHeaders& entry : kBuiltinSheets) {
+    if (header_key(entry.table) == key) return entry.table;
+    for (std::size_t start = 0; start < entry.spellings.size();) {
+      std::size_t end = entry.spellings.find(' ', start);
+      if (end == std::string_view::npos) end = entry.spellings.size();
+      if (header_key(entry.spellings.substr(start, end - start)) == key) return entry.table;
+      start = end + 1;
+    }
+  }
+  return {};
+}
 
 std::string_view builtin_column(std::string_view table, std::string_view header) {
   const std::string key = header_key(header);

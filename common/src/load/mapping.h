@@ -56,6 +56,8 @@ struct TableMapping {
   MappingPosition file_where;
   std::string source_table;  ///< table or view in a SQLite inventory; empty: NAME
   MappingPosition source_table_where;
+  std::string sheet;  ///< the sheet of a workbook (file or inventory); empty: NAME, a built-in name, or the first
+  MappingPosition sheet_where;
   std::string encoding;                   ///< empty: the file-wide setting
   std::optional<char> delimiter;          ///< unset: the file-wide setting
   std::optional<DateFormat> date_format;  ///< unset: the file-wide setting
@@ -96,6 +98,10 @@ struct BuiltinHeaders {
 std::span<const BuiltinHeaders> builtin_headers();
 /// The column `header` means in `table` by the built-in list, or empty.
 std::string_view builtin_column(std::string_view table, std::string_view header);
+
+/// The table a workbook's sheet called `sheet` holds by its built-in name (`工作群` → groups, or
+/// the table's own name), or empty.
+std::string_view builtin_table_for_sheet(std::string_view sheet);
 
 /// A `--delimiter` or `delimiter =` value: one ASCII character other than a quote, CR or LF;
 /// `\t` (two characters) and `tab` mean a tab. nullopt (with `error` set) otherwise.

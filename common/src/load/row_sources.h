@@ -1,6 +1,6 @@
 #pragma once
 // Row sources: one table's rows read as text cells with their positions, from a CSV text or from
-// a SQLite table, and problems reported in the source's own terms.
+// a SQLite table (a workbook's sheet: sheet_rows.h), and problems reported in the source's own terms.
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
@@ -53,6 +53,8 @@ class RowSource {
   }
   /// How a row is named in "first on line N" (CSV) or "first on row N" (SQLite).
   virtual std::string_view row_word() const = 0;
+  /// What --verbose says about the source once it is read (a workbook's hidden sheets and rows).
+  virtual std::vector<Diagnostic> notes() const { return {}; }
   /// Where the source can be read by two threads: the rows from about half of what is left
   /// on, as a source of their own (this one then stops before them); nullptr otherwise.
   virtual std::unique_ptr<RowSource> split_off(std::size_t /*least_bytes*/) { return nullptr; }

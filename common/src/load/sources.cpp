@@ -8,24 +8,27 @@
 
 #include <cassert>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <vector>
 
 #include "base/error.h"
+#include "base/text.h"
 #include "load/files.h"
 #include "load/header_plan.h"
+#include "load/workbook.h"
 #include "store/sqlite_file.h"
 
 namespace chataudit::loading {
 namespace {
 
 // The files a directory may hold table `table` in: the mapping's `file`, else TABLE.csv,
-// TABLE.tsv or TABLE.txt (Excel's "Unicode text").
+// TABLE.tsv, TABLE.txt (Excel's "Unicode text") or TABLE.xlsx.
 std::vector<std::string> candidate_files(const std::string& table, const InventoryMapping& mapping) {
   if (const TableMapping* table_mapping = mapping.find(table); table_mapping && !table_mapping->file.empty())
     return {table_mapping->file};
-  return {table + ".csv", table + ".tsv", table + ".txt"};
+  return {table + ".csv", table + ".tsv", table + ".txt", table + ".xlsx"};
 }
 
 class SourceResolver {
@@ -65,22 +68,33 @@ class SourceResolver {
         table_mapping && !table_mapping->source_table.empty() ? table_mapping->source_table : table;
     if (path == "-") {
       chosen_[table] = TableSource{SourceKind::csv_stdin, "-", source_table, mapping};
-    } else if (!exists(path)) {
-      throw Error(Diagnostic{.file = path, .message = "no such file (given by --table " + table + ")"});
-    } else if (is_directory(path)) {
-      throw Error(Diagnostic{.file = path, .message = "is a directory; --table takes a CSV or SQLite file (or -)"});
-    } else {
-      // Only a regular file is sniffed for SQLite's header: reading the start of a pipe, a FIFO
-      // or /dev/stdin would take it away from the CSV reader.
-      const bool sqlite = is_regular_file(path) && has_sqlite_header(path);
-      chosen_[table] = TableSource{sqlite ? SourceKind::sqlite : SourceKind::csv_file, path, source_table, mapping};
+      return;
     }
+    // FILE.xlsx#SHEET: the sheet is split off after a name ending in .xlsx only.
+    std::string file = path, sheet;
+    if (const std::size_t at = ascii_lower(path).find(".xlsx#"); at != std::string::npos && !exists(path)) {
+      file = path.substr(0, at + 5);
+      sheet = path.substr(at + 6);
+      if (sheet.empty()) throw Error(fmt::format("--table {}={}: no sheet name after #", table, path));
+    }
+    if (!exists(file)) {
+      throw Error(Diagnostic{.file = file, .message = "no such file (given by --table " + table + ")"});
+    } else if (is_directory(file)) {
+      throw Error(
+          Diagnostic{.file = file, .message = "is a directory; --table takes a CSV, .xlsx or SQLite file (or -)"});
+    }
+    const SourceKind kind = file_kind(file);
+    if (!sheet.empty() && kind != SourceKind::workbook)
+      throw Error(Diagnostic{.file = file, .message = "not an .xlsx workbook, so it has no sheet " + sheet});
+    chosen_[table] = TableSource{kind, file, source_table, mapping, sheet};
   }
 
   // --inventory PATH: each wanted table that no --table gives, if the directory or database holds it.
   void add_inventory(const std::string& path) {
     if (!exists(path))
       throw Error(Diagnostic{.file = path, .message = "no such file or directory (given by --inventory)"});
+    if (!is_directory(path) && is_regular_file(path) && file_kind(path) == SourceKind::workbook)
+      return add_workbook(path);
     const bool directory = is_directory(path);
     const std::unique_ptr<SQLite::Database> db = directory ? nullptr : open_database(path);
     const InventoryMapping& mapping = directory ? mappings_.for_directory(path) : mappings_.for_other();
@@ -97,14 +111,51 @@ class SourceResolver {
     }
   }
 
+  // --inventory BOOK.xlsx: each wanted table that no --table gives, from the sheet the mapping
+  // names, or the sheet called by the table's name or a built-in one (`工作群`).
+  void add_workbook(const std::string& path) {
+    const MappedFile bytes(path);
+    const Workbook workbook(bytes.view(), path);
+    const InventoryMapping& mapping = mappings_.for_other();
+    for (const std::string& table : wanted_) {
+      if (explicit_tables_.count(table)) continue;
+      const TableMapping* table_mapping = mapping.find(table);
+      std::vector<std::string> sheets;
+      if (table_mapping && !table_mapping->sheet.empty()) {
+        const SheetInfo* sheet = workbook.find_sheet(table_mapping->sheet);
+        if (!sheet)
+          throw Error(mapping.at(
+              table_mapping->sheet_where,
+              fmt::format("[tables.{}] sheet = \"{}\": no such sheet in {}", table, table_mapping->sheet, path)));
+        sheets.push_back(sheet->name);
+      } else {
+        for (const SheetInfo& sheet : workbook.sheets())
+          if (builtin_table_for_sheet(sheet.name) == table) sheets.push_back(sheet.name);
+      }
+      if (sheets.empty()) continue;
+      if (sheets.size() > 1)
+        throw Error(Diagnostic{.file = path,
+                               .message = fmt::format("sheets {} and {} could both be table {}; rename one, or name "
+                                                      "it with --mapping FILE: [tables.{}] sheet = \"{}\"",
+                                                      sheets[0], sheets[1], table, table, sheets[0])});
+      if (auto previous = from_inventory_.find(table); previous != from_inventory_.end())
+        throw Error(fmt::format("table {} is in both {} and {}; choose one with --table {}=PATH", table,
+                                previous->second, path, table));
+      from_inventory_[table] = path;
+      chosen_[table] = TableSource{SourceKind::workbook, path, table, &mapping, sheets.front()};
+    }
+  }
+
   // An --inventory path that is not a directory: it must be a SQLite database.
   static std::unique_ptr<SQLite::Database> open_database(const std::string& path) {
     if (!is_regular_file(path))
       throw Error(Diagnostic{.file = path,
-                             .message = "not a directory of CSV files nor a SQLite database file; a pipe or a "
-                                        "device gives one table: --table NAME=PATH"});
+                             .message =
+                                 "neither a directory of CSV files, a workbook nor a SQLite database file; a pipe or a "
+                                 "device gives one table: --table NAME=PATH"});
     if (!has_sqlite_header(path))
-      throw Error(Diagnostic{.file = path, .message = "not a directory of CSV files nor a SQLite database"});
+      throw Error(Diagnostic{.file = path,
+                             .message = "neither a directory of CSV files, an .xlsx workbook nor a SQLite database"});
     try {
       return open_sqlite_source(path);
     } catch (const SQLite::Exception& e) {
@@ -132,7 +183,7 @@ class SourceResolver {
       if (mapped) note_missing(table, mapping, dir);
       return std::nullopt;
     }
-    return TableSource{SourceKind::csv_file, present.front(), table, &mapping};
+    return TableSource{file_kind(present.front()), present.front(), table, &mapping};
   }
 
   // The table or view of `table` in the database at `path`, if it has one.
@@ -204,6 +255,23 @@ const InventoryMapping& Mappings::for_directory(const std::string& dir) {
   InventoryMapping& none = stored_.emplace_back();
   none.path = path;
   return none;
+}
+
+SourceKind file_kind(const std::string& path) {
+  const std::string extension = ascii_lower(std::filesystem::path(path).extension().string());
+  // Only a regular file is sniffed: reading the start of a pipe, a FIFO or /dev/stdin would take
+  // it away from the CSV reader.
+  std::string start;
+  if (is_regular_file(path)) {
+    std::ifstream in(path, std::ios::binary);
+    start.resize(8);
+    in.read(start.data(), 8);
+    start.resize(static_cast<std::size_t>(in.gcount()));
+  }
+  if (extension == ".xls" || extension == ".et" || file_magic(start) == FileMagic::ole)
+    throw Error(Diagnostic{.file = path, .message = ole_workbook_message()});
+  if (extension == ".xlsx" || file_magic(start) == FileMagic::zip) return SourceKind::workbook;
+  return is_regular_file(path) && has_sqlite_header(path) ? SourceKind::sqlite : SourceKind::csv_file;
 }
 
 bool has_table_or_view(SQLite::Database& db, const std::string& name) {

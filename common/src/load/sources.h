@@ -13,13 +13,14 @@
 
 namespace chataudit::loading {
 
-enum class SourceKind { csv_file, csv_stdin, sqlite };
+enum class SourceKind { csv_file, csv_stdin, sqlite, workbook };
 
 struct TableSource {
   SourceKind kind;
   std::string path;                           // as the user named it
   std::string source_table;                   // SQLite: the table or view to read
   const InventoryMapping* mapping = nullptr;  // never null once resolved; maybe an empty mapping
+  std::string sheet;                          // workbook: the sheet to read; empty: the mapping's, or the first
 };
 
 // Every table's mapping, owned for the whole load: --mapping for all sources, else each
@@ -37,6 +38,10 @@ class Mappings {
   const InventoryMapping* global_ = nullptr;
   const InventoryMapping none_;
 };
+
+// What the file at `path` is by its name and first bytes: a workbook (.xlsx, or a zip), SQLite, or
+// CSV text. Throws for an .xls or .et file, or an encrypted workbook ("save as .xlsx").
+SourceKind file_kind(const std::string& path);
 
 // Whether the database has a table or view called `name` (in any case).
 bool has_table_or_view(SQLite::Database& db, const std::string& name);
