@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """The man pages in both languages (issue 26 point 3): every page renders without a warning, every
 English page has its Chinese page (and no Chinese page lacks its English one), and each tool's
-options, as its --help lists them, appear in its pages in both languages, which name the same
-options.
+options, as its --help lists them, are described (each the tag of a .TP item) in its pages in both
+languages, which name the same options.
 
 usage: man_pages_check.py BIN_DIR SOURCE_DIR
 
@@ -30,11 +30,20 @@ def rendering_problems(page):
     return []
 
 
+def plain(text):
+    """Roff text with \\- read as - and font changes dropped."""
+    return re.sub(r"\\f(\[[^]]*\]|\(..|.)", "", text).replace("\\-", "-").replace("\\%", "")
+
+
 def page_options(page):
-    """The long options a page names (\\- read as -, font changes dropped)."""
-    text = page.read_text(encoding="utf-8")
-    text = re.sub(r"\\f(\[[^]]*\]|\(..|.)", "", text).replace("\\-", "-").replace("\\%", "")
-    return set(LONG_OPTION.findall(text))
+    """The long options a page names anywhere, and those it describes: the tag of a .TP item."""
+    lines = page.read_text(encoding="utf-8").split("\n")
+    named = set(LONG_OPTION.findall(plain("\n".join(lines))))
+    tagged = set()
+    for tp, tag in zip(lines, lines[1:]):
+        if tp.startswith(".TP"):
+            tagged |= set(LONG_OPTION.findall(plain(tag)))
+    return named, tagged
 
 
 def help_options(bin_dir, tool):
@@ -71,10 +80,11 @@ def main():
         pages = [p for p in (man / f"{tool}.1", man_zh / f"{tool}.1") if p.exists()]
         if len(pages) < 2:
             continue  # reported above
-        named = {page: page_options(page) for page in pages}
-        for page, found in named.items():
-            problems += [f"{page}: does not describe {tool}'s option {option}" for option in sorted(options - found)]
-        en, zh = named[pages[0]], named[pages[1]]
+        found = {page: page_options(page) for page in pages}
+        for page, (_, tagged) in found.items():
+            problems += [f"{page}: does not describe {tool}'s option {option} (no .TP item)"
+                         for option in sorted(options - tagged)]
+        en, zh = found[pages[0]][0], found[pages[1]][0]
         problems += [f"{pages[1]}: does not name {option}, which {pages[0].name} names" for option in sorted(en - zh)]
         problems += [f"{pages[1]}: names {option}, which {pages[0].name} does not" for option in sorted(zh - en)]
     for problem in problems:
