@@ -2,7 +2,8 @@
 """The man pages in both languages (issue 26 point 3): every page renders without a warning, every
 English page has its Chinese page (and no Chinese page lacks its English one), and each tool's
 options, as its --help lists them, are described (each the tag of a .TP item) in its pages in both
-languages, which name the same options.
+languages, which name the same options. A Chinese page has as many sections (.SH) and subsections
+(.SS) as its English page.
 
 usage: man_pages_check.py BIN_DIR SOURCE_DIR
 
@@ -72,6 +73,13 @@ def main():
     problems += [f"man/zh_CN/{name}: missing (man/{name} has no Chinese page)" for name in
                  sorted(english_names - chinese_names)]
     problems += [f"man/zh_CN/{name}: no English page man/{name}" for name in sorted(chinese_names - english_names)]
+    for name in sorted(english_names & chinese_names):
+        en, zh = (page.read_text(encoding="utf-8").split("\n") for page in (man / name, man_zh / name))
+        for macro in (".SH", ".SS"):
+            count_en = sum(line.startswith(macro + " ") for line in en)
+            count_zh = sum(line.startswith(macro + " ") for line in zh)
+            if count_en != count_zh:
+                problems.append(f"man/zh_CN/{name}: {count_zh} {macro} headings, man/{name} has {count_en}")
     for tool in TOOLS:
         options = help_options(bin_dir, tool)
         if not options:
