@@ -14,6 +14,7 @@ warning, among them "can't break line", which Chinese text without break points 
 import os
 import pathlib
 import re
+import signal
 import subprocess
 import sys
 
@@ -25,14 +26,18 @@ LONG_OPTION = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*[a-z0-9]")
 
 def rendering_problems(page):
     command = ["groff", "-man", "-k", "-Tutf8", "-ww", "-z", str(page)]
+    # A session of its own, so that a troff that never ends is killed with the groff that ran it.
+    groff = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                             start_new_session=True)
     try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        said, _ = groff.communicate(timeout=120)
     except subprocess.TimeoutExpired:
+        os.killpg(groff.pid, signal.SIGKILL)
+        groff.communicate()
         # groff 1.22.4 can loop on a run of Latin text and Chinese punctuation longer than a line.
         return [f"{page}: groff did not finish in 120 s; put \\: between Chinese punctuation and Latin text"]
-    said = (result.stdout + result.stderr).strip()
-    if result.returncode != 0 or said:
-        return [f"{page}: groff exit {result.returncode}: {said}"]
+    if groff.returncode != 0 or said.strip():
+        return [f"{page}: groff exit {groff.returncode}: {said.strip()}"]
     return []
 
 
