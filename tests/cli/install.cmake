@@ -9,11 +9,13 @@ endif()
 include(${SOURCE_DIR}/tools/tools.cmake)
 chataudit_read_tools(${SOURCE_DIR}/tools/tools.toml)
 set(tool_files ${CHATAUDIT_TOOLS})
-list(TRANSFORM tool_files REPLACE "(.+)" "bin/\\1;share/man/man1/\\1.1.gz")
+list(TRANSFORM tool_files REPLACE "(.+)" "bin/\\1;share/man/man1/\\1.1.gz;share/man/zh_CN/man1/\\1.1.gz")
 foreach(file ${tool_files}
              share/chataudit/policies/jiusan-2020.toml
              share/man/man5/chataudit-policy.5.gz share/man/man5/chataudit-inventory.5.gz
-             share/man/man7/chataudit.7.gz)
+             share/man/man7/chataudit.7.gz
+             share/man/zh_CN/man5/chataudit-policy.5.gz share/man/zh_CN/man5/chataudit-inventory.5.gz
+             share/man/zh_CN/man7/chataudit.7.gz)
   if(NOT EXISTS ${WORK_DIR}/${file})
     message(FATAL_ERROR "not installed: ${file}")
   endif()
