@@ -17,8 +17,10 @@ struct Styled {
 // The colours are those of the stylesheet: error #b3261e, warning #8a5300, notice #1a5fb4, white
 // text on each (contrast above 4.5:1).
 constexpr std::array kStyles{
-    Styled{"body", "", "margin:0;padding:16px;color:#1f2328;background-color:#ffffff;line-height:1.5;"
-                 "font-family:system-ui,-apple-system,'Segoe UI','PingFang SC','Microsoft YaHei','Noto Sans CJK SC',sans-serif"},
+    Styled{
+        "body", "",
+        "margin:0;padding:16px;color:#1f2328;background-color:#ffffff;line-height:1.5;"
+        "font-family:system-ui,-apple-system,'Segoe UI','PingFang SC','Microsoft YaHei','Noto Sans CJK SC',sans-serif"},
     Styled{"h1", "", "font-size:24px;margin:0 0 4px"},
     Styled{"h2", "", "font-size:20px;margin:32px 0 8px;padding-bottom:4px;border-bottom:1px solid #d0d7de"},
     Styled{"h3", "", "font-size:17px;margin:0 0 4px"},
@@ -29,12 +31,19 @@ constexpr std::array kStyles{
     Styled{"p", "clean", "font-size:18px"},
     Styled{"table", "stack", "border-collapse:collapse;width:100%;margin:8px 0"},
     Styled{"table", "counts", "border-collapse:collapse;margin:8px 0"},
-    Styled{"th", "", "border:1px solid #d0d7de;padding:5px 8px;vertical-align:top;text-align:left;background-color:#f6f8fa"},
+    Styled{"th", "",
+           "border:1px solid #d0d7de;padding:5px 8px;vertical-align:top;text-align:left;background-color:#f6f8fa"},
     Styled{"td", "", "border:1px solid #d0d7de;padding:5px 8px;vertical-align:top;text-align:left"},
     Styled{"td", "n", "border:1px solid #d0d7de;padding:5px 8px;vertical-align:top;text-align:right"},
-    Styled{"span", "badge error", "display:inline-block;padding:0 6px;border-radius:4px;font-size:.85em;font-weight:600;color:#ffffff;background-color:#b3261e"},
-    Styled{"span", "badge warning", "display:inline-block;padding:0 6px;border-radius:4px;font-size:.85em;font-weight:600;color:#ffffff;background-color:#8a5300"},
-    Styled{"span", "badge notice", "display:inline-block;padding:0 6px;border-radius:4px;font-size:.85em;font-weight:600;color:#ffffff;background-color:#1a5fb4"},
+    Styled{"span", "badge error",
+           "display:inline-block;padding:0 6px;border-radius:4px;font-size:.85em;font-weight:600;"
+           "color:#ffffff;background-color:#b3261e"},
+    Styled{"span", "badge warning",
+           "display:inline-block;padding:0 6px;border-radius:4px;font-size:.85em;font-weight:600;"
+           "color:#ffffff;background-color:#8a5300"},
+    Styled{"span", "badge notice",
+           "display:inline-block;padding:0 6px;border-radius:4px;font-size:.85em;font-weight:600;"
+           "color:#ffffff;background-color:#1a5fb4"},
     Styled{"span", "nw", "white-space:nowrap"},
     Styled{"time", "", "white-space:nowrap"},
     Styled{"div", "group error", "margin:16px 0 24px;padding-left:12px;border-left:4px solid #b3261e"},
@@ -65,8 +74,7 @@ std::string_view inline_style(std::string_view tag, std::string_view classes) {
 void InlineStyleSink::tag(std::string_view text) {
   // text is "<…>": a start tag, an end tag, a comment or the doctype.
   std::size_t name_end = 1;
-  while (name_end < text.size() && text[name_end] != ' ' && text[name_end] != '>' && text[name_end] != '/')
-    ++name_end;
+  while (name_end < text.size() && text[name_end] != ' ' && text[name_end] != '>' && text[name_end] != '/') ++name_end;
   const std::string_view name = text.substr(1, name_end - 1);
   const std::string_view style = name.empty() || text.find(" style=\"") != std::string_view::npos
                                      ? std::string_view{}
