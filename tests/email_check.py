@@ -7,20 +7,59 @@ The message must use CRLF line endings only, parse without defects, carry the ex
 (decoded from RFC 2047), exactly the expected recipients in To: (none: no To: header), a Date:,
 MIME-Version: 1.0 and an X-Chataudit-Findings count, and be multipart/alternative with a
 text/plain and a text/html part in UTF-8 that both decode; the HTML part must also pass
-html_check.py. With --xlsx (the report of --attach xlsx) the message is multipart/mixed instead:
-that multipart/alternative part, then one attachment, the workbook: its MIME type, a file name
-ending in .xlsx, and bytes that openpyxl opens with the report's sheets. Exit status 0 when it
-passes; otherwise 1, with every problem on standard error.
+html_check.py and look right in a mail client that ignores <style>: no CSS variable anywhere, and
+every badge (class "badge …"), table cell and the body carry an inline style; a badge's sets both
+its text colour and a background colour, different from each other. With --xlsx (the report of
+--attach xlsx) the message is multipart/mixed instead: that multipart/alternative part, then one
+attachment, the workbook: its MIME type, a file name ending in .xlsx, and bytes that openpyxl
+opens with the report's sheets. Exit status 0 when it passes; otherwise 1, with every problem on
+standard error.
 """
 import io
 import email.policy
 import email.utils
 import os
+import re
 import sys
+import xml.etree.ElementTree as ElementTree
 from email.parser import BytesParser
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from html_check import check_html  # noqa: E402
+
+
+def declarations(style):
+    """The declarations of a style attribute as a dict (property: value)."""
+    pairs = (item.split(":", 1) for item in style.split(";") if ":" in item)
+    return {name.strip().lower(): value.strip().lower() for name, value in pairs}
+
+
+def check_inline_styles(page):
+    """Returns the problems of the e-mail's HTML in a client that ignores <style>."""
+    problems = []
+    if "var(--" in page:
+        problems.append("a CSS variable (var(--…))")
+    doctype = re.match(r"(?is)\s*<!DOCTYPE\s+html\s*>", page)
+    try:
+        root = ElementTree.fromstring(page[doctype.end():] if doctype else page)
+    except ElementTree.ParseError as error:
+        return problems + [f"not well-formed: {error}"]
+    badges = 0
+    for element in root.iter():
+        style = declarations(element.get("style", ""))
+        classes = (element.get("class") or "").split()
+        if "badge" in classes:
+            badges += 1
+            color, background = style.get("color"), style.get("background-color", style.get("background"))
+            if not color or not background:
+                problems.append(f"badge {classes} without an inline text colour and background: {style}")
+            elif color == background:
+                problems.append(f"badge {classes}: text colour {color} on the same background")
+        elif element.tag in ("td", "th", "body") and not style:
+            problems.append(f"<{element.tag}> without an inline style")
+    if badges == 0:
+        problems.append("no severity badge")
+    return problems
 
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -120,7 +159,8 @@ def check_mail(raw, expected_subject, expected_to, workbook=False):
         if not content.strip():
             problems.append(f"text/{wanted_type} part is empty")
         if wanted_type == "html":
-            problems += [f"HTML part: {problem}" for problem in check_html(content.replace("\r\n", "\n"))]
+            page = content.replace("\r\n", "\n")
+            problems += [f"HTML part: {problem}" for problem in check_html(page) + check_inline_styles(page)]
     return problems
 
 

@@ -6,6 +6,10 @@ usage: html_check.py HTML_FILE [--lang zh-CN|en]
 The page must be UTF-8, start with <!DOCTYPE html>, parse as XML once the doctype is removed,
 declare its language, charset and a phone viewport, and contain nothing that runs or is fetched:
 no scripts, event handlers, frames, objects, links to stylesheets, remote URLs or @import.
+Printed, it must be A4 (`@page { size: A4 }`) and its severity badges outlines: under
+`@media print`, a rule naming `.badge` and each `.badge.SEVERITY` sets `background: none`, a black
+text colour and a border, each `!important` (so it wins over the per-severity colours and over
+the e-mail's inline styles).
 Exit status 0 when it passes; otherwise 1, with every problem on standard error.
 """
 import re
@@ -15,6 +19,45 @@ import xml.etree.ElementTree as ElementTree
 FORBIDDEN_ELEMENTS = {"script", "iframe", "frame", "object", "embed", "link", "base", "applet", "form"}
 RESOURCE_ATTRIBUTES = {"src", "srcset", "href", "action", "data", "poster", "background", "xlink:href"}
 REMOTE = re.compile(r"(?i)^\s*(?:[a-z][a-z0-9+.-]*:)?//")
+
+
+def media_block(css, query):
+    """The text inside `@media QUERY { … }` in `css`, or None."""
+    start = css.find(f"@media {query}")
+    if start < 0:
+        return None
+    open_at = css.find("{", start)
+    depth = 0
+    for at in range(open_at, len(css)):
+        depth += {"{": 1, "}": -1}.get(css[at], 0)
+        if depth == 0:
+            return css[open_at + 1:at]
+    return None
+
+
+def check_print_css(css):
+    """Returns the problems of the stylesheet `css` on paper: A4 pages, badges as outlines."""
+    problems = []
+    page = re.search(r"@page\s*{([^}]*)}", css)
+    if not page or not re.search(r"size:\s*A4\b", page.group(1)):
+        problems.append("no @page { size: A4 }")
+    if re.search(r"var\(--", css):
+        problems.append("the stylesheet uses CSS variables")
+    printed = media_block(css, "print")
+    if printed is None:
+        return problems + ["no @media print block"]
+    badge_rules = [(selectors, body) for selectors, body in re.findall(r"([^{}]+){([^}]*)}", printed)
+                   if ".badge" in selectors]
+    selectors = {s.strip() for selectors, _ in badge_rules for s in selectors.split(",")}
+    for wanted in (".badge", ".badge.error", ".badge.warning", ".badge.notice"):
+        if wanted not in selectors:
+            problems.append(f"@media print has no rule for {wanted}")
+    body = " ".join(body for _, body in badge_rules)
+    for declaration in (r"background:\s*none\s*!important", r"color:\s*#000\s*!important",
+                        r"border:\s*1px solid #000\s*!important"):
+        if not re.search(declaration, body):
+            problems.append(f"@media print: badges lack {declaration!r}")
+    return problems
 
 
 def check_html(text):
@@ -60,6 +103,8 @@ def check_html(text):
         problems.append("no inline <style>")
     elif not any("@media print" in (s.text or "") for s in styles):
         problems.append("no @media print rules")
+    else:
+        problems += check_print_css("\n".join(s.text or "" for s in styles))
     if re.search(r"(?i)javascript:", text):
         problems.append("javascript: URL")
     return problems

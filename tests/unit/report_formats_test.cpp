@@ -13,6 +13,7 @@
 
 #include "report/base64_sink.h"
 #include "report/format_table.h"
+#include "report/html_inline.h"
 #include "report/report.h"
 #include "test_support.h"
 
@@ -315,12 +316,12 @@ TEST_CASE("html is one self-contained, well-formed, escaped page") {
                      "Group G1 is 7 days overdue &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;q&#39;"));
       CHECK(contains(page, "<p class=\"article\">Article: Art. 3</p>"));
       CHECK(contains(page, "<p class=\"remedy\"><strong>Remedy: </strong>Dissolve the group &amp; file it</p>"));
-      CHECK(contains(page, "<td data-label=\"Change\">persisting</td>"));
+      CHECK(contains(page, "<td data-label=\"Change\"><span class=\"nw\">persisting</span></td>"));
       CHECK(contains(page, "负责人出差 &amp; &lt;回来后处理&gt;"));
     } else {
       CHECK(contains(page, "<p class=\"article\">依据：第三条</p>"));
       CHECK(contains(page, "<strong>整改：</strong>一周内解散该群 &amp; 备案"));
-      CHECK(contains(page, "<td data-label=\"变化\">持续</td>"));
+      CHECK(contains(page, "<td data-label=\"变化\"><span class=\"nw\">持续</span></td>"));
       CHECK(contains(page, "缺少表：handles"));
     }
   }
@@ -374,9 +375,10 @@ TEST_CASE("email is a CRLF MIME message with an encoded subject, both parts, no 
       content_type.substr(content_type.find('"') + 1, content_type.rfind('"') - content_type.find('"') - 1);
   CHECK(count(mail, "\r\n--" + boundary + "\r\n") == 2);
   CHECK(mail.ends_with("\r\n--" + boundary + "--\r\n"));
-  // Both halves decode to the other renderers' output.
+  // Both halves decode to the other renderers' output, the HTML with its styles also inline.
   CHECK(part_body(mail, "text/plain; charset=UTF-8") == with_crlf(as::text(fixture.report)));
-  CHECK(part_body(mail, "text/html; charset=UTF-8") == with_crlf(as::html(fixture.report)));
+  CHECK(part_body(mail, "text/html; charset=UTF-8") ==
+        with_crlf(formats::with_inline_styles(as::html(fixture.report))));
   // Byte-identical for the same inputs.
   CHECK(as::email(fixture.report) == mail);
 
@@ -922,8 +924,9 @@ TEST_CASE("markdown and html: who must act and due in columns of their own where
 
   const std::string page = as::html(fixture.report);
   CHECK(contains(page, "<th>Subject</th><th>Message</th><th>Who must act</th><th>Due</th><th>Change</th>"));
-  CHECK(contains(
-      page, "<td data-label=\"Who must act\">孙七 (P009)</td><td data-label=\"Due\">2026-11-26 (1 day overdue)</td>"));
+  CHECK(contains(page,
+                 "<td data-label=\"Who must act\">孙七 (P009)</td><td data-label=\"Due\"><span class=\"nw\">2026-11-26 "
+                 "(1 day overdue)</span></td>"));
   CHECK(contains(page, "<td data-label=\"Who must act\"></td><td data-label=\"Due\"></td>"));
   CHECK(tag_balance(page) == "");
 
@@ -932,7 +935,8 @@ TEST_CASE("markdown and html: who must act and due in columns of their own where
   CHECK(contains(as::markdown(zh.report), "| 对象 | 说明 | 责任人 | 到期 | 变化 |"));
   CHECK(contains(as::markdown(zh.report), " | 孙七（P009） | 2026-11-26（已逾期 1 天） | 新增 |"));
   CHECK(contains(as::html(zh.report),
-                 "<td data-label=\"责任人\">孙七（P009）</td><td data-label=\"到期\">2026-11-26（已逾期 1 天）</td>"));
+                 "<td data-label=\"责任人\">孙七（P009）</td><td data-label=\"到期\"><span "
+                 "class=\"nw\">2026-11-26（已逾期 1 天）</span></td>"));
 
   fixture.report.options.redact = true;
   CHECK(contains(as::markdown(fixture.report), " | 孙\\* \\(P009\\) | "));

@@ -1,5 +1,6 @@
 // The e-mail report: an RFC 5322 message for `sendmail -t`, the text report and the HTML report
-// as the two halves of a multipart/alternative body. The same inputs give the same bytes.
+// as the two halves of a multipart/alternative body. The same inputs give the same bytes. The HTML
+// half carries its styles inline too (html_inline.h): many mail clients ignore <style>.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -7,6 +8,7 @@
 
 #include "base/text.h"
 #include "report/base64_sink.h"
+#include "report/html_inline.h"
 #include "report/report_formats.h"
 #include "report/report_util.h"
 
@@ -201,12 +203,16 @@ Report without_color(const Report& report) {
   return plain;
 }
 
-// Writes one half of the body from the spool: the text report (part 0) or the HTML report (1).
+// Writes one half of the body from the spool: the text report (part 0) or the HTML report with
+// inline styles (1).
 void write_part(const Report& plain, const Spooled& groups, int part, ByteSink& out) {
-  if (part == 0)
+  if (part == 0) {
     text_finish(plain, groups, out);
-  else
-    html_finish(plain, groups.next(), out);
+    return;
+  }
+  InlineStyleSink styled(out);
+  html_finish(plain, groups.next(), styled);
+  styled.close();
 }
 
 // "=_" cannot occur in base64, so the boundary cannot occur in either encoded part. It is made from

@@ -16,54 +16,63 @@ std::string esc(std::string_view text) { return escape_markup(text, Markup::html
 // A rule of many findings goes to the spool in pieces rather than as one large string.
 constexpr std::size_t kRowsBetweenSpills = 256;
 
-// The stylesheet. Under 600px wide every table row becomes a block whose cells carry their column
-// name (data-label), so nothing scrolls sideways on a phone; printed, colours turn into outlines.
+// The stylesheet, with literal colours (no CSS variables: the e-mail carries this page, and many mail
+// clients drop both; html_inline.cpp sets the same look in style attributes). Under 600px wide every
+// table row becomes a block whose cells carry their column name (data-label), so nothing scrolls
+// sideways on a phone. Dates, due dates and changes (.nw, <time>) never break inside, column
+// headings only between words. Printed: A4, no fills, badges as black outlines whatever their
+// severity (!important: the print rules must also win over the e-mail's inline styles).
 constexpr std::string_view kStyle = R"(
-:root { --error: #b3261e; --warning: #8a5300; --notice: #1a5fb4; --line: #d0d7de; --muted: #57606a; }
 * { box-sizing: border-box; }
 body { margin: 0 auto; max-width: 72rem; padding: 1rem; color: #1f2328; background: #fff; line-height: 1.5;
   font-family: system-ui, -apple-system, "Segoe UI", "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei",
   "Noto Sans CJK SC", sans-serif; }
 h1 { font-size: 1.5rem; margin: 0 0 .25rem; }
-h2 { font-size: 1.25rem; margin: 2rem 0 .5rem; padding-bottom: .25rem; border-bottom: 1px solid var(--line); }
+h2 { font-size: 1.25rem; margin: 2rem 0 .5rem; padding-bottom: .25rem; border-bottom: 1px solid #d0d7de; }
 h3 { font-size: 1.05rem; margin: 0 0 .25rem; }
 p { margin: .25rem 0; }
-.meta, .article { color: var(--muted); }
+.meta, .article { color: #57606a; }
 code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .9em; }
 table { border-collapse: collapse; width: 100%; margin: .5rem 0; }
-th, td { border: 1px solid var(--line); padding: .3rem .5rem; text-align: left; vertical-align: top;
+th, td { border: 1px solid #d0d7de; padding: .3rem .5rem; text-align: left; vertical-align: top;
   overflow-wrap: anywhere; }
 th { background: #f6f8fa; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
+.nw, time { white-space: nowrap; overflow-wrap: normal; }
+table.stack th { overflow-wrap: normal; word-break: keep-all; }
 table.counts { width: auto; min-width: 16rem; }
 .badge { display: inline-block; padding: 0 .4rem; border-radius: .25rem; color: #fff; font-size: .85em;
   font-weight: 600; }
-.badge.error { background: var(--error); }
-.badge.warning { background: var(--warning); }
-.badge.notice { background: var(--notice); }
-.group { margin: 1rem 0 1.5rem; padding-left: .75rem; border-left: 4px solid var(--line); }
-.group.error { border-left-color: var(--error); }
-.group.warning { border-left-color: var(--warning); }
-.group.notice { border-left-color: var(--notice); }
+.badge.error { background: #b3261e; }
+.badge.warning { background: #8a5300; }
+.badge.notice { background: #1a5fb4; }
+.group { margin: 1rem 0 1.5rem; padding-left: .75rem; border-left: 4px solid #d0d7de; }
+.group.error { border-left-color: #b3261e; }
+.group.warning { border-left-color: #8a5300; }
+.group.notice { border-left-color: #1a5fb4; }
 .remedy { background: #f6f8fa; padding: .4rem .6rem; border-radius: .25rem; }
 .clean { font-size: 1.1rem; }
-footer { margin-top: 2rem; color: var(--muted); border-top: 1px solid var(--line); padding-top: .5rem; }
+footer { margin-top: 2rem; color: #57606a; border-top: 1px solid #d0d7de; padding-top: .5rem; }
 @media (max-width: 600px) {
   body { padding: .5rem; }
   table.stack, table.stack thead, table.stack tbody, table.stack tr, table.stack th, table.stack td {
     display: block; width: 100%; }
   table.stack thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
-  table.stack tr { border: 1px solid var(--line); margin: 0 0 .5rem; }
+  table.stack tr { border: 1px solid #d0d7de; margin: 0 0 .5rem; }
   table.stack td { border: none; border-bottom: 1px solid #eaeef2; }
   table.stack td:last-child { border-bottom: none; }
   table.stack td::before { content: attr(data-label); display: block; font-size: .8em; font-weight: 600;
-    color: var(--muted); }
+    color: #57606a; }
 }
+@page { size: A4; margin: 15mm 12mm; }
 @media print {
-  body { max-width: none; padding: 0; font-size: 10.5pt; color: #000; }
-  .badge { color: #000; background: none; border: 1px solid #000; }
-  .group { border-left-width: 2px; }
-  th, .remedy { background: none; }
+  body { max-width: none; margin: 0 !important; padding: 0 !important; font-size: 10.5pt; color: #000 !important;
+    background: none !important; }
+  .badge, .badge.error, .badge.warning, .badge.notice { color: #000 !important; background: none !important;
+    border: 1px solid #000 !important; }
+  .group { border-left-width: 2px !important; }
+  th, td, .remedy { background: none !important; }
+  table { width: 100% !important; }
   thead { display: table-header-group; }
   tr { break-inside: avoid; }
   h2, h3 { break-after: avoid; }
@@ -97,6 +106,11 @@ class Table {
 
 std::string code(std::string_view text) { return fmt::format("<code>{}</code>", esc(text)); }
 
+// A value that must not break inside (a date, a due date with its days overdue, a change).
+std::string nowrap(std::string_view text) {
+  return text.empty() ? std::string() : fmt::format("<span class=\"nw\">{}</span>", esc(text));
+}
+
 std::string subject_cell(const Report& report, const Finding& finding) {
   const std::string name = shown_subject_name(report, finding);
   return name.empty() ? code(shown_subject_id(report, finding))
@@ -117,7 +131,7 @@ void render_waivers(const Report& report, std::string_view heading, std::string_
                       tr(lang, "批准人", "Approved by"), date_label});
     for (const Waiver& waiver : waivers)
       table.row({code(waiver.rule), code(shown_waiver_subject(report, waiver)), esc(waiver.reason),
-                 esc(waiver.approved_by), esc(format_date(waiver.expires))});
+                 esc(waiver.approved_by), nowrap(format_date(waiver.expires))});
   }
   out += "</section>\n";
 }
@@ -266,7 +280,7 @@ void render_waived(const Report& report, std::string& out) {
                       tr(lang, "批准人", "Approved by"), tr(lang, "有效期至", "Expires")});
     for (const WaivedFinding& waived : review.waived)
       table.row({code(waived.finding.rule), subject_cell(report, waived.finding), esc(waived.waiver.reason),
-                 esc(waived.waiver.approved_by), esc(format_date(waived.waiver.expires))});
+                 esc(waived.waiver.approved_by), nowrap(format_date(waived.waiver.expires))});
   }
   out += "</section>\n";
 }
@@ -327,8 +341,8 @@ void html_group(const Report& report, const RuleGroup& group, bool /*first*/, Gr
     for (const Finding& finding : group.findings) {
       std::vector<std::string> cells{subject_cell(report, finding), esc(shown_message(report, finding))};
       if (columns.responsible) cells.push_back(esc(shown_responsible(report, finding)));
-      if (columns.due) cells.push_back(esc(shown_due(report, finding)));
-      if (compared) cells.push_back(esc(change_label(lang, finding.change)));
+      if (columns.due) cells.push_back(nowrap(shown_due(report, finding)));
+      if (compared) cells.push_back(nowrap(change_label(lang, finding.change)));
       table.row(cells);
       if (++rows % kRowsBetweenSpills == 0) sink.spill();
     }
