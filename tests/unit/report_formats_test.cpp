@@ -271,7 +271,7 @@ TEST_CASE("markdown in Chinese") {
   CHECK(contains(md, "| 对象 | 说明 | 变化 |"));
   CHECK(contains(md, "| G1（临时\\<script\\>群 \\& \\|x\\|） | 群 G1 已逾期 7 天 \\<script\\>"));
   CHECK(contains(md, "**整改：** 一周内解散该群 \\& 备案\n"));
-  CHECK(contains(md, "## 已豁免（1）\n\n| 规则 | 对象 | 理由 | 批准人 | 有效期至 |"));
+  CHECK(contains(md, "## 已豁免（1）\n\n| 规则 | 对象 | 理由 | 批准人 | 失效日期 |"));
   CHECK(contains(md, "## 未运行的规则（1）\n"));
   CHECK(contains(md, "| handle-shared | 缺少表：handles |"));
   CHECK_FALSE(contains(md, "Remedy"));

@@ -256,7 +256,8 @@ void ReportStream::finish_split(Output& output, Outputs& out) {
     report.review = &review;
     report.tally = output.tallies[index];
     report.coverage = coverage_;
-    report.title_suffix = " — " + key;
+    // The file keeps the key `unassigned`; a title says it in the report's language.
+    report.title_suffix = " — " + (key == "unassigned" && report.lang == Lang::zh ? std::string("未指定") : key);
     report.options.mail_to = splitter.recipients(key);
     const std::string name = key + "." + std::string(format.extension);
     names.push_back(name);
