@@ -9,6 +9,11 @@
 5. SPEC §5 `details` on samples/jiusan, every tool: no value is the placeholder "—" (an unknown value
    is left out; a message that prints "—" reads a message-only column), and no detail is named after
    a parameter (its value is the policy's, the same in every finding).
+6. Wording (issue 24) of every tool's JSON report on samples/jiusan, zh and en, with --set grace_days=3:
+   the message, title and remedy say no "day(s)", no "—" inside a sentence (only a quoted “—” name),
+   no "0 天"/"0 days left" for something due today; Chinese text has no ASCII ", ", "[", "(" and no raw
+   column name (dept_id); no "one week"/"一周" where grace_days says 3. --list-rules --lang zh says
+   severity in Chinese.
 
 usage: policy_checks.py BIN_DIR SOURCE_DIR WORK_DIR
 """
@@ -29,6 +34,61 @@ FILTER_OPTIONS = {"org": "--org", "person": "--person", "group": "--group", "due
 def tool_output(bin_dir, tool, *args, cwd=None):
     result = subprocess.run([f"{bin_dir}/{tool}", *args], capture_output=True, text=True, cwd=cwd)
     return result.returncode, result.stdout, result.stderr
+
+
+def fill_params(text, params, lang):
+    """A title or remedy as the tools fill it: {name} of a parameter replaced by its value in words."""
+    def words(match):
+        if match.group(1) not in params:
+            return match.group(0)
+        value = params[match.group(1)]["value"]
+        if isinstance(value, list):
+            quoted = [f"「{v}」" if lang == "zh" else f"“{v}”" for v in value]
+            return (("、" if lang == "zh" else ", ").join(quoted[:-1]) + ("或" if lang == "zh" else " or ")
+                    + quoted[-1]) if len(quoted) > 1 else quoted[0]
+        return str(value)
+    return re.sub(r"\{(\w+)\}", words, text)
+
+
+def wording_problems(bin_dir, source_dir):
+    """6. What people read says things once, in the report's language, with the run's numbers."""
+    problems = []
+    every_text = {"zh": "", "en": ""}
+    for tool in TOOLS:
+        for lang in ("zh", "en"):
+            rc, out, err = tool_output(bin_dir, tool, "--inventory", "samples/jiusan", "--as-of", "2026-11-27",
+                                       "--format", "json", "--fail-on", "never", "--lang", lang,
+                                       "--set", "grace_days=3", cwd=source_dir)
+            if rc != 0:
+                problems.append(f"{tool} --lang {lang}: exit {rc} {err}")
+                continue
+            report = json.loads(out)
+            texts = [(f["rule"], "message", f["message"]) for f in report["findings"]]
+            for rule_id, rule in report["rules"].items():
+                for key in ("title", "remedy"):
+                    value = rule[key]
+                    texts.append((rule_id, key, value[lang] if isinstance(value, dict) else value))
+            for rule_id, key, text in texts:
+                every_text[lang] += text + "\n"
+                wrong = [w for w in ("day(s)", "level(s)", "一周", "one week", "a week", "还剩 0 天", "0 days left")
+                         if w in text]
+                if re.search(r"(?<!“)—(?!”)", text):
+                    wrong.append("— inside a sentence")
+                if lang == "zh":
+                    own = re.sub(r"“[^”]*”", "“”", text)  # a quoted name is the inventory's, as written
+                    wrong += [w for w in (", ", "[", "(", "unassigned") if w in own]
+                    wrong += re.findall(r"(?<![A-Za-z0-9_])[a-z]+_(?:id|by|on)(?![A-Za-z0-9_])", own)
+                if wrong:
+                    problems.append(f"{tool} --lang {lang} {rule_id} {key}: {wrong} in {text!r}")
+    for lang, wanted in (("zh", "工作结束 3 天内"), ("en", "within 3 days after")):
+        if wanted not in every_text[lang]:
+            problems.append(f"--set grace_days=3 --lang {lang}: no {wanted!r} in any title or remedy")
+    for tool in TOOLS:
+        rc, listed, err = tool_output(bin_dir, tool, "--list-rules", "--lang", "zh")
+        words = {line.split()[1] for line in listed.splitlines() if line.strip()}
+        if rc != 0 or not words or not words <= {"错误", "警告", "提示"}:
+            problems.append(f"{tool} --list-rules --lang zh: severities {sorted(words)} {err}")
+    return problems
 
 
 def main():
@@ -53,7 +113,8 @@ def main():
             rc, text, err = tool_output(bin_dir, tool, "--policy", policy_path, "--as-of", "2026-11-27",
                                         "--explain", rule["id"])
             params = set(re.findall(r"(?<![:\w]):([A-Za-z_]\w*)", rule["sql"]))
-            wanted = [rule["article"]["zh"], rule["article"]["en"], rule["title"]["zh"], rule["title"]["en"],
+            titles = [fill_params(rule["title"][lang], policy["params"], lang) for lang in ("zh", "en")]
+            wanted = [rule["article"]["zh"], rule["article"]["en"], *titles,
                       "Parameters:", "SQL ("] + [f":{p} = " for p in params]
             wanted += [line.strip() for line in rule["sql"].strip().splitlines()[:3]]
             missing = [w for w in wanted if w not in text]
@@ -114,6 +175,7 @@ WHERE term = 'temporary' AND owner_id IS NULL AND (created_on IS NULL OR created
             if wrong:
                 problems.append(f"{tool} {finding['rule']} {finding['subject']['id']}: details {wrong}")
 
+    problems += wording_problems(bin_dir, source_dir)
     for problem in problems:
         print(problem)
     return 1 if problems else 0

@@ -61,7 +61,9 @@ function(write_rule_policy file rule_sql view_sql)
   if(NOT view_sql STREQUAL "")
     string(APPEND text "[[view]]\nname = \"hostile_view\"\nrequires = [\"groups\"]\nsql = \"${view_sql}\"\n\n")
   endif()
-  string(APPEND text "[[rule]]\nid = \"temporary-group-overdue\"\nsql = \"${rule_sql}\"\n")
+  # The rule's own message reads a column (days_en) these queries need not return: say it plainly.
+  string(APPEND text "[[rule]]\nid = \"temporary-group-overdue\"\nsql = \"${rule_sql}\"\n"
+         "message = { zh = \"{group_id}：{due_on}\", en = \"{group_id}: due {due_on}\" }\n")
   file(WRITE ${WORK_DIR}/${file} "${text}")
 endfunction()
 
@@ -176,7 +178,7 @@ if(yes)
   endforeach()
   string(JSON message GET "${out}" findings 0 message)
   expect("sql-in-values: message" "${message}"
-         "${sql_text} (G1${sql_text}): work ended 2026-10-01, due 2026-10-08, 50 day(s) overdue")
+         "${sql_text} (G1${sql_text}): work ended 2026-10-01, due 2026-10-08, 50 days overdue")
 
   # A waiver whose subject and reason are SQL text waives that finding, and nothing else happens.
   file(WRITE ${WORK_DIR}/sql-waivers.toml
@@ -216,13 +218,13 @@ if(yes)
 @G4,@SUM(A1),O1,temporary,2026-10-01
 ")
   run(--table groups=formula.csv --as-of 2026-11-27 --format csv)
-  set(tail "Art. 3 ¶4,Temporary group not dissolved within one week after its work ended")
+  set(tail "Art. 3 ¶4,Temporary group not dissolved within 7 days after its work ended")
   set(remedy "\"Dissolve the group, or record it as long-term and file it.\"")
-  check(csv-formula 1 "rule,severity,subject_kind,subject_id,subject_name,org_id,dept_id,account_id,group_id,person_id,handle,responsible_id,due_on,days_overdue,article,title,message,remedy,change,fingerprint
-temporary-group-overdue,error,group,'+G2,'+1+1,O1,,,'+G2,,,,2026-10-08,50,${tail},\"'+1+1 (+G2): work ended 2026-10-01, due 2026-10-08, 50 day(s) overdue\",${remedy},,89c49375f29ee1a7
-temporary-group-overdue,error,group,'-G3,'-2+3,O1,,,'-G3,,,,2026-10-08,50,${tail},\"'-2+3 (-G3): work ended 2026-10-01, due 2026-10-08, 50 day(s) overdue\",${remedy},,d000e4b04f908524
-temporary-group-overdue,error,group,'=G1,\"'=HYPERLINK(\"\"http://evil.example\"\")\",O1,,,'=G1,,,,2026-10-08,50,${tail},\"'=HYPERLINK(\"\"http://evil.example\"\") (=G1): work ended 2026-10-01, due 2026-10-08, 50 day(s) overdue\",${remedy},,609ea69651e22101
-temporary-group-overdue,error,group,'@G4,'@SUM(A1),O1,,,'@G4,,,,2026-10-08,50,${tail},\"'@SUM(A1) (@G4): work ended 2026-10-01, due 2026-10-08, 50 day(s) overdue\",${remedy},,3f020c82e9ff3cdb
+  check(csv-formula 1 "rule,severity,severity_label,subject_kind,subject_id,subject_name,org_id,dept_id,account_id,group_id,person_id,handle,responsible_id,due_on,days_overdue,article,title,message,remedy,change,fingerprint
+temporary-group-overdue,error,error,group,'+G2,'+1+1,O1,,,'+G2,,,,2026-10-08,50,${tail},\"'+1+1 (+G2): work ended 2026-10-01, due 2026-10-08, 50 days overdue\",${remedy},,89c49375f29ee1a7
+temporary-group-overdue,error,error,group,'-G3,'-2+3,O1,,,'-G3,,,,2026-10-08,50,${tail},\"'-2+3 (-G3): work ended 2026-10-01, due 2026-10-08, 50 days overdue\",${remedy},,d000e4b04f908524
+temporary-group-overdue,error,error,group,'=G1,\"'=HYPERLINK(\"\"http://evil.example\"\")\",O1,,,'=G1,,,,2026-10-08,50,${tail},\"'=HYPERLINK(\"\"http://evil.example\"\") (=G1): work ended 2026-10-01, due 2026-10-08, 50 days overdue\",${remedy},,609ea69651e22101
+temporary-group-overdue,error,error,group,'@G4,'@SUM(A1),O1,,,'@G4,,,,2026-10-08,50,${tail},\"'@SUM(A1) (@G4): work ended 2026-10-01, due 2026-10-08, 50 days overdue\",${remedy},,3f020c82e9ff3cdb
 " "")
 endif()
 
@@ -438,13 +440,14 @@ if(yes)
   # (an error: first in report order) finds G1 and is rendered into the spool; the endless
   # long-term-group-inactive (a notice: last) then times out. Nothing reaches standard output.
   set(text "[policy]\nid = \"hostile\"\nextends = \"${policy}\"\n\n")
-  string(APPEND text "[[rule]]\nid = \"temporary-group-overdue\"\nsql = \"SELECT ${columns} FROM groups\"\n\n")
+  string(APPEND text "[[rule]]\nid = \"temporary-group-overdue\"\nsql = \"SELECT ${columns} FROM groups\"\n"
+         "message = { zh = \"{group_id}：{due_on}\", en = \"{group_id}: due {due_on}\" }\n\n")
   string(APPEND text "[[rule]]\nid = \"long-term-group-inactive\"\nsql = \"${endless} SELECT ${columns}, "
                      "'x' AS last_activity_on, 1 AS days_inactive FROM groups WHERE (SELECT max(i) FROM n) > 0\"\n")
   file(WRITE ${WORK_DIR}/late-timeout.toml "${text}")
   foreach(format text json)
     run(--policy late-timeout.toml --table groups=clean.csv --as-of 2026-11-27 --rule-timeout 2 --format ${format})
-    check("late timeout (${format})" 2 "" "late-timeout.toml:11:8: rule long-term-group-inactive: ${stopped}\n")
+    check("late timeout (${format})" 2 "" "late-timeout.toml:12:8: rule long-term-group-inactive: ${stopped}\n")
   endforeach()
   run(--policy late-timeout.toml --table groups=clean.csv --as-of 2026-11-27 --skip-rule long-term-group-inactive
       --format json)

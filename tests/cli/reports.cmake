@@ -80,6 +80,12 @@ if(files LESS 2)
   message(FATAL_ERROR "--split-by responsible wrote ${files} report(s): ${reports}")
 endif()
 
+# In Chinese the report of the findings no one can act on is titled 未指定; its file keeps the key.
+run(${BIN_DIR}/membership-audit --inventory ${sample} --as-of 2026-11-27 --split-by responsible
+    --output-dir ${WORK_DIR}/split-zh --format markdown --lang zh)
+file(STRINGS ${WORK_DIR}/split-zh/unassigned.md heading LIMIT_COUNT 1 ENCODING UTF-8)
+expect("unassigned.md heading" "${heading}" "# membership-audit — 未指定 — 截至 2026-11-27 — 政策 jiusan-2020")
+
 # --split-by with e-mail: {id} in --mail-to becomes each report's key.
 run(${tool} --inventory ${sample} --as-of 2026-11-27 --split-by responsible --output-dir ${WORK_DIR}/mail
     --format email --mail-to "{id}@example.org")

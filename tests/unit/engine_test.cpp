@@ -261,9 +261,9 @@ TEST_CASE("a message: braces, columns (the first of a name), parameters, NULL as
   const RunResult result = run_rules(f.inventory, load_policy(f.dir.write("p.toml", header + rule)), options);
   REQUIRE(result.findings.size() == 1);
   const Finding& finding = result.findings[0];
-  CHECK(finding.message.en == "{G1} 一群: 7/[\"九三学社\", \"九三學社\"]/2026-11-27 wx_G1 G1/wx_ab G1 }{ {unmatched");
+  CHECK(finding.message.en == "{G1} 一群: 7/“九三学社” or “九三學社”/2026-11-27 wx_G1 G1/wx_ab G1 }{ {unmatched");
   CHECK(finding.message_redacted.en ==
-        "{G1} 一*: 7/[\"九三学社\", \"九三學社\"]/2026-11-27 wx_*** G1/wx_*** G1 }{ {unmatched");
+        "{G1} 一*: 7/“九三学社” or “九三學社”/2026-11-27 wx_*** G1/wx_*** G1 }{ {unmatched");
   CHECK(finding.message.zh.empty());  // the report's language only
   CHECK(finding.ids == Fields{{"org_id", "O1"}, {"group_id", "G1"}, {"handle", "wx_G1"}});
   CHECK(finding.details == Fields{{"member", "G1/wx_ab"}});

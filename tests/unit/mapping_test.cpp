@@ -524,6 +524,6 @@ TEST_CASE("chataudit-inventory(5): the worked example is the golden case worked-
   CHECK(blocks[0] == csv);
   CHECK(blocks[1] == read(dir + "/inventory.toml"));
   const std::string golden = read(CHATAUDIT_SOURCE_DIR "/tests/cli/stale-group-finder/worked-example/expected.out");
-  CHECK(golden.find("G101  宣传月专班群 (G101): work ended 2026-11-01, due 2026-11-08, 19 day(s) overdue") !=
+  CHECK(golden.find("G101  宣传月专班群 (G101): work ended 2026-11-01, due 2026-11-08, 19 days overdue") !=
         std::string::npos);
 }

@@ -259,3 +259,18 @@ TEST_CASE("a parameter may declare what it accepts, and the policy's own values 
               .ends_with(":6:8: parameter mode: min and max are for numbers; it is a string"));
   }
 }
+
+TEST_CASE("a parameter in words of a sentence: lists with 、 and 或 in zh, commas and or in en") {
+  using List = std::vector<std::string>;
+  CHECK(param_words(ParamValue(List{"九三学社", "九三學社"}), Lang::zh) == "「九三学社」或「九三學社」");
+  CHECK(param_words(ParamValue(List{"九三学社", "九三學社"}), Lang::en) == "“九三学社” or “九三學社”");
+  CHECK(param_words(ParamValue(List{"a", "b", "c"}), Lang::zh) == "「a」、「b」或「c」");
+  CHECK(param_words(ParamValue(List{"a", "b", "c"}), Lang::en) == "“a”, “b” or “c”");
+  CHECK(param_words(ParamValue(List{"a"}), Lang::en) == "“a”");
+  CHECK(param_words(ParamValue(std::string("contains")), Lang::zh) == "contains");
+  CHECK(param_words(ParamValue(std::int64_t{3}), Lang::en) == "3");
+
+  const std::vector<Param> params{{.name = "grace_days", .value = std::int64_t{3}}};
+  CHECK(fill_params("工作结束 {grace_days} 天内撤销", params, Lang::zh) == "工作结束 3 天内撤销");
+  CHECK(fill_params("within {grace_days} days, {other} {{x}} {", params, Lang::en) == "within 3 days, {other} {{x}} {");
+}

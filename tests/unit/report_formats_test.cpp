@@ -242,7 +242,7 @@ TEST_CASE("markdown groups findings by severity and rule, escapes cells, lists w
     CHECK(md.substr(at + 1, md.find('\n', at + 1) - at - 1).ends_with("|"));
   // The other sections.
   CHECK(contains(md,
-                 "## Waived (1)\n\n| Rule | Subject | Reason | Approved by | Expires |\n|---|---|---|---|---|\n"
+                 "## Waived (1)\n\n| Rule | Subject | Reason | Approved by | Expires on |\n|---|---|---|---|---|\n"
                  "| member-departed | G3/wx\\_li (李五) | 负责人出差 \\& \\<回来后处理\\> | 李四 | 2026-12-31 |\n"));
   CHECK(contains(md, "## Expired waivers (1)\n"));
   CHECK(contains(md, "| temporary-group-overdue | G7 | old | 王五 | 2026-01-01 |"));
@@ -272,7 +272,7 @@ TEST_CASE("markdown in Chinese") {
   CHECK(contains(md, "| 对象 | 说明 | 变化 |"));
   CHECK(contains(md, "| G1（临时\\<script\\>群 \\& \\|x\\|） | 群 G1 已逾期 7 天 \\<script\\>"));
   CHECK(contains(md, "**整改：** 一周内解散该群 \\& 备案\n"));
-  CHECK(contains(md, "## 已豁免（1）\n\n| 规则 | 对象 | 理由 | 批准人 | 有效期至 |"));
+  CHECK(contains(md, "## 已豁免（1）\n\n| 规则 | 对象 | 理由 | 批准人 | 失效日期 |"));
   CHECK(contains(md, "## 未运行的规则（1）\n"));
   CHECK(contains(md, "| handle-shared | 缺少表：handles |"));
   CHECK_FALSE(contains(md, "Remedy"));
@@ -460,7 +460,7 @@ TEST_CASE("junit: a test case per finding, per passed rule, per waived finding a
     const std::string chinese = as::junit(fixture.report);
     CHECK(contains(
         chinese,
-        "<skipped message=\"已豁免：负责人出差 &amp; &lt;回来后处理&gt;（批准人：李四，2026-12-31 起失效）\"/>"));
+        "<skipped message=\"已豁免：负责人出差 &amp; &lt;回来后处理&gt;（批准人：李四，于 2026-12-31 失效）\"/>"));
     CHECK(contains(chinese, "<failure message=\"G1（临时&lt;script&gt;群 &amp; |x|）：群 G1 已逾期 7 天"));
   }
 }

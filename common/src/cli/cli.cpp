@@ -134,9 +134,11 @@ int run(const ToolSpec& tool, const Options& o) {
     return static_cast<int>(ExitStatus::clean);
   }
   const Lang lang = choose_lang(o.lang);
-  const Policy policy = load_policy(o.policy.empty() ? default_policy_path() : o.policy);
-  const RunOptions run_options = make_run_options(tool, o, policy, lang);
-  const std::vector<Param> params = apply_overrides(policy, run_options.overrides);
+  Policy loaded = load_policy(o.policy.empty() ? default_policy_path() : o.policy);
+  const RunOptions run_options = make_run_options(tool, o, loaded, lang);
+  const std::vector<Param> params = apply_overrides(loaded, run_options.overrides);
+  fill_params_in_texts(loaded, params);  // titles and remedies say the numbers this run uses
+  const Policy policy = std::move(loaded);
   if (auto answered = answer_question(tool, o, policy, run_options, params, lang)) return *answered;
 
   // Outputs, recipients and the history are checked before any work, so a typo costs nothing and

@@ -7,7 +7,9 @@
 #include "base/dates.h"
 #include "base/error.h"
 #include "base/outputs.h"
+#include "base/text.h"
 #include "cli/cli_parts.h"
+#include "report/report.h"
 
 namespace chataudit::cli {
 namespace {
@@ -74,8 +76,8 @@ std::optional<int> answer_question(const ToolSpec& tool, const Options& o, const
     std::string out;
     for (const Rule& rule : policy.rules) {
       if (rule.tool != tool.name || !rule.enabled) continue;
-      out += fmt::format("{:<30} {:<8} {}  {}\n", rule.id, to_string(rule.severity), rule.article.in(lang),
-                         rule.title.in(lang));
+      out += fmt::format("{:<30} {} {}  {}\n", rule.id, pad_right(severity_label(rule.severity, lang), 8),
+                         rule.article.in(lang), rule.title.in(lang));
     }
     write_stdout(out);
     return static_cast<int>(ExitStatus::clean);

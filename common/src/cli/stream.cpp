@@ -266,7 +266,8 @@ void ReportStream::finish_split(Output& output, Outputs& out) {
     report.tally = output.tallies[index];
     report.coverage = coverage_;
     report.trend.clear();  // the trend is the whole run's, not one recipient's share
-    report.title_suffix = " — " + key;
+    // The file keeps the key `unassigned`; a title says it in the report's language.
+    report.title_suffix = " — " + (key == "unassigned" && report.lang == Lang::zh ? std::string("未指定") : key);
     report.options.mail_to = splitter.recipients(key);
     const std::string name = key + "." + std::string(format.extension);
     names.push_back(name);

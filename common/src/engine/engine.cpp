@@ -60,6 +60,14 @@ std::optional<std::int64_t> parse_integer(std::string_view text) {
 
 using namespace engine_internal;
 
+void fill_params_in_texts(Policy& policy, const std::vector<Param>& params) {
+  for (Rule& rule : policy.rules)
+    for (Localized* text : {&rule.title, &rule.remedy}) {
+      text->zh = fill_params(text->zh, params, Lang::zh);
+      text->en = fill_params(text->en, params, Lang::en);
+    }
+}
+
 std::vector<Param> apply_overrides(const Policy& policy,
                                    const std::vector<std::pair<std::string, std::string>>& overrides) {
   std::vector<Param> params = policy.params;

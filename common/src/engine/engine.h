@@ -41,6 +41,11 @@ std::vector<const Rule*> select_rules(const Policy& policy, const RunOptions& op
 std::vector<Param> apply_overrides(const Policy& policy,
                                    const std::vector<std::pair<std::string, std::string>>& overrides);
 
+/// `policy` with its rules' titles and remedies (both languages) taking their numbers from `params`:
+/// each `{name}` of a parameter filled as messages fill it (param_words), so `--set grace_days=3`
+/// changes "within {grace_days} days" wherever it is said.
+void fill_params_in_texts(Policy& policy, const std::vector<Param>& params);
+
 /// The views a rule reads, directly or through other views (a view's name as a word in the SQL).
 std::vector<const View*> views_read(const Policy& policy, const Rule& rule);
 

@@ -51,8 +51,7 @@ std::string Runner::param_text(const std::string& name) const {
   if (name == "as_of") return format_date(options_.as_of);
   for (const Param& param : params_) {
     if (param.name != name) continue;
-    if (auto text = std::get_if<std::string>(&param.value)) return *text;
-    return to_toml(param.value);
+    return param_words(param.value, options_.lang);
   }
   return {};
 }

@@ -63,6 +63,35 @@ std::string to_toml(const ParamValue& value) {
   return std::visit(Visitor{}, value);
 }
 
+std::string param_words(const ParamValue& value, Lang lang) {
+  if (auto text = std::get_if<std::string>(&value)) return *text;
+  auto list = std::get_if<std::vector<std::string>>(&value);
+  if (!list) return to_toml(value);
+  const bool zh = lang == Lang::zh;
+  std::string out;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    if (i > 0) out += i + 1 == list->size() ? (zh ? "或" : " or ") : (zh ? "、" : ", ");
+    out += (zh ? "「" : "“") + (*list)[i] + (zh ? "」" : "”");
+  }
+  return out;
+}
+
+std::string fill_params(std::string_view text, const std::vector<Param>& params, Lang lang) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const std::size_t close = text[i] == '{' ? text.find('}', i) : std::string_view::npos;
+    const std::string_view name = close == std::string_view::npos ? "" : text.substr(i + 1, close - i - 1);
+    auto param = std::find_if(params.begin(), params.end(), [&](const Param& p) { return p.name == name; });
+    if (name.empty() || param == params.end()) {
+      out += text[i];
+      continue;
+    }
+    out += param_words(param->value, lang);
+    i = close;
+  }
+  return out;
+}
+
 std::string describe_accepts(const ParamAccepts& accepts) {
   std::vector<std::string> parts;
   if (!accepts.one_of.empty()) {

@@ -119,6 +119,13 @@ Policy load_policy(const std::string& path);
 
 /// Renders a parameter value as it appears in TOML.
 std::string to_toml(const ParamValue& value);
+/// A parameter value as a sentence in `lang` shows it: a string as is, a list as quoted words joined by
+/// 、 and 或 in zh (「九三学社」或「九三學社」), by ", " and "or" in en (“九三学社” or “九三學社”);
+/// other values as in TOML.
+std::string param_words(const ParamValue& value, Lang lang);
+/// `text` with each `{name}` that names one of `params` replaced by param_words(its value, lang);
+/// everything else, other braces included, is kept as written.
+std::string fill_params(std::string_view text, const std::vector<Param>& params, Lang lang);
 /// Names a parameter's type for messages: "an integer", "a string", …
 std::string type_name(const ParamValue& value);
 

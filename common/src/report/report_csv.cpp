@@ -28,6 +28,7 @@ std::string csv_cell(std::string_view value) {
 void append_row(const Report& report, const Rule& rule, const Finding& finding, std::string& out) {
   const std::string values[] = {finding.rule,
                                 std::string(to_string(finding.severity)),
+                                std::string(severity_label(finding.severity, report.lang)),
                                 finding.subject_kind,
                                 shown_subject_id(report, finding),
                                 shown_subject_name(report, finding),
@@ -62,9 +63,9 @@ void csv_group(const Report& report, const RuleGroup& group, bool /*first*/, Gro
 
 void csv_finish(const Report& report, const Spooled& groups, ByteSink& out) {
   static constexpr std::string_view kHeader[] = {
-      "rule",       "severity", "subject_kind", "subject_id", "subject_name",   "org_id",     "dept_id",
-      "account_id", "group_id", "person_id",    "handle",     "responsible_id", "due_on",     "days_overdue",
-      "article",    "title",    "message",      "remedy",     "change",         "fingerprint"};
+      "rule",         "severity",   "severity_label", "subject_kind", "subject_id", "subject_name",   "org_id",
+      "dept_id",      "account_id", "group_id",       "person_id",    "handle",     "responsible_id", "due_on",
+      "days_overdue", "article",    "title",          "message",      "remedy",     "change",         "fingerprint"};
   std::string head = report.options.bom ? "\xEF\xBB\xBF" : "";
   for (std::size_t i = 0; i < std::size(kHeader); ++i) head += (i ? "," : "") + std::string(kHeader[i]);
   out.write(head + "\r\n");

@@ -158,7 +158,7 @@ void render_header(const Report& report, std::string& out) {
                      esc(tr(lang, "截至", "As of")), esc(as_of), esc(as_of), esc(tr(lang, "政策", "Policy")),
                      esc(report.policy->id), esc(report.policy->title.in(lang)));
   if (report.inventory && !report.inventory->source.empty())
-    out += fmt::format(" · {} <code>{}</code>", esc(tr(lang, "清单", "Inventory")), esc(report.inventory->source));
+    out += fmt::format(" · {} <code>{}</code>", esc(tr(lang, "台账", "Inventory")), esc(report.inventory->source));
   out += "</p>\n";
   if (std::string scope = scope_line(report); !scope.empty()) {
     scope.pop_back();
@@ -277,7 +277,7 @@ void render_waived(const Report& report, std::string& out) {
   out += "<section class=\"waived\">\n" + section_heading(lang, tr(lang, "已豁免", "Waived"), review.waived.size());
   {
     Table table(out, {tr(lang, "规则", "Rule"), tr(lang, "对象", "Subject"), tr(lang, "理由", "Reason"),
-                      tr(lang, "批准人", "Approved by"), tr(lang, "有效期至", "Expires")});
+                      tr(lang, "批准人", "Approved by"), tr(lang, "失效日期", "Expires on")});
     for (const WaivedFinding& waived : review.waived)
       table.row({code(waived.finding.rule), subject_cell(report, waived.finding), esc(waived.waiver.reason),
                  esc(waived.waiver.approved_by), nowrap(format_date(waived.waiver.expires))});
@@ -376,7 +376,7 @@ void html_finish(const Report& report, const Spooled& groups, ByteSink& out) {
   render_waivers(report, tr(lang, "已过期的豁免", "Expired waivers"), "waivers-expired", review.waivers_expired,
                  tr(lang, "过期日", "Expired on"), text);
   render_waivers(report, tr(lang, "未使用的豁免", "Unused waivers"), "waivers-unused", review.waivers_unused,
-                 tr(lang, "有效期至", "Expires"), text);
+                 tr(lang, "失效日期", "Expires on"), text);
   render_resolved(report, text);
   render_skipped(report, text);
   std::string summary = summary_line(report);

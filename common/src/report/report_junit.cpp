@@ -97,7 +97,7 @@ std::string waived_cases(const Report& report, std::string_view rule_id) {
   for (const WaivedFinding& entry : report.review->waived) {
     if (entry.finding.rule != rule_id) continue;
     const Waiver& waiver = entry.waiver;
-    const std::string why = lang == Lang::zh ? fmt::format("已豁免：{}（批准人：{}，{} 起失效）", waiver.reason,
+    const std::string why = lang == Lang::zh ? fmt::format("已豁免：{}（批准人：{}，于 {} 失效）", waiver.reason,
                                                            waiver.approved_by, format_date(waiver.expires))
                                              : fmt::format("waived: {} (approved by {}, expires on {})", waiver.reason,
                                                            waiver.approved_by, format_date(waiver.expires));

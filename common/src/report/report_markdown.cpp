@@ -75,7 +75,7 @@ void render_title(const Report& report, std::string& out) {
   out += fmt::format("{}{}{}", md(report.policy->title.in(lang)), tr(lang, "；", "; "), tr(lang, "版本 ", "version "));
   out += md(report.version);
   if (report.inventory && !report.inventory->source.empty())
-    out += fmt::format("{}{}", tr(lang, "；清单 ", "; inventory "), md(report.inventory->source));
+    out += fmt::format("{}{}", tr(lang, "；台账 ", "; inventory "), md(report.inventory->source));
   out += "\n\n";
 }
 
@@ -143,7 +143,7 @@ void render_waived(const Report& report, std::string& out) {
   if (review.waived.empty()) return;
   out += fmt::format("## {}{}\n\n", tr(lang, "已豁免", "Waived"), paren(lang, std::to_string(review.waived.size())));
   out += header({tr(lang, "规则", "Rule"), tr(lang, "对象", "Subject"), tr(lang, "理由", "Reason"),
-                 tr(lang, "批准人", "Approved by"), tr(lang, "有效期至", "Expires")});
+                 tr(lang, "批准人", "Approved by"), tr(lang, "失效日期", "Expires on")});
   for (const WaivedFinding& waived : review.waived)
     out += row({md(waived.finding.rule), subject_cell(report, waived.finding), md(waived.waiver.reason),
                 md(waived.waiver.approved_by), format_date(waived.waiver.expires)});
@@ -233,7 +233,7 @@ void markdown_finish(const Report& report, const Spooled& groups, ByteSink& out)
   render_waivers(report, tr(lang, "已过期的豁免", "Expired waivers"), review.waivers_expired,
                  tr(lang, "过期日", "Expired on"), text);
   render_waivers(report, tr(lang, "未使用的豁免", "Unused waivers"), review.waivers_unused,
-                 tr(lang, "有效期至", "Expires"), text);
+                 tr(lang, "失效日期", "Expires on"), text);
   render_resolved(report, text);
   render_skipped(report, text);
   render_footer(report, text);

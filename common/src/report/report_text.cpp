@@ -75,12 +75,13 @@ void waiver_sections(const Report& report, ByteSink& out) {
   for (const WaivedFinding& item : review.waived)
     lines.push_back(fmt::format("{}  {}  {}{}{}{}{}", item.finding.rule, shown_subject_id(report, item.finding),
                                 item.waiver.reason, zh ? "（批准：" : " (approved by ", item.waiver.approved_by,
-                                zh ? "，有效期至 " : ", until ", format_date(item.waiver.expires) + (zh ? "）" : ")")));
+                                zh ? "，于 " : ", expires on ",
+                                format_date(item.waiver.expires) + (zh ? " 失效）" : ")")));
   section(report, "已豁免：", "Waived:", lines, out);
   lines.clear();
   for (const Waiver& waiver : review.waivers_expired)
     lines.push_back(fmt::format("{}  {}  {}{}", waiver.rule, shown_waiver_subject(report, waiver),
-                                zh ? "已于 " : "expired ", format_date(waiver.expires) + (zh ? " 到期" : "")));
+                                zh ? "已于 " : "expired on ", format_date(waiver.expires) + (zh ? " 失效" : "")));
   section(report, "已过期的豁免：", "Waivers expired:", lines, out);
   lines.clear();
   for (const Waiver& waiver : review.waivers_unused)
@@ -134,7 +135,8 @@ void text_finish(const Report& report, const Spooled& groups, ByteSink& out) {
   section(report, "已解决：", "Resolved:", lines, out);
   lines.clear();
   for (const SkippedRule& skipped : report.result->rules_skipped)
-    lines.push_back(fmt::format("{} ({})", skipped.rule, shown_skip_reason(report, skipped)));
+    lines.push_back(fmt::format(fmt::runtime(report.lang == Lang::zh ? "{}（{}）" : "{} ({})"), skipped.rule,
+                                shown_skip_reason(report, skipped)));
   section(report, "未运行的规则：", "Rules skipped:", lines, out);
   if (std::string scope = scope_line(report); !scope.empty()) {
     scope.pop_back();
