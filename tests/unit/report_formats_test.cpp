@@ -539,7 +539,8 @@ TEST_CASE("the trend: a line in text, a table in Markdown, an SVG chart in HTML;
   CHECK(contains(as::markdown(fixture.report), "## 趋势\n\n| 检查日期 | 错误 | 警告 | 提示 |\n"));
 }
 
-TEST_CASE("json: summary.tables gives each table's rows read, loaded and in scope; inventory.tables keeps rows loaded") {
+TEST_CASE(
+    "json: summary.tables gives each table's rows read, loaded and in scope; inventory.tables keeps rows loaded") {
   Fixture fixture;
   for (const auto& [name, rows] : {std::pair{"memberships", std::size_t{3}}, std::pair{"groups", std::size_t{61}}}) {
     LoadedTable& table = fixture.inventory.tables[name];

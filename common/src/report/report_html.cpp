@@ -30,7 +30,7 @@ body { margin: 0 auto; max-width: 72rem; padding: 1rem; color: #1f2328; backgrou
 h1 { font-size: 1.5rem; margin: 0 0 .25rem; }
 h2 { font-size: 1.25rem; margin: 2rem 0 .5rem; padding-bottom: .25rem; border-bottom: 1px solid #d0d7de; }
 h3 { font-size: 1.05rem; margin: 0 0 .25rem; }
-p { margin: .25rem 0; }
+p { margin: .25rem 0; overflow-wrap: anywhere; }
 .meta, .article { color: #57606a; }
 code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .9em; }
 table { border-collapse: collapse; width: 100%; margin: .5rem 0; }
