@@ -3,6 +3,7 @@
 #include "base/dates.h"
 
 #include <time.h>
+#include "base/c_time.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -164,6 +165,11 @@ TimeZone TimeZone::utc() {
   return zone;
 }
 
+std::mutex& c_time_zone_lock() {
+  static std::mutex mutex;
+  return mutex;
+}
+
 Date TimeZone::local_date(std::int64_t utc_seconds) const {
   if (fixed_) {
     const auto date = date_from_epoch_days(floor_days(utc_seconds + offset_minutes_ * 60LL));
@@ -172,11 +178,10 @@ Date TimeZone::local_date(std::int64_t utc_seconds) const {
   // The C library is the only tzdata reader at hand, and it reads the zone from the process's
   // TZ. Setting TZ is process-wide, hence the lock; re-running tzset() for every cell of a large
   // inventory would reread the zone file, hence the memory of the last zone set.
-  static std::mutex mutex;
   static std::string zone_set;
   std::tm local{};
   {
-    const std::lock_guard<std::mutex> lock(mutex);
+    const std::lock_guard<std::mutex> lock(c_time_zone_lock());
     if (zone_set != name_) {
       ::setenv("TZ", (":" + name_).c_str(), 1);
       ::tzset();

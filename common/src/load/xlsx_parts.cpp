@@ -7,6 +7,10 @@
 #include <zip.h>
 
 #include <array>
+#include <mutex>
+
+#include "base/c_time.h"
+#include "base/error.h"
 
 namespace chataudit::loading {
 
@@ -29,6 +33,8 @@ ZipParts::ZipParts(std::string_view bytes, std::string file) : file_(std::move(f
   zip_error_init(&error);
   zip_source_t* source = zip_source_buffer_create(bytes.data(), bytes.size(), 0, &error);
   if (source) {
+    // libzip converts the entries' DOS times with mktime, which reads TZ (c_time.h).
+    const std::lock_guard<std::mutex> lock(c_time_zone_lock());
     archive_ = zip_open_from_source(source, ZIP_RDONLY | ZIP_CHECKCONS, &error);
     if (!archive_) zip_source_free(source);
   }
@@ -72,7 +78,10 @@ ZipParts::Reader::Reader(ZipParts& parts, const std::string& name) : parts_(part
         .message = fmt::format("part {} would inflate to {} bytes, more than chataudit reads ({} bytes a part, {} in "
                                "all); a zip bomb, or a workbook too large: save its sheets as CSV",
                                name, declared_, kMaxWorkbookPartBytes, kMaxWorkbookBytes)});
-  file_ = zip_fopen_index(parts.archive_, static_cast<zip_uint64_t>(index), 0);
+  {
+    const std::lock_guard<std::mutex> lock(c_time_zone_lock());  // the local header's time (c_time.h)
+    file_ = zip_fopen_index(parts.archive_, static_cast<zip_uint64_t>(index), 0);
+  }
   if (!file_) throw parts.damaged(fmt::format("part {}: {}", name, zip_strerror(parts.archive_)));
 }
 
