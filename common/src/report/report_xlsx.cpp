@@ -31,6 +31,31 @@ Row header_row(Lang lang, std::initializer_list<std::pair<std::string_view, std:
   return row;
 }
 
+namespace {
+// The labels of finding_cells()' columns, in its order.
+constexpr std::pair<std::string_view, std::string_view> kFindingLabels[] = {{"级别", "Severity"},
+                                                                            {"规则", "Rule"},
+                                                                            {"标题", "Title"},
+                                                                            {"对象", "Subject"},
+                                                                            {"对象名称", "Subject name"},
+                                                                            {"说明", "Message"},
+                                                                            {"责任人", "Who must act"},
+                                                                            {"责任人编号", "Who must act (id)"},
+                                                                            {"到期日", "Due"},
+                                                                            {"逾期天数", "Days overdue"}};
+static_assert(std::size(kFindingLabels) == kFindingCells);
+}  // namespace
+
+Row finding_header(Lang lang, std::size_t columns,
+                   std::initializer_list<std::pair<std::string_view, std::string_view>> more) {
+  Row row;
+  for (std::size_t i = 0; i < columns && i < kFindingCells; ++i)
+    row.push_back(
+        Cell::text(std::string(tr(lang, kFindingLabels[i].first, kFindingLabels[i].second)), CellStyle::header));
+  for (Cell& cell : header_row(lang, more)) row.push_back(std::move(cell));
+  return row;
+}
+
 Row finding_cells(const Report& report, const Finding& finding, std::string_view title) {
   Row row;
   row.push_back(
@@ -60,18 +85,7 @@ namespace {
 
 // The findings sheet's header: what finding_row() writes below it.
 Row findings_header(Lang lang) {
-  return header_row(lang, {{"级别", "Severity"},
-                           {"规则", "Rule"},
-                           {"标题", "Title"},
-                           {"对象", "Subject"},
-                           {"对象名称", "Subject name"},
-                           {"说明", "Message"},
-                           {"责任人", "Who must act"},
-                           {"责任人编号", "Who must act (id)"},
-                           {"到期日", "Due"},
-                           {"逾期天数", "Days overdue"},
-                           {"变化", "Change"},
-                           {"指纹", "Fingerprint"}});
+  return finding_header(lang, kFindingCells, {{"变化", "Change"}, {"指纹", "Fingerprint"}});
 }
 
 Row finding_row(const Report& report, const Rule& rule, const Finding& finding) {

@@ -19,6 +19,11 @@ Row header_row(Lang lang, std::initializer_list<std::pair<std::string_view, std:
 /// report's language, coloured), rule, `title`, subject id and name, message, who must act (name,
 /// id), due date (a date cell) and days overdue (a number); --redact applied.
 Row finding_cells(const Report& report, const Finding& finding, std::string_view title);
+/// The columns of finding_cells(), and those up to the message (what a resolved finding still has).
+inline constexpr std::size_t kFindingCells = 10, kFindingCellsToMessage = 6;
+/// The header over finding_cells()' first `columns` columns, then `more` (labels as header_row's).
+Row finding_header(Lang lang, std::size_t columns,
+                   std::initializer_list<std::pair<std::string_view, std::string_view>> more);
 /// A sheet's name in the report's language: "summary", "findings", "waived", "resolved" in English
 /// (as SPEC §5 names them; "findings 2" continues "findings"), 摘要, 问题, 已豁免, 已解决 in Chinese.
 std::string sheet_name(Lang lang, std::string_view sheet);

@@ -161,20 +161,9 @@ void write_summary_sheet(XlsxBook& book, const Report& report) {
 
 void write_waived_sheet(XlsxBook& book, const Report& report) {
   const Lang lang = report.lang;
-  Row header = header_row(lang, {{"级别", "Severity"},
-                                 {"规则", "Rule"},
-                                 {"标题", "Title"},
-                                 {"对象", "Subject"},
-                                 {"对象名称", "Subject name"},
-                                 {"说明", "Message"},
-                                 {"责任人", "Who must act"},
-                                 {"责任人编号", "Who must act (id)"},
-                                 {"到期日", "Due"},
-                                 {"逾期天数", "Days overdue"},
-                                 {"理由", "Reason"},
-                                 {"批准人", "Approved by"},
-                                 {"有效期至", "Expires"},
-                                 {"指纹", "Fingerprint"}});
+  const Row header =
+      finding_header(lang, kFindingCells,
+                     {{"理由", "Reason"}, {"批准人", "Approved by"}, {"有效期至", "Expires"}, {"指纹", "Fingerprint"}});
   std::vector<Row> rows;
   for (const WaivedFinding& item : report.review->waived) {
     Row row = finding_cells(report, item.finding, title_of(report, item.finding.rule));
@@ -189,19 +178,13 @@ void write_waived_sheet(XlsxBook& book, const Report& report) {
 
 void write_resolved_sheet(XlsxBook& book, const Report& report) {
   const Lang lang = report.lang;
-  Row header = header_row(lang, {{"级别", "Severity"},
-                                 {"规则", "Rule"},
-                                 {"标题", "Title"},
-                                 {"对象", "Subject"},
-                                 {"对象名称", "Subject name"},
-                                 {"说明", "Message"},
-                                 {"上次送达", "Last delivered"},
-                                 {"指纹", "Fingerprint"}});
+  const Row header =
+      finding_header(lang, kFindingCellsToMessage, {{"上次送达", "Last delivered"}, {"指纹", "Fingerprint"}});
   std::vector<Row> rows;
   for (const PastFinding& past : report.review->resolved) {
     const Finding finding = resolved_finding(report, past);
     Row row = finding_cells(report, finding, title_of(report, past.rule));
-    row.resize(6);  // a resolved finding has no one to act and no due date any more
+    row.resize(kFindingCellsToMessage);  // a resolved finding has no one to act and no due date any more
     row.push_back(Cell::date(past.delivered_on));
     row.push_back(Cell::text(cell_text(past.fingerprint)));
     rows.push_back(std::move(row));
