@@ -220,11 +220,11 @@ if(yes)
   run(--table groups=formula.csv --as-of 2026-11-27 --format csv)
   set(tail "Art. 3 ¶4,Temporary group not dissolved within 7 days after its work ended")
   set(remedy "\"Dissolve the group, or record it as long-term and file it.\"")
-  check(csv-formula 1 "rule,severity,severity_label,subject_kind,subject_id,subject_name,org_id,dept_id,account_id,group_id,person_id,handle,responsible_id,due_on,days_overdue,article,title,message,remedy,change,fingerprint
-temporary-group-overdue,error,error,group,'+G2,'+1+1,O1,,,'+G2,,,,2026-10-08,50,${tail},\"'+1+1 (+G2): work ended 2026-10-01, due 2026-10-08, 50 days overdue\",${remedy},,89c49375f29ee1a7
-temporary-group-overdue,error,error,group,'-G3,'-2+3,O1,,,'-G3,,,,2026-10-08,50,${tail},\"'-2+3 (-G3): work ended 2026-10-01, due 2026-10-08, 50 days overdue\",${remedy},,d000e4b04f908524
-temporary-group-overdue,error,error,group,'=G1,\"'=HYPERLINK(\"\"http://evil.example\"\")\",O1,,,'=G1,,,,2026-10-08,50,${tail},\"'=HYPERLINK(\"\"http://evil.example\"\") (=G1): work ended 2026-10-01, due 2026-10-08, 50 days overdue\",${remedy},,609ea69651e22101
-temporary-group-overdue,error,error,group,'@G4,'@SUM(A1),O1,,,'@G4,,,,2026-10-08,50,${tail},\"'@SUM(A1) (@G4): work ended 2026-10-01, due 2026-10-08, 50 days overdue\",${remedy},,3f020c82e9ff3cdb
+  check(csv-formula 1 "rule,severity,severity_label,subject_kind,subject_id,subject_name,org_id,dept_id,account_id,group_id,person_id,handle,responsible_id,responsible_name,due_on,days_overdue,article,title,message,remedy,change,fingerprint
+temporary-group-overdue,error,error,group,'+G2,'+1+1,O1,,,'+G2,,,,,2026-10-08,50,${tail},\"'+1+1 (+G2): work ended 2026-10-01, due 2026-10-08, 50 days overdue\",${remedy},,89c49375f29ee1a7
+temporary-group-overdue,error,error,group,'-G3,'-2+3,O1,,,'-G3,,,,,2026-10-08,50,${tail},\"'-2+3 (-G3): work ended 2026-10-01, due 2026-10-08, 50 days overdue\",${remedy},,d000e4b04f908524
+temporary-group-overdue,error,error,group,'=G1,\"'=HYPERLINK(\"\"http://evil.example\"\")\",O1,,,'=G1,,,,,2026-10-08,50,${tail},\"'=HYPERLINK(\"\"http://evil.example\"\") (=G1): work ended 2026-10-01, due 2026-10-08, 50 days overdue\",${remedy},,609ea69651e22101
+temporary-group-overdue,error,error,group,'@G4,'@SUM(A1),O1,,,'@G4,,,,,2026-10-08,50,${tail},\"'@SUM(A1) (@G4): work ended 2026-10-01, due 2026-10-08, 50 days overdue\",${remedy},,3f020c82e9ff3cdb
 " "")
 endif()
 
