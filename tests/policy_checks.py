@@ -37,17 +37,20 @@ def tool_output(bin_dir, tool, *args, cwd=None):
 
 
 def fill_params(text, params, lang):
-    """A title or remedy as the tools fill it: {name} of a parameter replaced by its value in words."""
+    """A title or remedy as the tools fill it: {name} of a parameter replaced by its value in words,
+    {name|ONE|OTHER} by its value and ONE (for 1) or OTHER."""
     def words(match):
         if match.group(1) not in params:
             return match.group(0)
         value = params[match.group(1)]["value"]
+        if match.group(2) is not None:
+            return f"{value} {match.group(2) if value == 1 else match.group(3)}"
         if isinstance(value, list):
             quoted = [f"「{v}」" if lang == "zh" else f"“{v}”" for v in value]
             return (("、" if lang == "zh" else ", ").join(quoted[:-1]) + ("或" if lang == "zh" else " or ")
                     + quoted[-1]) if len(quoted) > 1 else quoted[0]
         return str(value)
-    return re.sub(r"\{(\w+)\}", words, text)
+    return re.sub(r"\{(\w+)(?:\|([^|{}]*)\|([^|{}]*))?\}", words, text)
 
 
 def wording_problems(bin_dir, source_dir):
