@@ -951,7 +951,8 @@ TEST_CASE("markdown and html: who must act and due in columns of their own where
   const std::string page = as::html(fixture.report);
   CHECK(contains(page, "<th>Subject</th><th>Message</th><th>Who must act</th><th>Due</th><th>Change</th>"));
   CHECK(contains(page,
-                 "<td data-label=\"Who must act\">孙七 (P009)</td><td data-label=\"Due\"><span class=\"nw\">2026-11-26 "
+                 "<td data-label=\"Who must act\"><span class=\"who\">孙七 (P009)</span></td><td "
+                 "data-label=\"Due\"><span class=\"nw\">2026-11-26 "
                  "(1 day overdue)</span></td>"));
   CHECK(contains(page, "<td data-label=\"Who must act\"></td><td data-label=\"Due\"></td>"));
   CHECK(tag_balance(page) == "");
@@ -961,12 +962,13 @@ TEST_CASE("markdown and html: who must act and due in columns of their own where
   CHECK(contains(as::markdown(zh.report), "| 对象 | 说明 | 责任人 | 到期 | 变化 |"));
   CHECK(contains(as::markdown(zh.report), " | 孙七（P009） | 2026-11-26（已逾期 1 天） | 新增 |"));
   CHECK(contains(as::html(zh.report),
-                 "<td data-label=\"责任人\">孙七（P009）</td><td data-label=\"到期\"><span "
+                 "<td data-label=\"责任人\"><span class=\"who\">孙七（P009）</span></td><td data-label=\"到期\"><span "
                  "class=\"nw\">2026-11-26（已逾期 1 天）</span></td>"));
 
   fixture.report.options.redact = true;
   CHECK(contains(as::markdown(fixture.report), " | 孙\\* \\(P009\\) | "));
-  CHECK(contains(as::html(fixture.report), "<td data-label=\"Who must act\">孙* (P009)</td>"));
+  CHECK(
+      contains(as::html(fixture.report), "<td data-label=\"Who must act\"><span class=\"who\">孙* (P009)</span></td>"));
   CHECK_FALSE(contains(as::markdown(fixture.report) + as::html(fixture.report), "孙七"));
 }
 
