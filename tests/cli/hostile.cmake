@@ -443,7 +443,8 @@ if(yes)
   string(APPEND text "[[rule]]\nid = \"temporary-group-overdue\"\nsql = \"SELECT ${columns} FROM groups\"\n"
          "message = { zh = \"{group_id}：{due_on}\", en = \"{group_id}: due {due_on}\" }\n\n")
   string(APPEND text "[[rule]]\nid = \"long-term-group-inactive\"\nsql = \"${endless} SELECT ${columns}, "
-                     "'x' AS last_activity_on, 1 AS days_inactive FROM groups WHERE (SELECT max(i) FROM n) > 0\"\n")
+                     "'x' AS last_activity_on, 1 AS days_inactive FROM groups WHERE (SELECT max(i) FROM n) > 0\"\n"
+                     "message = { zh = \"{group_id}\", en = \"{group_id}\" }\n")
   file(WRITE ${WORK_DIR}/late-timeout.toml "${text}")
   foreach(format text json)
     run(--policy late-timeout.toml --table groups=clean.csv --as-of 2026-11-27 --rule-timeout 2 --format ${format})
