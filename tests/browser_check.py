@@ -11,7 +11,8 @@ Chinese):
 - screenshots at 1280 and 390 px wide are not blank: the PNG is decoded here (zlib and struct, no
   imaging library) and must hold enough non-white pixels;
 - nothing scrolls sideways at 390 px, and at 1280 px no date, due date or change (`.nw`, <time>)
-  and no one-word column heading of a findings table ("变化", "Change") breaks over lines. The report has no script, so this is
+  and no one-word column heading of a findings table ("变化", "Change") and no "who must act" (a
+  name and an id, `.who`) breaks over lines. The report has no script, so this is
   measured on a page made for the test only: one --dump-dom run of a page that holds every report
   in <iframe srcdoc> frames 390 and 1280 px wide (srcdoc frames share the page's origin, so its
   script may read their layout: each frame's scrollWidth against its clientWidth, the line boxes of
@@ -53,9 +54,12 @@ window.addEventListener("load", () => {
       return new Set(Array.from(range.getClientRects(), (rect) => Math.round(rect.top))).size;
     };
     const unbroken = Array.from(doc.querySelectorAll(".nw, time"));
-    // A column heading may wrap between words, never inside one ("变化", "Change").
-    if (frame.clientWidth > 600)
+    // A column heading may wrap between words, never inside one ("变化", "Change"); who must act
+    // (a name and an id) stays on one line where the table has its columns.
+    if (frame.clientWidth > 600) {
       unbroken.push(...Array.from(doc.querySelectorAll("table.stack th")).filter((th) => !/\s/.test(th.textContent)));
+      unbroken.push(...Array.from(doc.querySelectorAll(".who")));
+    }
     for (const node of unbroken)
       if (lines(node) > 1) result.broken.push(node.textContent);
     result.values = unbroken.length;

@@ -10,7 +10,7 @@
    is left out; a message that prints "—" reads a message-only column), and no detail is named after
    a parameter (its value is the policy's, the same in every finding).
 6. Wording (issue 24) of every tool's JSON report on samples/jiusan, zh and en, with --set grace_days=3:
-   the message, title and remedy say no "day(s)", no "—" inside a sentence (only a quoted “—” name),
+   the message, title and remedy say no "day(s)", no "—" inside a sentence, not even as a quoted name (“—”: a nameless object is named by its id),
    no "0 天"/"0 days left" for something due today; Chinese text has no ASCII ", ", "[", "(" and no raw
    column name (dept_id); no "one week"/"一周" where grace_days says 3. --list-rules --lang zh says
    severity in Chinese.
@@ -37,17 +37,20 @@ def tool_output(bin_dir, tool, *args, cwd=None):
 
 
 def fill_params(text, params, lang):
-    """A title or remedy as the tools fill it: {name} of a parameter replaced by its value in words."""
+    """A title or remedy as the tools fill it: {name} of a parameter replaced by its value in words,
+    {name|ONE|OTHER} by its value and ONE (for 1) or OTHER."""
     def words(match):
         if match.group(1) not in params:
             return match.group(0)
         value = params[match.group(1)]["value"]
+        if match.group(2) is not None:
+            return f"{value} {match.group(2) if value == 1 else match.group(3)}"
         if isinstance(value, list):
             quoted = [f"「{v}」" if lang == "zh" else f"“{v}”" for v in value]
             return (("、" if lang == "zh" else ", ").join(quoted[:-1]) + ("或" if lang == "zh" else " or ")
                     + quoted[-1]) if len(quoted) > 1 else quoted[0]
         return str(value)
-    return re.sub(r"\{(\w+)\}", words, text)
+    return re.sub(r"\{(\w+)(?:\|([^|{}]*)\|([^|{}]*))?\}", words, text)
 
 
 def wording_problems(bin_dir, source_dir):
@@ -72,7 +75,7 @@ def wording_problems(bin_dir, source_dir):
                 every_text[lang] += text + "\n"
                 wrong = [w for w in ("day(s)", "level(s)", "一周", "one week", "a week", "还剩 0 天", "0 days left")
                          if w in text]
-                if re.search(r"(?<!“)—(?!”)", text):
+                if "—" in text:
                     wrong.append("— inside a sentence")
                 if lang == "zh":
                     own = re.sub(r"“[^”]*”", "“”", text)  # a quoted name is the inventory's, as written

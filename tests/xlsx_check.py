@@ -17,7 +17,8 @@ On samples/jiusan as of 2026-11-27, stale-group-finder:
  5. never to a terminal or standard output (exit 2, suggesting --output xlsx:FILE); --split-by
     responsible writes one workbook per person, together every finding once; --redact masks names;
     no control character from the inventory reaches a cell raw;
- 6. --attach xlsx: the e-mail report carries the workbook (tests/email_check.py --xlsx).
+ 6. --attach xlsx: the e-mail report carries the workbook (tests/email_check.py --xlsx);
+ 7. with --record, the summary sheet's trend: a row per run of the scope (as-of date, counts).
 Exit status 0 when it passes; otherwise 1, with every problem on standard error.
 """
 import datetime
@@ -272,6 +273,50 @@ def check_controls(run):
         run.expect(f"control characters: {cell!r} holds one raw", not hidden & set(cell))
 
 
+def summary_section(book, label):
+    """The summary sheet's rows from the one whose first cell is `label` to the next blank row."""
+    rows, started = [], False
+    for row in book.worksheets[0].iter_rows():
+        values = [cell for cell in row if cell.value is not None]
+        if not started and not (values and values[0].value == label):
+            continue
+        if not values:
+            break
+        started = True
+        rows.append([kind(cell) for cell in values])
+    return rows
+
+
+def check_trend(run):
+    """With --record, the summary sheet shows the trend: the earlier runs of the scope and this one,
+    each its as-of date (a date cell) and its errors, warnings, notices and total (numbers)."""
+    history = os.path.join(run.work_dir, "trend.db")
+    if os.path.exists(history):
+        os.remove(history)
+    first = run.workbook(os.path.join(run.work_dir, "trend-1.xlsx"), ["--record", history])
+    if first:
+        run.expect(f"trend with one run: {summary_section(first, 'Trend')}", summary_section(first, "Trend") == [])
+    for as_of in ("2026-11-13", "2026-11-20"):
+        result = run.tool(["--inventory", "samples/jiusan", "--as-of", as_of, "--record", history, "--format", "json"])
+        run.expect(f"--record as of {as_of}: exit {result.returncode}: {result.stderr}", result.returncode == 1)
+    expected = {"en": [["text 'Trend'"],
+                       ["text 'As of'", "text 'error'", "text 'warning'", "text 'notice'", "text 'Total'"]],
+                "zh": [["text '趋势'"], ["text '检查日期'", "text '错误'", "text '警告'", "text '提示'", "text '合计'"]]}
+    # Oldest first: the run as of 2026-11-27 made first, then 2026-11-13 and 2026-11-20, then this
+    # one (the trend is the runs of the scope whose as-of is on or before this one's, by as-of).
+    runs = [("2026-11-13", 1, 0, 2), ("2026-11-20", 1, 0, 2), ("2026-11-27", 2, 1, 5), ("2026-11-27", 2, 1, 5)]
+    for lang in ("en", "zh"):
+        path = os.path.join(run.work_dir, f"trend-{lang}.xlsx")
+        book = run.workbook(path, ["--lang", lang, "--record", history])
+        if not book:
+            continue
+        rows = summary_section(book, expected[lang][0][0][6:-1])
+        want = expected[lang] + [[f"date {day} [yyyy-mm-dd]", f"number {e}", f"number {w}", f"number {n}",
+                                  f"number {e + w + n}"] for day, e, w, n in runs]
+        run.expect(f"{path}: trend {rows}, expected {want}", rows == want)
+        runs.append(runs[-1])
+
+
 def check_attachment(run):
     mail = os.path.join(run.work_dir, "attached.eml")
     result = run.tool([*SAMPLE, "--format", "email", "--mail-to", "audit@example.org", "--attach", "xlsx",
@@ -296,6 +341,7 @@ def main(argv):
     check_redact(run)
     check_controls(run)
     check_attachment(run)
+    check_trend(run)
     for problem in run.problems:
         print(problem, file=sys.stderr)
     return 1 if run.problems else 0

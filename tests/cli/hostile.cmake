@@ -220,11 +220,11 @@ if(yes)
   run(--table groups=formula.csv --as-of 2026-11-27 --format csv)
   set(tail "Art. 3 ¶4,Temporary group not dissolved within 7 days after its work ended")
   set(remedy "\"Dissolve the group, or record it as long-term and file it.\"")
-  check(csv-formula 1 "rule,severity,severity_label,subject_kind,subject_id,subject_name,org_id,dept_id,account_id,group_id,person_id,handle,responsible_id,due_on,days_overdue,article,title,message,remedy,change,fingerprint
-temporary-group-overdue,error,error,group,'+G2,'+1+1,O1,,,'+G2,,,,2026-10-08,50,${tail},\"'+1+1 (+G2): work ended 2026-10-01, due 2026-10-08, 50 days overdue\",${remedy},,89c49375f29ee1a7
-temporary-group-overdue,error,error,group,'-G3,'-2+3,O1,,,'-G3,,,,2026-10-08,50,${tail},\"'-2+3 (-G3): work ended 2026-10-01, due 2026-10-08, 50 days overdue\",${remedy},,d000e4b04f908524
-temporary-group-overdue,error,error,group,'=G1,\"'=HYPERLINK(\"\"http://evil.example\"\")\",O1,,,'=G1,,,,2026-10-08,50,${tail},\"'=HYPERLINK(\"\"http://evil.example\"\") (=G1): work ended 2026-10-01, due 2026-10-08, 50 days overdue\",${remedy},,609ea69651e22101
-temporary-group-overdue,error,error,group,'@G4,'@SUM(A1),O1,,,'@G4,,,,2026-10-08,50,${tail},\"'@SUM(A1) (@G4): work ended 2026-10-01, due 2026-10-08, 50 days overdue\",${remedy},,3f020c82e9ff3cdb
+  check(csv-formula 1 "rule,severity,severity_label,subject_kind,subject_id,subject_name,org_id,dept_id,account_id,group_id,person_id,handle,responsible_id,responsible_name,due_on,days_overdue,article,title,message,remedy,change,fingerprint
+temporary-group-overdue,error,error,group,'+G2,'+1+1,O1,,,'+G2,,,,,2026-10-08,50,${tail},\"'+1+1 (+G2): work ended 2026-10-01, due 2026-10-08, 50 days overdue\",${remedy},,89c49375f29ee1a7
+temporary-group-overdue,error,error,group,'-G3,'-2+3,O1,,,'-G3,,,,,2026-10-08,50,${tail},\"'-2+3 (-G3): work ended 2026-10-01, due 2026-10-08, 50 days overdue\",${remedy},,d000e4b04f908524
+temporary-group-overdue,error,error,group,'=G1,\"'=HYPERLINK(\"\"http://evil.example\"\")\",O1,,,'=G1,,,,,2026-10-08,50,${tail},\"'=HYPERLINK(\"\"http://evil.example\"\") (=G1): work ended 2026-10-01, due 2026-10-08, 50 days overdue\",${remedy},,609ea69651e22101
+temporary-group-overdue,error,error,group,'@G4,'@SUM(A1),O1,,,'@G4,,,,,2026-10-08,50,${tail},\"'@SUM(A1) (@G4): work ended 2026-10-01, due 2026-10-08, 50 days overdue\",${remedy},,3f020c82e9ff3cdb
 " "")
 endif()
 
@@ -443,7 +443,8 @@ if(yes)
   string(APPEND text "[[rule]]\nid = \"temporary-group-overdue\"\nsql = \"SELECT ${columns} FROM groups\"\n"
          "message = { zh = \"{group_id}：{due_on}\", en = \"{group_id}: due {due_on}\" }\n\n")
   string(APPEND text "[[rule]]\nid = \"long-term-group-inactive\"\nsql = \"${endless} SELECT ${columns}, "
-                     "'x' AS last_activity_on, 1 AS days_inactive FROM groups WHERE (SELECT max(i) FROM n) > 0\"\n")
+                     "'x' AS last_activity_on, 1 AS days_inactive FROM groups WHERE (SELECT max(i) FROM n) > 0\"\n"
+                     "message = { zh = \"{group_id}\", en = \"{group_id}\" }\n")
   file(WRITE ${WORK_DIR}/late-timeout.toml "${text}")
   foreach(format text json)
     run(--policy late-timeout.toml --table groups=clean.csv --as-of 2026-11-27 --rule-timeout 2 --format ${format})

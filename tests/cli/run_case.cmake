@@ -4,11 +4,21 @@
 # relative to the source tree), optional `stdin` and `env`, and the expected `expected.out`, `expected.err`
 # and `expected.rc`. The tool runs from the source tree with TZ=UTC and LANG=C. With
 # UPDATE_GOLDEN=1 in the environment the expected files are rewritten from the actual run.
+#
+# Optional `before`: earlier runs of the tool, one a line (arguments separated by spaces), run in
+# order before the case's own (with the same environment; each must exit 0 or 1, its output is
+# dropped), e.g. to record a history the case then reads. `$WORK` (in `before` and `args`) stands
+# for a scratch directory emptied before the first run, so that a case never writes a file of the
+# source tree; it reads `<work>` in the expected output.
 file(RELATIVE_PATH case_rel ${SOURCE_DIR} ${CASE_DIR})
+set(scratch ${WORK_DIR}/scratch)
+file(REMOVE_RECURSE ${scratch})
+file(MAKE_DIRECTORY ${scratch})
 file(STRINGS ${CASE_DIR}/args arg_lines ENCODING UTF-8)
 set(args)
 foreach(line IN LISTS arg_lines)
   string(REPLACE "$CASE" "${case_rel}" line "${line}")
+  string(REPLACE "$WORK" "${scratch}" line "${line}")
   list(APPEND args "${line}")
 endforeach()
 
@@ -36,6 +46,19 @@ if(EXISTS ${CASE_DIR}/env)
 endif()
 # Outputs go to files, not variables, so that every byte (CR included) is compared.
 file(MAKE_DIRECTORY ${WORK_DIR})
+if(EXISTS ${CASE_DIR}/before)
+  file(STRINGS ${CASE_DIR}/before before_lines ENCODING UTF-8)
+  foreach(line IN LISTS before_lines)
+    string(REPLACE "$CASE" "${case_rel}" line "${line}")
+    string(REPLACE "$WORK" "${scratch}" line "${line}")
+    separate_arguments(before_args UNIX_COMMAND "${line}")
+    execute_process(COMMAND ${TOOL} ${before_args} WORKING_DIRECTORY ${SOURCE_DIR} OUTPUT_QUIET
+                    ERROR_VARIABLE before_err RESULT_VARIABLE before_rc)
+    if(NOT before_rc EQUAL 0 AND NOT before_rc EQUAL 1)
+      message(FATAL_ERROR "${case_rel}/before: `${line}` exited ${before_rc}: ${before_err}")
+    endif()
+  endforeach()
+endif()
 execute_process(
   COMMAND ${TOOL} ${args}
   WORKING_DIRECTORY ${SOURCE_DIR}
@@ -64,6 +87,7 @@ endif()
 foreach(stream out err)
   file(READ ${WORK_DIR}/actual.${stream} content)
   set(shown "${content}")
+  string(REPLACE "${scratch}" "<work>" shown "${shown}")
   string(REPLACE "${source_real}" "<source>" shown "${shown}")
   string(REPLACE "${shipped_digest}" "<shipped policy digest>" shown "${shown}")
   if(given_digest)

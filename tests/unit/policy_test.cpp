@@ -274,3 +274,20 @@ TEST_CASE("a parameter in words of a sentence: lists with 、 and 或 in zh, com
   CHECK(fill_params("工作结束 {grace_days} 天内撤销", params, Lang::zh) == "工作结束 3 天内撤销");
   CHECK(fill_params("within {grace_days} days, {other} {{x}} {", params, Lang::en) == "within 3 days, {other} {{x}} {");
 }
+
+TEST_CASE("a parameter with the noun for its number: {name|ONE|OTHER} says 1 day, 3 days") {
+  std::vector<Param> params{{.name = "grace_days", .value = std::int64_t{1}}, {.name = "ratio", .value = 1.5}};
+  CHECK(fill_params("within {grace_days|day|days} after", params, Lang::en) == "within 1 day after");
+  CHECK(param_placeholder("grace_days|day|days", params, Lang::en) == "1 day");
+  CHECK(param_placeholder("ratio|time|times", params, Lang::en) == "1.5 times");
+  CHECK(param_placeholder("grace_days", params, Lang::en) == "1");
+  params[0].value = std::int64_t{0};
+  CHECK(fill_params("within {grace_days|day|days} after", params, Lang::en) == "within 0 days after");
+  params[0].value = std::int64_t{3};
+  CHECK(fill_params("within {grace_days|day|days} after", params, Lang::en) == "within 3 days after");
+  // Not two words after the name, or no such parameter: kept as written.
+  CHECK(fill_params("{grace_days|day} {grace_days|a|b|c} {other|day|days}", params, Lang::en) ==
+        "{grace_days|day} {grace_days|a|b|c} {other|day|days}");
+  CHECK_FALSE(param_placeholder("other|day|days", params, Lang::en));
+  CHECK_FALSE(param_placeholder("|day|days", params, Lang::en));
+}

@@ -489,6 +489,31 @@ TEST_CASE("--redact reaches every format through the shown_* helpers") {
   CHECK(contains(page, "<td data-label=\"Approved by\">李四</td>"));
 }
 
+TEST_CASE("csv: who must act by id and name, side by side; the name masked by --redact") {
+  Fixture fixture;
+  Finding& finding = fixture.result.findings[0];
+  finding.ids.add("responsible_id", "P009");
+  finding.ids.add("responsible_name", "王小明");
+  finding.due_on = "2026-11-20";
+  finding.days_overdue = 7;
+  const std::string csv = as::in(fixture.report, "csv");
+  CHECK(
+      csv.starts_with("rule,severity,severity_label,subject_kind,subject_id,subject_name,org_id,dept_id,"
+                      "account_id,group_id,person_id,handle,responsible_id,responsible_name,due_on,days_overdue,"
+                      "article,title,message,remedy,change,fingerprint\r\n"));
+  CHECK(contains(csv,
+                 "\r\ntemporary-group-overdue,error,error,group,G1,临时<script>群 & |x|,,,,,,,P009,王小明,"
+                 "2026-11-20,7,Art. 3,"));
+  // A finding with no one to act: both empty, the columns still in place.
+  CHECK(contains(csv,
+                 "\r\ntemporary-group-overdue,error,error,group,G2,\"Line\r\nBcc: evil@example.com\",,,,,,,,,,,"
+                 "Art. 3,"));
+  fixture.report.options.redact = true;
+  const std::string redacted = as::in(fixture.report, "csv");
+  CHECK(contains(redacted, ",P009,王**,2026-11-20,7,"));
+  CHECK_FALSE(contains(redacted, "王小明"));
+}
+
 TEST_CASE("a finding's context is shown before its message where people read it, never in JSON or JSON Lines") {
   Fixture fixture;
   fixture.result.findings[2].context = {"工作群“甲群”", "Group A: "};
@@ -926,7 +951,8 @@ TEST_CASE("markdown and html: who must act and due in columns of their own where
   const std::string page = as::html(fixture.report);
   CHECK(contains(page, "<th>Subject</th><th>Message</th><th>Who must act</th><th>Due</th><th>Change</th>"));
   CHECK(contains(page,
-                 "<td data-label=\"Who must act\">孙七 (P009)</td><td data-label=\"Due\"><span class=\"nw\">2026-11-26 "
+                 "<td data-label=\"Who must act\"><span class=\"who\">孙七 (P009)</span></td><td "
+                 "data-label=\"Due\"><span class=\"nw\">2026-11-26 "
                  "(1 day overdue)</span></td>"));
   CHECK(contains(page, "<td data-label=\"Who must act\"></td><td data-label=\"Due\"></td>"));
   CHECK(tag_balance(page) == "");
@@ -936,12 +962,13 @@ TEST_CASE("markdown and html: who must act and due in columns of their own where
   CHECK(contains(as::markdown(zh.report), "| 对象 | 说明 | 责任人 | 到期 | 变化 |"));
   CHECK(contains(as::markdown(zh.report), " | 孙七（P009） | 2026-11-26（已逾期 1 天） | 新增 |"));
   CHECK(contains(as::html(zh.report),
-                 "<td data-label=\"责任人\">孙七（P009）</td><td data-label=\"到期\"><span "
+                 "<td data-label=\"责任人\"><span class=\"who\">孙七（P009）</span></td><td data-label=\"到期\"><span "
                  "class=\"nw\">2026-11-26（已逾期 1 天）</span></td>"));
 
   fixture.report.options.redact = true;
   CHECK(contains(as::markdown(fixture.report), " | 孙\\* \\(P009\\) | "));
-  CHECK(contains(as::html(fixture.report), "<td data-label=\"Who must act\">孙* (P009)</td>"));
+  CHECK(
+      contains(as::html(fixture.report), "<td data-label=\"Who must act\"><span class=\"who\">孙* (P009)</span></td>"));
   CHECK_FALSE(contains(as::markdown(fixture.report) + as::html(fixture.report), "孙七"));
 }
 

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "load/sheet_rows.h"
+#include "load/workbook.h"
 #include "report/base64_sink.h"
 #include "report/format_table.h"
 #include "report/report.h"
@@ -60,6 +62,35 @@ struct Fixture {
 };
 
 std::string render_xlsx(const Report& report) { return render(report, *parse_format("xlsx")); }
+
+// The rows of sheet `name` of workbook `bytes` as the inventory loader reads them: each cell's text
+// (a date cell as YYYY-MM-DD, a number in decimal), "" for no cell.
+std::vector<std::vector<std::string>> sheet_rows(const std::string& bytes, const std::string& name) {
+  loading::Workbook book(bytes, "report.xlsx");
+  book.read_cell_context();
+  const loading::SheetInfo* sheet = book.find_sheet(name);
+  REQUIRE(sheet != nullptr);
+  loading::SheetHandler handler(book, sheet->name);
+  loading::XmlStream(book.parts(), sheet->part, handler).run();
+  std::vector<std::vector<std::string>> rows;
+  for (const loading::SheetRow& row : handler.rows) {
+    rows.resize(static_cast<std::size_t>(row.number));
+    rows.back() = row.cells;
+  }
+  return rows;
+}
+
+// The rows of the summary sheet from the one whose first cell is `label` on, up to the next blank row.
+std::vector<std::vector<std::string>> section(const std::vector<std::vector<std::string>>& rows,
+                                              std::string_view label) {
+  std::vector<std::vector<std::string>> out;
+  for (const auto& row : rows) {
+    if (out.empty() && (row.empty() || row.front() != label)) continue;
+    if (row.empty()) break;
+    out.push_back(row);
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -185,4 +216,45 @@ TEST_CASE("xlsx: rendered group by group through a spool on disk, the workbook i
   StringSink sink(out);
   format.finish(report, Spooled{spool, 0, 0}, sink);
   CHECK(out == render_xlsx(fixture.report));
+}
+
+TEST_CASE(
+    "xlsx: the summary sheet shows the trend under its heading, dates and numbers; nothing without an earlier run") {
+  Fixture fixture;
+  using Rows = std::vector<std::vector<std::string>>;
+  fixture.report.trend = {{"2026-11-27", {1, 0, 0}}};  // this run only: no trend
+  CHECK(section(sheet_rows(render_xlsx(fixture.report), "summary"), "Trend").empty());
+  fixture.report.trend = {{"2026-11-13", {1200, 3, 1}}, {"2026-11-20", {4, 0, 2}}, {"2026-11-27", {1, 0, 0}}};
+  CHECK(section(sheet_rows(render_xlsx(fixture.report), "summary"), "Trend") ==
+        Rows{{"Trend"},
+             {"As of", "error", "warning", "notice", "Total"},
+             {"2026-11-13", "1200", "3", "1", "1204"},
+             {"2026-11-20", "4", "0", "2", "6"},
+             {"2026-11-27", "1", "0", "0", "1"}});
+  fixture.report.lang = Lang::zh;
+  const Rows zh = section(sheet_rows(render_xlsx(fixture.report), "摘要"), "趋势");
+  REQUIRE(zh.size() == 5);
+  CHECK(zh[1] == std::vector<std::string>{"检查日期", "错误", "警告", "提示", "合计"});
+  CHECK(zh[4] == std::vector<std::string>{"2026-11-27", "1", "0", "0", "1"});
+}
+
+TEST_CASE("xlsx: a waiver's date reads as in Markdown and HTML: it expires at the start of that day") {
+  Fixture fixture;
+  Finding waived = fixture.result.findings.front();
+  waived.subject_id = "G2";
+  Waiver waiver;
+  waiver.rule = waived.rule;
+  waiver.subject = "G2";
+  waiver.reason = "pending";
+  waiver.approved_by = "P1";
+  waiver.expires = Date(2027, 1, 1);
+  fixture.review.waived.push_back({waived, waiver});
+  fixture.review.waivers_unused.push_back(waiver);
+  const std::string bytes = render_xlsx(fixture.report);
+  const auto header = sheet_rows(bytes, "waived").front();
+  CHECK(std::vector<std::string>(header.end() - 4, header.end()) ==
+        std::vector<std::string>{"Reason", "Approved by", "Expires on", "Fingerprint"});
+  CHECK(sheet_rows(bytes, "waived")[1][12] == "2027-01-01");
+  CHECK(section(sheet_rows(bytes, "summary"), "Unused waivers").front() ==
+        std::vector<std::string>{"Unused waivers", "Subject", "Expires on", "Reason"});
 }

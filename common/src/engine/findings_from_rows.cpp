@@ -49,11 +49,7 @@ void add_text(std::vector<Piece>& pieces, std::string_view text) {
 
 std::string Runner::param_text(const std::string& name) const {
   if (name == "as_of") return format_date(options_.as_of);
-  for (const Param& param : params_) {
-    if (param.name != name) continue;
-    return param_words(param.value, options_.lang);
-  }
-  return {};
+  return param_placeholder(name, params_, options_.lang).value_or(std::string());
 }
 
 // What column `column` fills. Of columns sharing an id's name only the first is the id; a field's

@@ -40,9 +40,7 @@ Runner::Compiled Runner::compile(const Rule& rule) {
   for (const auto& [localized, where] : texts)
     for (const std::string* text : {&localized->zh, &localized->en})
       for (const std::string& name : placeholders(*text)) {
-        if (has(name) || name == "as_of" ||
-            std::any_of(params_.begin(), params_.end(), [&](const Param& p) { return p.name == name; }))
-          continue;
+        if (has(name) || name == "as_of" || param_placeholder(name, params_, Lang::en)) continue;
         sqlite3_finalize(statement);
         policy_error(*where,
                      fmt::format("rule {}: the {} names {{{}}}, which the SQL does not return; it returns {}", rule.id,

@@ -76,17 +76,34 @@ std::string param_words(const ParamValue& value, Lang lang) {
   return out;
 }
 
+std::optional<std::string> param_placeholder(std::string_view placeholder, const std::vector<Param>& params,
+                                             Lang lang) {
+  const std::size_t bar = placeholder.find('|');
+  const std::string_view name = placeholder.substr(0, bar);
+  auto param = std::find_if(params.begin(), params.end(), [&](const Param& p) { return p.name == name; });
+  if (name.empty() || param == params.end()) return std::nullopt;
+  if (bar == std::string_view::npos) return param_words(param->value, lang);
+  const std::string_view forms = placeholder.substr(bar + 1);
+  const std::size_t second = forms.find('|');
+  if (second == std::string_view::npos || forms.find('|', second + 1) != std::string_view::npos) return std::nullopt;
+  const auto* integer = std::get_if<std::int64_t>(&param->value);
+  const auto* real = std::get_if<double>(&param->value);
+  const bool one = (integer && *integer == 1) || (real && *real == 1.0);
+  return param_words(param->value, lang) + " " + std::string(one ? forms.substr(0, second) : forms.substr(second + 1));
+}
+
 std::string fill_params(std::string_view text, const std::vector<Param>& params, Lang lang) {
   std::string out;
   for (std::size_t i = 0; i < text.size(); ++i) {
     const std::size_t close = text[i] == '{' ? text.find('}', i) : std::string_view::npos;
-    const std::string_view name = close == std::string_view::npos ? "" : text.substr(i + 1, close - i - 1);
-    auto param = std::find_if(params.begin(), params.end(), [&](const Param& p) { return p.name == name; });
-    if (name.empty() || param == params.end()) {
+    const std::optional<std::string> filled = close == std::string_view::npos
+                                                  ? std::nullopt
+                                                  : param_placeholder(text.substr(i + 1, close - i - 1), params, lang);
+    if (!filled) {
       out += text[i];
       continue;
     }
-    out += param_words(param->value, lang);
+    out += *filled;
     i = close;
   }
   return out;

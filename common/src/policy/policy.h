@@ -123,8 +123,14 @@ std::string to_toml(const ParamValue& value);
 /// 、 and 或 in zh (「九三学社」或「九三學社」), by ", " and "or" in en (“九三学社” or “九三學社”);
 /// other values as in TOML.
 std::string param_words(const ParamValue& value, Lang lang);
-/// `text` with each `{name}` that names one of `params` replaced by param_words(its value, lang);
-/// everything else, other braces included, is kept as written.
+/// What placeholder `placeholder` (the text between the braces) of a title, remedy, message or context
+/// gives when it names one of `params`: `name`, param_words(its value, lang); `name|ONE|OTHER` (an
+/// English noun in the singular and the plural), the value then a space and ONE when the value is
+/// 1, OTHER otherwise: `{grace_days|day|days}` gives "1 day", "3 days". nullopt when it names no
+/// parameter (or gives other than two words after the name).
+std::optional<std::string> param_placeholder(std::string_view placeholder, const std::vector<Param>& params, Lang lang);
+/// `text` with each `{…}` that param_placeholder() fills replaced by what it gives; everything else,
+/// other braces included, is kept as written.
 std::string fill_params(std::string_view text, const std::vector<Param>& params, Lang lang);
 /// Names a parameter's type for messages: "an integer", "a string", …
 std::string type_name(const ParamValue& value);

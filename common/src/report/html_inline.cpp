@@ -45,6 +45,7 @@ constexpr std::array kStyles{
            "display:inline-block;padding:0 6px;border-radius:4px;font-size:.85em;font-weight:600;"
            "color:#ffffff;background-color:#1a5fb4"},
     Styled{"span", "nw", "white-space:nowrap"},
+    Styled{"span", "who", "white-space:nowrap"},
     Styled{"time", "", "white-space:nowrap"},
     Styled{"div", "group error", "margin:16px 0 24px;padding-left:12px;border-left:4px solid #b3261e"},
     Styled{"div", "group warning", "margin:16px 0 24px;padding-left:12px;border-left:4px solid #8a5300"},

@@ -97,7 +97,7 @@ struct Report {
   Tally tally;
   Coverage coverage;  ///< the rules passed and waived (the rules run: result->rules_run)
   /// With --record: up to 11 earlier runs of the same scope and this one, oldest first; shown by
-  /// text, Markdown and HTML when it holds an earlier run.
+  /// text, Markdown, HTML and xlsx when it holds an earlier run.
   std::vector<TrendPoint> trend;
 };
 

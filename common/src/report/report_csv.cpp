@@ -39,6 +39,7 @@ void append_row(const Report& report, const Rule& rule, const Finding& finding, 
                                 shown_field(report, finding, "person_id"),
                                 shown_field(report, finding, "handle"),
                                 shown_field(report, finding, "responsible_id"),
+                                shown_field(report, finding, "responsible_name"),
                                 finding.due_on,
                                 finding.days_overdue ? std::to_string(*finding.days_overdue) : "",
                                 rule.article.in(report.lang),
@@ -62,10 +63,13 @@ void csv_group(const Report& report, const RuleGroup& group, bool /*first*/, Gro
 }
 
 void csv_finish(const Report& report, const Spooled& groups, ByteSink& out) {
+  // responsible_name (who must act, by name) was added beside responsible_id after the others: a
+  // script that reads columns by name still finds each.
   static constexpr std::string_view kHeader[] = {
-      "rule",         "severity",   "severity_label", "subject_kind", "subject_id", "subject_name",   "org_id",
-      "dept_id",      "account_id", "group_id",       "person_id",    "handle",     "responsible_id", "due_on",
-      "days_overdue", "article",    "title",          "message",      "remedy",     "change",         "fingerprint"};
+      "rule",           "severity",         "severity_label", "subject_kind", "subject_id", "subject_name",
+      "org_id",         "dept_id",          "account_id",     "group_id",     "person_id",  "handle",
+      "responsible_id", "responsible_name", "due_on",         "days_overdue", "article",    "title",
+      "message",        "remedy",           "change",         "fingerprint"};
   std::string head = report.options.bom ? "\xEF\xBB\xBF" : "";
   for (std::size_t i = 0; i < std::size(kHeader); ++i) head += (i ? "," : "") + std::string(kHeader[i]);
   out.write(head + "\r\n");

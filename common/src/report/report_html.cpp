@@ -20,8 +20,9 @@ constexpr std::size_t kRowsBetweenSpills = 256;
 // clients drop both; html_inline.cpp sets the same look in style attributes). Under 600px wide every
 // table row becomes a block whose cells carry their column name (data-label), so nothing scrolls
 // sideways on a phone. Dates, due dates and changes (.nw, <time>) never break inside, column
-// headings only between words. Printed: A4, no fills, badges as black outlines whatever their
-// severity (!important: the print rules must also win over the e-mail's inline styles).
+// headings only between words; who must act (.who: a name and an id) is one line but on a phone. Printed: A4, no fills,
+// badges as black outlines whatever their severity (!important: the print rules must also win over the e-mail's inline
+// styles).
 constexpr std::string_view kStyle = R"(
 * { box-sizing: border-box; }
 body { margin: 0 auto; max-width: 72rem; padding: 1rem; color: #1f2328; background: #fff; line-height: 1.5;
@@ -38,7 +39,7 @@ th, td { border: 1px solid #d0d7de; padding: .3rem .5rem; text-align: left; vert
   overflow-wrap: anywhere; }
 th { background: #f6f8fa; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
-.nw, time { white-space: nowrap; overflow-wrap: normal; }
+.nw, time, .who { white-space: nowrap; overflow-wrap: normal; }
 table.stack th { overflow-wrap: normal; word-break: keep-all; }
 table.counts { width: auto; min-width: 16rem; }
 .badge { display: inline-block; padding: 0 .4rem; border-radius: .25rem; color: #fff; font-size: .85em;
@@ -63,6 +64,7 @@ footer { margin-top: 2rem; color: #57606a; border-top: 1px solid #d0d7de; paddin
   table.stack td:last-child { border-bottom: none; }
   table.stack td::before { content: attr(data-label); display: block; font-size: .8em; font-weight: 600;
     color: #57606a; }
+  .who { white-space: normal; overflow-wrap: anywhere; }
 }
 @page { size: A4; margin: 15mm 12mm; }
 @media print {
@@ -109,6 +111,11 @@ std::string code(std::string_view text) { return fmt::format("<code>{}</code>", 
 // A value that must not break inside (a date, a due date with its days overdue, a change).
 std::string nowrap(std::string_view text) {
   return text.empty() ? std::string() : fmt::format("<span class=\"nw\">{}</span>", esc(text));
+}
+
+// Who must act: a name and an id, on one line where the table has room (not on a phone).
+std::string who(std::string_view text) {
+  return text.empty() ? std::string() : fmt::format("<span class=\"who\">{}</span>", esc(text));
 }
 
 std::string subject_cell(const Report& report, const Finding& finding) {
@@ -340,7 +347,7 @@ void html_group(const Report& report, const RuleGroup& group, bool /*first*/, Gr
     std::size_t rows = 0;
     for (const Finding& finding : group.findings) {
       std::vector<std::string> cells{subject_cell(report, finding), esc(shown_message(report, finding))};
-      if (columns.responsible) cells.push_back(esc(shown_responsible(report, finding)));
+      if (columns.responsible) cells.push_back(who(shown_responsible(report, finding)));
       if (columns.due) cells.push_back(nowrap(shown_due(report, finding)));
       if (compared) cells.push_back(nowrap(change_label(lang, finding.change)));
       table.row(cells);

@@ -109,6 +109,31 @@ void checked_section(const Report& report, Summary& out) {
     out.row({Cell::text(skipped.rule), Cell::text(cell_text(shown_skip_reason(report, skipped)))});
 }
 
+// The trend (SPEC §5: with --record, the findings by severity in the last runs of the same scope,
+// this one last): under its heading, a row per run with its as-of date (a date cell) and its counts
+// (numbers); nothing without an earlier run, as in text, Markdown and HTML.
+void trend_section(const Report& report, Summary& out) {
+  if (report.trend.size() < 2) return;
+  const Lang lang = out.lang();
+  out.row({});
+  out.row({Cell::text(std::string(tr(lang, "趋势", "Trend")), CellStyle::label)});
+  Row header = header_row(lang, {{"检查日期", "As of"}});
+  for (Severity severity : {Severity::error, Severity::warning, Severity::notice})
+    header.push_back(Cell::text(std::string(severity_label(severity, lang)), CellStyle::header));
+  header.push_back(Cell::text(std::string(tr(lang, "合计", "Total")), CellStyle::header));
+  out.row(std::move(header));
+  for (const TrendPoint& point : report.trend) {
+    Row row{Cell::date(point.as_of)};
+    std::size_t total = 0;
+    for (std::size_t count : point.by_severity) {
+      row.push_back(Cell::number(static_cast<std::int64_t>(count)));
+      total += count;
+    }
+    row.push_back(Cell::number(static_cast<std::int64_t>(total)));
+    out.row(std::move(row));
+  }
+}
+
 // Waivers that waived nothing: expired, or matching no finding.
 void waivers_section(const Report& report, Summary& out) {
   const Review& review = *report.review;
@@ -121,7 +146,7 @@ void waivers_section(const Report& report, Summary& out) {
                Cell::date(format_date(waiver.expires)), Cell::text(cell_text(waiver.reason))});
   };
   list(review.waivers_expired, {"已过期的豁免", "Expired waivers"}, {"过期日", "Expired on"});
-  list(review.waivers_unused, {"未使用的豁免", "Unused waivers"}, {"有效期至", "Expires"});
+  list(review.waivers_unused, {"未使用的豁免", "Unused waivers"}, {"失效日期", "Expires on"});
 }
 
 // Writes `rows` under `header` on sheet `name` (and its continuations), widths from every row.
@@ -148,8 +173,7 @@ void write_summary_sheet(XlsxBook& book, const Report& report) {
   counts_section(report, summary);
   rules_section(report, summary);
   checked_section(report, summary);
-  // The trend (SPEC §5: with --record, the findings by severity in the last runs of the same scope)
-  // is a section of its own, here: after what was checked, before the waivers that waived nothing.
+  trend_section(report, summary);
   waivers_section(report, summary);
   ColumnWidths widths;
   for (const Row& row : summary.rows()) widths.add(row);
@@ -161,9 +185,9 @@ void write_summary_sheet(XlsxBook& book, const Report& report) {
 
 void write_waived_sheet(XlsxBook& book, const Report& report) {
   const Lang lang = report.lang;
-  const Row header =
-      finding_header(lang, kFindingCells,
-                     {{"理由", "Reason"}, {"批准人", "Approved by"}, {"有效期至", "Expires"}, {"指纹", "Fingerprint"}});
+  const Row header = finding_header(
+      lang, kFindingCells,
+      {{"理由", "Reason"}, {"批准人", "Approved by"}, {"失效日期", "Expires on"}, {"指纹", "Fingerprint"}});
   std::vector<Row> rows;
   for (const WaivedFinding& item : report.review->waived) {
     Row row = finding_cells(report, item.finding, title_of(report, item.finding.rule));
