@@ -7,6 +7,7 @@
 #include <cctype>
 #include <regex>
 
+#include "base/catalog.h"
 #include "base/error.h"
 #include "engine/runner.h"
 
@@ -34,7 +35,7 @@ void Runner::materialize_plain(const View& view, bool filled) {
   if (sqlite3_prepare_v2(db_, create.c_str(), -1, &statement, nullptr) != SQLITE_OK) {
     const std::string message = sqlite3_errmsg(db_);
     sqlite3_finalize(statement);
-    policy_error(view.sql_where, fmt::format("view {}: {}", view.name, message));
+    policy_error(view.sql_where, tr("view {}: {}", view.name, message));
   }
   bind(statement, create, view.sql_where, "view " + view.name);
   const int rc = sqlite3_step(statement);
@@ -42,9 +43,9 @@ void Runner::materialize_plain(const View& view, bool filled) {
   sqlite3_finalize(statement);
   if (rc == SQLITE_INTERRUPT && deadline_.passed())
     policy_error(view.sql_where, deadline_.message("view " + view.name));
-  if (clock_was_read()) policy_error(view.sql_where, fmt::format("view {}: {}", view.name, clock_message()));
+  if (clock_was_read()) policy_error(view.sql_where, tr("view {}: {}", view.name, clock_message()));
   if (rc == SQLITE_NOMEM) policy_error(view.sql_where, out_of_memory_message("view " + view.name));
-  if (rc != SQLITE_DONE) policy_error(view.sql_where, fmt::format("view {}: {}", view.name, message));
+  if (rc != SQLITE_DONE) policy_error(view.sql_where, tr("view {}: {}", view.name, message));
 }
 
 // CHATAUDIT_STORE=sqlite: the indexes `sql` needs on the twin's tables, decided from its query
@@ -77,7 +78,7 @@ void Runner::index_lookups(const std::string& sql, std::string_view what) {
     const std::string create = fmt::format("CREATE INDEX IF NOT EXISTS {}.{} ON {} ({})", schema,
                                            quote_identifier(label), quote_identifier(table), list);
     if (sqlite3_exec(db_, create.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
-      throw Error(fmt::format("{}: indexing {} of the plain-SQLite store: {}", what, table, sqlite3_errmsg(db_)));
+      throw Error(tr("{}: indexing {} of the plain-SQLite store: {}", what, table, sqlite3_errmsg(db_)));
   }
 }
 

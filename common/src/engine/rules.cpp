@@ -12,6 +12,7 @@
 #include <iterator>
 #include <mutex>
 
+#include "base/catalog.h"
 #include "base/error.h"
 #include "base/parallel.h"
 #include "base/timing.h"
@@ -33,7 +34,7 @@ Runner::Compiled Runner::compile(const Rule& rule) {
   for (std::string_view required : {"subject_kind", "subject_id"})
     if (!has(required)) {
       sqlite3_finalize(statement);
-      policy_error(rule.sql_where, fmt::format("rule {}: the SELECT must return a column named {}", rule.id, required));
+      policy_error(rule.sql_where, tr("rule {}: the SELECT must return a column named {}", rule.id, required));
     }
   const std::pair<const Localized*, const SourceRef*> texts[] = {{&rule.message, &rule.message_where},
                                                                  {&rule.context, &rule.context_where}};
@@ -44,9 +45,8 @@ Runner::Compiled Runner::compile(const Rule& rule) {
             std::any_of(params_.begin(), params_.end(), [&](const Param& p) { return p.name == name; }))
           continue;
         sqlite3_finalize(statement);
-        policy_error(*where,
-                     fmt::format("rule {}: the {} names {{{}}}, which the SQL does not return; it returns {}", rule.id,
-                                 localized == &rule.message ? "message" : "context", name, join(columns)));
+        policy_error(*where, tr("rule {}: the {} names {{{}}}, which the SQL does not return; it returns {}", rule.id,
+                                localized == &rule.message ? "message" : "context", name, join(columns)));
       }
   RowPlan plan = plan_rows(rule, columns);
   return Compiled{
@@ -79,7 +79,7 @@ void Runner::run(const Compiled& compiled, sqlite3_stmt* statement, FindingStore
   if (rc == SQLITE_NOMEM) policy_error(compiled.rule->sql_where, out_of_memory_message(what));
   if (clock_was_read()) policy_error(compiled.rule->sql_where, fmt::format("{}: {}", what, clock_message()));
   if (rc != SQLITE_DONE)
-    policy_error(compiled.rule->sql_where, fmt::format("rule {}: {}", compiled.rule->id, sqlite3_errmsg(db_)));
+    policy_error(compiled.rule->sql_where, tr("rule {}: {}", compiled.rule->id, sqlite3_errmsg(db_)));
 }
 
 std::string Runner::join(const std::vector<std::string>& names) {
@@ -115,15 +115,15 @@ Helpers::Helpers(Inventory& inventory, unsigned count, const Policy& policy, con
     const int rc = sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                                    clockless_vfs());
     connections_.push_back(db);
-    if (rc != SQLITE_OK) throw Error(fmt::format("cannot open an SQLite connection: {}", sqlite3_errmsg(db)));
+    if (rc != SQLITE_OK) throw Error(tr("cannot open an SQLite connection: {}", sqlite3_errmsg(db)));
     if (sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DML, 0, nullptr) != SQLITE_OK ||
         sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DDL, 0, nullptr) != SQLITE_OK ||
         sqlite3_exec(db, "PRAGMA temp.cache_size = -131072", nullptr, nullptr, nullptr) != SQLITE_OK)
-      throw Error(fmt::format("cannot configure an SQLite connection: {}", sqlite3_errmsg(db)));
+      throw Error(tr("cannot configure an SQLite connection: {}", sqlite3_errmsg(db)));
     inventory.store().register_with(db);
     for (const std::string& sql : tables)
       if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
-        throw Error(fmt::format("cannot declare a table on an SQLite connection: {}", sqlite3_errmsg(db)));
+        throw Error(tr("cannot declare a table on an SQLite connection: {}", sqlite3_errmsg(db)));
     runners_.push_back(std::make_unique<Runner>(db, inventory.store(), policy, options, params));
   }
 }

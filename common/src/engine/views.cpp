@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "base/catalog.h"
 #include "base/parallel.h"
 #include "base/timing.h"
 #include "engine/runner.h"
@@ -164,10 +165,10 @@ Runner::Filled Runner::fill_part(const View& view, ColumnTable& table, std::size
   const std::string message = sqlite3_errmsg(db_);
   statement.reset();  // sqlite3_finalize returns the step's error again: rc has it
   if (late) policy_error(view.sql_where, deadline_.message("view " + view.name));
-  if (clock_was_read()) policy_error(view.sql_where, fmt::format("view {}: {}", view.name, clock_message()));
+  if (clock_was_read()) policy_error(view.sql_where, tr("view {}: {}", view.name, clock_message()));
   if (rc == SQLITE_NOMEM) policy_error(view.sql_where, out_of_memory_message("view " + view.name));
   if (!kept) return Filled::references_broken;
-  if (rc != SQLITE_DONE) policy_error(view.sql_where, fmt::format("view {}: {}", view.name, message));
+  if (rc != SQLITE_DONE) policy_error(view.sql_where, tr("view {}: {}", view.name, message));
   return held ? Filled::part : Filled::not_a_part;
 }
 

@@ -15,6 +15,7 @@
 #include <exception>
 #include <new>
 
+#include "base/catalog.h"
 #include "base/csv.h"
 #include "base/error.h"
 #include "base/parallel.h"
@@ -37,9 +38,9 @@ using loading::TableSource;
 void check_settings(const InventorySources& sources) {
   if (!sources.encoding.empty() && !known_encoding(sources.encoding))
     throw Error(
-        fmt::format("--encoding {}: unknown encoding; expected auto, utf-8, utf-16, utf-16le, utf-16be, "
-                    "gb18030, gbk, or another name that iconv -l lists",
-                    sources.encoding));
+        tr("--encoding {}: unknown encoding; expected auto, utf-8, utf-16, utf-16le, utf-16be, "
+           "gb18030, gbk, or another name that iconv -l lists",
+           sources.encoding));
   if (std::string error; !sources.delimiter.empty() && !parse_delimiter(sources.delimiter, &error))
     throw Error("--" + error);
 }

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <map>
 
+#include "base/catalog.h"
 #include "base/text.h"
 
 namespace chataudit::loading {
@@ -307,7 +308,7 @@ Workbook::Workbook(std::string_view bytes, std::string file) : parts_(bytes, std
     if (const Relation* office = root.of_type("/officeDocument")) workbook_part = resolve_target("", office->target);
   }
   if (!parts_.has(workbook_part))
-    throw parts_.damaged(fmt::format("it has no workbook part ({}); is it an .xlsx workbook?", workbook_part));
+    throw parts_.damaged(tr("it has no workbook part ({}); is it an .xlsx workbook?", workbook_part));
   WorkbookHandler handler;
   XmlStream(parts_, workbook_part, handler).run();
   date1904_ = handler.date1904;
@@ -317,10 +318,10 @@ Workbook::Workbook(std::string_view bytes, std::string file) : parts_(bytes, std
     for (const Relation& relation : relations.relations)
       if (relation.id == id) sheet.part = resolve_target(workbook_part, relation.target);
     if (sheet.part.empty() || !parts_.has(sheet.part))
-      throw parts_.damaged(fmt::format("sheet {} has no worksheet part", sheet.name));
+      throw parts_.damaged(tr("sheet {} has no worksheet part", sheet.name));
     sheets_.push_back(std::move(sheet));
   }
-  if (sheets_.empty()) throw parts_.damaged("it has no sheet");
+  if (sheets_.empty()) throw parts_.damaged(tr("it has no sheet"));
   if (const Relation* strings = relations.of_type("/sharedStrings"))
     shared_strings_part_ = resolve_target(workbook_part, strings->target);
   if (const Relation* styles = relations.of_type("/styles"))
