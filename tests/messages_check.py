@@ -14,13 +14,18 @@ import re
 import sys
 
 TABLE = "common/src/base/catalog_table.h"
-# Files whose messages are not in the catalog yet (issue 26, point 2: translated a stage at a time).
-# A file leaves this list when its messages are wrapped in tr(); a new file is checked from the start.
+# Files whose messages are not in the catalog yet (issue 26, point 2, translated a stage at a time):
+# the plain-SQLite twin of the column store (CHATAUDIT_STORE=sqlite, a fallback). A file leaves this
+# list when its messages are wrapped in tr(); a new file is checked from the start.
 NOT_YET = {
+    "common/src/store/sqlite_twin.cpp",
+}
+# Files whose texts are not chataudit's messages: the report's own words (in the report's language,
+# report_util.h's tr(lang, zh, en)), the column store's developer diagnostics (what CHATAUDIT_EXPLAIN
+# prints of plans, gates and layouts), and the virtual table's errors, which SQLite reports as its own.
+NOT_MESSAGES = {
     "common/src/report/report.cpp",
     "common/src/store/column_table.cpp",
-    "common/src/store/sql_sandbox.cpp",
-    "common/src/store/sqlite_twin.cpp",
     "common/src/store/store_gates.cpp",
     "common/src/store/vtab.cpp",
 }
@@ -137,7 +142,7 @@ def check_used(repo):
         text = strip_comments(original)
         lines = original.split("\n")
         used.update(tr_uses(text))
-        if rel in NOT_YET:
+        if rel in NOT_YET or rel in NOT_MESSAGES:
             continue
         for start, _, english, wrapped in message_groups(text):
             line = text.count("\n", 0, start) + 1

@@ -15,7 +15,9 @@ namespace chataudit::engine_internal {
 
 void TwinViews::materialize(Runner& runner, const View& view, bool filled) { runner.materialize_plain(view, filled); }
 
-void TwinViews::prepare_for(Runner& runner, const Rule& rule) { runner.index_lookups(rule.sql, "rule " + rule.id); }
+void TwinViews::prepare_for(Runner& runner, const Rule& rule) {
+  runner.index_lookups(rule.sql, tr("rule {}", rule.id));
+}
 
 // CHATAUDIT_STORE=sqlite: the view as an ordinary temp table that SQLite itself fills from the
 // view's SQL (CREATE TABLE AS, parameters bound), after the ordinary indexes its own SQL would
@@ -24,8 +26,8 @@ void TwinViews::prepare_for(Runner& runner, const Rule& rule) { runner.index_loo
 void Runner::materialize_plain(const View& view, bool filled) {
   drop_earlier(view);
   const std::string name = quote_identifier(view.name);
-  if (filled) index_lookups(view.sql, "view " + view.name);
-  if (filled) explain("view " + view.name, view.sql, view.sql_where);
+  if (filled) index_lookups(view.sql, tr("view {}", view.name));
+  if (filled) explain(tr("view {}", view.name), view.sql, view.sql_where);
   start_clock();
   clock_was_read();
   const std::string create =
@@ -37,14 +39,14 @@ void Runner::materialize_plain(const View& view, bool filled) {
     sqlite3_finalize(statement);
     policy_error(view.sql_where, tr("view {}: {}", view.name, message));
   }
-  bind(statement, create, view.sql_where, "view " + view.name);
+  bind(statement, create, view.sql_where, tr("view {}", view.name));
   const int rc = sqlite3_step(statement);
   const std::string message = sqlite3_errmsg(db_);
   sqlite3_finalize(statement);
   if (rc == SQLITE_INTERRUPT && deadline_.passed())
-    policy_error(view.sql_where, deadline_.message("view " + view.name));
+    policy_error(view.sql_where, deadline_.message(tr("view {}", view.name)));
   if (clock_was_read()) policy_error(view.sql_where, tr("view {}: {}", view.name, clock_message()));
-  if (rc == SQLITE_NOMEM) policy_error(view.sql_where, out_of_memory_message("view " + view.name));
+  if (rc == SQLITE_NOMEM) policy_error(view.sql_where, out_of_memory_message(tr("view {}", view.name)));
   if (rc != SQLITE_DONE) policy_error(view.sql_where, tr("view {}: {}", view.name, message));
 }
 

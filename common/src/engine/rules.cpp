@@ -21,9 +21,9 @@
 namespace chataudit::engine_internal {
 
 Runner::Compiled Runner::compile(const Rule& rule) {
-  sqlite3_stmt* statement = prepare(rule.sql, rule.sql_where, "rule " + rule.id);
+  sqlite3_stmt* statement = prepare(rule.sql, rule.sql_where, tr("rule {}", rule.id));
   try {
-    check_declared(declared_tables(rule), rule.sql, rule.sql_where, "rule " + rule.id);
+    check_declared(declared_tables(rule), rule.sql, rule.sql_where, tr("rule {}", rule.id));
   } catch (...) {
     sqlite3_finalize(statement);
     throw;
@@ -57,10 +57,10 @@ Runner::Compiled Runner::compile(const Rule& rule) {
 // Runs `compiled`'s rule with `statement` (the compiled statement, or the same rule prepared on
 // this runner's connection).
 void Runner::run(const Compiled& compiled, sqlite3_stmt* statement, FindingStore& findings) {
-  explain("rule " + compiled.rule->id, compiled.rule->sql, compiled.rule->sql_where);
+  explain(tr("rule {}", compiled.rule->id), compiled.rule->sql, compiled.rule->sql_where);
   start_clock();
   clock_was_read();
-  const std::string what = "rule " + compiled.rule->id;
+  const std::string what = tr("rule {}", compiled.rule->id);
   int rc;
   bool late = false;
   std::string record;
@@ -210,7 +210,7 @@ std::exception_ptr out_of_memory_error(const Rule& rule) {
   return std::make_exception_ptr(Error(Diagnostic{.file = rule.sql_where.file,
                                                   .line = rule.sql_where.line,
                                                   .column = rule.sql_where.column,
-                                                  .message = out_of_memory_message("rule " + rule.id)}));
+                                                  .message = out_of_memory_message(tr("rule {}", rule.id))}));
 }
 
 }  // namespace

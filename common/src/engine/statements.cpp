@@ -178,7 +178,7 @@ void Runner::step_once(const std::string& sql, const View& view) {
     sqlite3_finalize(statement);
     policy_error(view.sql_where, tr("view {}: {}", view.name, message));
   }
-  bind(statement, sql, view.sql_where, "view " + view.name);
+  bind(statement, sql, view.sql_where, tr("view {}", view.name));
   const int rc = sqlite3_step(statement);
   const std::string message = sqlite3_errmsg(db_);
   sqlite3_finalize(statement);

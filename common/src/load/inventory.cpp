@@ -98,7 +98,7 @@ void load_schema_tables(Inventory& inventory, Loader& loader, const std::map<std
       try {
         loader.load(name, chosen.at(name));
       } catch (const std::bad_alloc&) {
-        errors[i] = std::make_exception_ptr(Error(out_of_memory_message("table " + name)));
+        errors[i] = std::make_exception_ptr(Error(out_of_memory_message(tr("table {}", name))));
         return;
       } catch (...) {
         errors[i] = std::current_exception();

@@ -118,7 +118,7 @@ void Loader::open_workbook(const std::string& table, const TableSource& source, 
     const SheetInfo chosen = *sheet;
     open.rows = std::make_unique<WorkbookRowSource>(std::move(workbook), chosen);
   } catch (const std::bad_alloc&) {
-    throw Error(Diagnostic{.file = source.path, .message = out_of_memory_message("table " + table)});
+    throw Error(Diagnostic{.file = source.path, .message = out_of_memory_message(tr("table {}", table))});
   }
 }
 
@@ -164,11 +164,12 @@ void Loader::read_rows(const std::string& table, const TableSource& source, RowS
       throw Error(Diagnostic{
           .file = source.path, .locator = source.source_table, .message = tr("table {}: {}", table, clock_message())});
   } catch (const SQLite::Exception& e) {
-    if (deadline.passed()) throw Error(Diagnostic{.file = source.path, .message = deadline.message("table " + table)});
+    if (deadline.passed())
+      throw Error(Diagnostic{.file = source.path, .message = deadline.message(tr("table {}", table))});
     const std::string_view locator = source.kind == SourceKind::sqlite ? source.source_table : table;
     throw Error(Diagnostic{.file = source.path, .locator = std::string(locator), .message = sqlite_source_message(e)});
   } catch (const std::bad_alloc&) {
-    throw Error(Diagnostic{.file = source.path, .message = out_of_memory_message("table " + table)});
+    throw Error(Diagnostic{.file = source.path, .message = out_of_memory_message(tr("table {}", table))});
   }
 }
 

@@ -52,7 +52,7 @@ class PartReader {
   void count() {
     const std::string& table = table_.table;
     if (table_.deadline.passed())
-      throw Error(rows_.at(Cell{{}, line_, 1}, table, {}, table_.deadline.message("table " + table)));
+      throw Error(rows_.at(Cell{{}, line_, 1}, table, {}, table_.deadline.message(tr("table {}", table))));
     if (table_.total.fetch_add(uncounted_, std::memory_order_relaxed) + uncounted_ > kMaxRowsPerTable)
       throw Error(rows_.at(Cell{{}, line_, 1}, table, {},
                            tr("more than {} data rows, the most chataudit loads into one table", kMaxRowsPerTable)));

@@ -256,7 +256,7 @@ ParamValue param_value(const PolicyReader& reader, const toml::node& node, std::
 // (what the value must be; a policy extending this one keeps it and may add to it).
 void read_param_accepts(const PolicyReader& reader, const toml::table& table, std::string_view name,
                         ParamAccepts& accepts) {
-  const std::string what = fmt::format("parameter {}", name);
+  const std::string what = tr("parameter {}", name);
   reader.only_keys(table, {"value", "min", "max", "one_of", "non_empty"}, what);
   accepts.where = reader.where(table);
   for (const char* bound : {"min", "max"}) {
@@ -359,7 +359,7 @@ void read_rule(const PolicyReader& reader, const toml::table& table, Policy& pol
   const std::string id = reader.string_at(table, "id", "[[rule]]", true);
   if (!valid_name(id, true))
     reader.fail(*table.get("id"), tr("rule id \"{}\": use lower-case letters, digits and dashes", id));
-  const std::string what = fmt::format("rule {}", id);
+  const std::string what = tr("rule {}", id);
   Rule* existing = nullptr;
   for (Rule& rule : policy.rules)
     if (rule.id == id) existing = &rule;
@@ -418,15 +418,15 @@ void read_view(const PolicyReader& reader, const toml::table& table, Policy& pol
   view.name = reader.string_at(table, "name", "[[view]]", true);
   if (!valid_name(view.name, false))
     reader.fail(*table.get("name"), tr("view name \"{}\": use lower-case letters, digits and _", view.name));
-  view.requires_tables = reader.strings_at(table, "requires", "view " + view.name);
+  view.requires_tables = reader.strings_at(table, "requires", tr("view {}", view.name));
   if (table.contains("optional"))
-    view.optional_tables = optional_tables_at(reader, table, "view " + view.name, view.requires_tables);
-  view.sql = reader.string_at(table, "sql", "view " + view.name, true);
+    view.optional_tables = optional_tables_at(reader, table, tr("view {}", view.name), view.requires_tables);
+  view.sql = reader.string_at(table, "sql", tr("view {}", view.name), true);
   view.where = reader.where(table);
   view.sql_where = reader.string_content_start(*table.get("sql"));
   // Accepted and ignored for one release (SPEC §4): how a view is stored is the engine's business.
   if (const toml::node* indexes = table.get("indexes")) {
-    reader.strings_at(table, "indexes", "view " + view.name);
+    reader.strings_at(table, "indexes", tr("view {}", view.name));
     policy.notes.push_back(reader.note(*indexes, tr("view {}: indexes is ignored (the engine decides what to "
                                                     "index from the queries); remove it, a later release "
                                                     "will refuse it",
