@@ -109,6 +109,15 @@ for what, args, start, english, chinese, kept in cases:
     prefix = re.match(r"^(\S+?:(\d+:)*(\d+:)? ?(\S+ row \d+: )?)", en)
     check(prefix is not None and zh.startswith(prefix.group(1)), f"{what}: the same position prefix", en + zh)
 
+# --verbose notes: the rules skipped for a missing table, in the run's language.
+args = ["--table", "groups=samples/jiusan/groups.csv", "--as-of", "2026-11-27", "--verbose", "--quiet"]
+_, _, en = run("registry-check", args, lang="en_US.UTF-8")
+_, _, zh = run("registry-check", args, lang="zh_CN.UTF-8")
+note_en = "registry-check: rule account-not-recorded skipped: missing table: accounts\n"
+note_zh = "registry-check: 规则 account-not-recorded 已跳过：缺少表：accounts\n"
+check(note_en in en and not CHINESE_PROSE.search(en), "--verbose notes in English under LANG=en_US.UTF-8", en)
+check(note_zh in zh, "--verbose notes in Chinese under LANG=zh_CN.UTF-8", zh)
+
 for failure in failures:
     print(failure, end="\n\n")
 sys.exit(1 if failures else 0)

@@ -556,6 +556,24 @@ inline constexpr Message kMessages[] = {
      "a date must give the same answer; use :as_of, the audit date",
      "读取了时钟（'now'、CURRENT_DATE、CURRENT_TIME 或 "
      "CURRENT_TIMESTAMP），这是不允许的：对同一日期重新审计必须得出相同结果；请用审计日期 :as_of"},
+
+    // Addresses on the command line (cli/mail.cpp); the plain-SQLite store (store/sqlite_twin.cpp).
+    {"a display name's address must end with '>'", "显示名后的地址必须以 '>' 结尾"},
+    {"a display name with <, >, @, comma or semicolon must be quoted", "含 <、>、@、逗号或分号的显示名必须加引号"},
+    {"one address per option (repeat the option for more)", "每个选项只能有一个地址（多个地址请重复该选项）"},
+    {"not a plain address", "不是普通的邮件地址"},
+    {"CHATAUDIT_STORE={}: unknown store; expected columnar (the default) or sqlite",
+     "CHATAUDIT_STORE={}：未知的存储；应为 columnar（默认）或 sqlite"},
+    {"CHATAUDIT_STORE=sqlite: {}: {}", "CHATAUDIT_STORE=sqlite：{}时出错：{}"},
+    {"copying table {}", "复制表 {}"},
+    {"CHATAUDIT_STORE=sqlite: {}: it has no columns", "CHATAUDIT_STORE=sqlite：{}：它没有列"},
+    {"CHATAUDIT_STORE=sqlite: {}: table_info and SELECT * disagree on its columns",
+     "CHATAUDIT_STORE=sqlite：{}：table_info 与 SELECT * 给出的列不一致"},
+    {"CHATAUDIT_STORE=sqlite: cannot open an SQLite connection: {}",
+     "CHATAUDIT_STORE=sqlite：无法打开 SQLite 连接：{}"},
+    {"setting up", "初始化"},
+    {"listing the inventory's tables", "列出台账的表"},
+    {"copying the inventory", "复制台账"},
 };
 
 }  // namespace chataudit::catalog

@@ -77,16 +77,16 @@ void check_address(std::string_view flag, const std::string& address) {
   const std::string filled = fill_address(address, "P001", "someone@example.org");
   std::string_view spec = filled;
   if (const std::size_t open = filled.rfind('<'); open != std::string::npos) {
-    if (filled.back() != '>') refuse("a display name's address must end with '>'");
+    if (filled.back() != '>') refuse(tr("a display name's address must end with '>'"));
     const std::string_view name = std::string_view(filled).substr(0, open);
     if (name.find_first_of("<>@,;\"") != std::string_view::npos &&
         !(name.size() >= 2 && name.find('"') == 0 && name.find('"', 1) == name.rfind('"')))
-      refuse("a display name with <, >, @, comma or semicolon must be quoted");
+      refuse(tr("a display name with <, >, @, comma or semicolon must be quoted"));
     spec = std::string_view(filled).substr(open + 1, filled.size() - open - 2);
   }
   if (spec.find(',') != std::string_view::npos || spec.find(';') != std::string_view::npos)
-    refuse("one address per option (repeat the option for more)");
-  if (!is_addr_spec(spec)) refuse("not a plain address");
+    refuse(tr("one address per option (repeat the option for more)"));
+  if (!is_addr_spec(spec)) refuse(tr("not a plain address"));
 }
 
 bool is_plain_id(std::string_view key) {
