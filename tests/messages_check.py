@@ -31,7 +31,8 @@ NOT_MESSAGES = {
 # Where a literal is a message for the user: the statement that starts here, up to its ';'.
 CONTEXTS = re.compile(r"throw Error\(|problems_?\.add\(|at_header_cell\(|\brows_?\.at\(|Diagnostic\{|\.message = |\bfail\(|damaged\(|policy_error\(|\bnote\(|"
                       r"at_header\(|add_option\(|add_flag\(|footer\(|std::cerr|return fmt::format\(|"
-                      r"return std::string\(|set_help_flag\(|\brefuse\(")
+                      r"return std::string\(|set_help_flag\(|\brefuse\(|\*why = |\*error = |\.advice = |\bproblem = |"
+                      r"only_keys\(")
 LITERAL = re.compile(r'"(?:[^"\\\n]|\\.)*"')
 GROUP = re.compile(r'(?:"(?:[^"\\\n]|\\.)*"\s*)+')
 CJK = re.compile(r"[\u3400-\u9fff]")

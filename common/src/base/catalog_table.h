@@ -574,6 +574,36 @@ inline constexpr Message kMessages[] = {
     {"setting up", "初始化"},
     {"listing the inventory's tables", "列出台账的表"},
     {"copying the inventory", "复制台账"},
+
+    // Workbook cells, delimiters, encodings, time zones, sendmail (load/, base/, cli/).
+    {"unknown time zone \"{}\": no such zone in {}; expected an IANA name such as Asia/Shanghai, or an offset such as "
+     "+08:00 or Z",
+     "未知时区 \"{}\"：{} 中没有这个时区；应为 IANA 名称，如 Asia/Shanghai，或时差，如 +08:00 或 Z"},
+    {"it did not read the whole message: {}", "它没有读完整封邮件：{}"},
+    {"the message could not be written: {}", "邮件无法写出：{}"},
+    {"cannot run it (exit status 127: not found?)", "无法运行（退出状态 127：找不到命令？）"},
+    {"if it is GBK or GB18030, set encoding = \"gb18030\" under [tables.{}] {} or pass --encoding gb18030; for another "
+     "encoding, give its name there (iconv -l lists them)",
+     "若为 GBK 或 GB18030，请{1}的 [tables.{0}] 下设置 encoding = \"gb18030\"，或加 --encoding "
+     "gb18030；若为其他编码，请在该处写明其名称（iconv -l 可列出）"},
+    {"\"{}\" is stored as a number but is not one (a damaged workbook)",
+     "\"{}\" 以数字存储，却不是数字（工作簿已损坏）"},
+    {"the number {} has {}; if it is an id, format the column as Text (文本) in Excel or WPS and enter the ids again "
+     "(store ids as text)",
+     "数字 {} 的问题：{}；若是编号，请在 Excel 或 WPS 中把该列设为“文本”格式并重新输入编号（编号应存为文本）"},
+    {"not a finite number", "不是有限的数"},
+    {"more than 15 digits, which Excel does not keep exactly", "超过 15 位数字，Excel 无法精确保存"},
+    {"a date serial number outside 1900-01-01 to 9999-12-31", "日期序号超出 1900-01-01 至 9999-12-31"},
+    {"1900-02-29, a day that does not exist (Excel's 1900 leap-year bug)",
+     "1900-02-29，这一天并不存在（Excel 的 1900 年闰年错误）"},
+    {"a date after 9999-12-31", "晚于 9999-12-31 的日期"},
+    {"a password-protected (encrypted) workbook, or an old .xls or WPS .et file: open it in Excel or WPS, remove the "
+     "password if it has one, and save as .xlsx",
+     "加密（设有密码）的工作簿，或旧的 .xls、WPS .et 文件：请在 Excel 或 WPS 中打开，如有密码先去掉，再另存为 .xlsx"},
+
+    // The delimiter (load/mapping.cpp).
+    {"delimiter \"{}\": expected one ASCII character other than a quote or a line break, such as , or ; or \\t (a tab)",
+     "分隔符 \"{}\"：应为一个 ASCII 字符，不能是引号或换行，如 , 或 ; 或 \\t（制表符）"},
 };
 
 }  // namespace chataudit::catalog

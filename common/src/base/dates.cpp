@@ -154,8 +154,10 @@ std::optional<TimeZone> TimeZone::parse(std::string_view spec, std::string* erro
     return zone;
   }
   if (error) {
-    *error = "unknown time zone \"" + std::string(spec) + "\": no such zone in " + directory.string() +
-             "; expected an IANA name such as Asia/Shanghai, or an offset such as +08:00 or Z";
+    *error =
+        tr("unknown time zone \"{}\": no such zone in {}; expected an IANA name such as Asia/Shanghai, or an offset "
+           "such as +08:00 or Z",
+           spec, directory.string());
   }
   return std::nullopt;
 }

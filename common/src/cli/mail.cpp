@@ -162,9 +162,9 @@ std::string send_message(const std::string& command, const std::function<bool(in
   ::sigaction(SIGPIPE, &ignore, &previous);
   std::string problem;
   try {
-    if (!produce(pipe_fds[1])) problem = fmt::format("it did not read the whole message: {}", std::strerror(errno));
+    if (!produce(pipe_fds[1])) problem = tr("it did not read the whole message: {}", std::strerror(errno));
   } catch (const std::exception& e) {
-    problem = fmt::format("the message could not be written: {}", e.what());
+    problem = tr("the message could not be written: {}", e.what());
   }
   ::close(pipe_fds[1]);
   ::sigaction(SIGPIPE, &previous, nullptr);
@@ -172,7 +172,7 @@ std::string send_message(const std::string& command, const std::function<bool(in
   while (::waitpid(child, &status, 0) < 0)
     if (errno != EINTR) return tr("cannot wait for it: {}", std::strerror(errno));
   if (WIFSIGNALED(status)) return tr("killed by signal {}", WTERMSIG(status));
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 127) return "cannot run it (exit status 127: not found?)";
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 127) return tr("cannot run it (exit status 127: not found?)");
   if (WIFEXITED(status) && WEXITSTATUS(status) != 0) return tr("exit status {}", WEXITSTATUS(status));
   return problem;
 }

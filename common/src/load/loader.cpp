@@ -186,10 +186,10 @@ EncodingChoice Loader::encoding_choice(const std::string& table, const Inventory
     choice.name = mapping.encoding;
     choice.chosen_by = tr("encoding = \"{}\" in {}", choice.name, mapping.path);
   }
-  choice.advice = fmt::format(
-      "if it is GBK or GB18030, set encoding = \"gb18030\" under [tables.{}] {} or pass --encoding gb18030; for "
-      "another encoding, give its name there (iconv -l lists them)",
-      table, mapping_place(mapping));
+  choice.advice =
+      tr("if it is GBK or GB18030, set encoding = \"gb18030\" under [tables.{}] {} or pass --encoding gb18030; for "
+         "another encoding, give its name there (iconv -l lists them)",
+         table, mapping_place(mapping));
   return choice;
 }
 

@@ -372,7 +372,7 @@ InventoryMapping load_mapping(const std::string& path) {
 
   const MappingReader reader(path);
   const toml::table root = reader.parse(std::move(bytes).str());
-  reader.only_keys(root, {"encoding", "delimiter", "date_format", "tables"}, "the mapping file");
+  reader.only_keys(root, {"encoding", "delimiter", "date_format", "tables"}, tr("the mapping file"));
   InventoryMapping mapping;
   mapping.path = path;
   mapping.loaded = true;
@@ -446,10 +446,10 @@ std::optional<char> parse_delimiter(std::string_view text, std::string* error) {
   const unsigned char c = text.size() == 1 ? static_cast<unsigned char>(text[0]) : 0;
   if (text.size() != 1 || c == '"' || c == '\r' || c == '\n' || c == 0 || c >= 0x80) {
     if (error)
-      *error = fmt::format(
-          "delimiter \"{}\": expected one ASCII character other than a quote or a line break, "
-          "such as , or ; or \\t (a tab)",
-          text);
+      *error =
+          tr("delimiter \"{}\": expected one ASCII character other than a quote or a line break, "
+             "such as , or ; or \\t (a tab)",
+             text);
     return std::nullopt;
   }
   return static_cast<char>(c);

@@ -104,17 +104,17 @@ std::optional<std::string> SheetHandler::number_text(const std::string& value, s
   const std::string_view text = trim(value);
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
   if (error != std::errc() || end != text.data() + text.size()) {
-    *why = fmt::format("\"{}\" is stored as a number but is not one (a damaged workbook)", value);
+    *why = tr("\"{}\" is stored as a number but is not one (a damaged workbook)", value);
     return std::nullopt;
   }
   const NumberFormat format = workbook_.style(style_);
   if (format.kind == NumberFormat::Kind::date) return serial_date(number, workbook_.date1904(), why);
   std::optional<std::string> plain = plain_number(number, why);
   if (!plain) {
-    *why = fmt::format(
-        "the number {} has {}; if it is an id, format the column as Text (文本) in Excel or WPS and "
-        "enter the ids again (store ids as text)",
-        value, *why);
+    *why =
+        tr("the number {} has {}; if it is an id, format the column as Text (文本) in Excel or WPS and "
+           "enter the ids again (store ids as text)",
+           value, *why);
     return std::nullopt;
   }
   if (format.kind == NumberFormat::Kind::zeros && plain->find_first_not_of("0123456789") == std::string::npos &&

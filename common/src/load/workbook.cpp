@@ -218,7 +218,7 @@ NumberFormat number_format(int id, std::string_view code) {
 
 std::optional<std::string> plain_number(double value, std::string* why) {
   if (!std::isfinite(value)) {
-    *why = "not a finite number";
+    *why = tr("not a finite number");
     return std::nullopt;
   }
   if (value == 0) return "0";
@@ -232,7 +232,7 @@ std::optional<std::string> plain_number(double value, std::string* why) {
   const int exponent = std::atoi(std::string(text.substr(e + 1)).c_str());
   const int point = exponent + 1;  // digits before the decimal point
   if (digits.size() > 15 || point > 15) {
-    *why = "more than 15 digits, which Excel does not keep exactly";
+    *why = tr("more than 15 digits, which Excel does not keep exactly");
     return std::nullopt;
   }
   std::string out = value < 0 ? "-" : "";
@@ -248,7 +248,7 @@ std::optional<std::string> plain_number(double value, std::string* why) {
 std::optional<std::string> serial_date(double value, bool date1904, std::string* why) {
   constexpr double kLastSerial = 2958465;  // 9999-12-31 in the 1900 system
   if (!std::isfinite(value) || value < 0 || value >= kLastSerial + 1) {
-    *why = "a date serial number outside 1900-01-01 to 9999-12-31";
+    *why = tr("a date serial number outside 1900-01-01 to 9999-12-31");
     return std::nullopt;
   }
   std::int64_t days = static_cast<std::int64_t>(std::floor(value));
@@ -259,7 +259,7 @@ std::optional<std::string> serial_date(double value, bool date1904, std::string*
     epoch = days_from_civil(1904, 1, 1) + days;
   } else if (days == 60) {
     // Excel's 1900 system counts 1900 as a leap year (as Lotus 1-2-3 did): day 60 is no day.
-    *why = "1900-02-29, a day that does not exist (Excel's 1900 leap-year bug)";
+    *why = tr("1900-02-29, a day that does not exist (Excel's 1900 leap-year bug)");
     return std::nullopt;
   } else {
     // Day 1 is 1900-01-01; from day 61 (1900-03-01) on, the phantom 29 February is counted.
@@ -269,7 +269,7 @@ std::optional<std::string> serial_date(double value, bool date1904, std::string*
   unsigned month = 0, day = 0;
   civil_from_days(epoch, year, month, day);
   if (year > 9999) {
-    *why = "a date after 9999-12-31";
+    *why = tr("a date after 9999-12-31");
     return std::nullopt;
   }
   std::string out = fmt::format("{:04}-{:02}-{:02}", year, month, day);

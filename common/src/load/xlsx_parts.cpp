@@ -22,8 +22,9 @@ FileMagic file_magic(std::string_view first_bytes) {
 }
 
 std::string ole_workbook_message() {
-  return "a password-protected (encrypted) workbook, or an old .xls or WPS .et file: open it in Excel or WPS, "
-         "remove the password if it has one, and save as .xlsx";
+  return tr(
+      "a password-protected (encrypted) workbook, or an old .xls or WPS .et file: open it in Excel or WPS, "
+      "remove the password if it has one, and save as .xlsx");
 }
 
 ZipParts::ZipParts(std::string_view bytes, std::string file) : file_(std::move(file)) {

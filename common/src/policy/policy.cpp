@@ -504,7 +504,7 @@ void load_into(Policy& policy, const std::string& path, int depth, std::set<std:
   const std::string text = read_policy_file(path);
   const PolicyReader reader(path, text);
   const toml::table root = reader.parse(text);
-  reader.only_keys(root, {"policy", "params", "view", "rule"}, "the policy");
+  reader.only_keys(root, {"policy", "params", "view", "rule"}, tr("the policy"));
   const toml::table& meta = policy_table(reader, root);
   load_base(policy, reader, meta, depth, visiting);
   read_meta(reader, meta, /*base_loaded=*/!policy.id.empty(), policy);

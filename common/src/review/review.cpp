@@ -153,7 +153,7 @@ class BaselineReader {
 std::vector<Waiver> load_waivers(const std::string& path, const TimeZone& zone) {
   const WaiverReader reader(path, zone);
   const toml::table root = reader.parse(read_file_at_most(path, tr("waiver file"), 16));
-  reader.only_keys(root, {"waiver"}, "the waiver file");
+  reader.only_keys(root, {"waiver"}, tr("the waiver file"));
 
   std::vector<Waiver> waivers;
   std::map<std::pair<std::string, std::string>, SourceRef> seen;
