@@ -602,8 +602,8 @@ inline constexpr Message kMessages[] = {
      "加密（设有密码）的工作簿，或旧的 .xls、WPS .et 文件：请在 Excel 或 WPS 中打开，如有密码先去掉，再另存为 .xlsx"},
 
     // The delimiter (load/mapping.cpp).
-    {"delimiter \"{}\": expected one ASCII character other than a quote or a line break, such as , or ; or \\t (a tab)",
-     "分隔符 \"{}\"：应为一个 ASCII 字符，不能是引号或换行，如 , 或 ; 或 \\t（制表符）"},
+    {"expected one ASCII character other than a quote or a line break, such as , or ; or \\t (a tab)",
+     "应为一个 ASCII 字符，不能是引号或换行，如 , 或 ; 或 \\t（制表符）"},
 };
 
 }  // namespace chataudit::catalog

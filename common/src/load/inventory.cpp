@@ -42,7 +42,7 @@ void check_settings(const InventorySources& sources) {
            "gb18030, gbk, or another name that iconv -l lists",
            sources.encoding));
   if (std::string error; !sources.delimiter.empty() && !parse_delimiter(sources.delimiter, &error))
-    throw Error("--" + error);
+    throw Error(fmt::format("--delimiter \"{}\": {}", sources.delimiter, error));
 }
 
 // The sources as the command line gave them, for reports: `samples/jiusan-branch, groups=g.csv`.

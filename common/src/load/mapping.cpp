@@ -197,7 +197,8 @@ class MappingReader : public TomlReader {
     const std::string text = string_at(node, what);
     std::string error;
     auto delimiter = parse_delimiter(text, &error);
-    if (!delimiter) fail(node, error);
+    // The key and its value as written, then the message.
+    if (!delimiter) fail(node, fmt::format("delimiter \"{}\": {}", text, error));  // not a message
     return *delimiter;
   }
 
@@ -446,10 +447,7 @@ std::optional<char> parse_delimiter(std::string_view text, std::string* error) {
   const unsigned char c = text.size() == 1 ? static_cast<unsigned char>(text[0]) : 0;
   if (text.size() != 1 || c == '"' || c == '\r' || c == '\n' || c == 0 || c >= 0x80) {
     if (error)
-      *error =
-          tr("delimiter \"{}\": expected one ASCII character other than a quote or a line break, "
-             "such as , or ; or \\t (a tab)",
-             text);
+      *error = tr("expected one ASCII character other than a quote or a line break, such as , or ; or \\t (a tab)");
     return std::nullopt;
   }
   return static_cast<char>(c);
