@@ -20,6 +20,7 @@
 #include <optional>
 #include <utility>
 
+#include "base/catalog.h"
 #include "base/error.h"
 
 namespace chataudit {
@@ -181,9 +182,9 @@ std::string convert_strictly(std::string_view bytes, const std::string& file, co
   std::optional<Conversion> converted = iconv_to_utf8(bytes, encoding);
   if (!converted)
     throw Error(Diagnostic{.file = file,
-                           .message = "unknown encoding \"" + encoding +
-                                      "\"; expected auto, utf-8, utf-16, utf-16le, utf-16be, gb18030, gbk, or "
-                                      "another name that iconv -l lists"});
+                           .message = tr("unknown encoding \"{}\"; expected auto, utf-8, utf-16, utf-16le, utf-16be, "
+                                         "gb18030, gbk, or another name that iconv -l lists",
+                                         encoding)});
   if (!converted->complete) {
     const std::size_t width = encoding.starts_with("UTF-16") ? 2 : 1;
     fail_at(file, converted->text,
@@ -330,11 +331,11 @@ void CsvReader::fail(std::size_t offset, std::string message) const {
 std::size_t CsvReader::checked_sequence(std::size_t offset) const {
   const Byte* const begin = reinterpret_cast<const Byte*>(text_.data());
   const Byte* const p = begin + offset;
-  if (*p == 0) fail(offset, "NUL byte (0x00) in the file; the file must be UTF-8 text");
+  if (*p == 0) fail(offset, tr("NUL byte (0x00) in the file; the file must be UTF-8 text"));
   if (*p < 0x80) return 1;
   const std::size_t length = utf8_sequence_length(p, begin + text_.size());
   if (length == 0 && accept_invalid_utf8_) return 1;
-  if (length == 0) fail(offset, "invalid UTF-8 byte " + hex_byte(*p) + "; the file must be UTF-8");
+  if (length == 0) fail(offset, tr("invalid UTF-8 byte {}; the file must be UTF-8", hex_byte(*p)));
   return length;
 }
 
@@ -377,9 +378,8 @@ bool CsvReader::read_unquoted(std::string& field) {
       return true;
     }
     if (c == '"')
-      fail(i,
-           "unexpected \" inside an unquoted field; expected the whole field in quotes, with each "
-           "\" inside doubled (\"\")");
+      fail(i, tr("unexpected \" inside an unquoted field; expected the whole field in quotes, with each "
+                 "\" inside doubled (\"\")"));
     i += checked_sequence(i);
   }
 }
@@ -395,8 +395,8 @@ bool CsvReader::read_quoted(std::string& field, int open_line, int open_column) 
     if (i - start > kMaxCsvFieldBytes)
       throw Error(Diagnostic{file_, open_line, open_column, "", std::string(kFieldTooLong)});
     if (i == size)
-      throw Error(
-          Diagnostic{file_, open_line, open_column, "", "unterminated quoted field: no closing \" before end of file"});
+      throw Error(Diagnostic{file_, open_line, open_column, "",
+                             tr("unterminated quoted field: no closing \" before end of file")});
     const char c = data[i];
     if (c == '"') {
       if (i + 1 < size && data[i + 1] == '"') {
@@ -421,9 +421,10 @@ bool CsvReader::read_quoted(std::string& field, int open_line, int open_column) 
         return true;
       }
       const std::size_t length = checked_sequence(after);
-      fail(after, "unexpected character " + describe_character(reinterpret_cast<const Byte*>(data + after), length) +
-                      " after the closing quote; expected " + describe_delimiter(delimiter_) +
-                      " or the end of the line (a \" inside a quoted field is written \"\")");
+      fail(after,
+           tr("unexpected character {} after the closing quote; expected {} or the end of the line (a \" "
+              "inside a quoted field is written \"\")",
+              describe_character(reinterpret_cast<const Byte*>(data + after), length), describe_delimiter(delimiter_)));
     }
     if (c == '\n' || c == '\r') {
       end_line(i);  // the break stays in `field`: it is copied with the chunk
@@ -442,7 +443,7 @@ bool CsvReader::next(CsvRecord& record) {
   std::size_t count = 0;  // reuses the strings of the previous record: no reallocation per field
   for (bool end_of_record = false; !end_of_record;) {
     if (count == kMaxCsvFields)
-      fail(pos_, "more than 1000 fields in one row, the most chataudit reads; is the delimiter right?");
+      fail(pos_, tr("more than 1000 fields in one row, the most chataudit reads; is the delimiter right?"));
     if (count == record.fields.size()) record.fields.emplace_back();
     std::string& field = record.fields[count++];
     field.clear();

@@ -4,6 +4,7 @@
 
 #include <time.h>
 #include "base/c_time.h"
+#include "base/catalog.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -153,8 +154,10 @@ std::optional<TimeZone> TimeZone::parse(std::string_view spec, std::string* erro
     return zone;
   }
   if (error) {
-    *error = "unknown time zone \"" + std::string(spec) + "\": no such zone in " + directory.string() +
-             "; expected an IANA name such as Asia/Shanghai, or an offset such as +08:00 or Z";
+    *error =
+        tr("unknown time zone \"{}\": no such zone in {}; expected an IANA name such as Asia/Shanghai, or an offset "
+           "such as +08:00 or Z",
+           spec, directory.string());
   }
   return std::nullopt;
 }
@@ -254,8 +257,9 @@ std::string format_date(const Date& date) {
 }
 
 std::string_view accepted_date_spellings() {
-  return "YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD, YYYYMMDD, YYYY年MM月DD日, or a date-time such as "
-         "2026-11-27 14:30 or 2026-11-27T14:30+08:00";
+  return tr(
+      "YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD, YYYYMMDD, YYYY年MM月DD日, or a date-time such as "
+      "2026-11-27 14:30 or 2026-11-27T14:30+08:00");
 }
 
 }  // namespace chataudit

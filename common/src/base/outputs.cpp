@@ -16,6 +16,7 @@
 #include <set>
 #include <sstream>
 
+#include "base/catalog.h"
 #include "base/error.h"
 #include "base/text.h"
 
@@ -30,7 +31,7 @@ constexpr std::size_t kMaxOpenTemporaries = 200;
 std::string shown_path(const std::string& path) { return is_stdout(path) ? "standard output" : path; }
 
 [[noreturn]] void write_failed(const std::string& path, int error) {
-  throw Error(Diagnostic{.file = shown_path(path), .message = fmt::format("write failed: {}", std::strerror(error))});
+  throw Error(Diagnostic{.file = shown_path(path), .message = tr("write failed: {}", std::strerror(error))});
 }
 
 // Writes all of the write's parts, one after the other, then what it produces, to `fd`; false
@@ -130,8 +131,8 @@ struct Pending {
 void prepare_file(Pending& pending, const Write& write, bool may_hold_open) {
   const Found found = look(write.path);
   if (found.kind == Kind::symlink)
-    throw Error(Diagnostic{.file = write.path, .message = "is a symbolic link; refusing to write through it"});
-  if (found.kind == Kind::directory) throw Error(Diagnostic{.file = write.path, .message = "is a directory"});
+    throw Error(Diagnostic{.file = write.path, .message = tr("is a symbolic link; refusing to write through it")});
+  if (found.kind == Kind::directory) throw Error(Diagnostic{.file = write.path, .message = tr("is a directory")});
   const mode_t mode = found.kind == Kind::regular ? (found.info.st_mode & 07777) : new_file_mode();
   pending.path = write.path;
 #ifdef O_TMPFILE
@@ -148,8 +149,8 @@ void prepare_file(Pending& pending, const Write& write, bool may_hold_open) {
   std::string temp = write.path + ".tmp.XXXXXX";
   const int fd = ::mkstemp(temp.data());
   if (fd < 0)
-    throw Error(Diagnostic{.file = write.path,
-                           .message = fmt::format("cannot create a temporary file: {}", std::strerror(errno))});
+    throw Error(
+        Diagnostic{.file = write.path, .message = tr("cannot create a temporary file: {}", std::strerror(errno))});
   pending.named = temp;
   const bool ok = write_parts(fd, write) && ::fchmod(fd, mode) == 0 && ::fsync(fd) == 0;
   const int error = errno;
@@ -174,7 +175,7 @@ void write_stream(const Write& write) {
 // absolute, normalized path.
 std::string identity_of(const std::string& path) {
   struct stat info {};
-  if (::stat(path.c_str(), &info) == 0) return fmt::format("inode {}:{}", info.st_dev, info.st_ino);
+  if (::stat(path.c_str(), &info) == 0) return fmt::format("inode {}:{}", info.st_dev, info.st_ino);  // not a message
   std::error_code error;
   return std::filesystem::weakly_canonical(std::filesystem::absolute(path), error).string();
 }
@@ -193,31 +194,31 @@ void check_outputs(const std::vector<std::string>& paths, const std::string& out
   }
   std::map<std::string, std::string> seen;  // identity → the output as given
   for (const std::string& path : paths) {
-    if (path.empty()) throw Error("--output: an empty path; expected FILE or FMT:FILE");
-    const std::string identity = is_stdout(path) ? "standard output" : identity_of(path);
+    if (path.empty()) throw Error(tr("--output: an empty path; expected FILE or FMT:FILE"));
+    const std::string identity = is_stdout(path) ? "standard output" : identity_of(path);  // not a message
     if (auto [previous, inserted] = seen.emplace(identity, path); !inserted)
-      throw Error(fmt::format("--output {} and --output {} name the same {}; each output needs its own",
-                              previous->second, path, is_stdout(path) ? "standard output" : "file"));
+      throw Error(tr("--output {} and --output {} name the same {}; each output needs its own", previous->second, path,
+                     is_stdout(path) ? tr("standard output") : tr("file")));
     if (is_stdout(path)) continue;
     const Found found = look(path);
     if (found.kind == Kind::symlink)
-      throw Error(Diagnostic{.file = path, .message = "is a symbolic link; refusing to write through it"});
-    if (found.kind == Kind::directory) throw Error(Diagnostic{.file = path, .message = "is a directory"});
+      throw Error(Diagnostic{.file = path, .message = tr("is a symbolic link; refusing to write through it")});
+    if (found.kind == Kind::directory) throw Error(Diagnostic{.file = path, .message = tr("is a directory")});
     if (found.kind == Kind::missing) {
       struct stat dir {};
       if (::stat(parent_of(path).c_str(), &dir) != 0 || !S_ISDIR(dir.st_mode))
-        throw Error(Diagnostic{.file = path, .message = fmt::format("no such directory: {}", parent_of(path))});
+        throw Error(Diagnostic{.file = path, .message = tr("no such directory: {}", parent_of(path))});
     }
     if (auto input = read.find(identity); input != read.end())
       throw Error(Diagnostic{.file = path,
-                             .message = fmt::format("is {} of this run ({}); refusing to overwrite it: write the "
-                                                    "report to another file",
-                                                    input->second->role, input->second->path)});
+                             .message = tr("is {} of this run ({}); refusing to overwrite it: write the "
+                                           "report to another file",
+                                           input->second->role, input->second->path)});
   }
   if (output_dir.empty()) return;
   struct stat info {};
   if (::stat(output_dir.c_str(), &info) == 0 && !S_ISDIR(info.st_mode))
-    throw Error(Diagnostic{.file = output_dir, .message = "is not a directory (--output-dir)"});
+    throw Error(Diagnostic{.file = output_dir, .message = tr("is not a directory (--output-dir)")});
   std::error_code error;
   const std::filesystem::path dir = std::filesystem::weakly_canonical(std::filesystem::absolute(output_dir), error);
   for (const InputFile& input : inputs) {
@@ -226,9 +227,9 @@ void check_outputs(const std::vector<std::string>& paths, const std::string& out
     for (std::filesystem::path up = real.parent_path(); !up.empty(); up = up.parent_path()) {
       if (up == dir)
         throw Error(Diagnostic{.file = output_dir,
-                               .message = fmt::format("holds {} of this run ({}); --split-by removes reports there: "
-                                                      "give the reports a directory of their own",
-                                                      input.role, input.path)});
+                               .message = tr("holds {} of this run ({}); --split-by removes reports there: "
+                                             "give the reports a directory of their own",
+                                             input.role, input.path)});
       if (up == up.root_path()) break;
     }
   }
@@ -256,7 +257,7 @@ void write_all_or_none(const std::vector<Write>& writes) {
   }
   for (const Write& write : writes)
     if (write.remove && look(write.path).kind == Kind::regular && ::unlink(write.path.c_str()) != 0 && errno != ENOENT)
-      throw Error(Diagnostic{.file = write.path, .message = fmt::format("cannot remove: {}", std::strerror(errno))});
+      throw Error(Diagnostic{.file = write.path, .message = tr("cannot remove: {}", std::strerror(errno))});
 }
 
 void write_stdout(std::string_view text) {

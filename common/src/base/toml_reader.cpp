@@ -7,6 +7,7 @@
 #include <exception>
 #include <fstream>
 
+#include "base/catalog.h"
 #include "base/text.h"
 
 namespace chataudit {
@@ -19,16 +20,15 @@ std::string comma_list(std::span<const std::string_view> names) {
 
 std::string read_file_at_most(const std::string& path, std::string_view what, std::size_t max_mib) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(Diagnostic{.file = path, .message = fmt::format("cannot open {}", what)});
+  if (!in) throw Error(Diagnostic{.file = path, .message = tr("cannot open {}", what)});
   std::string bytes;
   char buffer[1 << 16];
   while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
     bytes.append(buffer, static_cast<std::size_t>(in.gcount()));
     if (bytes.size() > (max_mib << 20))
-      throw Error(Diagnostic{.file = path,
-                             .message = fmt::format("larger than {} MiB, the most a {} may hold", max_mib, what)});
+      throw Error(Diagnostic{.file = path, .message = tr("larger than {} MiB, the most a {} may hold", max_mib, what)});
   }
-  if (in.bad()) throw Error(Diagnostic{.file = path, .message = fmt::format("cannot read {}", what)});
+  if (in.bad()) throw Error(Diagnostic{.file = path, .message = tr("cannot read {}", what)});
   return bytes;
 }
 
@@ -36,7 +36,9 @@ toml::table TomlReader::parse(std::string_view text) const {
   try {
     return toml::parse(text, path_);
   } catch (const toml::parse_error& e) {
-    fail(where(e.source()), std::string(e.description()));
+    // toml++'s description as it wrote it, after a lead sentence in Chinese (English needs none).
+    const std::string said(e.description());
+    fail(where(e.source()), message_lang() == Lang::zh ? tr("not valid TOML: {}", said) : said);
   }
 }
 
@@ -58,55 +60,54 @@ void TomlReader::only_keys(const toml::table& table, std::span<const std::string
   for (auto&& [key, value] : table) {
     bool known = false;
     for (std::string_view name : allowed) known = known || key.str() == name;
-    if (!known)
-      fail(key, fmt::format("unknown key \"{}\" in {}; expected one of: {}", key.str(), what, comma_list(allowed)));
+    if (!known) fail(key, tr("unknown key \"{}\" in {}; expected one of: {}", key.str(), what, comma_list(allowed)));
   }
 }
 
 const toml::node& TomlReader::required(const toml::table& table, std::string_view key, std::string_view what,
                                        std::string_view hint) const {
   const toml::node* node = table.get(key);
-  if (!node) fail(table, fmt::format("{} needs \"{}\"{}", what, key, hint));
+  if (!node) fail(table, tr("{} needs \"{}\"{}", what, key, hint));
   return *node;
 }
 
 const toml::table& TomlReader::table_at(const toml::node& node, std::string_view what) const {
   const toml::table* table = node.as_table();
-  if (!table) fail(node, fmt::format("{} must be a table", what));
+  if (!table) fail(node, tr("{} must be a table", what));
   return *table;
 }
 
 std::string TomlReader::string_at(const toml::node& node, std::string_view what) const {
-  if (!node.is_string()) fail(node, fmt::format("{} must be a string", what));
+  if (!node.is_string()) fail(node, tr("{} must be a string", what));
   return std::string(node.as_string()->get());
 }
 
 std::string TomlReader::non_empty_string_at(const toml::node& node, std::string_view what) const {
   std::string value = string_at(node, what);
-  if (trim(value).empty()) fail(node, fmt::format("{} must not be empty", what));
+  if (trim(value).empty()) fail(node, tr("{} must not be empty", what));
   return value;
 }
 
 std::vector<std::string> TomlReader::strings_at(const toml::node& node, std::string_view what) const {
   const toml::array* array = node.as_array();
-  if (!array) fail(node, fmt::format("{} must be an array of strings", what));
+  if (!array) fail(node, tr("{} must be an array of strings", what));
   std::vector<std::string> values;
   for (const toml::node& item : *array) {
-    if (!item.is_string()) fail(item, fmt::format("{} must contain only strings", what));
+    if (!item.is_string()) fail(item, tr("{} must contain only strings", what));
     values.emplace_back(item.as_string()->get());
   }
   return values;
 }
 
 bool TomlReader::boolean_at(const toml::node& node, std::string_view what) const {
-  if (!node.is_boolean()) fail(node, fmt::format("{} must be true or false", what));
+  if (!node.is_boolean()) fail(node, tr("{} must be true or false", what));
   return node.as_boolean()->get();
 }
 
 double TomlReader::number_at(const toml::node& node, std::string_view what) const {
   if (const auto* integer = node.as_integer()) return static_cast<double>(integer->get());
   if (const auto* real = node.as_floating_point()) return real->get();
-  fail(node, fmt::format("{} must be a number", what));
+  fail(node, tr("{} must be a number", what));
 }
 
 Date TomlReader::date_at(const toml::node& node, std::string_view what) const {
@@ -115,14 +116,14 @@ Date TomlReader::date_at(const toml::node& node, std::string_view what) const {
   try {
     return Date(date.year, date.month, date.day);
   } catch (const std::exception&) {
-    fail(node, fmt::format("{} is not a valid date", what));
+    fail(node, tr("{} is not a valid date", what));
   }
 }
 
 const toml::array& TomlReader::array_of_tables(const toml::node& node, std::string_view key,
                                                std::string_view plural) const {
   const toml::array* array = node.as_array();
-  if (!array) fail(node, fmt::format("{} must be written as [[{}]] tables", plural, key));
+  if (!array) fail(node, tr("{} must be written as [[{}]] tables", plural, key));
   return *array;
 }
 

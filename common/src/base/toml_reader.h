@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/catalog.h"
 #include "base/dates.h"
 #include "base/error.h"
 
@@ -84,7 +85,7 @@ class TomlReader {
     if (!node) return;
     for (const toml::node& item : array_of_tables(*node, key, plural)) {
       const toml::table* table = item.as_table();
-      if (!table) fail(item, "each " + std::string(key) + " must be a [[" + std::string(key) + "]] table");
+      if (!table) fail(item, tr("each {} must be a [[{}]] table", key, key));
       read(*table);
     }
   }

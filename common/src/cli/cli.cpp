@@ -11,6 +11,7 @@
 #include <new>
 #include <set>
 
+#include "base/catalog.h"
 #include "base/error.h"
 #include "base/timing.h"
 #include "cli/cli_parts.h"
@@ -46,17 +47,24 @@ Scope make_scope(const ToolSpec& tool, const Options& o, const Policy& policy, c
   return scope;
 }
 
+// Why the engine skipped a rule, in the message language (the reports translate it alike).
+std::string skip_reason(const SkippedRule& skipped) {
+  constexpr std::string_view kMissing = "missing table: ";
+  if (skipped.reason.starts_with(kMissing)) return tr("missing table: {}", skipped.reason.substr(kMissing.size()));
+  return skipped.reason;
+}
+
 void print_notes(const std::string& tool, const Policy& policy, const RunResult& result, const Review& review) {
   std::string out;
   for (const Diagnostic& note : policy.notes) out += note.to_string() + '\n';
   for (const SkippedRule& skipped : result.rules_skipped)
-    out += tool + ": " + fmt::format("rule {} skipped: {}", skipped.rule, skipped.reason) + '\n';
+    out += tool + ": " + tr("rule {} skipped: {}", skipped.rule, skip_reason(skipped)) + '\n';
   for (const Waiver& waiver : review.waivers_expired)
-    out += fmt::format("{}:{}: waiver for {} {} expired on {}\n", waiver.where.file, waiver.where.line, waiver.rule,
-                       waiver.subject, format_date(waiver.expires));
+    out += fmt::format("{}:{}: {}\n", waiver.where.file, waiver.where.line,
+                       tr("waiver for {} {} expired on {}", waiver.rule, waiver.subject, format_date(waiver.expires)));
   for (const Waiver& waiver : review.waivers_unused)
-    out += fmt::format("{}:{}: waiver for {} {} matched no finding\n", waiver.where.file, waiver.where.line,
-                       waiver.rule, waiver.subject);
+    out += fmt::format("{}:{}: {}\n", waiver.where.file, waiver.where.line,
+                       tr("waiver for {} {} matched no finding", waiver.rule, waiver.subject));
   std::cerr << out;
 }
 
@@ -67,14 +75,15 @@ void print_error(const std::string& tool, const Error& error) {
     else
       std::cerr << diagnostic.to_string() << '\n';
   }
-  if (error.omitted() > 0) std::cerr << tool << ": … and " << error.omitted() << " more problems not listed\n";
+  if (error.omitted() > 0)
+    std::cerr << tool << ": " << tr("… and {} more problems not listed", error.omitted()) << '\n';
 }
 
 Inventory load_for(const Options& o, const Plan& plan, const Policy& policy, const std::vector<const Rule*>& selected) {
   if (o.inventories.empty() && o.tables.empty())
     throw Error(
-        "no inventory given; use --inventory PATH (an .xlsx workbook, a CSV directory or a SQLite file) or --table "
-        "NAME=PATH");
+        tr("no inventory given; use --inventory PATH (an .xlsx workbook, a CSV directory or a SQLite file) or --table "
+           "NAME=PATH"));
   InventorySources sources;
   sources.inventories = o.inventories;
   sources.mapping = o.mapping;
@@ -91,8 +100,7 @@ Inventory load_for(const Options& o, const Plan& plan, const Policy& policy, con
     if (!find_table(table) && !wanted.count(table)) {
       std::string names;
       for (const TableSpec& spec : inventory_schema()) names += (names.empty() ? "" : ", ") + std::string(spec.name);
-      throw Error(
-          fmt::format("--table {}: no such table; expected one of {} (or a table a rule requires)", table, names));
+      throw Error(tr("--table {}: no such table; expected one of {} (or a table a rule requires)", table, names));
     }
     wanted.insert(table);
   }
@@ -102,7 +110,7 @@ Inventory load_for(const Options& o, const Plan& plan, const Policy& policy, con
     if (loaded.rows_read != loaded.rows_loaded)
       throw Error(Diagnostic{
           .file = loaded.source,
-          .message = fmt::format("table {}: {} rows read but {} loaded", table, loaded.rows_read, loaded.rows_loaded)});
+          .message = tr("table {}: {} rows read but {} loaded", table, loaded.rows_read, loaded.rows_loaded)});
   return inventory;
 }
 
@@ -110,8 +118,8 @@ void require_some_rule_ran(const RunResult& result) {
   if (!result.rules_run.empty()) return;
   std::vector<Diagnostic> reasons;
   for (const SkippedRule& skipped : result.rules_skipped)
-    reasons.push_back(Diagnostic{.message = fmt::format("rule {} skipped: {}", skipped.rule, skipped.reason)});
-  reasons.push_back(Diagnostic{.message = "every selected rule was skipped; nothing was checked"});
+    reasons.push_back(Diagnostic{.message = tr("rule {} skipped: {}", skipped.rule, skip_reason(skipped))});
+  reasons.push_back(Diagnostic{.message = tr("every selected rule was skipped; nothing was checked")});
   throw Error(reasons);
 }
 
@@ -155,7 +163,7 @@ int run(const ToolSpec& tool, const Options& o) {
   if (!o.baseline.empty() && o.baseline != "last") baseline = load_baseline(o.baseline, tool.name);
 
   const std::vector<const Rule*> selected = select_rules(policy, run_options);
-  if (selected.empty()) throw Error("no rule left to run (check --rule and --skip-rule)");
+  if (selected.empty()) throw Error(tr("no rule left to run (check --rule and --skip-rule)"));
   Inventory inventory = load_for(o, plan, policy, selected);
   count_in_scope(inventory, run_options);
   if (o.verbose)
@@ -201,9 +209,9 @@ int guarded(const ToolSpec& tool, Body&& body) {
     print_error(tool.name, e);
   } catch (const std::bad_alloc&) {
     // Out of memory outside a rule, a view or a load (each of which names itself).
-    std::cerr << tool.name << ": out of memory; the run needs more memory than this machine gives it\n";
+    std::cerr << tool.name << ": " << tr("out of memory; the run needs more memory than this machine gives it") << '\n';
   } catch (const SQLite::Exception& e) {
-    std::cerr << tool.name << ": SQLite: " << e.what() << '\n';
+    std::cerr << tool.name << ": " << tr("SQLite: {}", e.what()) << '\n';
   } catch (const std::exception& e) {
     std::cerr << tool.name << ": " << e.what() << '\n';
   }
@@ -218,7 +226,10 @@ int run_tool(const ToolSpec& tool, int argc, char** argv) {
   // a malloc, and with the count kept each of them takes one process-wide mutex, which the rules
   // running on two threads then wait on. Nothing here reads that count.
   sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-  CLI::App app{tool.summary, tool.name};
+  // The language first (SPEC §2: one choice for reports, help and errors), before CLI11 writes
+  // --help or a usage error, and before any thread that may raise an error starts.
+  set_message_lang(lang_before_parsing(argc, argv));
+  CLI::App app{help_summary(tool), tool.name};
   Options options;
   setup_options(app, tool, options);
   try {
@@ -231,8 +242,10 @@ int run_tool(const ToolSpec& tool, int argc, char** argv) {
       return static_cast<int>(ExitStatus::clean);
     });
   } catch (const CLI::ParseError& e) {
-    std::cerr << tool.name << ": " << e.what() << "\n"
-              << "Try '" << tool.name << " --help' for more information.\n";
+    // CLI11's own text, as it wrote it; in Chinese after a lead sentence (English needs none).
+    const std::string said = e.what();
+    std::cerr << tool.name << ": " << (message_lang() == Lang::zh ? tr("bad command line: {}", said) : said) << '\n'
+              << tr("Try '{} --help' for more information.", tool.name) << '\n';
     return static_cast<int>(ExitStatus::error);
   }
   return guarded(tool, [&] { return run(tool, options); });

@@ -44,6 +44,11 @@ void setup_options(CLI::App& app, const ToolSpec& tool, Options& o);
 std::string default_policy_path();
 /// --lang, else LC_ALL, LC_MESSAGES, LANG (zh… is Chinese), else English.
 Lang choose_lang(const std::string& flag);
+/// The message language from `--lang X` or `--lang=X` in argv (before CLI11 parses it, so that --help
+/// and usage errors speak it), else the environment's (environment_lang()).
+Lang lang_before_parsing(int argc, char** argv);
+/// The first line of the tool's --help, in the message language.
+const char* help_summary(const ToolSpec& tool);
 /// NAME=VALUE of --set and --table.
 std::pair<std::string, std::string> split_assignment(const std::string& text, std::string_view flag);
 /// The engine's options from the command line; throws Error for a bad value.

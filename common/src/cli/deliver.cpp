@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "base/catalog.h"
 #include "base/error.h"
 #include "cli/cli_parts.h"
 #include "cli/mail.h"
@@ -24,13 +25,13 @@ void send_all(const std::vector<Message>& messages, const std::string& command) 
   for (const Message& message : messages) {
     const std::string problem = send_message(command, message.produce);
     if (!problem.empty())
-      failed.push_back(Diagnostic{.message = fmt::format("--send: {} did not take the report for {}: {}", command,
-                                                         fmt::join(message.to, ", "), problem)});
+      failed.push_back(Diagnostic{.message = tr("--send: {} did not take the report for {}: {}", command,
+                                                fmt::join(message.to, ", "), problem)});
   }
   if (failed.empty()) return;
-  failed.push_back(Diagnostic{.message = fmt::format("{} of {} messages not sent; the run was not recorded, so the "
-                                                     "next run delivers these findings again",
-                                                     failed.size(), messages.size())});
+  failed.push_back(Diagnostic{.message = tr("{} of {} messages not sent; the run was not recorded, so the "
+                                            "next run delivers these findings again",
+                                            failed.size(), messages.size())});
   throw Error(failed);
 }
 

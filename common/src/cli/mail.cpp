@@ -1,5 +1,6 @@
 // E-mail recipients checked, and messages handed to sendmail with its exit status read.
 #include "cli/mail.h"
+#include "base/catalog.h"
 #include "base/outputs.h"
 
 #include <fcntl.h>
@@ -67,26 +68,25 @@ bool executable(const std::string& path) { return ::access(path.c_str(), X_OK) =
 
 void check_address(std::string_view flag, const std::string& address) {
   auto refuse = [&](std::string_view why) {
-    throw Error(
-        fmt::format("{} {}: {}; expected one address, local@domain or \"Name <local@domain>\"", flag, address, why));
+    throw Error(tr("{} {}: {}; expected one address, local@domain or \"Name <local@domain>\"", flag, address, why));
   };
   // Not echoed: the control characters would reach the terminal or the cron mail raw.
   if (std::any_of(address.begin(), address.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; }))
-    throw Error(fmt::format("{}: an address holds a control character (CR, LF, …); refused", flag));
+    throw Error(tr("{}: an address holds a control character (CR, LF, …); refused", flag));
   // The placeholders filled as the plainest values they can take.
   const std::string filled = fill_address(address, "P001", "someone@example.org");
   std::string_view spec = filled;
   if (const std::size_t open = filled.rfind('<'); open != std::string::npos) {
-    if (filled.back() != '>') refuse("a display name's address must end with '>'");
+    if (filled.back() != '>') refuse(tr("a display name's address must end with '>'"));
     const std::string_view name = std::string_view(filled).substr(0, open);
     if (name.find_first_of("<>@,;\"") != std::string_view::npos &&
         !(name.size() >= 2 && name.find('"') == 0 && name.find('"', 1) == name.rfind('"')))
-      refuse("a display name with <, >, @, comma or semicolon must be quoted");
+      refuse(tr("a display name with <, >, @, comma or semicolon must be quoted"));
     spec = std::string_view(filled).substr(open + 1, filled.size() - open - 2);
   }
   if (spec.find(',') != std::string_view::npos || spec.find(';') != std::string_view::npos)
-    refuse("one address per option (repeat the option for more)");
-  if (!is_addr_spec(spec)) refuse("not a plain address");
+    refuse(tr("one address per option (repeat the option for more)"));
+  if (!is_addr_spec(spec)) refuse(tr("not a plain address"));
 }
 
 bool is_plain_id(std::string_view key) {
@@ -131,7 +131,7 @@ std::string default_sendmail() {
     }
   }
   for (const char* candidate : {"/usr/sbin/sendmail", "/usr/lib/sendmail"})
-    if (executable(candidate)) return std::string(candidate) + " -t -oi";
+    if (executable(candidate)) return std::string(candidate) + " -t -oi";  // not a message
   return "sendmail -t -oi";
 }
 
@@ -141,12 +141,12 @@ std::string send_message(const std::string& command, std::string_view message) {
 
 std::string send_message(const std::string& command, const std::function<bool(int fd)>& produce) {
   int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return fmt::format("cannot make a pipe: {}", std::strerror(errno));
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return tr("cannot make a pipe: {}", std::strerror(errno));
   const pid_t child = ::fork();
   if (child < 0) {
     ::close(pipe_fds[0]);
     ::close(pipe_fds[1]);
-    return fmt::format("cannot start it: {}", std::strerror(errno));
+    return tr("cannot start it: {}", std::strerror(errno));
   }
   if (child == 0) {
     ::dup2(pipe_fds[0], STDIN_FILENO);
@@ -162,18 +162,18 @@ std::string send_message(const std::string& command, const std::function<bool(in
   ::sigaction(SIGPIPE, &ignore, &previous);
   std::string problem;
   try {
-    if (!produce(pipe_fds[1])) problem = fmt::format("it did not read the whole message: {}", std::strerror(errno));
+    if (!produce(pipe_fds[1])) problem = tr("it did not read the whole message: {}", std::strerror(errno));
   } catch (const std::exception& e) {
-    problem = fmt::format("the message could not be written: {}", e.what());
+    problem = tr("the message could not be written: {}", e.what());
   }
   ::close(pipe_fds[1]);
   ::sigaction(SIGPIPE, &previous, nullptr);
   int status = 0;
   while (::waitpid(child, &status, 0) < 0)
-    if (errno != EINTR) return fmt::format("cannot wait for it: {}", std::strerror(errno));
-  if (WIFSIGNALED(status)) return fmt::format("killed by signal {}", WTERMSIG(status));
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 127) return "cannot run it (exit status 127: not found?)";
-  if (WIFEXITED(status) && WEXITSTATUS(status) != 0) return fmt::format("exit status {}", WEXITSTATUS(status));
+    if (errno != EINTR) return tr("cannot wait for it: {}", std::strerror(errno));
+  if (WIFSIGNALED(status)) return tr("killed by signal {}", WTERMSIG(status));
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 127) return tr("cannot run it (exit status 127: not found?)");
+  if (WIFEXITED(status) && WEXITSTATUS(status) != 0) return tr("exit status {}", WEXITSTATUS(status));
   return problem;
 }
 

@@ -4,6 +4,7 @@
 
 #include <regex>
 
+#include "base/catalog.h"
 #include "base/dates.h"
 #include "base/error.h"
 #include "base/outputs.h"
@@ -84,8 +85,7 @@ std::optional<int> answer_question(const ToolSpec& tool, const Options& o, const
   }
   if (!o.explain.empty()) {
     const Rule* rule = policy.find_rule(o.explain);
-    if (!rule)
-      throw Error(fmt::format("--explain {}: no such rule in policy {} (see --list-rules)", o.explain, policy.id));
+    if (!rule) throw Error(tr("--explain {}: no such rule in policy {} (see --list-rules)", o.explain, policy.id));
     write_stdout(explain(policy, *rule, params, run_options.as_of));
     return static_cast<int>(ExitStatus::clean);
   }

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <numeric>
 
+#include "base/catalog.h"
 #include "base/error.h"
 #include "base/outputs.h"
 #include "cli/mail.h"
@@ -248,7 +249,7 @@ void ReportStream::finish_split(Output& output, Outputs& out) {
   std::error_code error;
   std::filesystem::create_directories(o.output_dir, error);
   if (error)
-    throw Error(Diagnostic{.file = o.output_dir, .message = "cannot create the directory: " + error.message()});
+    throw Error(Diagnostic{.file = o.output_dir, .message = tr("cannot create the directory: {}", error.message())});
   const Splitter splitter{o, setup_.plan, setup_.emails};
   // Each report's waived findings (a key with waived findings only has no report).
   output.reviews.assign(output.tallies.size(), Review{});

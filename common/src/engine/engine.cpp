@@ -13,6 +13,7 @@
 #include <optional>
 #include <set>
 
+#include "base/catalog.h"
 #include "base/error.h"
 #include "base/parallel.h"
 #include "base/text.h"
@@ -24,10 +25,10 @@ namespace chataudit {
 std::vector<const Rule*> select_rules(const Policy& policy, const RunOptions& options) {
   auto check_known = [&](const std::string& id, std::string_view flag) {
     const Rule* rule = policy.find_rule(id);
-    if (!rule) throw Error(fmt::format("{} {}: no such rule in policy {} (see --list-rules)", flag, id, policy.id));
+    if (!rule) throw Error(tr("{} {}: no such rule in policy {} (see --list-rules)", flag, id, policy.id));
     if (rule->tool != options.tool)
-      throw Error(fmt::format("{} {}: the rule belongs to {}, not {}", flag, id, rule->tool, options.tool));
-    if (!rule->enabled) throw Error(fmt::format("{} {}: the rule is disabled in policy {}", flag, id, policy.id));
+      throw Error(tr("{} {}: the rule belongs to {}, not {}", flag, id, rule->tool, options.tool));
+    if (!rule->enabled) throw Error(tr("{} {}: the rule is disabled in policy {}", flag, id, policy.id));
   };
   for (const std::string& id : options.only_rules) check_known(id, "--rule");
   for (const std::string& id : options.skip_rules) check_known(id, "--skip-rule");
@@ -39,7 +40,7 @@ std::vector<const Rule*> select_rules(const Policy& policy, const RunOptions& op
     if (!options.only_rules.empty() && !named) continue;
     if (std::find(options.skip_rules.begin(), options.skip_rules.end(), rule.id) != options.skip_rules.end()) continue;
     if (!rule.only_with.empty() && !options.filters.count(rule.only_with)) {
-      if (named) throw Error(fmt::format("--rule {}: the rule runs only with --{} ID", rule.id, rule.only_with));
+      if (named) throw Error(tr("--rule {}: the rule runs only with --{} ID", rule.id, rule.only_with));
       continue;
     }
     selected.push_back(&rule);
@@ -77,7 +78,7 @@ std::vector<Param> apply_overrides(const Policy& policy,
     if (it == params.end()) {
       std::string names;
       for (const Param& param : params) names += (names.empty() ? "" : ", ") + param.name;
-      throw Error(fmt::format("--set {}: no such parameter; the policy's parameters are {}", name, names));
+      throw Error(tr("--set {}: no such parameter; the policy's parameters are {}", name, names));
     }
     ParamValue value;
     bool ok = true;
@@ -117,10 +118,10 @@ std::vector<Param> apply_overrides(const Policy& policy,
       }
     }
     if (!ok)
-      throw Error(fmt::format("--set {}={}: expected {}", name, text,
-                              it->value.index() == 4 ? "a comma-separated list" : type_name(it->value)));
+      throw Error(tr("--set {}={}: expected {}", name, text,
+                     it->value.index() == 4 ? std::string(tr("a comma-separated list")) : type_name(it->value)));
     if (const std::string problem = param_value_problem(*it, value); !problem.empty())
-      throw Error(fmt::format("--set {}={}: {}, as policy {} declares for {}", name, text, problem, policy.id, name));
+      throw Error(tr("--set {}={}: {}, as policy {} declares for {}", name, text, problem, policy.id, name));
     it->value = std::move(value);
   }
   return params;
@@ -333,10 +334,10 @@ RunResult run_rules(Inventory& inventory, const Policy& policy, const RunOptions
     auto it = options.filters.find(std::string(f.filter));
     if (it == options.filters.end()) continue;
     if (!inventory.has(std::string(f.table)))
-      throw Error(fmt::format("--{} needs the {} table; give it with --inventory or --table {}=PATH", f.filter, f.table,
-                              f.table));
+      throw Error(
+          tr("--{} needs the {} table; give it with --inventory or --table {}=PATH", f.filter, f.table, f.table));
     if (!row_exists(inventory.db(), std::string(f.table), std::string(f.key), it->second))
-      throw Error(fmt::format("--{} {}: no such id in the {} table", f.filter, it->second, f.table));
+      throw Error(tr("--{} {}: no such id in the {} table", f.filter, it->second, f.table));
   }
 
   // CHATAUDIT_STORE=sqlite: views and rules on a plain copy of the inventory, on this thread only.

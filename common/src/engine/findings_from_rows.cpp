@@ -9,6 +9,7 @@
 #include <iterator>
 #include <utility>
 
+#include "base/catalog.h"
 #include "base/text.h"
 #include "engine/runner.h"
 
@@ -182,17 +183,15 @@ void RowMaker::read(sqlite3_stmt* statement, std::string& record, Recent& recent
       case Role::subject_kind:
       case Role::subject_id:
         if (value.empty())
-          policy_error(rule_.sql_where,
-                       fmt::format("rule {}: a row has an empty subject_kind or subject_id", rule_.id));
+          policy_error(rule_.sql_where, tr("rule {}: a row has an empty subject_kind or subject_id", rule_.id));
         break;
       case Role::due_on:
         if (!value.empty() && !parse_date(value, TimeZone::utc()))
-          policy_error(rule_.sql_where,
-                       fmt::format("rule {}: due_on \"{}\" is not a YYYY-MM-DD date", rule_.id, value));
+          policy_error(rule_.sql_where, tr("rule {}: due_on \"{}\" is not a YYYY-MM-DD date", rule_.id, value));
         break;
       case Role::days_overdue:
         if (!value.empty() && !parse_integer(value))
-          policy_error(rule_.sql_where, fmt::format("rule {}: days_overdue \"{}\" is not an integer", rule_.id, value));
+          policy_error(rule_.sql_where, tr("rule {}: days_overdue \"{}\" is not an integer", rule_.id, value));
         break;
       default:
         break;

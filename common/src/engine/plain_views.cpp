@@ -7,6 +7,7 @@
 #include <cctype>
 #include <regex>
 
+#include "base/catalog.h"
 #include "base/error.h"
 #include "engine/runner.h"
 
@@ -14,7 +15,9 @@ namespace chataudit::engine_internal {
 
 void TwinViews::materialize(Runner& runner, const View& view, bool filled) { runner.materialize_plain(view, filled); }
 
-void TwinViews::prepare_for(Runner& runner, const Rule& rule) { runner.index_lookups(rule.sql, "rule " + rule.id); }
+void TwinViews::prepare_for(Runner& runner, const Rule& rule) {
+  runner.index_lookups(rule.sql, tr("rule {}", rule.id));
+}
 
 // CHATAUDIT_STORE=sqlite: the view as an ordinary temp table that SQLite itself fills from the
 // view's SQL (CREATE TABLE AS, parameters bound), after the ordinary indexes its own SQL would
@@ -23,8 +26,8 @@ void TwinViews::prepare_for(Runner& runner, const Rule& rule) { runner.index_loo
 void Runner::materialize_plain(const View& view, bool filled) {
   drop_earlier(view);
   const std::string name = quote_identifier(view.name);
-  if (filled) index_lookups(view.sql, "view " + view.name);
-  if (filled) explain("view " + view.name, view.sql, view.sql_where);
+  if (filled) index_lookups(view.sql, tr("view {}", view.name));
+  if (filled) explain(tr("view {}", view.name), view.sql, view.sql_where);
   start_clock();
   clock_was_read();
   const std::string create =
@@ -34,17 +37,17 @@ void Runner::materialize_plain(const View& view, bool filled) {
   if (sqlite3_prepare_v2(db_, create.c_str(), -1, &statement, nullptr) != SQLITE_OK) {
     const std::string message = sqlite3_errmsg(db_);
     sqlite3_finalize(statement);
-    policy_error(view.sql_where, fmt::format("view {}: {}", view.name, message));
+    policy_error(view.sql_where, tr("view {}: {}", view.name, message));
   }
-  bind(statement, create, view.sql_where, "view " + view.name);
+  bind(statement, create, view.sql_where, tr("view {}", view.name));
   const int rc = sqlite3_step(statement);
   const std::string message = sqlite3_errmsg(db_);
   sqlite3_finalize(statement);
   if (rc == SQLITE_INTERRUPT && deadline_.passed())
-    policy_error(view.sql_where, deadline_.message("view " + view.name));
-  if (clock_was_read()) policy_error(view.sql_where, fmt::format("view {}: {}", view.name, clock_message()));
-  if (rc == SQLITE_NOMEM) policy_error(view.sql_where, out_of_memory_message("view " + view.name));
-  if (rc != SQLITE_DONE) policy_error(view.sql_where, fmt::format("view {}: {}", view.name, message));
+    policy_error(view.sql_where, deadline_.message(tr("view {}", view.name)));
+  if (clock_was_read()) policy_error(view.sql_where, tr("view {}: {}", view.name, clock_message()));
+  if (rc == SQLITE_NOMEM) policy_error(view.sql_where, out_of_memory_message(tr("view {}", view.name)));
+  if (rc != SQLITE_DONE) policy_error(view.sql_where, tr("view {}: {}", view.name, message));
 }
 
 // CHATAUDIT_STORE=sqlite: the indexes `sql` needs on the twin's tables, decided from its query
@@ -77,7 +80,7 @@ void Runner::index_lookups(const std::string& sql, std::string_view what) {
     const std::string create = fmt::format("CREATE INDEX IF NOT EXISTS {}.{} ON {} ({})", schema,
                                            quote_identifier(label), quote_identifier(table), list);
     if (sqlite3_exec(db_, create.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
-      throw Error(fmt::format("{}: indexing {} of the plain-SQLite store: {}", what, table, sqlite3_errmsg(db_)));
+      throw Error(tr("{}: indexing {} of the plain-SQLite store: {}", what, table, sqlite3_errmsg(db_)));
   }
 }
 

@@ -12,6 +12,7 @@
 #include <iterator>
 #include <mutex>
 
+#include "base/catalog.h"
 #include "base/error.h"
 #include "base/parallel.h"
 #include "base/timing.h"
@@ -20,9 +21,9 @@
 namespace chataudit::engine_internal {
 
 Runner::Compiled Runner::compile(const Rule& rule) {
-  sqlite3_stmt* statement = prepare(rule.sql, rule.sql_where, "rule " + rule.id);
+  sqlite3_stmt* statement = prepare(rule.sql, rule.sql_where, tr("rule {}", rule.id));
   try {
-    check_declared(declared_tables(rule), rule.sql, rule.sql_where, "rule " + rule.id);
+    check_declared(declared_tables(rule), rule.sql, rule.sql_where, tr("rule {}", rule.id));
   } catch (...) {
     sqlite3_finalize(statement);
     throw;
@@ -33,7 +34,7 @@ Runner::Compiled Runner::compile(const Rule& rule) {
   for (std::string_view required : {"subject_kind", "subject_id"})
     if (!has(required)) {
       sqlite3_finalize(statement);
-      policy_error(rule.sql_where, fmt::format("rule {}: the SELECT must return a column named {}", rule.id, required));
+      policy_error(rule.sql_where, tr("rule {}: the SELECT must return a column named {}", rule.id, required));
     }
   const std::pair<const Localized*, const SourceRef*> texts[] = {{&rule.message, &rule.message_where},
                                                                  {&rule.context, &rule.context_where}};
@@ -42,9 +43,8 @@ Runner::Compiled Runner::compile(const Rule& rule) {
       for (const std::string& name : placeholders(*text)) {
         if (has(name) || name == "as_of" || param_placeholder(name, params_, Lang::en)) continue;
         sqlite3_finalize(statement);
-        policy_error(*where,
-                     fmt::format("rule {}: the {} names {{{}}}, which the SQL does not return; it returns {}", rule.id,
-                                 localized == &rule.message ? "message" : "context", name, join(columns)));
+        policy_error(*where, tr("rule {}: the {} names {{{}}}, which the SQL does not return; it returns {}", rule.id,
+                                localized == &rule.message ? "message" : "context", name, join(columns)));
       }
   RowPlan plan = plan_rows(rule, columns);
   return Compiled{
@@ -55,10 +55,10 @@ Runner::Compiled Runner::compile(const Rule& rule) {
 // Runs `compiled`'s rule with `statement` (the compiled statement, or the same rule prepared on
 // this runner's connection).
 void Runner::run(const Compiled& compiled, sqlite3_stmt* statement, FindingStore& findings) {
-  explain("rule " + compiled.rule->id, compiled.rule->sql, compiled.rule->sql_where);
+  explain(tr("rule {}", compiled.rule->id), compiled.rule->sql, compiled.rule->sql_where);
   start_clock();
   clock_was_read();
-  const std::string what = "rule " + compiled.rule->id;
+  const std::string what = tr("rule {}", compiled.rule->id);
   int rc;
   bool late = false;
   std::string record;
@@ -77,7 +77,7 @@ void Runner::run(const Compiled& compiled, sqlite3_stmt* statement, FindingStore
   if (rc == SQLITE_NOMEM) policy_error(compiled.rule->sql_where, out_of_memory_message(what));
   if (clock_was_read()) policy_error(compiled.rule->sql_where, fmt::format("{}: {}", what, clock_message()));
   if (rc != SQLITE_DONE)
-    policy_error(compiled.rule->sql_where, fmt::format("rule {}: {}", compiled.rule->id, sqlite3_errmsg(db_)));
+    policy_error(compiled.rule->sql_where, tr("rule {}: {}", compiled.rule->id, sqlite3_errmsg(db_)));
 }
 
 std::string Runner::join(const std::vector<std::string>& names) {
@@ -113,15 +113,15 @@ Helpers::Helpers(Inventory& inventory, unsigned count, const Policy& policy, con
     const int rc = sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                                    clockless_vfs());
     connections_.push_back(db);
-    if (rc != SQLITE_OK) throw Error(fmt::format("cannot open an SQLite connection: {}", sqlite3_errmsg(db)));
+    if (rc != SQLITE_OK) throw Error(tr("cannot open an SQLite connection: {}", sqlite3_errmsg(db)));
     if (sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DML, 0, nullptr) != SQLITE_OK ||
         sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DDL, 0, nullptr) != SQLITE_OK ||
         sqlite3_exec(db, "PRAGMA temp.cache_size = -131072", nullptr, nullptr, nullptr) != SQLITE_OK)
-      throw Error(fmt::format("cannot configure an SQLite connection: {}", sqlite3_errmsg(db)));
+      throw Error(tr("cannot configure an SQLite connection: {}", sqlite3_errmsg(db)));
     inventory.store().register_with(db);
     for (const std::string& sql : tables)
       if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
-        throw Error(fmt::format("cannot declare a table on an SQLite connection: {}", sqlite3_errmsg(db)));
+        throw Error(tr("cannot declare a table on an SQLite connection: {}", sqlite3_errmsg(db)));
     runners_.push_back(std::make_unique<Runner>(db, inventory.store(), policy, options, params));
   }
 }
@@ -208,7 +208,7 @@ std::exception_ptr out_of_memory_error(const Rule& rule) {
   return std::make_exception_ptr(Error(Diagnostic{.file = rule.sql_where.file,
                                                   .line = rule.sql_where.line,
                                                   .column = rule.sql_where.column,
-                                                  .message = out_of_memory_message("rule " + rule.id)}));
+                                                  .message = out_of_memory_message(tr("rule {}", rule.id))}));
 }
 
 }  // namespace

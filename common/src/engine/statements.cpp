@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <map>
 
+#include "base/catalog.h"
 #include "base/error.h"
 #include "engine/runner.h"
 
@@ -61,25 +62,24 @@ sqlite3_stmt* Runner::prepare(const std::string& sql, const SourceRef& where, st
       policy_error(position_in(where, sql, offset >= 0 || at == std::string::npos ? offset : static_cast<int>(at)),
                    fmt::format("{}: {}", what, refused_function_message(sandbox_.refused_function)));
     }
-    policy_error(
-        position_in(where, sql, offset),
-        fmt::format("{}: {}{}", what, denied ? "only SELECT is allowed; " : "SQL does not compile: ", message));
+    policy_error(position_in(where, sql, offset), denied ? tr("{}: only SELECT is allowed; {}", what, message)
+                                                         : tr("{}: SQL does not compile: {}", what, message));
   }
   if (const std::size_t at = clock_literal(sql); at != std::string::npos) {
     sqlite3_finalize(statement);
     policy_error(position_in(where, sql, static_cast<int>(at)), fmt::format("{}: {}", what, clock_message()));
   }
-  if (!statement) policy_error(where, fmt::format("{}: the SQL is empty; expected one SELECT", what));
+  if (!statement) policy_error(where, tr("{}: the SQL is empty; expected one SELECT", what));
   const std::size_t rest =
       tail ? std::string_view(sql).find_first_not_of(" \t\r\n;", tail - sql.c_str()) : std::string::npos;
   if (rest != std::string::npos) {
     sqlite3_finalize(statement);
     policy_error(position_in(where, sql, static_cast<int>(rest)),
-                 fmt::format("{}: more than one SQL statement; expected one SELECT", what));
+                 tr("{}: more than one SQL statement; expected one SELECT", what));
   }
   if (!sqlite3_stmt_readonly(statement)) {
     sqlite3_finalize(statement);
-    policy_error(where, fmt::format("{}: only SELECT is allowed", what));
+    policy_error(where, tr("{}: only SELECT is allowed", what));
   }
   bind(statement, sql, where, what);
   return statement;
@@ -93,7 +93,7 @@ std::vector<std::vector<std::string>> Runner::catalog(const std::string& sql,
   sqlite3_stmt* raw = nullptr;
   const int prepared = sqlite3_prepare_v2(db_, sql.c_str(), -1, &raw, nullptr);
   Statement statement(raw);
-  if (prepared != SQLITE_OK) throw Error(fmt::format("SQLite: {}: {}", sql, sqlite3_errmsg(db_)));
+  if (prepared != SQLITE_OK) throw Error(tr("SQLite: {}: {}", sql, sqlite3_errmsg(db_)));
   int index = 0;
   for (std::string_view value : text) bind_text(statement.get(), ++index, std::string(value));
   std::vector<std::vector<std::string>> rows;
@@ -105,7 +105,7 @@ std::vector<std::vector<std::string>> Runner::catalog(const std::string& sql,
       row.emplace_back(value ? value : "");
     }
   }
-  if (rc != SQLITE_DONE) throw Error(fmt::format("SQLite: {}: {}", sql, sqlite3_errmsg(db_)));
+  if (rc != SQLITE_DONE) throw Error(tr("SQLite: {}: {}", sql, sqlite3_errmsg(db_)));
   return rows;
 }
 
@@ -119,10 +119,10 @@ void Runner::check_declared(const std::vector<std::string>& declared, const std:
     // A table of the inventory, not a table-valued function.
     if (catalog("SELECT 1 FROM main.sqlite_schema WHERE type = 'table' AND name = ?1", {table}).empty()) continue;
     policy_error(position_in(where, sql, word_offset(sql, table)),
-                 fmt::format("{}: reads table {}, which neither its requires nor its optional names (nor those "
-                             "of the views it reads); add it to requires (a rule is skipped when such a table is "
-                             "absent) or to optional (an absent one reads as empty)",
-                             what, table));
+                 tr("{}: reads table {}, which neither its requires nor its optional names (nor those "
+                    "of the views it reads); add it to requires (a rule is skipped when such a table is "
+                    "absent) or to optional (an absent one reads as empty)",
+                    what, table));
   }
 }
 
@@ -167,7 +167,7 @@ void Runner::explain(std::string_view what, const std::string& query, const Sour
 // Runs the engine's own statement; a failure is the view's.
 void Runner::exec(const std::string& sql, const View& view) {
   if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
-    policy_error(view.sql_where, fmt::format("view {}: {}", view.name, sqlite3_errmsg(db_)));
+    policy_error(view.sql_where, tr("view {}: {}", view.name, sqlite3_errmsg(db_)));
 }
 
 // Prepares `sql` (the view's SQL inside the engine's statement), binds, steps once.
@@ -176,13 +176,13 @@ void Runner::step_once(const std::string& sql, const View& view) {
   if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &statement, nullptr) != SQLITE_OK) {
     const std::string message = sqlite3_errmsg(db_);
     sqlite3_finalize(statement);
-    policy_error(view.sql_where, fmt::format("view {}: {}", view.name, message));
+    policy_error(view.sql_where, tr("view {}: {}", view.name, message));
   }
-  bind(statement, sql, view.sql_where, "view " + view.name);
+  bind(statement, sql, view.sql_where, tr("view {}", view.name));
   const int rc = sqlite3_step(statement);
   const std::string message = sqlite3_errmsg(db_);
   sqlite3_finalize(statement);
-  if (rc != SQLITE_DONE) policy_error(view.sql_where, fmt::format("view {}: {}", view.name, message));
+  if (rc != SQLITE_DONE) policy_error(view.sql_where, tr("view {}: {}", view.name, message));
 }
 
 void Runner::bind(sqlite3_stmt* statement, const std::string& sql, const SourceRef& where, std::string_view what) {
@@ -191,7 +191,7 @@ void Runner::bind(sqlite3_stmt* statement, const std::string& sql, const SourceR
     const std::string name = raw ? raw + 1 : "";
     if (!raw || raw[0] != ':') {
       sqlite3_finalize(statement);
-      policy_error(where, fmt::format("{}: parameters must be named, as :name", what));
+      policy_error(where, tr("{}: parameters must be named, as :name", what));
     }
     const BoundParam bound = bound_param(name);
     if (bound == BoundParam::as_of) {
@@ -212,7 +212,7 @@ void Runner::bind(sqlite3_stmt* statement, const std::string& sql, const SourceR
       const std::size_t offset = sql.find(raw);
       sqlite3_finalize(statement);
       policy_error(position_in(where, sql, offset == std::string::npos ? -1 : static_cast<int>(offset)),
-                   fmt::format("{}: unknown parameter :{}; define it under [params]", what, name));
+                   tr("{}: unknown parameter :{}; define it under [params]", what, name));
     }
   }
 }

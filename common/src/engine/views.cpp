@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "base/catalog.h"
 #include "base/parallel.h"
 #include "base/timing.h"
 #include "engine/runner.h"
@@ -24,8 +25,8 @@ void Runner::materialize_views(const std::set<const View*>& needed, ViewStorage&
   for (const View& view : policy_.views) {
     // Compiled to check it and count its parameters, and finalized at once.
     const int parameters =
-        sqlite3_bind_parameter_count(Statement(prepare(view.sql, view.sql_where, "view " + view.name)).get());
-    check_declared(declared_tables(view), view.sql, view.sql_where, "view " + view.name);
+        sqlite3_bind_parameter_count(Statement(prepare(view.sql, view.sql_where, tr("view {}", view.name))).get());
+    check_declared(declared_tables(view), view.sql, view.sql_where, tr("view {}", view.name));
     if (merged(view, parameters)) {
       create_plain_view(view);
       continue;
@@ -55,7 +56,7 @@ void Runner::materialize_in_store(const View& view, bool filled) {
   exec(fmt::format("DROP TABLE temp.{}", quote_identifier(kShape)), view);
   ColumnTable* table = &store_.create(view.name, names, types);
   if (filled) {
-    explain("view " + view.name, view.sql, view.sql_where);
+    explain(tr("view {}", view.name), view.sql, view.sql_where);
     store_.release(*table);
     start_clock();
     for (Runner* partner : partners_) partner->deadline_ = deadline_;
@@ -66,7 +67,7 @@ void Runner::materialize_in_store(const View& view, bool filled) {
       if (!table) table = fill(view, names, types, false);
       table->settle();
     } catch (const std::bad_alloc&) {
-      policy_error(view.sql_where, out_of_memory_message("view " + view.name));
+      policy_error(view.sql_where, out_of_memory_message(tr("view {}", view.name)));
     }
     if (std::getenv("CHATAUDIT_EXPLAIN")) {
       std::fprintf(stderr, "store: view %s, %zu rows%s\n", view.name.c_str(), table->rows(),
@@ -133,7 +134,7 @@ ColumnTable* Runner::fill(const View& view, const std::vector<std::string>& name
 Runner::Filled Runner::fill_part(const View& view, ColumnTable& table, std::size_t index, std::size_t count,
                                  bool references) {
   assert(count >= 1 && index < count);
-  Statement statement(prepare(view.sql, view.sql_where, "view " + view.name));
+  Statement statement(prepare(view.sql, view.sql_where, tr("view {}", view.name)));
   if (references) store_.refer(table, statement.get());
   bool narrowed = false;
   if (table.has_references())
@@ -163,11 +164,11 @@ Runner::Filled Runner::fill_part(const View& view, ColumnTable& table, std::size
   tracking.reset();
   const std::string message = sqlite3_errmsg(db_);
   statement.reset();  // sqlite3_finalize returns the step's error again: rc has it
-  if (late) policy_error(view.sql_where, deadline_.message("view " + view.name));
-  if (clock_was_read()) policy_error(view.sql_where, fmt::format("view {}: {}", view.name, clock_message()));
-  if (rc == SQLITE_NOMEM) policy_error(view.sql_where, out_of_memory_message("view " + view.name));
+  if (late) policy_error(view.sql_where, deadline_.message(tr("view {}", view.name)));
+  if (clock_was_read()) policy_error(view.sql_where, tr("view {}: {}", view.name, clock_message()));
+  if (rc == SQLITE_NOMEM) policy_error(view.sql_where, out_of_memory_message(tr("view {}", view.name)));
   if (!kept) return Filled::references_broken;
-  if (rc != SQLITE_DONE) policy_error(view.sql_where, fmt::format("view {}: {}", view.name, message));
+  if (rc != SQLITE_DONE) policy_error(view.sql_where, tr("view {}: {}", view.name, message));
   return held ? Filled::part : Filled::not_a_part;
 }
 
@@ -252,7 +253,7 @@ std::optional<CompiledStatement> Runner::explain_view(const View& view, const st
 // lets go of it while it binds and takes it back once bound.
 void Runner::bind_held(Statement& statement, const std::string& sql, const View& view) {
   sqlite3_stmt* raw = statement.release();
-  bind(raw, sql, view.sql_where, "view " + view.name);
+  bind(raw, sql, view.sql_where, tr("view {}", view.name));
   statement.reset(raw);
 }
 

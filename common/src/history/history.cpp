@@ -16,6 +16,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "base/catalog.h"
 #include "base/error.h"
 #include "history/history_sql.h"
 #include "store/sqlite_file.h"
@@ -111,8 +112,8 @@ bool is_sqlite_file(const std::string& path) {
 
 void check_is_database(const std::string& path) {
   std::error_code error;
-  if (std::filesystem::is_directory(path, error)) fail(path, "is a directory, not a history database");
-  if (!is_sqlite_file(path)) fail(path, "not a SQLite database (expected a chataudit history database)");
+  if (std::filesystem::is_directory(path, error)) fail(path, tr("is a directory, not a history database"));
+  if (!is_sqlite_file(path)) fail(path, tr("not a SQLite database (expected a chataudit history database)"));
 }
 
 // The layout's version: kSchemaVersion, 1 (to migrate), or 0 for an empty database (nothing
@@ -121,10 +122,10 @@ int history_version(SQLite::Database& db, const std::string& path) {
   const int version = db.execAndGet("PRAGMA user_version").getInt();
   if (version == kSchemaVersion || version == 1) return version;
   if (version != 0)
-    fail(path, fmt::format("history database schema version {}; this chataudit reads versions 1 and {}", version,
-                           kSchemaVersion));
+    fail(path,
+         tr("history database schema version {}; this chataudit reads versions 1 and {}", version, kSchemaVersion));
   if (db.execAndGet("SELECT count(*) FROM sqlite_schema").getInt() != 0)
-    fail(path, "a SQLite database, but not a chataudit history database (no schema version); use another file");
+    fail(path, tr("a SQLite database, but not a chataudit history database (no schema version); use another file"));
   return 0;
 }
 
@@ -193,7 +194,7 @@ void prepare_history(const std::string& path) {
   try {
     open_for_writing(path);
   } catch (const SQLite::Exception& e) {
-    fail(path, fmt::format("cannot open the history database: {}", e.what()));
+    fail(path, tr("cannot open the history database: {}", e.what()));
   }
 }
 
@@ -206,7 +207,7 @@ void record_run(const std::string& path, const Report& report, const Scope& scop
     rows.copy_into(*db, run_id);
     transaction.commit();
   } catch (const SQLite::Exception& e) {
-    fail(path, fmt::format("cannot record the run in the history database: {}", e.what()));
+    fail(path, tr("cannot record the run in the history database: {}", e.what()));
   }
 }
 
@@ -233,7 +234,8 @@ Baseline last_recorded_run(const std::string& path, const Scope& scope, const Da
     db.setBusyTimeout(5000);
     const int version = history_version(db, path);
     if (version == 0) return baseline;
-    if (version != kSchemaVersion) fail(path, "history database of the first layout: not migrated (needs --record)");
+    if (version != kSchemaVersion)
+      fail(path, tr("history database of the first layout: not migrated (needs --record)"));
     const std::string date = format_date(as_of);
     SQLite::Statement own(db,
                           "SELECT run_id FROM runs WHERE scope_key = ? AND as_of <= ? "
@@ -268,7 +270,7 @@ Baseline last_recorded_run(const std::string& path, const Scope& scope, const Da
       baseline.findings.push_back(std::move(past));
     }
   } catch (const SQLite::Exception& e) {
-    fail(path, fmt::format("cannot read the history database: {}", e.what()));
+    fail(path, tr("cannot read the history database: {}", e.what()));
   }
   return baseline;
 }
@@ -295,7 +297,7 @@ std::vector<TrendPoint> recorded_trend(const std::string& path, const Scope& sco
       trend.push_back(std::move(point));
     }
   } catch (const SQLite::Exception& e) {
-    fail(path, fmt::format("cannot read the history database: {}", e.what()));
+    fail(path, tr("cannot read the history database: {}", e.what()));
   }
   std::reverse(trend.begin(), trend.end());
   return trend;

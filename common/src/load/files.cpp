@@ -10,13 +10,15 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/catalog.h"
 #include "base/error.h"
 #include "load/inventory.h"
 
 namespace chataudit::loading {
 namespace {
 
-[[noreturn]] void fail_io(const std::string& path, std::string_view what) {
+// `what` in the message language, then strerror()'s text as the C library wrote it.
+[[noreturn]] void fail_io(const std::string& path, const char* what) {
   throw Error(Diagnostic{.file = path, .message = fmt::format("{}: {}", what, std::strerror(errno))});
 }
 
@@ -24,18 +26,18 @@ namespace {
 
 MappedFile::MappedFile(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) fail_io(path, "cannot open");
+  if (fd < 0) fail_io(path, tr("cannot open"));
   struct stat info {};
   if (::fstat(fd, &info) != 0) {
     ::close(fd);
-    fail_io(path, "cannot read");
+    fail_io(path, tr("cannot read"));
   }
   size_ = static_cast<std::size_t>(info.st_size);
   if (size_ > 0) {
     void* data = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
     if (data == MAP_FAILED) {
       ::close(fd);
-      fail_io(path, "cannot read");
+      fail_io(path, tr("cannot read"));
     }
     data_ = static_cast<const char*>(data);
     ::madvise(data, size_, MADV_SEQUENTIAL);
@@ -61,7 +63,7 @@ void MappedFile::release(std::size_t begin, std::size_t end) const {
 std::string read_stream(const std::string& path, bool nul_is_text) {
   const bool stdin_source = path == "-";
   const int fd = stdin_source ? 0 : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) fail_io(path, "cannot open");
+  if (fd < 0) fail_io(path, tr("cannot open"));
   std::string bytes;
   constexpr std::size_t kChunk = 1u << 20;
   bool checked = false;
@@ -75,15 +77,15 @@ std::string read_stream(const std::string& path, bool nul_is_text) {
     }
     if (got < 0) {
       if (!stdin_source) ::close(fd);
-      fail_io(stdin_source ? "-" : path, "read error");
+      fail_io(stdin_source ? "-" : path, tr("read error"));
     }
     bytes.resize(old_size + static_cast<std::size_t>(got));
     if (got == 0) break;
     if (bytes.size() > kMaxStreamBytes) {
       if (!stdin_source) ::close(fd);
       throw Error(Diagnostic{.file = path,
-                             .message = "more than 2 GiB from a stream, the most chataudit reads from standard "
-                                        "input, a pipe or a device; save it to a file and give the file"});
+                             .message = tr("more than 2 GiB from a stream, the most chataudit reads from standard "
+                                           "input, a pipe or a device; save it to a file and give the file")});
     }
     if (!checked && bytes.size() >= kChunk) {
       checked = true;

@@ -2,6 +2,8 @@
 // built-in Chinese header, in that order) or kept as an extra column; then the required columns.
 #include "load/header_plan.h"
 
+#include "base/catalog.h"
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -45,8 +47,8 @@ class HeaderPlanner {
       return;
     }
     if (auto [it, fresh] = seen_.emplace(key, i); !fresh) {
-      problems_.add(rows_.at_header_cell(
-          i, fmt::format("column \"{}\" appears twice (columns {} and {})", name, it->second + 1, i + 1)));
+      problems_.add(
+          rows_.at_header_cell(i, tr("column \"{}\" appears twice (columns {} and {})", name, it->second + 1, i + 1)));
       return;
     }
     // The mapping file first, then the schema's own name, then the built-in headers.
@@ -75,9 +77,9 @@ class HeaderPlanner {
     const std::string& cell = header_[i];
     if (std::size_t bad = 0; !valid_utf8(cell, &bad)) {
       Diagnostic problem = rows_.at_header_cell(
-          i, fmt::format("invalid UTF-8 byte 0x{:02X}: the file is not UTF-8 text{}; name its real encoding, or "
-                         "convert it to UTF-8 with iconv(1)",
-                         static_cast<unsigned char>(cell[bad]), rows_.utf8_note));
+          i, tr("invalid UTF-8 byte 0x{:02X}: the file is not UTF-8 text{}; name its real encoding, or "
+                "convert it to UTF-8 with iconv(1)",
+                static_cast<unsigned char>(cell[bad]), rows_.utf8_note));
       if (problem.column > 0) problem.column = column_at(Cell{cell, problem.line, problem.column}, bad);
       // A header that is not text names no column: nothing after it can be judged.
       throw Error(std::move(problem));
@@ -86,9 +88,9 @@ class HeaderPlanner {
     // become part of a column's name.
     if (cell.find(kByteOrderMark) != std::string::npos) {
       problems_.add(rows_.at_header_cell(
-          i, fmt::format("a byte-order mark (U+FEFF) in the header cell \"{}\"; remove it (only the file may start "
-                         "with one)",
-                         mark_byte_order_marks(trim(cell)))));
+          i, tr("a byte-order mark (U+FEFF) in the header cell \"{}\"; remove it (only the file may start "
+                "with one)",
+                mark_byte_order_marks(trim(cell)))));
       return false;
     }
     return true;
@@ -106,10 +108,10 @@ class HeaderPlanner {
       }
       // Two headers for one column: taking either would silently drop the other's data.
       problems_.add(rows_.at_header_cell(
-          i, fmt::format("columns \"{}\" ({}) and \"{}\" ({}) both mean {}; keep one of them, or keep the other as an "
-                         "extra column {}: [tables.{}.columns] \"{}\" = \"{}\"",
-                         sources_of_[c], layout.source_index[c] + 1, name, i + 1, column, mapping_place(mapping_),
-                         table_, name, name)));
+          i, tr("columns \"{}\" ({}) and \"{}\" ({}) both mean {}; keep one of them, or keep the other as an "
+                "extra column {}: [tables.{}.columns] \"{}\" = \"{}\"",
+                sources_of_[c], layout.source_index[c] + 1, name, i + 1, column, mapping_place(mapping_), table_, name,
+                name)));
       return;
     }
   }
@@ -124,16 +126,15 @@ class HeaderPlanner {
     for (std::size_t c = 0; c < spec_->columns.size(); ++c) {
       if (!layout.specs[c]->required || layout.source_index[c] >= 0) continue;
       const std::string advice =
-          unmapped.empty()
-              ? fmt::format("add the column, or map a header to it {}: [tables.{}.columns] \"HEADER\" = \"{}\"",
-                            mapping_place(mapping_), table_, layout.names[c])
-              : fmt::format("map one of them {}: [tables.{}.columns] \"{}\" = \"{}\"", mapping_place(mapping_), table_,
-                            unmapped, layout.names[c]);
+          unmapped.empty() ? tr("add the column, or map a header to it {}: [tables.{}.columns] \"HEADER\" = \"{}\"",
+                                mapping_place(mapping_), table_, layout.names[c])
+                           : tr("map one of them {}: [tables.{}.columns] \"{}\" = \"{}\"", mapping_place(mapping_),
+                                table_, unmapped, layout.names[c]);
       std::vector<std::string> names;
       for (const std::string& cell : header_)
         if (!trim(cell).empty()) names.emplace_back(trim(cell));
-      problems_.add(rows_.at_header(fmt::format("missing required column \"{}\" in table {}; the header has: {}; {}",
-                                                layout.names[c], table_, fmt::join(names, ", "), advice)));
+      problems_.add(rows_.at_header(tr("missing required column \"{}\" in table {}; the header has: {}; {}",
+                                       layout.names[c], table_, fmt::join(names, ", "), advice)));
     }
   }
 
@@ -162,7 +163,8 @@ TableLayout canonical_layout(const TableSpec& spec) {
 }
 
 std::string mapping_place(const InventoryMapping& mapping) {
-  return mapping.path.empty() ? std::string("in a mapping file given with --mapping FILE") : "in " + mapping.path;
+  return mapping.path.empty() ? std::string(tr("in a mapping file given with --mapping FILE"))
+                              : tr("in {}", mapping.path);
 }
 
 HeaderPlan plan_header(const std::string& table, const TableSpec* spec, const InventoryMapping& mapping,

@@ -15,6 +15,7 @@
 #include <exception>
 #include <new>
 
+#include "base/catalog.h"
 #include "base/csv.h"
 #include "base/error.h"
 #include "base/parallel.h"
@@ -37,11 +38,11 @@ using loading::TableSource;
 void check_settings(const InventorySources& sources) {
   if (!sources.encoding.empty() && !known_encoding(sources.encoding))
     throw Error(
-        fmt::format("--encoding {}: unknown encoding; expected auto, utf-8, utf-16, utf-16le, utf-16be, "
-                    "gb18030, gbk, or another name that iconv -l lists",
-                    sources.encoding));
+        tr("--encoding {}: unknown encoding; expected auto, utf-8, utf-16, utf-16le, utf-16be, "
+           "gb18030, gbk, or another name that iconv -l lists",
+           sources.encoding));
   if (std::string error; !sources.delimiter.empty() && !parse_delimiter(sources.delimiter, &error))
-    throw Error("--" + error);
+    throw Error(fmt::format("--delimiter \"{}\": {}", sources.delimiter, error));
 }
 
 // The sources as the command line gave them, for reports: `samples/jiusan-branch, groups=g.csv`.
@@ -97,7 +98,7 @@ void load_schema_tables(Inventory& inventory, Loader& loader, const std::map<std
       try {
         loader.load(name, chosen.at(name));
       } catch (const std::bad_alloc&) {
-        errors[i] = std::make_exception_ptr(Error(out_of_memory_message("table " + name)));
+        errors[i] = std::make_exception_ptr(Error(out_of_memory_message(tr("table {}", name))));
         return;
       } catch (...) {
         errors[i] = std::current_exception();

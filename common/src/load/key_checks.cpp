@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "base/catalog.h"
 #include "policy/schema.h"
 
 namespace chataudit::loading {
@@ -40,8 +41,8 @@ bool check_parents(const std::string& table, const std::vector<ParentCheck>& che
     }
     const int c = check.column;
     problems.add(rows.at(cells[layout.source_index[c]], source_names[c], layout.names[c],
-                         fmt::format("\"{}\" is not in table {}; the {} and {} files do not belong together",
-                                     value.text, check.parent_table, table, check.parent_table)));
+                         tr("\"{}\" is not in table {}; the {} and {} files do not belong together", value.text,
+                            check.parent_table, table, check.parent_table)));
     return false;
   }
   return true;

@@ -11,6 +11,7 @@
 #include <future>
 #include <memory>
 
+#include "base/catalog.h"
 #include "base/parallel.h"
 #include "base/text.h"
 #include "load/files.h"
@@ -77,11 +78,10 @@ void Loader::open_sqlite(const std::string& table, const TableSource& source, co
     const std::string sha = sha256_hex(MappedFile(source.path).view());
     locked([&] { inventory_.record(table).digest = sha; });
     if (!has_table_or_view(*open.db, source.source_table))
-      throw Error(
-          Diagnostic{.file = source.path,
-                     .message = fmt::format("no table or view named {}; if another one holds table {}, name it {}: "
-                                            "[tables.{}] table = \"NAME\"",
-                                            source.source_table, table, mapping_place(*source.mapping), table)});
+      throw Error(Diagnostic{.file = source.path,
+                             .message = tr("no table or view named {}; if another one holds table {}, name it {}: "
+                                           "[tables.{}] table = \"NAME\"",
+                                           source.source_table, table, mapping_place(*source.mapping), table)});
     sqlite3_set_authorizer(open.db->getHandle(), sandbox_authorizer, &open.sandbox);
     open.rows = std::make_unique<SqliteRowSource>(*open.db, source.path, source.source_table);
     open.rows->check_utf8 = true;
@@ -91,10 +91,9 @@ void Loader::open_sqlite(const std::string& table, const TableSource& source, co
     const SandboxLog& sandbox = open.sandbox;
     if (!sandbox.refused_function.empty()) {
       const std::string view = sandbox.views.empty() ? source.source_table : sandbox.views.back();
-      throw Error(
-          Diagnostic{.file = source.path,
-                     .locator = source.source_table,
-                     .message = fmt::format("view {}: {}", view, refused_function_message(sandbox.refused_function))});
+      throw Error(Diagnostic{.file = source.path,
+                             .locator = source.source_table,
+                             .message = tr("view {}: {}", view, refused_function_message(sandbox.refused_function))});
     }
     throw Error(Diagnostic{.file = source.path, .locator = source.source_table, .message = sqlite_source_message(e)});
   }
@@ -113,14 +112,13 @@ void Loader::open_workbook(const std::string& table, const TableSource& source, 
     if (!sheet) {
       std::string names;
       for (const SheetInfo& each : workbook->sheets()) names += (names.empty() ? "" : ", ") + each.name;
-      throw Error(
-          Diagnostic{.file = source.path,
-                     .message = fmt::format("no sheet named {} (table {}); its sheets are {}", name, table, names)});
+      throw Error(Diagnostic{.file = source.path,
+                             .message = tr("no sheet named {} (table {}); its sheets are {}", name, table, names)});
     }
     const SheetInfo chosen = *sheet;
     open.rows = std::make_unique<WorkbookRowSource>(std::move(workbook), chosen);
   } catch (const std::bad_alloc&) {
-    throw Error(Diagnostic{.file = source.path, .message = out_of_memory_message("table " + table)});
+    throw Error(Diagnostic{.file = source.path, .message = out_of_memory_message(tr("table {}", table))});
   }
 }
 
@@ -147,8 +145,8 @@ void Loader::open_csv(const std::string& table, const TableSource& source, OpenS
     // UTF-8 already: read in place (the reader skips a BOM).
     const char delimiter = delimiter_for(table, source, view);
     open.rows = std::make_unique<CsvRowSource>(std::string(), view, open.mapped.get(), source.path, delimiter, !valid);
-    open.rows->utf8_note = !encoding.chosen_by.empty() ? " (chosen by " + encoding.chosen_by + ")"
-                           : known_utf8                ? " (chosen by its byte order mark)"
+    open.rows->utf8_note = !encoding.chosen_by.empty() ? tr(" (chosen by {})", encoding.chosen_by)
+                           : known_utf8                ? std::string(tr(" (chosen by its byte order mark)"))
                                                        : "";
   } else {
     DecodedText decoded = decode_to_utf8(std::string(view), source.path, encoding);
@@ -163,15 +161,15 @@ void Loader::read_rows(const std::string& table, const TableSource& source, RowS
     clock_was_read();
     load_rows(table, source, rows, deadline);
     if (clock_was_read())
-      throw Error(Diagnostic{.file = source.path,
-                             .locator = source.source_table,
-                             .message = fmt::format("table {}: {}", table, clock_message())});
+      throw Error(Diagnostic{
+          .file = source.path, .locator = source.source_table, .message = tr("table {}: {}", table, clock_message())});
   } catch (const SQLite::Exception& e) {
-    if (deadline.passed()) throw Error(Diagnostic{.file = source.path, .message = deadline.message("table " + table)});
+    if (deadline.passed())
+      throw Error(Diagnostic{.file = source.path, .message = deadline.message(tr("table {}", table))});
     const std::string_view locator = source.kind == SourceKind::sqlite ? source.source_table : table;
     throw Error(Diagnostic{.file = source.path, .locator = std::string(locator), .message = sqlite_source_message(e)});
   } catch (const std::bad_alloc&) {
-    throw Error(Diagnostic{.file = source.path, .message = out_of_memory_message("table " + table)});
+    throw Error(Diagnostic{.file = source.path, .message = out_of_memory_message(tr("table {}", table))});
   }
 }
 
@@ -183,15 +181,15 @@ EncodingChoice Loader::encoding_choice(const std::string& table, const Inventory
     choice.chosen_by = "--encoding " + choice.name;
   } else if (table_mapping && !table_mapping->encoding.empty()) {
     choice.name = table_mapping->encoding;
-    choice.chosen_by = fmt::format("encoding = \"{}\" under [tables.{}] in {}", choice.name, table, mapping.path);
+    choice.chosen_by = tr("encoding = \"{}\" under [tables.{}] in {}", choice.name, table, mapping.path);
   } else if (!mapping.encoding.empty()) {
     choice.name = mapping.encoding;
-    choice.chosen_by = fmt::format("encoding = \"{}\" in {}", choice.name, mapping.path);
+    choice.chosen_by = tr("encoding = \"{}\" in {}", choice.name, mapping.path);
   }
-  choice.advice = fmt::format(
-      "if it is GBK or GB18030, set encoding = \"gb18030\" under [tables.{}] {} or pass --encoding gb18030; for "
-      "another encoding, give its name there (iconv -l lists them)",
-      table, mapping_place(mapping));
+  choice.advice =
+      tr("if it is GBK or GB18030, set encoding = \"gb18030\" under [tables.{}] {} or pass --encoding gb18030; for "
+         "another encoding, give its name there (iconv -l lists them)",
+         table, mapping_place(mapping));
   return choice;
 }
 
@@ -210,9 +208,8 @@ void Loader::check_views(SQLite::Database& db, const TableSource& source, const 
     SQLite::Statement query(db, "SELECT sql FROM sqlite_schema WHERE type = 'view' AND name = ?");
     query.bind(1, view);
     if (query.executeStep() && clock_literal(query.getColumn(0).getString()) != std::string::npos)
-      throw Error(Diagnostic{.file = source.path,
-                             .locator = source.source_table,
-                             .message = fmt::format("view {}: {}", view, clock_message())});
+      throw Error(Diagnostic{
+          .file = source.path, .locator = source.source_table, .message = tr("view {}: {}", view, clock_message())});
   }
 }
 

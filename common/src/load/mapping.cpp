@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/catalog.h"
 #include "base/csv.h"
 #include "base/text.h"
 #include "base/toml_reader.h"
@@ -186,9 +187,9 @@ class MappingReader : public TomlReader {
   std::string encoding_at(const toml::node& node, std::string_view what) const {
     std::string name = non_empty_string_at(node, what);
     if (!known_encoding(name))
-      fail(node, fmt::format("unknown encoding \"{}\"; expected auto, utf-8, utf-16, utf-16le, utf-16be, gb18030, "
-                             "gbk, or another name that iconv -l lists",
-                             name));
+      fail(node, tr("unknown encoding \"{}\"; expected auto, utf-8, utf-16, utf-16le, utf-16be, gb18030, "
+                    "gbk, or another name that iconv -l lists",
+                    name));
     return name;
   }
 
@@ -196,7 +197,8 @@ class MappingReader : public TomlReader {
     const std::string text = string_at(node, what);
     std::string error;
     auto delimiter = parse_delimiter(text, &error);
-    if (!delimiter) fail(node, error);
+    // The key and its value as written, then the message.
+    if (!delimiter) fail(node, fmt::format("delimiter \"{}\": {}", text, error));  // not a message
     return *delimiter;
   }
 
@@ -218,12 +220,11 @@ class MappingReader : public TomlReader {
       else if (name == "excel-serial")
         format.excel_serial = true;
       else if (name != "ymd")
-        fail(*item,
-             "date_format must be \"YMD\", \"DMY\", \"MDY\" or \"excel-serial\", or a list of them such as "
-             "[\"DMY\", \"excel-serial\"]");
+        fail(*item, tr("date_format must be \"YMD\", \"DMY\", \"MDY\" or \"excel-serial\", or a list of them such as "
+                       "[\"DMY\", \"excel-serial\"]"));
       if (order == DateFormat::Order::none) continue;
       if (format.order != DateFormat::Order::none && format.order != order)
-        fail(*item, "date_format cannot be both DMY and MDY: a date such as 03/04/2026 would mean two days");
+        fail(*item, tr("date_format cannot be both DMY and MDY: a date such as 03/04/2026 would mean two days"));
       format.order = order;
     }
     return format;
@@ -233,16 +234,16 @@ class MappingReader : public TomlReader {
     for (auto&& [key, value] : columns) {
       const std::string header(key.str());
       const std::string what = fmt::format("[tables.{}.columns] \"{}\"", spec.name, header);
-      if (header_key(header).empty()) fail(key, fmt::format("{}: a header name must not be empty", what));
+      if (header_key(header).empty()) fail(key, tr("{}: a header name must not be empty", what));
       // toml++ iterates keys in sorted order: the one written later is the one reported.
       for (const ColumnMapping& other : mapping.columns) {
         if (header_key(other.header) != header_key(header)) continue;
         const MappingPosition at = position(key);
         const bool this_later = at.line > other.where.line;
         fail(this_later ? at : other.where,
-             fmt::format("[tables.{}.columns] \"{}\" names the same header as \"{}\" on line {}", spec.name,
-                         this_later ? header : other.header, this_later ? other.header : header,
-                         this_later ? other.where.line : at.line));
+             tr("[tables.{}.columns] \"{}\" names the same header as \"{}\" on line {}", spec.name,
+                this_later ? header : other.header, this_later ? other.header : header,
+                this_later ? other.where.line : at.line));
       }
       const std::string target = non_empty_string_at(value, what);
       std::string column;
@@ -251,9 +252,9 @@ class MappingReader : public TomlReader {
       else if (header_key(target) == header_key(header))
         column = std::string(trim(header));
       else
-        fail(value, fmt::format("{}: table {} has no column \"{}\"; expected one of: {} (or \"{}\" itself, to keep "
-                                "the header as an extra column)",
-                                what, spec.name, target, names_of_columns(spec), header));
+        fail(value, tr("{}: table {} has no column \"{}\"; expected one of: {} (or \"{}\" itself, to keep "
+                       "the header as an extra column)",
+                       what, spec.name, target, names_of_columns(spec), header));
       mapping.columns.push_back(ColumnMapping{header, column, position(key)});
     }
   }
@@ -266,18 +267,18 @@ class MappingReader : public TomlReader {
         for (const ColumnSpec& candidate : spec.columns)
           if (candidate.type == ColumnType::enumeration || candidate.type == ColumnType::boolean)
             allowed += (allowed.empty() ? "" : ", ") + std::string(candidate.name);
-        fail(key, fmt::format("[tables.{}.values.{}]: values can be added to enumeration and boolean columns only; "
-                              "table {} has: {}",
-                              spec.name, key.str(), spec.name, allowed.empty() ? "none" : allowed));
+        fail(key, tr("[tables.{}.values.{}]: values can be added to enumeration and boolean columns only; "
+                     "table {} has: {}",
+                     spec.name, key.str(), spec.name, allowed.empty() ? std::string(tr("none")) : allowed));
       }
       const std::string what = fmt::format("[tables.{}.values.{}]", spec.name, column->name);
       for (auto&& [spelling, value] : table_at(words, what)) {
-        if (trim(spelling.str()).empty()) fail(spelling, what + ": an empty spelling cannot be mapped");
+        if (trim(spelling.str()).empty()) fail(spelling, tr("{}: an empty spelling cannot be mapped", what));
         std::string canonical;
         if (column->type == ColumnType::boolean) {
           if (!value.is_boolean())
-            fail(value, fmt::format("{} \"{}\": {} is a boolean column; write true or false", what, spelling.str(),
-                                    column->name));
+            fail(value,
+                 tr("{} \"{}\": {} is a boolean column; write true or false", what, spelling.str(), column->name));
           canonical = value.as_boolean()->get() ? "1" : "0";
         } else {
           const std::string word = ascii_lower(value.is_string() ? value.as_string()->get() : std::string());
@@ -287,7 +288,7 @@ class MappingReader : public TomlReader {
             std::string words_list;
             for (std::string_view accepted : column->words)
               words_list += (words_list.empty() ? "" : ", ") + std::string(accepted);
-            fail(value, fmt::format("{} \"{}\": expected one of {}", what, spelling.str(), words_list));
+            fail(value, tr("{} \"{}\": expected one of {}", what, spelling.str(), words_list));
           }
         }
         mapping.values.push_back(ValueMapping{std::string(column->name), std::string(trim(spelling.str())), canonical});
@@ -341,10 +342,10 @@ std::optional<Date> parse_date_as(std::string_view text, const DateFormat& forma
 std::string accepted_date_spellings(const DateFormat& format) {
   std::string spellings(accepted_date_spellings());
   if (format.order == DateFormat::Order::day_first)
-    spellings += "; or DD/MM/YYYY, DD.MM.YYYY, DD-MM-YYYY (date_format DMY)";
+    spellings += tr("; or DD/MM/YYYY, DD.MM.YYYY, DD-MM-YYYY (date_format DMY)");
   if (format.order == DateFormat::Order::month_first)
-    spellings += "; or MM/DD/YYYY, MM.DD.YYYY, MM-DD-YYYY (date_format MDY)";
-  if (format.excel_serial) spellings += "; or an Excel serial number such as 46353 (date_format excel-serial)";
+    spellings += tr("; or MM/DD/YYYY, MM.DD.YYYY, MM-DD-YYYY (date_format MDY)");
+  if (format.excel_serial) spellings += tr("; or an Excel serial number such as 46353 (date_format excel-serial)");
   return spellings;
 }
 
@@ -366,13 +367,13 @@ Diagnostic InventoryMapping::at(const MappingPosition& where, std::string messag
 
 InventoryMapping load_mapping(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(Diagnostic{.file = path, .message = "cannot open the mapping file"});
+  if (!in) throw Error(Diagnostic{.file = path, .message = tr("cannot open the mapping file")});
   std::ostringstream bytes;
   bytes << in.rdbuf();
 
   const MappingReader reader(path);
   const toml::table root = reader.parse(std::move(bytes).str());
-  reader.only_keys(root, {"encoding", "delimiter", "date_format", "tables"}, "the mapping file");
+  reader.only_keys(root, {"encoding", "delimiter", "date_format", "tables"}, tr("the mapping file"));
   InventoryMapping mapping;
   mapping.path = path;
   mapping.loaded = true;
@@ -384,8 +385,8 @@ InventoryMapping load_mapping(const std::string& path) {
     for (auto&& [name, table] : reader.table_at(*tables, "tables")) {
       const TableSpec* spec = find_table(name.str());
       if (!spec)
-        reader.fail(name, fmt::format("unknown table \"{}\" in [tables]; expected one of: {}", name.str(),
-                                      inventory_table_names()));
+        reader.fail(name,
+                    tr("unknown table \"{}\" in [tables]; expected one of: {}", name.str(), inventory_table_names()));
       mapping.tables[std::string(spec->name)] =
           reader.read_table(*spec, reader.table_at(table, fmt::format("[tables.{}]", spec->name)));
     }
@@ -446,10 +447,7 @@ std::optional<char> parse_delimiter(std::string_view text, std::string* error) {
   const unsigned char c = text.size() == 1 ? static_cast<unsigned char>(text[0]) : 0;
   if (text.size() != 1 || c == '"' || c == '\r' || c == '\n' || c == 0 || c >= 0x80) {
     if (error)
-      *error = fmt::format(
-          "delimiter \"{}\": expected one ASCII character other than a quote or a line break, "
-          "such as , or ; or \\t (a tab)",
-          text);
+      *error = tr("expected one ASCII character other than a quote or a line break, such as , or ; or \\t (a tab)");
     return std::nullopt;
   }
   return static_cast<char>(c);

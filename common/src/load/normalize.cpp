@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "base/catalog.h"
 #include "base/text.h"
 #include "load/row_sources.h"
 
@@ -23,10 +24,9 @@ std::string date_format_hint(std::string_view cell, const ColumnRules& rules, co
                            (parse_date_as(cell, DateFormat{DateFormat::Order::day_first}, zone) ||
                             parse_date_as(cell, DateFormat{DateFormat::Order::month_first}, zone));
   if (other_order)
-    return fmt::format("; if it is day first or month first, set date_format = \"DMY\" or \"MDY\" {}",
-                       rules.mapping_place);
+    return tr("; if it is day first or month first, set date_format = \"DMY\" or \"MDY\" {}", rules.mapping_place);
   if (!format.excel_serial && parse_date_as(cell, DateFormat{DateFormat::Order::none, true}, zone))
-    return fmt::format("; if it is an Excel serial number, set date_format = \"excel-serial\" {}", rules.mapping_place);
+    return tr("; if it is an Excel serial number, set date_format = \"excel-serial\" {}", rules.mapping_place);
   return {};
 }
 
@@ -40,7 +40,7 @@ std::string accepted_words(const ColumnRules& rules) {
   if (rules.mapping)
     for (const ValueMapping& value : rules.mapping->values)
       if (value.column == spec.name) synonyms += (synonyms.empty() ? "" : "/") + value.spelling;
-  return synonyms.empty() ? words : words + " (or " + synonyms + ")";
+  return synonyms.empty() ? words : tr("{} (or {})", words, synonyms);
 }
 
 // Sets `out`'s value, keeping its storage (whose bytes the next reformatted date reuses).
@@ -67,7 +67,7 @@ const ValueMapping* mapped_value(const ColumnRules& rules, std::string_view cell
 
 // An empty cell: an error where a value is required, else the column's default (or null).
 std::optional<std::string> normalize_empty(const ColumnSpec& spec, Value& out) {
-  if (spec.required) return std::string("empty; a value is required");
+  if (spec.required) return std::string(tr("empty; a value is required"));
   if (spec.type == ColumnType::boolean) assign(out, Value::Kind::integer, {}, 0);
   if (spec.type == ColumnType::enumeration && !spec.default_word.empty())
     assign(out, Value::Kind::text, spec.default_word);
@@ -78,8 +78,7 @@ std::optional<std::string> normalize_id(std::string_view cell, Value& out) {
   // Pasted from a file that had one: "\uFEFFG006" would be another id than "G006", which
   // no waiver, baseline or reference then matches. (Inside other text it is data.)
   if (cell.starts_with(kByteOrderMark))
-    return fmt::format("a byte-order mark (U+FEFF) starts the id \"<U+FEFF>{}\"; remove it",
-                       cell.substr(kByteOrderMark.size()));
+    return tr("a byte-order mark (U+FEFF) starts the id \"<U+FEFF>{}\"; remove it", cell.substr(kByteOrderMark.size()));
   assign(out, Value::Kind::text, cell);
   return std::nullopt;
 }
@@ -98,12 +97,12 @@ std::optional<std::string> normalize_date(const ColumnRules& rules, std::string_
     return std::nullopt;
   }
   if (before_calendar(cell, zone))
-    return fmt::format(
+    return tr(
         "date \"{}\" is before 1400-01-01, the first day chataudit's calendar holds; dates "
         "from 1400-01-01 to 9999-12-31 are accepted",
         cell);
-  return fmt::format("invalid date \"{}\"; expected {}{}", cell, accepted_date_spellings(rules.date_format),
-                     date_format_hint(cell, rules, zone));
+  return tr("invalid date \"{}\"; expected {}{}", cell, accepted_date_spellings(rules.date_format),
+            date_format_hint(cell, rules, zone));
 }
 
 std::optional<std::string> normalize_boolean(const ColumnRules& rules, std::string_view cell, Value& out) {
@@ -114,7 +113,7 @@ std::optional<std::string> normalize_boolean(const ColumnRules& rules, std::stri
     if (lower == word) return assign(out, Value::Kind::integer, {}, 1), std::nullopt;
   for (std::string_view word : kFalseWords)
     if (lower == word) return assign(out, Value::Kind::integer, {}, 0), std::nullopt;
-  return fmt::format("invalid boolean \"{}\"; expected true/false, yes/no, y/n, 1/0 or 是/否", cell);
+  return tr("invalid boolean \"{}\"; expected true/false, yes/no, y/n, 1/0 or 是/否", cell);
 }
 
 std::optional<std::string> normalize_integer(std::string_view cell, Value& out) {
@@ -132,7 +131,7 @@ std::optional<std::string> normalize_integer(std::string_view cell, Value& out) 
     else
       number = number * 10 + (c - '0');
   }
-  if (!ok) return fmt::format("invalid integer \"{}\"; expected a whole number such as 2", cell);
+  if (!ok) return tr("invalid integer \"{}\"; expected a whole number such as 2", cell);
   assign(out, Value::Kind::integer, {}, negative ? -number : number);
   return std::nullopt;
 }
@@ -147,7 +146,7 @@ std::optional<std::string> normalize_enumeration(const ColumnRules& rules, std::
     if (lower == word) return assign(out, Value::Kind::text, word), std::nullopt;
   for (const EnumSynonym& synonym : spec.synonyms)
     if (lower == synonym.spelling) return assign(out, Value::Kind::text, synonym.canonical), std::nullopt;
-  return fmt::format("unknown {} \"{}\"; expected one of {}", spec.name, cell, accepted_words(rules));
+  return tr("unknown {} \"{}\"; expected one of {}", spec.name, cell, accepted_words(rules));
 }
 
 }  // namespace

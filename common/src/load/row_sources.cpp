@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "base/catalog.h"
 #include "base/text.h"
 #include "store/colstore.h"
 
@@ -53,7 +54,7 @@ CsvRowSource::CsvRowSource(std::string owned, std::string_view text, MappedFile*
   while ((found = reader_.next(record)) && is_blank(record)) {}
   if (!found)
     throw Error(Diagnostic{
-        .file = file_, .line = 1, .column = 1, .message = "empty file; expected a header row naming the columns"});
+        .file = file_, .line = 1, .column = 1, .message = tr("empty file; expected a header row naming the columns")});
   header_line_ = record.line;
   header_columns_ = record.columns;
   header_ = std::move(record.fields);
@@ -106,11 +107,11 @@ bool CsvRowSource::next(std::vector<Cell>& cells) {
     // a row may also stop after its last named column. Anything else is a misaligned row.
     while (fields > header_.size() && trim(record_.fields[fields - 1]).empty()) --fields;
     if (fields > header_.size() || fields < named_columns_)
-      throw Error(Diagnostic{
-          .file = file_,
-          .line = record_.line,
-          .column = 1,
-          .message = fmt::format("row has {} fields; the header has {}", record_.fields.size(), header_.size())});
+      throw Error(
+          Diagnostic{.file = file_,
+                     .line = record_.line,
+                     .column = 1,
+                     .message = tr("row has {} fields; the header has {}", record_.fields.size(), header_.size())});
     cells.assign(header_.size(), Cell{{}, record_.line, 0});
     for (std::size_t i = 0; i < fields; ++i) cells[i] = Cell{record_.fields[i], record_.lines[i], record_.columns[i]};
     return true;
@@ -186,7 +187,7 @@ Diagnostic SqliteRowSource::at(const Cell& cell, std::string_view source_column,
   if (!canonical.empty() && ascii_lower(source_column) != canonical)
     message = fmt::format("{}: {}", canonical, message);
   return Diagnostic{.file = file_,
-                    .locator = fmt::format("{}.{} row {}", table_, source_column, cell.line),
+                    .locator = fmt::format("{}.{} row {}", table_, source_column, cell.line),  // not a message
                     .message = std::move(message)};
 }
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "base/catalog.h"
 #include "base/text.h"
 
 namespace chataudit::loading {
@@ -52,7 +53,7 @@ void SheetHandler::start(std::string_view name, const char** attributes) {
     if (row_.number <= previous || row_.number > kMaxRows)
       problem = Error(Diagnostic{
           .file = workbook_.file(),
-          .message = fmt::format("damaged workbook: sheet {} has row {} after row {}", sheet_, row_.number, previous)});
+          .message = tr("damaged workbook: sheet {} has row {} after row {}", sheet_, row_.number, previous)});
   } else if (name == "c") {
     start_cell(attributes);
   } else if (name == "v") {
@@ -82,7 +83,7 @@ void SheetHandler::start_cell(const char** attributes) {
   cell_row_ = row_.number;
   int row = row_.number, column = cell_column_ + 1;
   if (ref && (!parse_ref(ref, row, column) || row != row_.number)) {
-    fail(row_.number, 0, fmt::format("damaged workbook: cell reference \"{}\" in row {}", ref, row_.number));
+    fail(row_.number, 0, tr("damaged workbook: cell reference \"{}\" in row {}", ref, row_.number));
     return;
   }
   cell_column_ = column;
@@ -103,17 +104,17 @@ std::optional<std::string> SheetHandler::number_text(const std::string& value, s
   const std::string_view text = trim(value);
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
   if (error != std::errc() || end != text.data() + text.size()) {
-    *why = fmt::format("\"{}\" is stored as a number but is not one (a damaged workbook)", value);
+    *why = tr("\"{}\" is stored as a number but is not one (a damaged workbook)", value);
     return std::nullopt;
   }
   const NumberFormat format = workbook_.style(style_);
   if (format.kind == NumberFormat::Kind::date) return serial_date(number, workbook_.date1904(), why);
   std::optional<std::string> plain = plain_number(number, why);
   if (!plain) {
-    *why = fmt::format(
-        "the number {} has {}; if it is an id, format the column as Text (文本) in Excel or WPS and "
-        "enter the ids again (store ids as text)",
-        value, *why);
+    *why =
+        tr("the number {} has {}; if it is an id, format the column as Text (文本) in Excel or WPS and "
+           "enter the ids again (store ids as text)",
+           value, *why);
     return std::nullopt;
   }
   if (format.kind == NumberFormat::Kind::zeros && plain->find_first_not_of("0123456789") == std::string::npos &&
@@ -127,8 +128,8 @@ void SheetHandler::end_cell() {
   std::string why;
   if (has_formula_ && !has_value_) {
     fail(cell_row_, cell_column_,
-         "a formula with no saved value (the workbook was saved without calculating it): open it in Excel or WPS "
-         "and save it again, or paste the values");
+         tr("a formula with no saved value (the workbook was saved without calculating it): open it in Excel or WPS "
+            "and save it again, or paste the values"));
     return;
   }
   if (type_ == "s") {
@@ -136,13 +137,13 @@ void SheetHandler::end_cell() {
     const std::string_view digits = trim(value_);
     const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
     if (error != std::errc() || end != digits.data() + digits.size() || index >= workbook_.shared_string_count())
-      return fail(cell_row_, cell_column_, "damaged workbook: the cell names a shared string that is not there");
+      return fail(cell_row_, cell_column_, tr("damaged workbook: the cell names a shared string that is not there"));
     text = workbook_.shared_string(index);
   } else if (type_ == "b") {
     text = trim(value_) == "1" ? "true" : "false";
   } else if (type_ == "e") {
     return fail(cell_row_, cell_column_,
-                fmt::format("the cell holds the error {}; correct its formula or enter the value", value_));
+                tr("the cell holds the error {}; correct its formula or enter the value", value_));
   } else if (type_ == "str" || type_ == "inlineStr" || type_ == "d") {
     text = unescape_ooxml(value_);
   } else if (has_value_) {
@@ -181,7 +182,7 @@ WorkbookRowSource::WorkbookRowSource(std::unique_ptr<Workbook> workbook, const S
   while ((found = next_row(row)) && blank(row)) {}
   if (!found)
     throw Error(Diagnostic{.file = sheet_position(workbook_->file(), sheet_, 1, 1),
-                           .message = "empty sheet; expected a header row naming the columns"});
+                           .message = tr("empty sheet; expected a header row naming the columns")});
   header_row_ = row.number;
   header_ = std::move(row.cells);
   while (!header_.empty() && trim(header_.back()).empty()) header_.pop_back();
@@ -205,8 +206,8 @@ void WorkbookRowSource::check_merged() const {
     if (range.last_row <= header_row_) continue;  // a merged title or header: no data in it
     throw Error(Diagnostic{
         .file = fmt::format("{}#{}!{}", workbook_->file(), sheet_, range.ref),
-        .message = "merged cells over data rows, which leave all but the first cell empty; unmerge them and fill "
-                   "down (every row needs its own value)"});
+        .message = tr("merged cells over data rows, which leave all but the first cell empty; unmerge them and fill "
+                      "down (every row needs its own value)")});
   }
 }
 
@@ -217,8 +218,8 @@ bool WorkbookRowSource::next(std::vector<Cell>& cells) {
     for (std::size_t i = header_.size(); i < row_.cells.size(); ++i)
       if (!trim(row_.cells[i]).empty())
         throw Error(Diagnostic{.file = sheet_position(workbook_->file(), sheet_, row_.number, static_cast<int>(i) + 1),
-                               .message = fmt::format("\"{}\" in a column with no header; name the column in row {}",
-                                                      trim(row_.cells[i]), header_row_)});
+                               .message = tr("\"{}\" in a column with no header; name the column in row {}",
+                                             trim(row_.cells[i]), header_row_)});
     row_.cells.resize(header_.size());
     if (row_.hidden && hidden_count_++ < 10) hidden_rows_.push_back(row_.number);
     cells.resize(header_.size());
@@ -247,14 +248,15 @@ Diagnostic WorkbookRowSource::at_header_cell(std::size_t index, std::string mess
 std::vector<Diagnostic> WorkbookRowSource::notes() const {
   std::vector<Diagnostic> notes;
   const std::string place = fmt::format("{}#{}", workbook_->file(), sheet_);
-  if (sheet_hidden_) notes.push_back({.file = place, .message = "a hidden sheet; read like the others"});
+  if (sheet_hidden_) notes.push_back({.file = place, .message = tr("a hidden sheet; read like the others")});
   if (hidden_count_ > 0) {
     std::string rows;
     for (int number : hidden_rows_) rows += (rows.empty() ? "" : ", ") + std::to_string(number);
-    if (hidden_count_ > hidden_rows_.size()) rows += fmt::format(" and {} more", hidden_count_ - hidden_rows_.size());
+    if (hidden_count_ > hidden_rows_.size()) rows += tr(" and {} more", hidden_count_ - hidden_rows_.size());
     notes.push_back({.file = place,
-                     .message = fmt::format("{} hidden row{} ({}); read like the others", hidden_count_,
-                                            hidden_count_ == 1 ? "" : "s", rows)});
+                     .message = hidden_count_ == 1
+                                    ? tr("1 hidden row ({}); read like the others", rows)
+                                    : tr("{} hidden rows ({}); read like the others", hidden_count_, rows)});
   }
   return notes;
 }

@@ -13,6 +13,7 @@
 #include <optional>
 #include <vector>
 
+#include "base/catalog.h"
 #include "base/error.h"
 #include "base/text.h"
 #include "load/files.h"
@@ -52,16 +53,16 @@ class SourceResolver {
       if (!reads_standard_input(assignment.second)) continue;
       if (from_stdin)
         throw Error(
-            fmt::format("--table {}={} and --table {}={} both read standard input, which holds one table; "
-                        "save one of them to a file and give the file",
-                        from_stdin->first, from_stdin->second, assignment.first, assignment.second));
+            tr("--table {}={} and --table {}={} both read standard input, which holds one table; "
+               "save one of them to a file and give the file",
+               from_stdin->first, from_stdin->second, assignment.first, assignment.second));
       from_stdin = &assignment;
     }
   }
 
   // --table TABLE=PATH.
   void add_table_option(const std::string& table, const std::string& path) {
-    if (!explicit_tables_.insert(table).second) throw Error(fmt::format("--table {} is given twice", table));
+    if (!explicit_tables_.insert(table).second) throw Error(tr("--table {} is given twice", table));
     const InventoryMapping* mapping = &mappings_.for_other();
     const TableMapping* table_mapping = mapping->find(table);
     const std::string source_table =
@@ -75,24 +76,24 @@ class SourceResolver {
     if (const std::size_t at = ascii_lower(path).find(".xlsx#"); at != std::string::npos && !exists(path)) {
       file = path.substr(0, at + 5);
       sheet = path.substr(at + 6);
-      if (sheet.empty()) throw Error(fmt::format("--table {}={}: no sheet name after #", table, path));
+      if (sheet.empty()) throw Error(tr("--table {}={}: no sheet name after #", table, path));
     }
     if (!exists(file)) {
-      throw Error(Diagnostic{.file = file, .message = "no such file (given by --table " + table + ")"});
+      throw Error(Diagnostic{.file = file, .message = tr("no such file (given by --table {})", table)});
     } else if (is_directory(file)) {
       throw Error(
-          Diagnostic{.file = file, .message = "is a directory; --table takes a CSV, .xlsx or SQLite file (or -)"});
+          Diagnostic{.file = file, .message = tr("is a directory; --table takes a CSV, .xlsx or SQLite file (or -)")});
     }
     const SourceKind kind = file_kind(file);
     if (!sheet.empty() && kind != SourceKind::workbook)
-      throw Error(Diagnostic{.file = file, .message = "not an .xlsx workbook, so it has no sheet " + sheet});
+      throw Error(Diagnostic{.file = file, .message = tr("not an .xlsx workbook, so it has no sheet {}", sheet)});
     chosen_[table] = TableSource{kind, file, source_table, mapping, sheet};
   }
 
   // --inventory PATH: each wanted table that no --table gives, if the directory or database holds it.
   void add_inventory(const std::string& path) {
     if (!exists(path))
-      throw Error(Diagnostic{.file = path, .message = "no such file or directory (given by --inventory)"});
+      throw Error(Diagnostic{.file = path, .message = tr("no such file or directory (given by --inventory)")});
     if (!is_directory(path) && is_regular_file(path) && file_kind(path) == SourceKind::workbook)
       return add_workbook(path);
     const bool directory = is_directory(path);
@@ -104,8 +105,8 @@ class SourceResolver {
           directory ? in_directory(path, table, mapping) : in_database(*db, path, table, mapping);
       if (!found) continue;
       if (auto previous = from_inventory_.find(table); previous != from_inventory_.end())
-        throw Error(fmt::format("table {} is in both {} and {}; choose one with --table {}=PATH", table,
-                                previous->second, path, table));
+        throw Error(
+            tr("table {} is in both {} and {}; choose one with --table {}=PATH", table, previous->second, path, table));
       from_inventory_[table] = path;
       chosen_[table] = std::move(*found);
     }
@@ -124,9 +125,8 @@ class SourceResolver {
       if (table_mapping && !table_mapping->sheet.empty()) {
         const SheetInfo* sheet = workbook.find_sheet(table_mapping->sheet);
         if (!sheet)
-          throw Error(mapping.at(
-              table_mapping->sheet_where,
-              fmt::format("[tables.{}] sheet = \"{}\": no such sheet in {}", table, table_mapping->sheet, path)));
+          throw Error(mapping.at(table_mapping->sheet_where, tr("[tables.{}] sheet = \"{}\": no such sheet in {}",
+                                                                table, table_mapping->sheet, path)));
         sheets.push_back(sheet->name);
       } else {
         for (const SheetInfo& sheet : workbook.sheets())
@@ -135,12 +135,12 @@ class SourceResolver {
       if (sheets.empty()) continue;
       if (sheets.size() > 1)
         throw Error(Diagnostic{.file = path,
-                               .message = fmt::format("sheets {} and {} could both be table {}; rename one, or name "
-                                                      "it with --mapping FILE: [tables.{}] sheet = \"{}\"",
-                                                      sheets[0], sheets[1], table, table, sheets[0])});
+                               .message = tr("sheets {} and {} could both be table {}; rename one, or name "
+                                             "it with --mapping FILE: [tables.{}] sheet = \"{}\"",
+                                             sheets[0], sheets[1], table, table, sheets[0])});
       if (auto previous = from_inventory_.find(table); previous != from_inventory_.end())
-        throw Error(fmt::format("table {} is in both {} and {}; choose one with --table {}=PATH", table,
-                                previous->second, path, table));
+        throw Error(
+            tr("table {} is in both {} and {}; choose one with --table {}=PATH", table, previous->second, path, table));
       from_inventory_[table] = path;
       chosen_[table] = TableSource{SourceKind::workbook, path, table, &mapping, sheets.front()};
     }
@@ -149,13 +149,13 @@ class SourceResolver {
   // An --inventory path that is not a directory: it must be a SQLite database.
   static std::unique_ptr<SQLite::Database> open_database(const std::string& path) {
     if (!is_regular_file(path))
-      throw Error(Diagnostic{.file = path,
-                             .message =
-                                 "neither a directory of CSV files, a workbook nor a SQLite database file; a pipe or a "
-                                 "device gives one table: --table NAME=PATH"});
+      throw Error(Diagnostic{
+          .file = path,
+          .message = tr("neither a directory of CSV files, a workbook nor a SQLite database file; a pipe or a "
+                        "device gives one table: --table NAME=PATH")});
     if (!has_sqlite_header(path))
-      throw Error(Diagnostic{.file = path,
-                             .message = "neither a directory of CSV files, an .xlsx workbook nor a SQLite database"});
+      throw Error(Diagnostic{
+          .file = path, .message = tr("neither a directory of CSV files, an .xlsx workbook nor a SQLite database")});
     try {
       return open_sqlite_source(path);
     } catch (const SQLite::Exception& e) {
@@ -175,10 +175,10 @@ class SourceResolver {
     const bool mapped = table_mapping && !table_mapping->file.empty();
     if (present.size() > 1)
       throw Error(Diagnostic{.file = dir,
-                             .message = fmt::format("both {} and {} could be table {}; keep one, or name it {}: "
-                                                    "[tables.{}] file = \"{}\"",
-                                                    present[0], present[1], table, mapping_place(mapping), table,
-                                                    std::filesystem::path(present[0]).filename().string())});
+                             .message = tr("both {} and {} could be table {}; keep one, or name it {}: "
+                                           "[tables.{}] file = \"{}\"",
+                                           present[0], present[1], table, mapping_place(mapping), table,
+                                           std::filesystem::path(present[0]).filename().string())});
     if (present.empty()) {
       if (mapped) note_missing(table, mapping, dir);
       return std::nullopt;
@@ -221,9 +221,9 @@ class SourceResolver {
       const TableMapping& table_mapping = *mapping->find(table);
       const bool sqlite = !is_directory(places.front());
       throw Error(mapping->at(sqlite ? table_mapping.source_table_where : table_mapping.file_where,
-                              fmt::format("[tables.{}] {} = \"{}\": no such {} in {}", table, sqlite ? "table" : "file",
-                                          sqlite ? table_mapping.source_table : table_mapping.file,
-                                          sqlite ? "table or view" : "file", fmt::join(places, " nor in "))));
+                              tr("[tables.{}] {} = \"{}\": no such {} in {}", table, sqlite ? "table" : "file",
+                                 sqlite ? table_mapping.source_table : table_mapping.file,
+                                 sqlite ? tr("table or view") : tr("file"), fmt::join(places, tr(" nor in ")))));
     }
   }
 

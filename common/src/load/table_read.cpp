@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "base/catalog.h"
 #include "base/text.h"
 #include "load/inventory.h"
 #include "load/row_batch.h"
@@ -51,11 +52,10 @@ class PartReader {
   void count() {
     const std::string& table = table_.table;
     if (table_.deadline.passed())
-      throw Error(rows_.at(Cell{{}, line_, 1}, table, {}, table_.deadline.message("table " + table)));
+      throw Error(rows_.at(Cell{{}, line_, 1}, table, {}, table_.deadline.message(tr("table {}", table))));
     if (table_.total.fetch_add(uncounted_, std::memory_order_relaxed) + uncounted_ > kMaxRowsPerTable)
-      throw Error(
-          rows_.at(Cell{{}, line_, 1}, table, {},
-                   fmt::format("more than {} data rows, the most chataudit loads into one table", kMaxRowsPerTable)));
+      throw Error(rows_.at(Cell{{}, line_, 1}, table, {},
+                           tr("more than {} data rows, the most chataudit loads into one table", kMaxRowsPerTable)));
     uncounted_ = 0;
   }
 
@@ -64,9 +64,9 @@ class PartReader {
     bool ok = true;
     for (std::size_t index : table_.plan.unnamed) {
       if (trim(cells_[index].text).empty()) continue;
-      problems_.add(rows_.at(cells_[index], fmt::format("column {}", index + 1), {},
-                             fmt::format("\"{}\" in a column with no header; name the column in the header row",
-                                         trim(cells_[index].text))));
+      problems_.add(rows_.at(
+          cells_[index], fmt::format("column {}", index + 1), {},
+          tr("\"{}\" in a column with no header; name the column in the header row", trim(cells_[index].text))));
       ok = false;
     }
     return ok;
@@ -85,11 +85,10 @@ class PartReader {
       Cell at = cells_[i];
       if (!rows_.row_word().starts_with("row")) at.column = column_at(cells_[i], bad);
       const std::vector<std::string>& header = rows_.header();
-      problems_.add(
-          rows_.at(at, i < header.size() ? std::string(trim(header[i])) : "", {},
-                   fmt::format("invalid UTF-8 byte 0x{:02X}; {}", static_cast<unsigned char>(cells_[i].text[bad]),
-                               rows_.utf8_note.empty() ? "cells must be UTF-8 text"
-                                                       : "the file is read as UTF-8" + rows_.utf8_note)));
+      problems_.add(rows_.at(at, i < header.size() ? std::string(trim(header[i])) : "", {},
+                             tr("invalid UTF-8 byte 0x{:02X}; {}", static_cast<unsigned char>(cells_[i].text[bad]),
+                                rows_.utf8_note.empty() ? std::string(tr("cells must be UTF-8 text"))
+                                                        : tr("the file is read as UTF-8{}", rows_.utf8_note))));
       ok = false;
     }
     return ok;
@@ -117,9 +116,9 @@ class PartReader {
     const Cell& cell = cells_[layout_.source_index[key]];
     const std::optional<int> first = table_.first_line.first(values_[key].text, cell.line);
     if (!first) return true;
-    problems_.add(rows_.at(cell, table_.source_names[key], layout_.names[key],
-                           fmt::format("duplicate {} \"{}\" (first on {} {})", table_.spec->key, values_[key].text,
-                                       rows_.row_word(), *first)));
+    problems_.add(rows_.at(
+        cell, table_.source_names[key], layout_.names[key],
+        tr("duplicate {} \"{}\" (first on {} {})", table_.spec->key, values_[key].text, rows_.row_word(), *first)));
     return false;
   }
 

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <map>
 
+#include "base/catalog.h"
 #include "base/text.h"
 
 namespace chataudit::loading {
@@ -217,7 +218,7 @@ NumberFormat number_format(int id, std::string_view code) {
 
 std::optional<std::string> plain_number(double value, std::string* why) {
   if (!std::isfinite(value)) {
-    *why = "not a finite number";
+    *why = tr("not a finite number");
     return std::nullopt;
   }
   if (value == 0) return "0";
@@ -231,7 +232,7 @@ std::optional<std::string> plain_number(double value, std::string* why) {
   const int exponent = std::atoi(std::string(text.substr(e + 1)).c_str());
   const int point = exponent + 1;  // digits before the decimal point
   if (digits.size() > 15 || point > 15) {
-    *why = "more than 15 digits, which Excel does not keep exactly";
+    *why = tr("more than 15 digits, which Excel does not keep exactly");
     return std::nullopt;
   }
   std::string out = value < 0 ? "-" : "";
@@ -247,7 +248,7 @@ std::optional<std::string> plain_number(double value, std::string* why) {
 std::optional<std::string> serial_date(double value, bool date1904, std::string* why) {
   constexpr double kLastSerial = 2958465;  // 9999-12-31 in the 1900 system
   if (!std::isfinite(value) || value < 0 || value >= kLastSerial + 1) {
-    *why = "a date serial number outside 1900-01-01 to 9999-12-31";
+    *why = tr("a date serial number outside 1900-01-01 to 9999-12-31");
     return std::nullopt;
   }
   std::int64_t days = static_cast<std::int64_t>(std::floor(value));
@@ -258,7 +259,7 @@ std::optional<std::string> serial_date(double value, bool date1904, std::string*
     epoch = days_from_civil(1904, 1, 1) + days;
   } else if (days == 60) {
     // Excel's 1900 system counts 1900 as a leap year (as Lotus 1-2-3 did): day 60 is no day.
-    *why = "1900-02-29, a day that does not exist (Excel's 1900 leap-year bug)";
+    *why = tr("1900-02-29, a day that does not exist (Excel's 1900 leap-year bug)");
     return std::nullopt;
   } else {
     // Day 1 is 1900-01-01; from day 61 (1900-03-01) on, the phantom 29 February is counted.
@@ -268,7 +269,7 @@ std::optional<std::string> serial_date(double value, bool date1904, std::string*
   unsigned month = 0, day = 0;
   civil_from_days(epoch, year, month, day);
   if (year > 9999) {
-    *why = "a date after 9999-12-31";
+    *why = tr("a date after 9999-12-31");
     return std::nullopt;
   }
   std::string out = fmt::format("{:04}-{:02}-{:02}", year, month, day);
@@ -307,7 +308,7 @@ Workbook::Workbook(std::string_view bytes, std::string file) : parts_(bytes, std
     if (const Relation* office = root.of_type("/officeDocument")) workbook_part = resolve_target("", office->target);
   }
   if (!parts_.has(workbook_part))
-    throw parts_.damaged(fmt::format("it has no workbook part ({}); is it an .xlsx workbook?", workbook_part));
+    throw parts_.damaged(tr("it has no workbook part ({}); is it an .xlsx workbook?", workbook_part));
   WorkbookHandler handler;
   XmlStream(parts_, workbook_part, handler).run();
   date1904_ = handler.date1904;
@@ -317,10 +318,10 @@ Workbook::Workbook(std::string_view bytes, std::string file) : parts_(bytes, std
     for (const Relation& relation : relations.relations)
       if (relation.id == id) sheet.part = resolve_target(workbook_part, relation.target);
     if (sheet.part.empty() || !parts_.has(sheet.part))
-      throw parts_.damaged(fmt::format("sheet {} has no worksheet part", sheet.name));
+      throw parts_.damaged(tr("sheet {} has no worksheet part", sheet.name));
     sheets_.push_back(std::move(sheet));
   }
-  if (sheets_.empty()) throw parts_.damaged("it has no sheet");
+  if (sheets_.empty()) throw parts_.damaged(tr("it has no sheet"));
   if (const Relation* strings = relations.of_type("/sharedStrings"))
     shared_strings_part_ = resolve_target(workbook_part, strings->target);
   if (const Relation* styles = relations.of_type("/styles"))

@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "base/c_time.h"
+#include "base/catalog.h"
 #include "base/error.h"
 
 namespace chataudit::loading {
@@ -21,14 +22,15 @@ FileMagic file_magic(std::string_view first_bytes) {
 }
 
 std::string ole_workbook_message() {
-  return "a password-protected (encrypted) workbook, or an old .xls or WPS .et file: open it in Excel or WPS, "
-         "remove the password if it has one, and save as .xlsx";
+  return tr(
+      "a password-protected (encrypted) workbook, or an old .xls or WPS .et file: open it in Excel or WPS, "
+      "remove the password if it has one, and save as .xlsx");
 }
 
 ZipParts::ZipParts(std::string_view bytes, std::string file) : file_(std::move(file)) {
   if (file_magic(bytes.substr(0, 8)) == FileMagic::ole)
     throw Error(Diagnostic{.file = file_, .message = ole_workbook_message()});
-  if (bytes.empty()) throw Error(Diagnostic{.file = file_, .message = "empty file; expected an .xlsx workbook"});
+  if (bytes.empty()) throw Error(Diagnostic{.file = file_, .message = tr("empty file; expected an .xlsx workbook")});
   zip_error_t error;
   zip_error_init(&error);
   zip_source_t* source = zip_source_buffer_create(bytes.data(), bytes.size(), 0, &error);
@@ -42,9 +44,9 @@ ZipParts::ZipParts(std::string_view bytes, std::string file) : file_(std::move(f
     const std::string reason = zip_error_strerror(&error);
     zip_error_fini(&error);
     throw Error(Diagnostic{.file = file_,
-                           .message = fmt::format("not a readable .xlsx workbook ({}); a damaged file, or not a "
-                                                  "workbook: open it in Excel or WPS and save as .xlsx",
-                                                  reason)});
+                           .message = tr("not a readable .xlsx workbook ({}); a damaged file, or not a "
+                                         "workbook: open it in Excel or WPS and save as .xlsx",
+                                         reason)});
   }
   zip_error_fini(&error);
 }
@@ -56,33 +58,32 @@ ZipParts::~ZipParts() {
 bool ZipParts::has(const std::string& name) const { return zip_name_locate(archive_, name.c_str(), 0) >= 0; }
 
 Error ZipParts::damaged(const std::string& message) const {
-  return Error(Diagnostic{.file = file_,
-                          .message = "damaged workbook: " + message +
-                                     "; open it in Excel or WPS and "
-                                     "save it again as .xlsx"});
+  return Error(
+      Diagnostic{.file = file_,
+                 .message = tr("damaged workbook: {}; open it in Excel or WPS and save it again as .xlsx", message)});
 }
 
 ZipParts::Reader::Reader(ZipParts& parts, const std::string& name) : parts_(parts), name_(name) {
   const zip_int64_t index = zip_name_locate(parts.archive_, name.c_str(), 0);
-  if (index < 0) throw parts.damaged(fmt::format("it has no part {}", name));
+  if (index < 0) throw parts.damaged(tr("it has no part {}", name));
   zip_stat_t stat;
   zip_stat_init(&stat);
   if (zip_stat_index(parts.archive_, static_cast<zip_uint64_t>(index), 0, &stat) != 0 || !(stat.valid & ZIP_STAT_SIZE))
-    throw parts.damaged(fmt::format("part {} cannot be read", name));
+    throw parts.damaged(tr("part {} cannot be read", name));
   if ((stat.valid & ZIP_STAT_ENCRYPTION_METHOD) && stat.encryption_method != ZIP_EM_NONE)
     throw Error(Diagnostic{.file = parts.file_, .message = ole_workbook_message()});
   declared_ = stat.size;
   if (declared_ > kMaxWorkbookPartBytes || parts.inflated_ + declared_ > kMaxWorkbookBytes)
-    throw Error(Diagnostic{
-        .file = parts.file_,
-        .message = fmt::format("part {} would inflate to {} bytes, more than chataudit reads ({} bytes a part, {} in "
-                               "all); a zip bomb, or a workbook too large: save its sheets as CSV",
-                               name, declared_, kMaxWorkbookPartBytes, kMaxWorkbookBytes)});
+    throw Error(
+        Diagnostic{.file = parts.file_,
+                   .message = tr("part {} would inflate to {} bytes, more than chataudit reads ({} bytes a part, {} in "
+                                 "all); a zip bomb, or a workbook too large: save its sheets as CSV",
+                                 name, declared_, kMaxWorkbookPartBytes, kMaxWorkbookBytes)});
   {
     const std::lock_guard<std::mutex> lock(c_time_zone_lock());  // the local header's time (c_time.h)
     file_ = zip_fopen_index(parts.archive_, static_cast<zip_uint64_t>(index), 0);
   }
-  if (!file_) throw parts.damaged(fmt::format("part {}: {}", name, zip_strerror(parts.archive_)));
+  if (!file_) throw parts.damaged(tr("part {}: {}", name, zip_strerror(parts.archive_)));
 }
 
 ZipParts::Reader::~Reader() {
@@ -95,15 +96,14 @@ std::size_t ZipParts::Reader::read(char* buffer, std::size_t size) {
   const std::uint64_t left = declared_ - inflated_;
   const std::size_t ask = static_cast<std::size_t>(std::min<std::uint64_t>(size, left + 1));
   const zip_int64_t got = zip_fread(file_, buffer, ask);
-  if (got < 0) throw parts_.damaged(fmt::format("part {}: {}", name_, zip_file_strerror(file_)));
+  if (got < 0) throw parts_.damaged(tr("part {}: {}", name_, zip_file_strerror(file_)));
   inflated_ += static_cast<std::uint64_t>(got);
   parts_.inflated_ += static_cast<std::uint64_t>(got);
   if (inflated_ > declared_)
-    throw Error(Diagnostic{
-        .file = parts_.file_,
-        .message = fmt::format("part {} inflates past its declared size of {} bytes: a zip bomb or a damaged "
-                               "workbook; refused",
-                               name_, declared_)});
+    throw Error(Diagnostic{.file = parts_.file_,
+                           .message = tr("part {} inflates past its declared size of {} bytes: a zip bomb or a damaged "
+                                         "workbook; refused",
+                                         name_, declared_)});
   return static_cast<std::size_t>(got);
 }
 
@@ -150,16 +150,16 @@ bool XmlStream::step() {
   if (handler_.problem) throw *handler_.problem;
   if (doctype_)
     throw Error(Diagnostic{.file = parts_.file(),
-                           .message = fmt::format("part {} has a DOCTYPE, which no workbook needs and entity attacks "
-                                                  "use; refused",
-                                                  name_)});
+                           .message = tr("part {} has a DOCTYPE, which no workbook needs and entity attacks "
+                                         "use; refused",
+                                         name_)});
   if (status != XML_STATUS_OK) throw xml_error();
   return !done_;
 }
 
 Error XmlStream::xml_error() const {
-  return parts_.damaged(fmt::format("part {}, line {}: {}", name_, XML_GetCurrentLineNumber(parser_),
-                                    XML_ErrorString(XML_GetErrorCode(parser_))));
+  return parts_.damaged(
+      tr("part {}, line {}: {}", name_, XML_GetCurrentLineNumber(parser_), XML_ErrorString(XML_GetErrorCode(parser_))));
 }
 
 void XmlStream::stop() { XML_StopParser(parser_, XML_FALSE); }

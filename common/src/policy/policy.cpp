@@ -114,11 +114,11 @@ std::string describe_accepts(const ParamAccepts& accepts) {
   if (!accepts.one_of.empty()) {
     std::string words;
     for (const std::string& word : accepts.one_of) words += (words.empty() ? "" : ", ") + word;
-    parts.push_back("one of " + words);
+    parts.push_back(tr("one of {}", words));
   }
-  if (accepts.min) parts.push_back(fmt::format("at least {}", *accepts.min));
-  if (accepts.max) parts.push_back(fmt::format("at most {}", *accepts.max));
-  if (accepts.non_empty) parts.emplace_back("not empty");
+  if (accepts.min) parts.push_back(tr("at least {}", *accepts.min));
+  if (accepts.max) parts.push_back(tr("at most {}", *accepts.max));
+  if (accepts.non_empty) parts.emplace_back(tr("not empty"));
   std::string out;
   for (const std::string& part : parts) out += (out.empty() ? "" : ", ") + part;
   return out;
@@ -127,7 +127,7 @@ std::string describe_accepts(const ParamAccepts& accepts) {
 std::string param_value_problem(const Param& param, const ParamValue& value) {
   const ParamAccepts& accepts = param.accepts;
   if (!accepts.any()) return {};
-  const std::string expected = "expected " + describe_accepts(accepts);
+  const std::string expected = tr("expected {}", describe_accepts(accepts));
   std::optional<double> number;
   if (auto v = std::get_if<std::int64_t>(&value)) number = static_cast<double>(*v);
   if (auto v = std::get_if<double>(&value)) number = *v;
@@ -140,10 +140,10 @@ std::string param_value_problem(const Param& param, const ParamValue& value) {
     if ((accepts.non_empty && v->empty()) || !word_ok(*v)) return expected;
   }
   if (auto v = std::get_if<std::vector<std::string>>(&value)) {
-    if (accepts.non_empty && v->empty()) return expected + " (a list of at least one item)";
+    if (accepts.non_empty && v->empty()) return expected + tr(" (a list of at least one item)");
     for (const std::string& item : *v) {
-      if (accepts.non_empty && item.empty()) return expected + " (an empty item would match everything)";
-      if (!word_ok(item)) return fmt::format("{} (\"{}\" is not)", expected, item);
+      if (accepts.non_empty && item.empty()) return expected + tr(" (an empty item would match everything)");
+      if (!word_ok(item)) return tr("{} (\"{}\" is not)", expected, item);
     }
   }
   return {};
@@ -152,15 +152,15 @@ std::string param_value_problem(const Param& param, const ParamValue& value) {
 std::string type_name(const ParamValue& value) {
   switch (value.index()) {
     case 0:
-      return "an integer";
+      return tr("an integer");
     case 1:
-      return "a number";
+      return tr("a number");
     case 2:
-      return "true or false";
+      return tr("true or false");
     case 3:
-      return "a string";
+      return tr("a string");
     default:
-      return "a list of strings";
+      return tr("a list of strings");
   }
 }
 
@@ -195,7 +195,7 @@ class PolicyReader : public TomlReader {
   Localized localized_at(const toml::table& table, std::string_view key, std::string_view what) const {
     const toml::node& node = required(table, key, what, " = { zh = \"…\", en = \"…\" }");
     const toml::table* texts = node.as_table();
-    if (!texts) fail(node, fmt::format("\"{}\" in {} must be a table {{ zh = \"…\", en = \"…\" }}", key, what));
+    if (!texts) fail(node, tr("\"{}\" in {} must be a table {{ zh = \"…\", en = \"…\" }}", key, what));
     const std::string texts_what = fmt::format("{}.{}", what, key);
     only_keys(*texts, {"zh", "en"}, texts_what);
     return Localized{string_at(*texts, "zh", texts_what, true), string_at(*texts, "en", texts_what, true)};
@@ -238,8 +238,8 @@ constexpr std::size_t kMaxPolicyMiB = 16;
 std::string read_policy_file(const std::string& path) {
   std::error_code error;
   if (std::filesystem::is_directory(path, error))
-    throw Error(Diagnostic{.file = path, .message = "is a directory; --policy takes a policy file (TOML)"});
-  return read_file_at_most(path, "policy file", kMaxPolicyMiB);
+    throw Error(Diagnostic{.file = path, .message = tr("is a directory; --policy takes a policy file (TOML)")});
+  return read_file_at_most(path, tr("policy file"), kMaxPolicyMiB);
 }
 
 bool valid_name(std::string_view name, bool dashes) {
@@ -261,19 +261,19 @@ ParamValue param_value(const PolicyReader& reader, const toml::node& node, std::
   if (auto array = node.as_array()) {
     std::vector<std::string> items;
     for (const toml::node& item : *array) {
-      if (!item.is_string()) reader.fail(item, fmt::format("parameter {}: a list parameter holds only strings", name));
+      if (!item.is_string()) reader.fail(item, tr("parameter {}: a list parameter holds only strings", name));
       items.emplace_back(item.as_string()->get());
     }
     return items;
   }
-  reader.fail(node, fmt::format("parameter {}: expected an integer, real, boolean, string or list of strings", name));
+  reader.fail(node, tr("parameter {}: expected an integer, real, boolean, string or list of strings", name));
 }
 
 // `name = VALUE`, or `name = { value = VALUE, min = …, max = …, one_of = […], non_empty = … }`
 // (what the value must be; a policy extending this one keeps it and may add to it).
 void read_param_accepts(const PolicyReader& reader, const toml::table& table, std::string_view name,
                         ParamAccepts& accepts) {
-  const std::string what = fmt::format("parameter {}", name);
+  const std::string what = tr("parameter {}", name);
   reader.only_keys(table, {"value", "min", "max", "one_of", "non_empty"}, what);
   accepts.where = reader.where(table);
   for (const char* bound : {"min", "max"}) {
@@ -291,9 +291,9 @@ void read_param_accepts(const PolicyReader& reader, const toml::table& table, st
 std::string param_name(const PolicyReader& reader, const toml::key& key) {
   std::string name(key.str());
   if (!valid_name(name, false))
-    reader.fail(key, fmt::format("parameter name \"{}\": use lower-case letters, digits and _", name));
+    reader.fail(key, tr("parameter name \"{}\": use lower-case letters, digits and _", name));
   if (bound_param(name) != BoundParam::none)
-    reader.fail(key, fmt::format("parameter name \"{}\" is reserved: the engine binds :{} itself", name, name));
+    reader.fail(key, tr("parameter name \"{}\" is reserved: the engine binds :{} itself", name, name));
   return name;
 }
 
@@ -305,7 +305,7 @@ const Param& store_param(const PolicyReader& reader, Policy& policy, Param param
     if (existing.name != param.name) continue;
     if (existing.value.index() != param.value.index())
       reader.fail(value_node,
-                  fmt::format("parameter {} must be {}, as in the base policy", param.name, type_name(existing.value)));
+                  tr("parameter {} must be {}, as in the base policy", param.name, type_name(existing.value)));
     // The base's declaration holds unless this policy declares its own.
     if (!declared) param.accepts = existing.accepts;
     existing = std::move(param);
@@ -318,14 +318,14 @@ const Param& store_param(const PolicyReader& reader, Policy& policy, Param param
 void check_param(const PolicyReader& reader, const Param& param, const toml::node& value_node) {
   if (const ParamAccepts& a = param.accepts; a.min || a.max) {
     if (param.value.index() > 1)
-      reader.fail(a.where, fmt::format("parameter {}: min and max are for numbers; it is {}", param.name,
-                                       type_name(param.value)));
+      reader.fail(a.where,
+                  tr("parameter {}: min and max are for numbers; it is {}", param.name, type_name(param.value)));
   }
   if (!param.accepts.one_of.empty() && param.value.index() < 3)
-    reader.fail(param.accepts.where, fmt::format("parameter {}: one_of is for a string or a list; it is {}", param.name,
-                                                 type_name(param.value)));
+    reader.fail(param.accepts.where,
+                tr("parameter {}: one_of is for a string or a list; it is {}", param.name, type_name(param.value)));
   if (const std::string problem = param_value_problem(param, param.value); !problem.empty())
-    reader.fail(value_node, fmt::format("parameter {}: {}", param.name, problem));
+    reader.fail(value_node, tr("parameter {}: {}", param.name, problem));
 }
 
 void read_param(const PolicyReader& reader, const toml::key& key, const toml::node& value, Policy& policy) {
@@ -336,7 +336,7 @@ void read_param(const PolicyReader& reader, const toml::key& key, const toml::no
   if (declared) {
     read_param_accepts(reader, *declared, name, accepts);
     value_node = declared->get("value");
-    if (!value_node) reader.fail(value, fmt::format("parameter {}: {{ value = … }} needs its value", name));
+    if (!value_node) reader.fail(value, tr("parameter {}: {{ value = … }} needs its value", name));
   }
   Param param{name, param_value(reader, *value_node, name), reader.where(*value_node), accepts};
   check_param(reader, store_param(reader, policy, std::move(param), declared != nullptr, *value_node), *value_node);
@@ -359,11 +359,11 @@ std::vector<std::string> optional_tables_at(const PolicyReader& reader, const to
   const toml::array& array = *table.get("optional")->as_array();
   for (std::size_t i = 0; i < names.size(); ++i) {
     if (!find_table(names[i]))
-      reader.fail(*array.get(i), fmt::format("{}: optional table \"{}\" is not an inventory table; an absent optional "
-                                             "table reads as that table with no rows, so it must be one of: {}",
-                                             what, names[i], inventory_table_names()));
+      reader.fail(*array.get(i), tr("{}: optional table \"{}\" is not an inventory table; an absent optional "
+                                    "table reads as that table with no rows, so it must be one of: {}",
+                                    what, names[i], inventory_table_names()));
     if (std::find(required.begin(), required.end(), names[i]) != required.end())
-      reader.fail(*array.get(i), fmt::format("{}: table \"{}\" is both required and optional", what, names[i]));
+      reader.fail(*array.get(i), tr("{}: table \"{}\" is both required and optional", what, names[i]));
   }
   return names;
 }
@@ -375,13 +375,13 @@ void read_rule(const PolicyReader& reader, const toml::table& table, Policy& pol
                    "[[rule]]");
   const std::string id = reader.string_at(table, "id", "[[rule]]", true);
   if (!valid_name(id, true))
-    reader.fail(*table.get("id"), fmt::format("rule id \"{}\": use lower-case letters, digits and dashes", id));
-  const std::string what = fmt::format("rule {}", id);
+    reader.fail(*table.get("id"), tr("rule id \"{}\": use lower-case letters, digits and dashes", id));
+  const std::string what = tr("rule {}", id);
   Rule* existing = nullptr;
   for (Rule& rule : policy.rules)
     if (rule.id == id) existing = &rule;
   const bool inherited = existing && existing->where.file != reader.path();
-  if (existing && !inherited) reader.fail(*table.get("id"), fmt::format("rule {} is defined twice", id));
+  if (existing && !inherited) reader.fail(*table.get("id"), tr("rule {} is defined twice", id));
   Rule rule = inherited ? *existing : Rule{};
   rule.id = id;
   rule.where = reader.where(table);
@@ -389,15 +389,14 @@ void read_rule(const PolicyReader& reader, const toml::table& table, Policy& pol
   if (complete || table.contains("tool")) {
     rule.tool = reader.string_at(table, "tool", what, true);
     if (!find_tool(rule.tool))
-      reader.fail(*table.get("tool"),
-                  fmt::format("{}: unknown tool \"{}\"; expected {}", what, rule.tool, tool_names()));
+      reader.fail(*table.get("tool"), tr("{}: unknown tool \"{}\"; expected {}", what, rule.tool, tool_names()));
   }
   if (complete || table.contains("severity")) {
     const std::string severity = reader.string_at(table, "severity", what, true);
     auto parsed = parse_severity(severity);
     if (!parsed)
       reader.fail(*table.get("severity"),
-                  fmt::format("{}: unknown severity \"{}\"; expected error, warning or notice", what, severity));
+                  tr("{}: unknown severity \"{}\"; expected error, warning or notice", what, severity));
     rule.severity = *parsed;
   }
   if (complete || table.contains("article")) rule.article = reader.localized_at(table, "article", what);
@@ -420,7 +419,7 @@ void read_rule(const PolicyReader& reader, const toml::table& table, Policy& pol
   if (table.contains("only_with")) {
     rule.only_with = reader.string_at(table, "only_with", what, false);
     if (bound_param(rule.only_with) != BoundParam::filter)
-      reader.fail(*table.get("only_with"), fmt::format("{}: only_with must be person, org or group", what));
+      reader.fail(*table.get("only_with"), tr("{}: only_with must be person, org or group", what));
   }
   if (const toml::node* enabled = table.get("enabled"))
     rule.enabled = reader.boolean_at(*enabled, fmt::format("{}: enabled", what));
@@ -435,31 +434,31 @@ void read_view(const PolicyReader& reader, const toml::table& table, Policy& pol
   View view;
   view.name = reader.string_at(table, "name", "[[view]]", true);
   if (!valid_name(view.name, false))
-    reader.fail(*table.get("name"), fmt::format("view name \"{}\": use lower-case letters, digits and _", view.name));
-  view.requires_tables = reader.strings_at(table, "requires", "view " + view.name);
+    reader.fail(*table.get("name"), tr("view name \"{}\": use lower-case letters, digits and _", view.name));
+  view.requires_tables = reader.strings_at(table, "requires", tr("view {}", view.name));
   if (table.contains("optional"))
-    view.optional_tables = optional_tables_at(reader, table, "view " + view.name, view.requires_tables);
-  view.sql = reader.string_at(table, "sql", "view " + view.name, true);
+    view.optional_tables = optional_tables_at(reader, table, tr("view {}", view.name), view.requires_tables);
+  view.sql = reader.string_at(table, "sql", tr("view {}", view.name), true);
   view.where = reader.where(table);
   view.sql_where = reader.string_content_start(*table.get("sql"));
   // Accepted and ignored for one release (SPEC §4): how a view is stored is the engine's business.
   if (const toml::node* indexes = table.get("indexes")) {
-    reader.strings_at(table, "indexes", "view " + view.name);
-    policy.notes.push_back(reader.note(*indexes, fmt::format("view {}: indexes is ignored (the engine decides what to "
-                                                             "index from the queries); remove it, a later release "
-                                                             "will refuse it",
-                                                             view.name)));
+    reader.strings_at(table, "indexes", tr("view {}", view.name));
+    policy.notes.push_back(reader.note(*indexes, tr("view {}: indexes is ignored (the engine decides what to "
+                                                    "index from the queries); remove it, a later release "
+                                                    "will refuse it",
+                                                    view.name)));
   }
   if (const toml::node* materialize = table.get("materialize")) {
     reader.boolean_at(*materialize, fmt::format("view {}: materialize", view.name));
-    policy.notes.push_back(reader.note(*materialize, fmt::format("view {}: materialize is ignored (the engine decides "
-                                                                 "how a view is stored); remove it, a later release "
-                                                                 "will refuse it",
-                                                                 view.name)));
+    policy.notes.push_back(reader.note(*materialize, tr("view {}: materialize is ignored (the engine decides "
+                                                        "how a view is stored); remove it, a later release "
+                                                        "will refuse it",
+                                                        view.name)));
   }
   for (View& existing : policy.views) {
     if (existing.name != view.name) continue;
-    if (existing.where.file == reader.path()) reader.fail(table, fmt::format("view {} is defined twice", view.name));
+    if (existing.where.file == reader.path()) reader.fail(table, tr("view {} is defined twice", view.name));
     existing = std::move(view);
     return;
   }
@@ -472,7 +471,7 @@ void load_into(Policy& policy, const std::string& path, int depth, std::set<std:
 
 const toml::table& policy_table(const PolicyReader& reader, const toml::table& root) {
   const toml::table* meta = root["policy"].as_table();
-  if (!meta) reader.fail(SourceRef{reader.path(), 1, 1}, "missing [policy] table (id, title, effective, timezone)");
+  if (!meta) reader.fail(SourceRef{reader.path(), 1, 1}, tr("missing [policy] table (id, title, effective, timezone)"));
   reader.only_keys(
       *meta, {"id", "title", "effective", "timezone", "extends", "description", "personal_columns", "message_columns"},
       "[policy]");
@@ -484,12 +483,12 @@ void load_base(Policy& policy, const PolicyReader& reader, const toml::table& me
                std::set<std::string>& visiting) {
   const toml::node* extends = meta.get("extends");
   if (!extends) return;
-  if (!extends->is_string()) reader.fail(*extends, "extends must be a string: the path of the base policy");
-  if (depth >= kMaxExtendsDepth) reader.fail(*extends, "extends is nested too deeply");
+  if (!extends->is_string()) reader.fail(*extends, tr("extends must be a string: the path of the base policy"));
+  if (depth >= kMaxExtendsDepth) reader.fail(*extends, tr("extends is nested too deeply"));
   std::filesystem::path base(extends->as_string()->get());
   if (base.is_relative()) base = std::filesystem::path(reader.path()).parent_path() / base;
   const std::string base_path = base.lexically_normal().string();
-  if (visiting.count(base_path)) reader.fail(*extends, fmt::format("extends {} forms a cycle", base_path));
+  if (visiting.count(base_path)) reader.fail(*extends, tr("extends {} forms a cycle", base_path));
   visiting.insert(base_path);
   load_into(policy, base_path, depth + 1, visiting);
 }
@@ -503,7 +502,7 @@ void read_meta(const PolicyReader& reader, const toml::table& meta, bool base_lo
     const toml::node* effective = meta.get("effective");
     if (!effective || !effective->is_date())
       reader.fail(effective ? reader.where(*effective) : reader.where(meta),
-                  "[policy] needs effective = YYYY-MM-DD (a TOML date, unquoted)");
+                  tr("[policy] needs effective = YYYY-MM-DD (a TOML date, unquoted)"));
     policy.effective = reader.date_at(*effective, "effective");
   }
   if (!base_loaded || meta.contains("timezone")) {
@@ -522,7 +521,7 @@ void load_into(Policy& policy, const std::string& path, int depth, std::set<std:
   const std::string text = read_policy_file(path);
   const PolicyReader reader(path, text);
   const toml::table root = reader.parse(text);
-  reader.only_keys(root, {"policy", "params", "view", "rule"}, "the policy");
+  reader.only_keys(root, {"policy", "params", "view", "rule"}, tr("the policy"));
   const toml::table& meta = policy_table(reader, root);
   load_base(policy, reader, meta, depth, visiting);
   read_meta(reader, meta, /*base_loaded=*/!policy.id.empty(), policy);

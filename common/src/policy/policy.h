@@ -9,10 +9,10 @@
 
 #include "base/dates.h"
 #include "base/error.h"
+#include "base/lang.h"
 
 namespace chataudit {
 
-enum class Lang { zh, en };
 enum class Severity { error = 0, warning = 1, notice = 2 };
 
 std::string_view to_string(Severity severity);

@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "base/catalog.h"
 #include "base/error.h"
 #include "base/outputs.h"
 
@@ -53,15 +54,14 @@ int temporary_file() {
   std::string name = dir + "/chataudit-spool-XXXXXX";
   fd = ::mkostemp(name.data(), O_CLOEXEC);
   if (fd < 0)
-    throw Error(
-        Diagnostic{.file = dir,
-                   .message = fmt::format("cannot create a temporary file for the report: {}", std::strerror(errno))});
+    throw Error(Diagnostic{.file = dir,
+                           .message = tr("cannot create a temporary file for the report: {}", std::strerror(errno))});
   ::unlink(name.c_str());
   return fd;
 }
 
 [[noreturn]] void spool_failed(int error) {
-  throw Error(fmt::format("cannot write the report's temporary file (in $TMPDIR or /tmp): {}", std::strerror(error)));
+  throw Error(tr("cannot write the report's temporary file (in $TMPDIR or /tmp): {}", std::strerror(error)));
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "base/catalog.h"
 #include "base/error.h"
 #include "base/text.h"
 #include "findings/findings.h"
@@ -34,7 +35,7 @@ std::size_t sequence_length(unsigned char lead) {
 }
 
 [[noreturn]] void failed(std::string_view what, lxw_error error) {
-  throw Error(fmt::format("cannot write the workbook: {}: {}", what, lxw_strerror(error)));
+  throw Error(chataudit::tr("cannot write the workbook: {}: {}", what, lxw_strerror(error)));
 }
 
 void check(std::string_view what, lxw_error error) {
@@ -136,7 +137,7 @@ XlsxBook::XlsxBook(std::int64_t created, const std::string& title, bool zip64) {
   if (fd < 0)
     throw Error(Diagnostic{
         .file = dir,
-        .message = fmt::format("cannot create a temporary file for the workbook: {}", std::strerror(errno))});
+        .message = chataudit::tr("cannot create a temporary file for the workbook: {}", std::strerror(errno))});
   ::close(fd);
   path_ = path;
   lxw_workbook_options options{};
@@ -146,7 +147,7 @@ XlsxBook::XlsxBook(std::int64_t created, const std::string& title, bool zip64) {
   book_ = workbook_new_opt(path_.c_str(), &options);
   if (!book_) {
     ::unlink(path_.c_str());
-    throw Error("cannot write the workbook: libxlsxwriter could not start it (out of memory?)");
+    throw Error(chataudit::tr("cannot write the workbook: libxlsxwriter could not start it (out of memory?)"));
   }
   lxw_doc_properties properties{};
   properties.title = const_cast<char*>(title.c_str());
@@ -201,7 +202,7 @@ lxw_format* XlsxBook::format_of(CellStyle style) const { return formats_[static_
 
 std::size_t XlsxBook::add_sheet(const std::string& name) {
   lxw_worksheet* sheet = workbook_add_worksheet(book_, name.c_str());
-  if (!sheet) throw Error(fmt::format("cannot write the workbook: cannot add the sheet {}", name));
+  if (!sheet) throw Error(chataudit::tr("cannot write the workbook: cannot add the sheet {}", name));
   sheets_.push_back(sheet);
   return sheets_.size() - 1;
 }
@@ -246,7 +247,7 @@ void XlsxBook::close() {
   book_ = nullptr;
   if (error != LXW_NO_ERROR) failed("closing it", error);
   fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd_ < 0) throw Error(fmt::format("cannot read the workbook back: {}", std::strerror(errno)));
+  if (fd_ < 0) throw Error(chataudit::tr("cannot read the workbook back: {}", std::strerror(errno)));
   ::unlink(path_.c_str());
   path_.clear();
 }
@@ -256,7 +257,7 @@ void XlsxBook::copy_to(ByteSink& out) const {
   for (off_t offset = 0;;) {
     const ssize_t got = ::pread(fd_, buffer.data(), buffer.size(), offset);
     if (got < 0 && errno == EINTR) continue;
-    if (got < 0) throw Error(fmt::format("cannot read the workbook back: {}", std::strerror(errno)));
+    if (got < 0) throw Error(chataudit::tr("cannot read the workbook back: {}", std::strerror(errno)));
     if (got == 0) return;
     out.write(std::string_view(buffer.data(), static_cast<std::size_t>(got)));
     offset += got;

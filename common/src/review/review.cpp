@@ -26,12 +26,12 @@ class WaiverReader : public TomlReader {
   WaiverReader(std::string path, const TimeZone& zone) : TomlReader(std::move(path)), zone_(zone) {}
 
   const toml::node& required(const toml::table& table, std::string_view key) const {
-    return TomlReader::required(table, key, "[[waiver]]", " (every waiver has " + comma_list(kWaiverKeys) + ")");
+    return TomlReader::required(table, key, "[[waiver]]", tr(" (every waiver has {})", comma_list(kWaiverKeys)));
   }
 
   // A non-empty string: a waiver without a reason or an approver is not an approval.
   std::string text_at(const toml::table& table, std::string_view key) const {
-    return std::string(trim(non_empty_string_at(required(table, key), fmt::format("\"{}\" in [[waiver]]", key))));
+    return std::string(trim(non_empty_string_at(required(table, key), tr("\"{}\" in [[waiver]]", key))));
   }
 
   Date expires_at(const toml::table& table) const {
@@ -54,11 +54,10 @@ class WaiverReader : public TomlReader {
     if (node.is_string() || node.is_date_time()) {
       if (auto date = parse_date(text, zone_)) return *date;
       if (before_calendar(text, zone_))
-        fail(node,
-             fmt::format("\"expires\" = \"{}\" is before 1400-01-01, the first day chataudit's calendar holds", text));
-      fail(node, fmt::format("\"expires\" = \"{}\" is not a date; use {}", text, accepted_date_spellings()));
+        fail(node, tr("\"expires\" = \"{}\" is before 1400-01-01, the first day chataudit's calendar holds", text));
+      fail(node, tr("\"expires\" = \"{}\" is not a date; use {}", text, accepted_date_spellings()));
     }
-    fail(node, "\"expires\" in [[waiver]] must be a date such as 2026-12-31");
+    fail(node, tr("\"expires\" in [[waiver]] must be a date such as 2026-12-31"));
   }
 
  private:
@@ -118,30 +117,30 @@ class BaselineReader {
                         bool required) const {
     auto found = object.find(key);
     if (found == object.end() || found->is_null()) {
-      if (required) fail(locator, fmt::format("missing \"{}\"", key));
+      if (required) fail(locator, tr("missing \"{}\"", key));
       return {};
     }
-    if (!found->is_string()) fail(locator, fmt::format("\"{}\" must be a string", key));
+    if (!found->is_string()) fail(locator, tr("\"{}\" must be a string", key));
     return found->get<std::string>();
   }
 
   PastFinding finding_at(const nlohmann::json& item, std::size_t index) const {
     const std::string locator = fmt::format("findings[{}]", index);
-    if (!item.is_object()) fail(locator, "each finding must be an object");
+    if (!item.is_object()) fail(locator, tr("each finding must be an object"));
     PastFinding finding;
     finding.rule = string_at(item, "rule", locator, true);
     finding.severity = string_at(item, "severity", locator, true);
     if (!parse_severity(finding.severity))
-      fail(locator, fmt::format("unknown severity \"{}\"; expected error, warning or notice", finding.severity));
+      fail(locator, tr("unknown severity \"{}\"; expected error, warning or notice", finding.severity));
     auto subject = item.find("subject");
-    if (subject == item.end()) fail(locator, "missing \"subject\"");
-    if (!subject->is_object()) fail(locator, "\"subject\" must be an object { kind, id, name }");
+    if (subject == item.end()) fail(locator, tr("missing \"subject\""));
+    if (!subject->is_object()) fail(locator, tr("\"subject\" must be an object { kind, id, name }"));
     finding.subject_kind = string_at(*subject, "kind", locator + ".subject", true);
     finding.subject_id = string_at(*subject, "id", locator + ".subject", true);
     finding.subject_name = string_at(*subject, "name", locator + ".subject", false);
     finding.message = string_at(item, "message", locator, true);
     finding.fingerprint = string_at(item, "fingerprint", locator, true);
-    if (finding.fingerprint.empty()) fail(locator, "\"fingerprint\" is empty");
+    if (finding.fingerprint.empty()) fail(locator, tr("\"fingerprint\" is empty"));
     return finding;
   }
 
@@ -153,8 +152,8 @@ class BaselineReader {
 
 std::vector<Waiver> load_waivers(const std::string& path, const TimeZone& zone) {
   const WaiverReader reader(path, zone);
-  const toml::table root = reader.parse(read_file_at_most(path, "waiver file", 16));
-  reader.only_keys(root, {"waiver"}, "the waiver file");
+  const toml::table root = reader.parse(read_file_at_most(path, tr("waiver file"), 16));
+  reader.only_keys(root, {"waiver"}, tr("the waiver file"));
 
   std::vector<Waiver> waivers;
   std::map<std::pair<std::string, std::string>, SourceRef> seen;
@@ -162,8 +161,8 @@ std::vector<Waiver> load_waivers(const std::string& path, const TimeZone& zone) 
     Waiver waiver = read_waiver(reader, table);
     auto [first, inserted] = seen.emplace(std::pair{waiver.rule, waiver.subject}, waiver.where);
     if (!inserted)
-      reader.fail(waiver.where, fmt::format("a second waiver for rule {} on subject {} (the first is at line {})",
-                                            waiver.rule, waiver.subject, first->second.line));
+      reader.fail(waiver.where, tr("a second waiver for rule {} on subject {} (the first is at line {})", waiver.rule,
+                                   waiver.subject, first->second.line));
     waivers.push_back(std::move(waiver));
   });
   return waivers;
@@ -227,27 +226,29 @@ WaiverOutcome apply_waivers(std::vector<Finding>& findings, const std::vector<Wa
 }
 
 Baseline load_baseline(const std::string& path, const std::string& tool) {
-  const std::string text = read_file_at_most(path, "baseline report", 1024);
+  const std::string text = read_file_at_most(path, tr("baseline report"), 1024);
   nlohmann::json json;
   try {
     json = nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     // `byte` counts the character that failed, 1-based.
     const auto [line, column] = line_and_column(text, e.byte > 0 ? e.byte - 1 : 0);
-    throw Error(Diagnostic{
-        .file = path, .line = line, .column = column, .message = "not a JSON report: " + json_error_text(e.what())});
+    throw Error(Diagnostic{.file = path,
+                           .line = line,
+                           .column = column,
+                           .message = tr("not a JSON report: {}", json_error_text(e.what()))});
   }
   const BaselineReader reader(path);
   if (!json.is_object())
-    reader.fail({}, "not a JSON report of chataudit (expected an object with \"tool\" and \"findings\")");
+    reader.fail({}, tr("not a JSON report of chataudit (expected an object with \"tool\" and \"findings\")"));
   auto report_tool = json.find("tool");
   if (report_tool == json.end() || !report_tool->is_string())
-    reader.fail({}, "not a JSON report of chataudit (no \"tool\"); write one with --format json");
+    reader.fail({}, tr("not a JSON report of chataudit (no \"tool\"); write one with --format json"));
   if (report_tool->get<std::string>() != tool)
-    reader.fail({}, fmt::format("is a report of {}, not {}", report_tool->get<std::string>(), tool));
+    reader.fail({}, tr("is a report of {}, not {}", report_tool->get<std::string>(), tool));
   auto findings = json.find("findings");
-  if (findings == json.end()) reader.fail({}, "not a JSON report of chataudit (no \"findings\")");
-  if (!findings->is_array()) reader.fail({}, "\"findings\" must be an array");
+  if (findings == json.end()) reader.fail({}, tr("not a JSON report of chataudit (no \"findings\")"));
+  if (!findings->is_array()) reader.fail({}, tr("\"findings\" must be an array"));
 
   Baseline baseline;
   baseline.source = path;

@@ -1,4 +1,5 @@
 #include "store/deadline.h"
+#include "base/catalog.h"
 
 #include <fmt/format.h>
 #include <sqlite3.h>
@@ -12,7 +13,7 @@ Deadline::Deadline(double seconds) : seconds_(seconds > 0 ? seconds : 0) {
 }
 
 std::string Deadline::message(std::string_view what) const {
-  return fmt::format(
+  return tr(
       "{}: stopped after {:g} seconds (--rule-timeout {:g}); a view, a rule or a read of a table may "
       "run that long at most: look for a recursive query that never ends, or give more time with "
       "--rule-timeout SECONDS",
@@ -36,7 +37,7 @@ void Deadline::watch(sqlite3* db, const Deadline* deadline) {
 }
 
 std::string out_of_memory_message(std::string_view what) {
-  return fmt::format(
+  return tr(
       "{}: out of memory; it needs more memory than this machine gives it (a query that makes rows "
       "without end, or an inventory too large for it)",
       what);

@@ -1,5 +1,7 @@
 #include "store/sql_sandbox.h"
 
+#include "base/catalog.h"
+
 #include <fmt/format.h>
 #include <sqlite3.h>
 
@@ -155,21 +157,22 @@ bool allowed_function(std::string_view name) {
 
 std::string refused_function_message(std::string_view name) {
   const std::string key = lower(name);
-  std::string_view why = "it is not one of the functions a rule or view may call (chataudit-policy(5), FUNCTIONS)";
+  std::string_view why = tr("it is not one of the functions a rule or view may call (chataudit-policy(5), FUNCTIONS)");
   if (key == "load_extension")
-    why = "it would load code into the tool";
+    why = tr("it would load code into the tool");
   else if (key == "fts3_tokenizer")
-    why = "it hands out and takes native pointers";
+    why = tr("it hands out and takes native pointers");
   else if (key == "random" || key == "randomblob")
-    why = "a report must be the same for the same inputs";
+    why = tr("a report must be the same for the same inputs");
   else if (key.starts_with("current_"))
     return clock_message();
-  return fmt::format("function {}() is not allowed: {}", name, why);
+  return tr("function {}() is not allowed: {}", name, why);
 }
 
 std::string clock_message() {
-  return "reads the clock ('now', CURRENT_DATE, CURRENT_TIME or CURRENT_TIMESTAMP), which is refused: an audit "
-         "re-run for a date must give the same answer; use :as_of, the audit date";
+  return tr(
+      "reads the clock ('now', CURRENT_DATE, CURRENT_TIME or CURRENT_TIMESTAMP), which is refused: an audit "
+      "re-run for a date must give the same answer; use :as_of, the audit date");
 }
 
 namespace {

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include "base/catalog.h"
 #include "store/sql_sandbox.h"
 
 #include <fstream>
@@ -43,35 +44,35 @@ std::string sqlite_source_message(const SQLite::Exception& error) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
       hint =
-          "another program holds the database locked, and it stayed locked for 5 seconds; run again when it is "
-          "done, or copy the database (with its -wal or -journal file) and give the copy";
+          tr("another program holds the database locked, and it stayed locked for 5 seconds; run again when it is "
+             "done, or copy the database (with its -wal or -journal file) and give the copy");
       break;
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
       hint =
-          "the file is damaged or not a whole SQLite database; export the tables again, or copy the database "
-          "again from where it is kept";
+          tr("the file is damaged or not a whole SQLite database; export the tables again, or copy the database "
+             "again from where it is kept");
       break;
     case SQLITE_CANTOPEN:
     case SQLITE_READONLY:
     case SQLITE_IOERR:
     case SQLITE_PERM:
       hint =
-          "a read-only reader cannot use a hot journal or a write-ahead log it cannot write beside the file; "
-          "checkpoint it where it is written (sqlite3 FILE 'PRAGMA wal_checkpoint(TRUNCATE)'), or copy the "
-          "database with its -wal and -journal files into a directory you can write and give the copy";
+          tr("a read-only reader cannot use a hot journal or a write-ahead log it cannot write beside the file; "
+             "checkpoint it where it is written (sqlite3 FILE 'PRAGMA wal_checkpoint(TRUNCATE)'), or copy the "
+             "database with its -wal and -journal files into a directory you can write and give the copy");
       break;
     case SQLITE_ERROR:
       hint =
-          "the database's own SQL (a view, say) does not run here; read a plain table instead (name it with "
-          "[tables.NAME] table = \"...\" in the mapping), or export the table";
+          tr("the database's own SQL (a view, say) does not run here; read a plain table instead (name it with "
+             "[tables.NAME] table = \"...\" in the mapping), or export the table");
       break;
     default:
       hint =
-          "copy the database (with its -wal or -journal file) and give the copy, or checkpoint it "
-          "(sqlite3 FILE 'PRAGMA wal_checkpoint(TRUNCATE)')";
+          tr("copy the database (with its -wal or -journal file) and give the copy, or checkpoint it "
+             "(sqlite3 FILE 'PRAGMA wal_checkpoint(TRUNCATE)')");
   }
-  return fmt::format("SQLite: {}; {}", error.what(), hint);
+  return tr("SQLite: {}; {}", error.what(), hint);
 }
 
 }  // namespace chataudit

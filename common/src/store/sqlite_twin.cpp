@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/catalog.h"
 #include "base/error.h"
 #include "store/colstore.h"
 #include "store/sql_sandbox.h"
@@ -21,7 +22,7 @@ StoreKind store_from_environment() {
   const std::string_view value = text ? text : "";
   if (value.empty() || value == "columnar") return StoreKind::columnar;
   if (value == "sqlite") return StoreKind::sqlite;
-  throw Error(fmt::format("CHATAUDIT_STORE={}: unknown store; expected columnar (the default) or sqlite", value));
+  throw Error(tr("CHATAUDIT_STORE={}: unknown store; expected columnar (the default) or sqlite", value));
 }
 
 namespace {
@@ -33,7 +34,7 @@ struct Statement {
 };
 
 [[noreturn]] void fail(sqlite3* db, std::string_view doing) {
-  throw Error(fmt::format("CHATAUDIT_STORE=sqlite: {}: {}", doing, sqlite3_errmsg(db)));
+  throw Error(tr("CHATAUDIT_STORE=sqlite: {}: {}", doing, sqlite3_errmsg(db)));
 }
 
 void prepare(sqlite3* db, const std::string& sql, Statement& statement, std::string_view doing) {
@@ -48,7 +49,7 @@ void exec(sqlite3* db, const std::string& sql, std::string_view doing) {
 // the order a scan of `from` gives: the values as stored, bound as they are (their declared types
 // are the same on both sides, so SQLite's affinity changes none of them).
 void copy_table(sqlite3* from, sqlite3* to, const std::string& table) {
-  const std::string doing = "copying table " + table;
+  const std::string doing = tr("copying table {}", table);
   std::vector<std::pair<std::string, std::string>> columns;  // name, declared type
   {
     Statement info;
@@ -61,7 +62,7 @@ void copy_table(sqlite3* from, sqlite3* to, const std::string& table) {
     }
     if (rc != SQLITE_DONE) fail(from, doing);
   }
-  if (columns.empty()) throw Error(fmt::format("CHATAUDIT_STORE=sqlite: {}: it has no columns", doing));
+  if (columns.empty()) throw Error(tr("CHATAUDIT_STORE=sqlite: {}: it has no columns", doing));
   std::string declared, placeholders;
   for (const auto& [name, type] : columns) {
     declared += (declared.empty() ? "" : ", ") + quote_identifier(name) + (type.empty() ? "" : " " + type);
@@ -73,7 +74,7 @@ void copy_table(sqlite3* from, sqlite3* to, const std::string& table) {
   prepare(from, fmt::format("SELECT * FROM main.{}", quote_identifier(table)), scan, doing);
   const int width = static_cast<int>(columns.size());
   if (sqlite3_column_count(scan.handle) != width)
-    throw Error(fmt::format("CHATAUDIT_STORE=sqlite: {}: table_info and SELECT * disagree on its columns", doing));
+    throw Error(tr("CHATAUDIT_STORE=sqlite: {}: table_info and SELECT * disagree on its columns", doing));
   int rc;
   while ((rc = sqlite3_step(scan.handle)) == SQLITE_ROW) {
     for (int c = 0; c < width; ++c)
@@ -94,26 +95,27 @@ SqliteTwin::SqliteTwin(sqlite3* inventory) {
     const std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     sqlite3_close_v2(db_);
     db_ = nullptr;
-    throw Error("CHATAUDIT_STORE=sqlite: cannot open an SQLite connection: " + message);
+    throw Error(tr("CHATAUDIT_STORE=sqlite: cannot open an SQLite connection: {}", message));
   }
   try {
     sqlite3_db_config(db_, SQLITE_DBCONFIG_DQS_DML, 0, nullptr);
     sqlite3_db_config(db_, SQLITE_DBCONFIG_DQS_DDL, 0, nullptr);
-    exec(db_, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA temp.cache_size = -131072", "setting up");
+    exec(db_, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA temp.cache_size = -131072",
+         tr("setting up"));
     std::vector<std::string> tables;
     {
       Statement list;
       prepare(inventory,
               "SELECT name FROM main.sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
-              list, "listing the inventory's tables");
+              list, tr("listing the inventory's tables"));
       int step;
       while ((step = sqlite3_step(list.handle)) == SQLITE_ROW)
         tables.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(list.handle, 0)));
-      if (step != SQLITE_DONE) fail(inventory, "listing the inventory's tables");
+      if (step != SQLITE_DONE) fail(inventory, tr("listing the inventory's tables"));
     }
-    exec(db_, "BEGIN", "copying the inventory");
+    exec(db_, "BEGIN", tr("copying the inventory"));
     for (const std::string& table : tables) copy_table(inventory, db_, table);
-    exec(db_, "COMMIT", "copying the inventory");
+    exec(db_, "COMMIT", tr("copying the inventory"));
   } catch (...) {
     sqlite3_close_v2(db_);
     db_ = nullptr;
