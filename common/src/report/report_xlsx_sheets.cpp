@@ -49,8 +49,8 @@ void identity_section(const Report& report, Summary& out) {
     out.line("范围", "Scope", {Cell::text(cell_text(scope))});
   }
   if (report.inventory) {
-    out.line("清单", "Inventory", {Cell::text(cell_text(report.inventory->source))});
-    out.line("清单摘要值", "Inventory digest", {Cell::text(report.inventory->digest)});
+    out.line("台账", "Inventory", {Cell::text(cell_text(report.inventory->source))});
+    out.line("台账摘要值", "Inventory digest", {Cell::text(report.inventory->digest)});
   }
   out.line("政策", "Policy", {Cell::text(cell_text(report.policy->id))});
   out.line("政策摘要值", "Policy digest", {Cell::text(report.policy->digest)});
